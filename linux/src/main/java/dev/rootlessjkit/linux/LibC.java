@@ -1,0 +1,78 @@
+package dev.rootlessjkit.linux;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.byref.IntByReference;
+
+/** The libc functions rootlessjkit calls. Package-private: everything else goes through {@link Linux}. */
+interface LibC {
+    int posix_spawn(@Out IntByReference pid, String path, Pointer fileActions, Pointer attr, Pointer argv,
+            Pointer envp);
+
+    int posix_spawn_file_actions_init(Pointer fileActions);
+
+    int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
+
+    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
+
+    int posix_spawnattr_init(Pointer attr);
+
+    int posix_spawnattr_destroy(Pointer attr);
+
+    int posix_spawnattr_setflags(Pointer attr, short flags);
+
+    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigmask);
+
+    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigdefault);
+
+    int sigemptyset(Pointer set);
+
+    int sigfillset(Pointer set);
+
+    @SaveError
+    int pthread_sigmask(int how, Pointer set, Pointer oldSet);
+
+    @SaveError
+    int waitpid(int pid, @Out IntByReference status, int options);
+
+    @SaveError
+    int kill(int pid, int signal);
+
+    @SaveError
+    int mount(String source, String target, String fsType, long flags, String data);
+
+    @SaveError
+    int umount2(String target, int flags);
+
+    @SaveError
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    @SaveError
+    int pipe2(@Out int[] fds, int flags);
+
+    @SaveError
+    int close(int fd);
+
+    @SaveError
+    int close_range(int first, int last, int flags);
+
+    @SaveError
+    int execve(String path, Pointer argv, Pointer envp);
+
+    @SaveError
+    int socket(int domain, int type, int protocol);
+
+    @SaveError
+    int ioctl(int fd, long request, Pointer arg);
+
+    int geteuid();
+
+    int getegid();
+
+    int getpid();
+
+    String strerror(int errno);
+}

@@ -1,0 +1,263 @@
+package dev.rootlessjkit.linux;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.byref.IntByReference;
+
+/**
+ * The system calls rootlessjkit needs, with errors turned into {@link ErrnoException}s that name the call and
+ * its subject. One instance per process, made by {@link #load()} and handed to whoever needs it.
+ */
+public final class Linux {
+    public static final long MS_RDONLY = 1;
+    public static final long MS_NOSUID = 2;
+    public static final long MS_NODEV = 4;
+    public static final long MS_NOEXEC = 8;
+    public static final long MS_REMOUNT = 32;
+    public static final long MS_BIND = 4096;
+    public static final long MS_MOVE = 8192;
+    public static final long MS_REC = 16384;
+    public static final long MS_PRIVATE = 1 << 18;
+    public static final long MS_SLAVE = 1 << 19;
+    public static final long MS_SHARED = 1 << 20;
+    public static final int MNT_DETACH = 2;
+
+    public static final int O_CLOEXEC = 02000000;
+    public static final int WNOHANG = 1;
+    private static final int ECHILD = 10;
+    private static final int EINTR = 4;
+    private static final int PR_SET_PDEATHSIG = 1;
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
+    private static final int CLOSE_RANGE_CLOEXEC = 4;
+    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private static final int SIG_SETMASK = 2;
+    private static final int SIGSET_BYTES = 128;
+    // glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on 64-bit; leave room.
+    private static final int SPAWN_STRUCT_BYTES = 512;
+    private static final int AF_INET = 2;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SIOCGIFFLAGS = 0x8913;
+    private static final int SIOCSIFFLAGS = 0x8914;
+    private static final int IFREQ_BYTES = 40;
+    private static final int IFNAMSIZ = 16;
+    private static final short IFF_UP = 1;
+
+    private final LibC libc;
+    private final Runtime runtime;
+
+    private Linux(LibC libc) {
+        this.libc = libc;
+        this.runtime = Runtime.getRuntime(libc);
+    }
+
+    public static Linux load() {
+        return new Linux(LibraryLoader.create(LibC.class).failImmediately().load("c"));
+    }
+
+    public int geteuid() {
+        return libc.geteuid();
+    }
+
+    public int getegid() {
+        return libc.getegid();
+    }
+
+    /**
+     * Starts {@code path} with posix_spawn, so nothing of the JVM but the listed fds reaches it: every fd from
+     * {@code keepBelow} up is closed, {@code dup2} maps source fds onto target fds first, all signals are unblocked
+     * and set to their default action (the JVM blocks and handles some).
+     *
+     * @param dup2 target fd → source fd
+     */
+    public int spawn(String path, List<String> argv, Map<String, String> env, Map<Integer, Integer> dup2,
+            int keepBelow) throws ErrnoException {
+        final Pointer fileActions = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
+        final Pointer attr = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
+        check(libc.posix_spawn_file_actions_init(fileActions), "posix_spawn_file_actions_init", path);
+        check(libc.posix_spawnattr_init(attr), "posix_spawnattr_init", path);
+        try {
+            for (Map.Entry<Integer, Integer> e : dup2.entrySet()) {
+                check(libc.posix_spawn_file_actions_adddup2(fileActions, e.getValue(), e.getKey()),
+                        "posix_spawn_file_actions_adddup2", path);
+            }
+            check(libc.posix_spawn_file_actions_addclosefrom_np(fileActions, keepBelow),
+                    "posix_spawn_file_actions_addclosefrom_np", path);
+            final Pointer empty = Memory.allocateDirect(runtime, SIGSET_BYTES);
+            libc.sigemptyset(empty);
+            final Pointer all = Memory.allocateDirect(runtime, SIGSET_BYTES);
+            libc.sigfillset(all);
+            check(libc.posix_spawnattr_setsigmask(attr, empty), "posix_spawnattr_setsigmask", path);
+            check(libc.posix_spawnattr_setsigdefault(attr, all), "posix_spawnattr_setsigdefault", path);
+            check(libc.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)),
+                    "posix_spawnattr_setflags", path);
+            final IntByReference pid = new IntByReference();
+            final CStrings args = new CStrings(argv);
+            final CStrings envp = new CStrings(environment(env));
+            check(libc.posix_spawn(pid, path, fileActions, attr, args.array, envp.array), "posix_spawn", path);
+            return pid.intValue();
+        } finally {
+            libc.posix_spawn_file_actions_destroy(fileActions);
+            libc.posix_spawnattr_destroy(attr);
+        }
+    }
+
+    /**
+     * Replaces this process with {@code path}. Fds from {@code keepBelow} up are marked close-on-exec and the
+     * signal mask is cleared first, so the new program starts as if spawned cleanly.
+     */
+    public void exec(String path, List<String> argv, Map<String, String> env, int keepBelow) throws ErrnoException {
+        if (libc.close_range(keepBelow, Integer.MAX_VALUE, CLOSE_RANGE_CLOEXEC) != 0) {
+            throw error("close_range", String.valueOf(keepBelow));
+        }
+        final Pointer empty = Memory.allocateDirect(runtime, SIGSET_BYTES);
+        libc.sigemptyset(empty);
+        if (libc.pthread_sigmask(SIG_SETMASK, empty, null) != 0) {
+            throw error("pthread_sigmask", "");
+        }
+        final CStrings args = new CStrings(argv);
+        final CStrings envp = new CStrings(environment(env));
+        libc.execve(path, args.array, envp.array);
+        throw error("execve", path);
+    }
+
+    /** Blocks until {@code pid} (or any child for -1) changes state; null when there is no such child. */
+    public Reaped waitpid(int pid, int options) throws ErrnoException {
+        final IntByReference status = new IntByReference();
+        while (true) {
+            final int got = libc.waitpid(pid, status, options);
+            if (got > 0) {
+                return new Reaped(got, new WaitStatus(status.intValue()));
+            }
+            if (got == 0) {
+                return null;
+            }
+            final int errno = runtime.getLastError();
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == ECHILD) {
+                return null;
+            }
+            throw new ErrnoException("waitpid", String.valueOf(pid), errno, libc.strerror(errno));
+        }
+    }
+
+    /** A child that {@link #waitpid} collected. */
+    public record Reaped(int pid, WaitStatus status) {
+    }
+
+    public void kill(int pid, int signal) throws ErrnoException {
+        if (libc.kill(pid, signal) != 0) {
+            throw error("kill", pid + " " + Signals.name(signal));
+        }
+    }
+
+    public void mount(String source, String target, String fsType, long flags, String data) throws ErrnoException {
+        if (libc.mount(source, target, fsType, flags, data) != 0) {
+            throw error("mount", (fsType == null ? source : fsType) + " on " + target);
+        }
+    }
+
+    public void umount(String target, int flags) throws ErrnoException {
+        if (libc.umount2(target, flags) != 0) {
+            throw error("umount", target);
+        }
+    }
+
+    /** Asks the kernel to send {@code signal} to this process when the thread that created it exits. */
+    public void setParentDeathSignal(int signal) throws ErrnoException {
+        if (libc.prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0) != 0) {
+            throw error("prctl", "PR_SET_PDEATHSIG");
+        }
+    }
+
+    /** Orphaned descendants are re-parented to this process instead of to init. */
+    public void setChildSubreaper() throws ErrnoException {
+        if (libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+            throw error("prctl", "PR_SET_CHILD_SUBREAPER");
+        }
+    }
+
+    /** A pipe as {read fd, write fd}, both close-on-exec. */
+    public int[] pipe() throws ErrnoException {
+        final int[] fds = new int[2];
+        if (libc.pipe2(fds, O_CLOEXEC) != 0) {
+            throw error("pipe2", "");
+        }
+        return fds;
+    }
+
+    public void close(int fd) throws ErrnoException {
+        if (libc.close(fd) != 0) {
+            throw error("close", String.valueOf(fd));
+        }
+    }
+
+    /** Sets IFF_UP on an interface of the current network namespace, as {@code ip link set NAME up} does. */
+    public void bringUp(String ifname) throws ErrnoException {
+        final int fd = libc.socket(AF_INET, SOCK_DGRAM, 0);
+        if (fd < 0) {
+            throw error("socket", "AF_INET");
+        }
+        try {
+            final Pointer ifreq = Memory.allocateDirect(runtime, IFREQ_BYTES);
+            final byte[] name = ifname.getBytes(StandardCharsets.US_ASCII);
+            if (name.length >= IFNAMSIZ) {
+                throw new ErrnoException("ioctl", ifname, 0, "interface name longer than " + (IFNAMSIZ - 1));
+            }
+            ifreq.put(0, name, 0, name.length);
+            if (libc.ioctl(fd, SIOCGIFFLAGS, ifreq) != 0) {
+                throw error("ioctl SIOCGIFFLAGS", ifname);
+            }
+            ifreq.putShort(IFNAMSIZ, (short) (ifreq.getShort(IFNAMSIZ) | IFF_UP));
+            if (libc.ioctl(fd, SIOCSIFFLAGS, ifreq) != 0) {
+                throw error("ioctl SIOCSIFFLAGS", ifname);
+            }
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    private void check(int result, String call, String subject) throws ErrnoException {
+        // posix_spawn and its helpers return the error number instead of setting errno.
+        if (result != 0) {
+            throw new ErrnoException(call, subject, result, libc.strerror(result));
+        }
+    }
+
+    private ErrnoException error(String call, String subject) {
+        final int errno = runtime.getLastError();
+        return new ErrnoException(call, subject, errno, libc.strerror(errno));
+    }
+
+    private static List<String> environment(Map<String, String> env) {
+        final List<String> entries = new ArrayList<>(env.size());
+        env.forEach((k, v) -> entries.add(k + "=" + v));
+        return entries;
+    }
+
+    /** A NULL-terminated char*[] in native memory; the strings stay reachable as long as this object. */
+    private final class CStrings {
+        final Pointer array;
+        private final List<Pointer> strings = new ArrayList<>();
+
+        CStrings(List<String> values) {
+            final int size = runtime.addressSize();
+            array = Memory.allocateDirect(runtime, (values.size() + 1) * size, true);
+            for (int i = 0; i < values.size(); i++) {
+                final byte[] bytes = values.get(i).getBytes(StandardCharsets.UTF_8);
+                final Pointer s = Memory.allocateDirect(runtime, bytes.length + 1, true);
+                s.put(0, bytes, 0, bytes.length);
+                strings.add(s);
+                array.putPointer((long) i * size, s);
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.rootlessjkit.messages;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * The child's part of the command line, already validated by the parent, so the child needs no CLI parser.
+ *
+ * @param stateDir         absolute state directory, also given to the command as ROOTLESSKIT_STATE_DIR
+ * @param network          network driver name ("host", "none", ...)
+ * @param newNetNs         whether the child runs in a network namespace of its own (false with --detach-netns)
+ * @param detachNetNs      keep the command in the host network namespace, with the new one at $STATE/netns
+ * @param propagation      mount propagation of "/" in the child
+ * @param copyUpDirs       directories replaced by tmpfs with symlinks into the original
+ * @param pidNs            the child is PID 1 of a new PID namespace and remounts /proc
+ * @param reaper           the child stays as a reaper of CMD and every orphan instead of exec'ing CMD in place
+ * @param evacuateCgroup2  cgroup2 group name the parent evacuated into, or null
+ * @param command          CMD and its arguments
+ * @param debug            log debug lines
+ */
+public record ChildConfig(
+        @JsonProperty("StateDir") String stateDir,
+        @JsonProperty("Network") String network,
+        @JsonProperty("NewNetNS") boolean newNetNs,
+        @JsonProperty("DetachNetNS") boolean detachNetNs,
+        @JsonProperty("Propagation") String propagation,
+        @JsonProperty("CopyUpDirs") List<String> copyUpDirs,
+        @JsonProperty("PidNS") boolean pidNs,
+        @JsonProperty("Reaper") boolean reaper,
+        @JsonProperty("EvacuateCgroup2") String evacuateCgroup2,
+        @JsonProperty("Command") List<String> command,
+        @JsonProperty("Debug") boolean debug) {
+
+    public ChildConfig {
+        copyUpDirs = copyUpDirs == null ? List.of() : List.copyOf(copyUpDirs);
+        command = command == null ? List.of() : List.copyOf(command);
+    }
+}

@@ -1,0 +1,35 @@
+package dev.rootlessjkit.messages;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the child needs to configure its side of the network. All empty for {@code --net=host}; only the
+ * loopback for {@code --net=none}. {@code opaque} carries driver-specific values from parent half to child half.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record NetworkConfig(
+        @JsonProperty("Dev") String dev,
+        @JsonProperty("IP") String ip,
+        @JsonProperty("Netmask") int netmask,
+        @JsonProperty("Gateway") String gateway,
+        @JsonProperty("DNS") List<String> dns,
+        @JsonProperty("MTU") int mtu,
+        @JsonProperty("NetworkDriverOpaque") Map<String, String> opaque) {
+
+    public NetworkConfig {
+        dns = dns == null ? List.of() : List.copyOf(dns);
+        opaque = opaque == null ? Map.of() : Map.copyOf(opaque);
+    }
+
+    /** The configuration of a driver that gives the child no interface of its own. */
+    public static NetworkConfig none() {
+        return new NetworkConfig(null, null, 0, null, List.of(), 0, Map.of());
+    }
+
+    public boolean hasInterface() {
+        return dev != null && !dev.isEmpty();
+    }
+}
