@@ -16,6 +16,9 @@ import dev.rootlessjkit.messages.ParentHello;
 import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
 import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
+import dev.rootlessjkit.net.ChildNetworkDriver;
+import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.NetworkDrivers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +83,12 @@ public final class ChildMain {
         parent.send(new ChildHello(hostPid()));
         parent.expect(ParentInitIdmapCompleted.class, STEP_TIMEOUT);
 
+        final ChildNetworkDriver networkDriver;
+        try {
+            networkDriver = NetworkDrivers.child(config.network(), linux);
+        } catch (NetworkDriverException e) {
+            throw new ChildException(e.getMessage(), e);
+        }
         final MountSetup mounts = new MountSetup(linux, log);
         if (config.pidNs()) {
             mounts.mountProc();
@@ -94,11 +103,11 @@ public final class ChildMain {
         new CopyUp(linux, log).copyUp(config.copyUpDirs());
         if (config.newNetNs()) {
             mounts.mountSys();
-            try {
-                linux.bringUp("lo");
-            } catch (ErrnoException e) {
-                throw new ChildException("failed to bring up the loopback interface: " + e.getMessage(), e);
-            }
+        }
+        try {
+            networkDriver.configure(network.network());
+        } catch (NetworkDriverException e) {
+            throw new ChildException(e.getMessage(), e);
         }
 
         final Path executable = CommandLookup.find(config.command().get(0), env.get("PATH"));

@@ -16,6 +16,11 @@ import dev.rootlessjkit.messages.ParentHello;
 import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
 import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
+import dev.rootlessjkit.net.NetworkContext;
+import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.NetworkDrivers;
+import dev.rootlessjkit.net.NetworkOptions;
+import dev.rootlessjkit.net.ParentNetworkDriver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,7 +51,24 @@ public final class Parent {
     }
 
     public int run() throws ParentException {
-        checkDriversAvailable();
+        checkPortDriverAvailable();
+        try (ParentNetworkDriver network = networkDriver()) {
+            return run(network);
+        }
+    }
+
+    private ParentNetworkDriver networkDriver() throws ParentException {
+        try {
+            return NetworkDrivers.parent(new NetworkOptions(config.net().cliName, config.mtu(), config.cidr(),
+                    config.ifname(), config.disableHostLoopback(), config.ipv6(), config.detachNetns(),
+                    config.slirp4netnsBinary(), config.slirp4netnsSandbox(), config.slirp4netnsSeccomp(),
+                    config.pastaBinary()));
+        } catch (NetworkDriverException e) {
+            throw new ParentException(e.getMessage(), e);
+        }
+    }
+
+    private int run(ParentNetworkDriver network) throws ParentException {
         final Path unshare = Executables.require("unshare", "install util-linux");
         final IdMapper mapper = new IdMapper(linux.geteuid(), linux.getegid());
         final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
@@ -80,7 +102,7 @@ public final class Parent {
                 killQuietly(child.pid(), pendingSignal.get());
             }
             try {
-                final long childPid = handshake(child, exit, state, mapper, plan);
+                final long childPid = handshake(child, exit, state, mapper, plan, network);
                 relayTarget.set((int) childPid);
                 state.publish(StateDir.CHILD_PID, Long.toString(childPid));
             } catch (HandshakeException e) {
@@ -99,8 +121,8 @@ public final class Parent {
         }
     }
 
-    private long handshake(ChildProcess child, ExitWatcher exit, StateDir state, IdMapper mapper, IdMapPlan plan)
-            throws HandshakeException, ParentException {
+    private long handshake(ChildProcess child, ExitWatcher exit, StateDir state, IdMapper mapper, IdMapPlan plan,
+            ParentNetworkDriver network) throws HandshakeException, ParentException {
         child.channel().send(new ParentHello(childConfig(state)));
         awaitUserNamespace(child, exit);
         if (plan == null) {
@@ -111,7 +133,14 @@ public final class Parent {
         final ChildHello hello = child.channel().expect(ChildHello.class, STEP_TIMEOUT);
         child.channel().send(new ParentInitIdmapCompleted());
         child.channel().expect(ChildInitUserNSCompleted.class, STEP_TIMEOUT);
-        child.channel().send(new ParentInitNetworkDriverCompleted(NetworkConfig.none()));
+        final NetworkConfig networkConfig;
+        try {
+            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(),
+                    Path.of("/proc", Long.toString(hello.hostPid()), "ns", "net")));
+        } catch (NetworkDriverException e) {
+            throw new ParentException(e.getMessage(), e);
+        }
+        child.channel().send(new ParentInitNetworkDriverCompleted(networkConfig));
         child.channel().send(new ParentInitPortDriverCompleted(Map.of()));
         return hello.hostPid();
     }
@@ -172,16 +201,8 @@ public final class Parent {
         return new IdMapPlan(newuidmap, newgidmap, source.lookup(user, linux.geteuid()));
     }
 
-    /** Network and port drivers this build has; the others are parsed but refused here, clearly. */
-    private void checkDriversAvailable() throws ParentException {
-        switch (config.net()) {
-            case HOST:
-            case NONE:
-                break;
-            default:
-                throw new ParentException("network driver \"" + config.net().cliName
-                        + "\" is not available in this build of rootlessjkit yet");
-        }
+    /** Port drivers this build has; the others are parsed but refused here, clearly. */
+    private void checkPortDriverAvailable() throws ParentException {
         if (config.portDriver() != ParentConfig.PortDriverName.NONE) {
             throw new ParentException("port driver \"" + config.portDriver().cliName
                     + "\" is not available in this build of rootlessjkit yet");
