@@ -77,6 +77,18 @@ public interface LibC {
     @SaveError
     int ioctl(int fd, long request, Pointer arg);
 
+    @SaveError
+    int open(String path, int flags, int mode);
+
+    @SaveError
+    int setns(int fd, int nstype);
+
+    @SaveError
+    int unshare(int flags);
+
+    @SaveError
+    int poll(Pointer fds, long nfds, int timeout);
+
     int geteuid();
 
     int getegid();
