@@ -16,7 +16,9 @@ import dev.rootlessjkit.messages.ParentHello;
 import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
 import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
+import dev.rootlessjkit.net.ChildNetworkContext;
 import dev.rootlessjkit.net.ChildNetworkDriver;
+import dev.rootlessjkit.net.DetachedNetns;
 import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
 import java.io.IOException;
@@ -83,15 +85,28 @@ public final class ChildMain {
         parent.send(new ChildHello(hostPid()));
         parent.expect(ParentInitIdmapCompleted.class, STEP_TIMEOUT);
 
+        final Path stateDir = Path.of(config.stateDir());
         final ChildNetworkDriver networkDriver;
         try {
-            networkDriver = NetworkDrivers.child(config.network(), linux);
+            // The driver's files replace /etc/resolv.conf and /etc/hosts; with --detach-netns it configures the
+            // namespace at $STATE/netns and leaves the command's /etc alone.
+            networkDriver = NetworkDrivers.child(config.network(), new ChildNetworkContext(linux, log, stateDir,
+                    config.copyUpDirs().stream().anyMatch(dir -> Path.of(dir).normalize().equals(Path.of("/etc"))),
+                    config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null));
         } catch (NetworkDriverException e) {
             throw new ChildException(e.getMessage(), e);
         }
         final MountSetup mounts = new MountSetup(linux, log);
         if (config.pidNs()) {
             mounts.mountProc();
+        }
+        if (config.detachNetNs()) {
+            // Before ChildInitUserNSCompleted: the parent's driver joins this namespace right after it.
+            try {
+                DetachedNetns.create(linux, stateDir);
+            } catch (NetworkDriverException e) {
+                throw new ChildException(e.getMessage(), e);
+            }
         }
         parent.send(new ChildInitUserNSCompleted());
         final ParentInitNetworkDriverCompleted network = parent.expect(ParentInitNetworkDriverCompleted.class,

@@ -16,6 +16,7 @@ import dev.rootlessjkit.messages.ParentHello;
 import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
 import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
+import dev.rootlessjkit.net.DetachedNetns;
 import dev.rootlessjkit.net.NetworkContext;
 import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
@@ -62,7 +63,7 @@ public final class Parent {
             return NetworkDrivers.parent(new NetworkOptions(config.net().cliName, config.mtu(), config.cidr(),
                     config.ifname(), config.disableHostLoopback(), config.ipv6(), config.detachNetns(),
                     config.slirp4netnsBinary(), config.slirp4netnsSandbox(), config.slirp4netnsSeccomp(),
-                    config.pastaBinary()));
+                    config.pastaBinary(), config.portDriver().cliName), linux, log);
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
@@ -135,8 +136,10 @@ public final class Parent {
         child.channel().expect(ChildInitUserNSCompleted.class, STEP_TIMEOUT);
         final NetworkConfig networkConfig;
         try {
-            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(),
-                    Path.of("/proc", Long.toString(hello.hostPid()), "ns", "net")));
+            // With --detach-netns the namespace is the child's bind mount at $STATE/netns, reached through its root.
+            final Path netns = config.detachNetns() ? DetachedNetns.fromParent(hello.hostPid(), state.path())
+                    : Path.of("/proc", Long.toString(hello.hostPid()), "ns", "net");
+            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(), netns));
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
@@ -201,9 +204,13 @@ public final class Parent {
         return new IdMapPlan(newuidmap, newgidmap, source.lookup(user, linux.geteuid()));
     }
 
-    /** Port drivers this build has; the others are parsed but refused here, clearly. */
+    /**
+     * Port drivers this build has; the others are parsed but refused here, clearly. {@code implicit} needs no
+     * driver of ours: pasta forwards the ports itself.
+     */
     private void checkPortDriverAvailable() throws ParentException {
-        if (config.portDriver() != ParentConfig.PortDriverName.NONE) {
+        if (config.portDriver() != ParentConfig.PortDriverName.NONE
+                && config.portDriver() != ParentConfig.PortDriverName.IMPLICIT) {
             throw new ParentException("port driver \"" + config.portDriver().cliName
                     + "\" is not available in this build of rootlessjkit yet");
         }
