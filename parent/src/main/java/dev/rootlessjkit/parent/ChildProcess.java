@@ -23,9 +23,12 @@ import java.util.Map;
  */
 record ChildProcess(int pid, MessageChannel channel) {
     private static final String CHILD_MAIN = ChildMain.class.getName();
+    // jnr-ffi generating bytecode for the libc binding costs ~40 ms of start-up; the few calls a run makes do
+    // not need its speed.
+    private static final String JNR_WITHOUT_CODEGEN = "-Djnr.ffi.asm.enabled=false";
     // The child only sets up mounts and runs or reaps CMD: a small heap, the serial GC and C1 start fastest.
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:-UsePerfData", "-Xshare:auto");
+            "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:-UsePerfData", "-Xshare:auto", JNR_WITHOUT_CODEGEN);
 
     private static final List<String> PARENT_ONLY_JARS = List.of("rootlessjkit-parent", "picocli");
 
