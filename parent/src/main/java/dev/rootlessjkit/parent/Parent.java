@@ -51,6 +51,7 @@ public final class Parent {
     }
 
     public int run() throws ParentException {
+        Preflight.warn(log, linux.geteuid());
         checkPortDriverAvailable();
         try (ParentNetworkDriver network = networkDriver()) {
             return run(network);
