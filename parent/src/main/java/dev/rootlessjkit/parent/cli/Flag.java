@@ -46,7 +46,8 @@ enum Flag {
 
     COPY_UP(Category.MOUNT, Kind.LIST, "copy-up", null, "",
             "make a directory writable by mounting a tmpfs on it that links back to the original entries, "
-                    + "e.g. \"--copy-up=/etc\" (typically required for non-host networks); repeatable or comma-separated"),
+                    + "e.g. \"--copy-up=/etc\" (typically required for non-host networks); "
+                    + "repeatable or comma-separated"),
     COPY_UP_MODE(Category.MOUNT, Kind.STRING, "copy-up-mode", null, "tmpfs+symlink", "copy-up mode [tmpfs+symlink]"),
     PROPAGATION(Category.MOUNT, Kind.STRING, "propagation", null, "rprivate",
             "mount propagation of / in the namespace [private, rprivate, shared, rshared, slave, rslave]"),
