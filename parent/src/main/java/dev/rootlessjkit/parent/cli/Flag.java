@@ -46,7 +46,8 @@ enum Flag {
 
     COPY_UP(Category.MOUNT, Kind.LIST, "copy-up", null, "",
             "make a directory writable by mounting a tmpfs on it that links back to the original entries, "
-                    + "e.g. \"--copy-up=/etc\" (typically required for non-host networks); repeatable"),
+                    + "e.g. \"--copy-up=/etc\" (typically required for non-host networks); "
+                    + "repeatable or comma-separated"),
     COPY_UP_MODE(Category.MOUNT, Kind.STRING, "copy-up-mode", null, "tmpfs+symlink", "copy-up mode [tmpfs+symlink]"),
     PROPAGATION(Category.MOUNT, Kind.STRING, "propagation", null, "rprivate",
             "mount propagation of / in the namespace [private, rprivate, shared, rshared, slave, rslave]"),
@@ -55,7 +56,8 @@ enum Flag {
             "port driver for non-host networks [none, builtin, slirp4netns, implicit (for pasta), "
                     + "usernet (for usernet)]"),
     PUBLISH(Category.PORT, Kind.LIST, "publish", "p", "",
-            "publish a port of the namespace on the host, e.g. \"127.0.0.1:8080:80/tcp\"; repeatable"),
+            "publish a port of the namespace on the host, e.g. \"127.0.0.1:8080:80/tcp\"; repeatable or "
+                    + "comma-separated"),
     SOURCE_IP_TRANSPARENT(Category.PORT, Kind.BOOL, "source-ip-transparent", null, "true",
             "preserve the client's source IP address on published TCP ports (builtin port driver)"),
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Stack;
 
 /**
  * Splits argv into flags and the command with picocli, configured to read a command line the way RootlessKit's
@@ -27,12 +28,17 @@ final class FlagParser {
      * ({@code --pidns true} runs the command {@code true}). picocli's optional-value booleans would swallow that
      * word, so a bare flag gets an explicit "true" pushed in front of whatever follows.
      */
-    private static final IParameterPreprocessor BARE_BOOL_IS_TRUE = (args, command, arg, info) -> {
-        if (" ".equals(info.get("separator"))) {
-            args.push("true");
+    private static final class BareBoolIsTrue implements IParameterPreprocessor {
+        @Override
+        public boolean preprocess(Stack<String> args, CommandSpec command, ArgSpec arg, Map<String, Object> info) {
+            if (" ".equals(info.get("separator"))) {
+                args.push("true");
+            }
+            return false;
         }
-        return false;
-    };
+    }
+
+    private static final IParameterPreprocessor BARE_BOOL_IS_TRUE = new BareBoolIsTrue();
 
     private FlagParser() {
     }

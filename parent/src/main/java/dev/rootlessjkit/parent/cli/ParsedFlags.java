@@ -18,7 +18,9 @@ final class ParsedFlags {
         this.values = new EnumMap<>(Flag.class);
         this.values.putAll(values);
         this.lists = new EnumMap<>(Flag.class);
-        lists.forEach((flag, items) -> this.lists.put(flag, List.copyOf(items)));
+        for (Map.Entry<Flag, List<String>> entry : lists.entrySet()) {
+            this.lists.put(entry.getKey(), List.copyOf(entry.getValue()));
+        }
         this.command = List.copyOf(command);
     }
 

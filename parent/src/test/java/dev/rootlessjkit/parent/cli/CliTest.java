@@ -124,6 +124,8 @@ class CliTest {
         // Go's flag package also reads one dash before long names.
         assertEquals(NetworkMode.PASTA, config("-net=pasta", "x").net());
         assertTrue(config("-pidns", "x").pidns());
+        // A value that looks like a flag is still the value, as in Go.
+        assertEquals("--odd", config("--pasta-binary", "--odd", "x").pastaBinary());
     }
 
     @Test
