@@ -1,114 +1,73 @@
 package dev.rootlessjkit.parent.cli;
 
-import picocli.CommandLine;
-import picocli.CommandLine.IParameterPreprocessor;
-import picocli.CommandLine.Model.ArgSpec;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
-import picocli.CommandLine.ParseResult;
-
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Stack;
 
 /**
- * Splits argv into flags and the command with picocli, configured to read a command line the way RootlessKit's
- * (Go flag package) does. The only class that touches picocli; nothing of it outlives {@link #parse}.
+ * Splits argv into flags and the command the way RootlessKit's Go flag parsing does: one or two dashes,
+ * {@code --flag value} or {@code --flag=value}, booleans bare or with an attached value only (a separate word is
+ * the next argument: {@code --pidns true} runs {@code true}), the last of a repeated flag wins, and {@code --} or
+ * the first word that is not a flag starts the command ({@code rootlessjkit sh -c id} passes {@code -c} to sh).
  *
- * <p>The spec is built programmatically from {@link Flag} rather than from annotations: no reflection over an
- * annotated class, and the same table feeds --help.
+ * <p>Written by hand rather than with picocli: this runs on every start, and picocli's first parse costs
+ * ~60 ms of a cold JVM (its Java 5 class files cannot go into a CDS archive either).
  */
 final class FlagParser {
+    private static final Map<String, Flag> BY_NAME = new HashMap<>();
 
-    /**
-     * Go booleans take a value only when attached ({@code --pidns=false}); a separate word is the next argument
-     * ({@code --pidns true} runs the command {@code true}). picocli's optional-value booleans would swallow that
-     * word, so a bare flag gets an explicit "true" pushed in front of whatever follows.
-     */
-    private static final class BareBoolIsTrue implements IParameterPreprocessor {
-        @Override
-        public boolean preprocess(Stack<String> args, CommandSpec command, ArgSpec arg, Map<String, Object> info) {
-            if (" ".equals(info.get("separator"))) {
-                args.push("true");
+    static {
+        for (Flag flag : Flag.values()) {
+            BY_NAME.put(flag.name, flag);
+            if (flag.shortName != null) {
+                BY_NAME.put(flag.shortName, flag);
             }
-            return false;
         }
     }
-
-    private static final IParameterPreprocessor BARE_BOOL_IS_TRUE = new BareBoolIsTrue();
 
     private FlagParser() {
     }
 
     static ParsedFlags parse(String[] argv) throws UsageException {
-        CommandSpec spec = CommandSpec.create();
-        for (Flag flag : Flag.values()) {
-            spec.addOption(option(flag));
-        }
-        spec.addPositional(PositionalParamSpec.builder()
-                .type(List.class).auxiliaryTypes(String.class).arity("0..*").paramLabel("COMMAND").build());
-        spec.parser()
-                // The first non-flag word starts the command: "rootlessjkit sh -c id" passes -c to sh.
-                .stopAtPositional(true)
-                // "--net=a --net=b" means b, as in Go.
-                .overwrittenOptionsAllowed(true)
-                // "@file" is a command name, not an argument file.
-                .expandAtFiles(false)
-                // "--state-dir --x" takes "--x" as the value, as in Go.
-                .allowOptionsAsOptionParameters(true);
-        ParseResult result;
-        try {
-            result = new CommandLine(spec).parseArgs(argv);
-        } catch (CommandLine.ParameterException e) {
-            throw new UsageException(describe(e));
-        }
-        Map<Flag, String> values = new EnumMap<>(Flag.class);
-        Map<Flag, List<String>> lists = new EnumMap<>(Flag.class);
-        for (OptionSpec option : result.matchedOptions()) {
-            Flag flag = (Flag) option.userObject();
-            if (flag.kind == Flag.Kind.LIST) {
-                lists.put(flag, option.getValue());
+        final Map<Flag, String> values = new EnumMap<>(Flag.class);
+        final Map<Flag, List<String>> lists = new EnumMap<>(Flag.class);
+        int i = 0;
+        while (i < argv.length) {
+            final String arg = argv[i];
+            if (arg.equals("--")) {
+                i++;
+                break;
+            }
+            if (arg.length() < 2 || arg.charAt(0) != '-') {
+                break;
+            }
+            final String body = arg.substring(arg.startsWith("--") ? 2 : 1);
+            final int eq = body.indexOf('=');
+            final String name = eq < 0 ? body : body.substring(0, eq);
+            final Flag flag = BY_NAME.get(name);
+            if (flag == null || name.isEmpty() || name.startsWith("-")) {
+                throw new UsageException("unknown flag: " + (eq < 0 ? arg : arg.substring(0, arg.indexOf('='))));
+            }
+            i++;
+            final String value;
+            if (eq >= 0) {
+                value = body.substring(eq + 1);
+            } else if (flag.kind == Flag.Kind.BOOL) {
+                value = "true";
+            } else if (i < argv.length) {
+                value = argv[i++];
             } else {
-                values.put(flag, option.getValue());
+                throw new UsageException("flag needs an argument: " + flag.longName());
+            }
+            if (flag.kind == Flag.Kind.LIST) {
+                lists.computeIfAbsent(flag, f -> new ArrayList<>()).add(value);
+            } else {
+                values.put(flag, value);
             }
         }
-        List<String> command = result.matchedPositionalValue(0, List.of());
-        return new ParsedFlags(values, lists, command);
-    }
-
-    /** Go's flag package accepts one or two dashes before any name; so do we. */
-    private static OptionSpec option(Flag flag) {
-        List<String> names = new ArrayList<>(List.of("--" + flag.name, "-" + flag.name));
-        if (flag.shortName != null) {
-            names.add("-" + flag.shortName);
-            names.add("--" + flag.shortName);
-        }
-        OptionSpec.Builder b = OptionSpec.builder(names.toArray(new String[0])).userObject(flag);
-        switch (flag.kind) {
-            case BOOL -> b.type(String.class).arity("0..1").preprocessor(BARE_BOOL_IS_TRUE);
-            case STRING -> b.type(String.class).arity("1");
-            case LIST -> b.type(List.class).auxiliaryTypes(String.class).arity("1");
-        }
-        return b.build();
-    }
-
-    /** picocli's messages rephrased in the terms of Go's flag package, which RootlessKit users know. */
-    private static String describe(CommandLine.ParameterException e) {
-        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
-            String arg = unmatched.getUnmatched().get(0);
-            int eq = arg.indexOf('=');
-            return "unknown flag: " + (eq > 0 ? arg.substring(0, eq) : arg);
-        }
-        if (e instanceof CommandLine.MissingParameterException missing) {
-            for (ArgSpec arg : missing.getMissing()) {
-                if (arg.userObject() instanceof Flag flag) {
-                    return "flag needs an argument: " + flag.longName();
-                }
-            }
-        }
-        return e.getMessage();
+        return new ParsedFlags(values, lists, Arrays.asList(argv).subList(i, argv.length));
     }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The raw strings of a command line, free of picocli types: the rules that turn them into a configuration see
+ * The raw strings of a command line, free of parser types: the rules that turn them into a configuration see
  * only this. Absent flags read as their defaults.
  */
 final class ParsedFlags {
