@@ -104,8 +104,11 @@ public final class ChildMain {
 
         mounts.setPropagation(config.propagation());
         new CopyUp(linux, log).copyUp(config.copyUpDirs());
+        final boolean ownCgroup2 = config.evacuateCgroup2() != null;
         if (config.newNetNs()) {
-            mounts.mountSys();
+            mounts.mountSys(ownCgroup2);
+        } else if (ownCgroup2) {
+            mounts.mountCgroup2();
         }
         try {
             networkDriver.configure(network.network());

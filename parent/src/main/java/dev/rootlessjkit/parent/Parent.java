@@ -140,6 +140,9 @@ public final class Parent {
         child.channel().send(new ParentInitIdmapCompleted());
         child.channel().expect(ChildInitUserNSCompleted.class, STEP_TIMEOUT);
         log.debug("child finished its user namespace set-up");
+        if (config.evacuateCgroup2() != null) {
+            new CgroupEvacuation(log).evacuate(hello.hostPid(), config.evacuateCgroup2());
+        }
         final NetworkConfig networkConfig;
         try {
             networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(),
