@@ -55,19 +55,23 @@ final class MountSetup {
 
     /**
      * A network namespace needs its own sysfs, or /sys/class/net would list the host's interfaces. The cgroup
-     * mount under /sys is carried over: it is bound aside first and moved back on top of the new sysfs.
+     * mount under /sys is carried over: it is bound aside first and moved back on top of the new sysfs, unless
+     * a cgroup2 of our own (for --evacuate-cgroup2) replaces it.
      */
-    void mountSys() throws ChildException {
+    void mountSys(boolean ownCgroup2) throws ChildException {
         final Path cgroup = Path.of("/sys/fs/cgroup");
         Path aside = null;
         try {
-            if (Files.isDirectory(cgroup)) {
+            if (!ownCgroup2 && Files.isDirectory(cgroup)) {
                 aside = Files.createTempDirectory(Path.of("/tmp"), "rootlessjkit-sys");
                 linux.mount(cgroup.toString(), aside.toString(), null, Linux.MS_BIND | Linux.MS_REC, null);
             }
             mountSysfs();
             if (aside != null) {
                 linux.mount(aside.toString(), cgroup.toString(), null, Linux.MS_MOVE, null);
+            }
+            if (ownCgroup2) {
+                mountCgroup2();
             }
         } catch (IOException e) {
             throw new ChildException("failed to mount sysfs: " + e.getMessage(), e);
@@ -79,6 +83,21 @@ final class MountSetup {
                     log.warn("could not remove " + aside + ": " + e.getMessage());
                 }
             }
+        }
+    }
+
+    /**
+     * A cgroup2 hierarchy rooted at the group the parent evacuated (the cgroup namespace makes it the root).
+     * tmpfs first: cgroup2 directly over a cgroup mount fails with EBUSY.
+     */
+    void mountCgroup2() throws ChildException {
+        try {
+            linux.mount("tmpfs", "/sys/fs/cgroup", "tmpfs", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC,
+                    "mode=755");
+            linux.mount("cgroup2", "/sys/fs/cgroup", "cgroup2", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC,
+                    null);
+        } catch (ErrnoException e) {
+            throw new ChildException("failed to mount cgroup2 on /sys/fs/cgroup: " + e.getMessage(), e);
         }
     }
 

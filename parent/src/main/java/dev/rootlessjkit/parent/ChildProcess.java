@@ -23,11 +23,14 @@ import java.util.Map;
  */
 record ChildProcess(int pid, MessageChannel channel) {
     private static final String CHILD_MAIN = ChildMain.class.getName();
+    // jnr-ffi generating bytecode for the libc binding costs ~40 ms of start-up, which the few native calls of
+    // the child do not repay.
+    private static final String JNR_WITHOUT_CODEGEN = "-Djnr.ffi.asm.enabled=false";
     // The child only sets up mounts and runs or reaps CMD: a small heap, the serial GC and C1 start fastest.
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:-UsePerfData", "-Xshare:auto");
+            "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:-UsePerfData", "-Xshare:auto", JNR_WITHOUT_CODEGEN);
 
-    private static final List<String> PARENT_ONLY_JARS = List.of("rootlessjkit-parent", "picocli");
+    private static final List<String> PARENT_ONLY_JARS = List.of("rootlessjkit-parent");
 
     /** Namespace flags of unshare(1) for this run. */
     static List<String> unshareFlags(ParentConfig config) {
@@ -65,6 +68,7 @@ record ChildProcess(int pid, MessageChannel channel) {
         argv.add("--");
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         argv.addAll(CHILD_JVM_OPTIONS);
+        childClassDataArchive().ifPresent(archive -> argv.add("-XX:SharedArchiveFile=" + archive));
         argv.add("-cp");
         argv.add(childClassPath());
         argv.add(CHILD_MAIN);
@@ -113,6 +117,16 @@ record ChildProcess(int pid, MessageChannel channel) {
                 // Already closed: nothing leaks.
             }
         }
+    }
+
+    /** The child's archive from hack/build-cds.sh, next to the jars the launcher names in rootlessjkit.dist. */
+    private static java.util.Optional<Path> childClassDataArchive() {
+        final String dist = System.getProperty("rootlessjkit.dist");
+        if (dist == null) {
+            return java.util.Optional.empty();
+        }
+        final Path archive = Path.of(dist, "child.jsa");
+        return Files.isReadable(archive) ? java.util.Optional.of(archive) : java.util.Optional.empty();
     }
 
     /** The parent's class path less what only the parent uses, so the child JVM opens fewer jars. */

@@ -39,6 +39,10 @@ public final class SubIdSource {
             case DYNAMIC:
                 return fromGetsubids(user, uid);
             default:
+                if (!nsswitchHasSubidSource()) {
+                    // getsubids would read these very files; reading them here saves four process starts.
+                    return fromFiles(user, uid);
+                }
                 try {
                     final Ranges dynamic = fromGetsubids(user, uid);
                     if (!dynamic.uids().isEmpty() && !dynamic.gids().isEmpty()) {
@@ -48,6 +52,20 @@ public final class SubIdSource {
                     log.debug("subid-source dynamic: " + e.getMessage() + "; reading " + subuid + " and " + subgid);
                 }
                 return fromFiles(user, uid);
+        }
+    }
+
+    /** Whether /etc/nsswitch.conf names a "subid:" database (e.g. sss); without one, shadow reads the files. */
+    private static boolean nsswitchHasSubidSource() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/nsswitch.conf"), StandardCharsets.UTF_8)) {
+                if (line.strip().startsWith("subid:")) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
         }
     }
 
