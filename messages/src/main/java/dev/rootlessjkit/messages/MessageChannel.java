@@ -72,7 +72,7 @@ public final class MessageChannel {
             inbox.add(closed);
             final String why = closed.cause() instanceof EOFException ? "exited" : "broke the channel ("
                     + closed.cause().getMessage() + ")";
-            throw new HandshakeException("the " + peer + " " + why + " before sending " + step, closed.cause());
+            throw new HandshakeException("the " + peer + " " + why + " before sending " + step, closed.cause(), true);
         }
         if (!type.isInstance(next)) {
             throw new HandshakeException("expected " + step + " from the " + peer + ", got "
