@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Prepares a Debian machine to run rootlessjkit's tests: the packages the tests call, an unprivileged test user
+# with sub-ids, a second user without any (for the "missing /etc/subuid entry" test), and /dev/net/tun open to
+# unprivileged users. Idempotent: every step checks first, so it is cheap to run again. Needs root.
+#   sudo hack/ci-setup.sh
+# Users can be renamed with ROOTLESSJKIT_TEST_USER and ROOTLESSJKIT_TEST_NOSUB_USER (the tests read the same).
+set -euo pipefail
+
+if [ "$(id -u)" != 0 ]; then
+	echo "hack/ci-setup.sh: must run as root (sudo hack/ci-setup.sh)" >&2
+	exit 1
+fi
+
+test_user=${ROOTLESSJKIT_TEST_USER:-rjtest}
+nosub_user=${ROOTLESSJKIT_TEST_NOSUB_USER:-rjnosub}
+
+log() { echo "ci-setup: $*"; }
+
+# command the tests run -> Debian package that provides it
+declare -A package_of=(
+	[newuidmap]=uidmap [newgidmap]=uidmap [getsubids]=uidmap
+	[ip]=iproute2 [unshare]=util-linux [runuser]=util-linux [findmnt]=util-linux [script]=bsdutils
+	[ps]=procps [pgrep]=procps [killall]=psmisc [hostname]=hostname
+	[iperf3]=iperf3 [slirp4netns]=slirp4netns [pasta]=passt [rootlesskit]=rootlesskit
+	[socat]=socat [curl]=curl [nc]=netcat-openbsd [busybox]=busybox-static
+	[systemd-socket-activate]=systemd
+	[java]=openjdk-17-jdk-headless [javac]=openjdk-17-jdk-headless [mvn]=maven
+)
+
+install_missing_packages() {
+	local missing=() cmd
+	for cmd in "${!package_of[@]}"; do
+		if ! command -v "$cmd" >/dev/null 2>&1; then
+			missing+=("${package_of[$cmd]}")
+		fi
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		log "all packages present"
+		return
+	fi
+	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Sub-id ranges must not overlap anyone else's (newuidmap rejects overlaps): start past the highest range in use.
+next_free_subid() {
+	awk -F: 'NF == 3 && $2 + $3 > max { max = $2 + $3 } END { print (max > 100000 ? max : 100000) }' \
+		/etc/subuid /etc/subgid
+}
+
+ensure_user() {
+	local user=$1
+	if ! id "$user" >/dev/null 2>&1; then
+		log "creating user $user"
+		useradd --create-home --shell /bin/sh "$user"
+	fi
+}
+
+has_subids() {
+	local user=$1 file=$2 uid
+	uid=$(id -u "$user")
+	grep -Eq "^($user|$uid):" "$file" 2>/dev/null
+}
+
+ensure_subids() {
+	local user=$1 file start
+	touch /etc/subuid /etc/subgid
+	for file in /etc/subuid /etc/subgid; do
+		if ! has_subids "$user" "$file"; then
+			start=$(next_free_subid)
+			log "adding $user:$start:65536 to $file"
+			echo "$user:$start:65536" >>"$file"
+		fi
+	done
+}
+
+remove_subids() {
+	local user=$1 file uid
+	uid=$(id -u "$user")
+	for file in /etc/subuid /etc/subgid; do
+		if has_subids "$user" "$file"; then
+			log "removing $user's ranges from $file"
+			sed -i -E "/^($user|$uid):/d" "$file"
+		fi
+	done
+}
+
+enable_user_namespaces() {
+	# Debian's switch for unprivileged user namespaces (on by default since bookworm, but images may turn it off).
+	local knob=/proc/sys/kernel/unprivileged_userns_clone
+	if [ -e "$knob" ] && [ "$(cat "$knob")" != 1 ]; then
+		log "enabling unprivileged user namespaces"
+		echo 1 >"$knob"
+	fi
+	if [ "$(cat /proc/sys/user/max_user_namespaces)" -lt 1024 ]; then
+		log "raising user.max_user_namespaces"
+		echo 15000 >/proc/sys/user/max_user_namespaces
+	fi
+}
+
+open_tun() {
+	if [ ! -c /dev/net/tun ]; then
+		log "creating /dev/net/tun"
+		mkdir -p /dev/net
+		mknod -m 0666 /dev/net/tun c 10 200
+	fi
+	if [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+		log "making /dev/net/tun mode 0666"
+		chmod 0666 /dev/net/tun
+	fi
+}
+
+install_missing_packages
+ensure_user "$test_user"
+ensure_subids "$test_user"
+ensure_user "$nosub_user"
+remove_subids "$nosub_user"
+enable_user_namespaces
+open_tun
+log "ready: test user $test_user ($(grep -E "^($test_user|$(id -u "$test_user")):" /etc/subuid | tr '\n' ' ')), user without sub-ids $nosub_user"
