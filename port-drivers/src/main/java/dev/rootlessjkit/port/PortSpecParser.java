@@ -56,7 +56,7 @@ public final class PortSpecParser {
                 childIP = parts.get(2);
             }
             default -> throw new InvalidPortSpecException("unexpected PortSpec string: " + q
-                    + (rest.indexOf('[') < 0 && parts.size() > 4 ? " (IPv6 addresses must be in brackets)" : ""));
+                    + (rest.indexOf('[') < 0 && rest.contains("::") ? " (IPv6 addresses must be in brackets)" : ""));
         }
         final String pip = ip(parentIP, "ParentIP", q);
         final String cip = ip(childIP, "ChildIP", q);
