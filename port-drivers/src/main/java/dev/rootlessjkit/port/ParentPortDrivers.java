@@ -2,6 +2,7 @@ package dev.rootlessjkit.port;
 
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.builtin.BuiltinParentDriver;
+import dev.rootlessjkit.port.slirp4netns.Slirp4netnsParentPortDriver;
 import java.nio.file.Path;
 
 /** Creates the parent half of a port driver by its --port-driver name. Parent JVM only (loads Netty). */
@@ -17,6 +18,7 @@ public final class ParentPortDrivers {
         return switch (name) {
             case "none", "implicit" -> null;
             case BuiltinParentDriver.NAME -> new BuiltinParentDriver(stateDir, log);
+            case Slirp4netnsParentPortDriver.NAME -> new Slirp4netnsParentPortDriver(stateDir);
             default -> throw new PortDriverException("port driver " + GoText.quote(name) + " is not supported yet");
         };
     }
