@@ -18,6 +18,16 @@ import java.util.List;
 record PastaCommand(Path setpriv, Path pasta, Path pidFile, String ifname, int mtu, Ipv4Network network,
         boolean disableHostLoopback, boolean ipv6, boolean implicitPorts, boolean hostLoToNsLo) {
 
+    /**
+     * Whether {@code --tcp-ns=none --udp-ns=none} go with --disable-host-loopback. pasta before 2024 (e.g.
+     * Debian's 2023_03_09) stops scanning for ports to publish when --tcp-ns is not auto, which would break
+     * --port-driver=implicit; there, only --no-map-gw is passed, as RootlessKit 2.x does. --host-lo-to-ns-lo
+     * (2024_10_30) tells the versions apart.
+     */
+    boolean blocksNamespaceToHostPorts() {
+        return !implicitPorts || hostLoToNsLo;
+    }
+
     /** @param detachedNetns the namespace file with --detach-netns, else null (pasta then joins the PID's) */
     List<String> argv(long childPid, Path detachedNetns) {
         final List<String> argv = new ArrayList<>(List.of(setpriv.toString(), "--pdeathsig", "KILL", "--",
@@ -26,9 +36,12 @@ record PastaCommand(Path setpriv, Path pasta, Path pidFile, String ifname, int m
                 "--netmask=" + network.prefixLength(), "--gateway=" + network.gateway(),
                 "--dns-forward=" + network.dns()));
         if (disableHostLoopback) {
-            // --no-map-gw alone still lets the namespace reach host loopback ports through pasta's splice path
-            // from its own loopback (RootlessKit #612): stop forwarding namespace→host ports too.
-            argv.addAll(List.of("--no-map-gw", "--tcp-ns=none", "--udp-ns=none"));
+            argv.add("--no-map-gw");
+            if (blocksNamespaceToHostPorts()) {
+                // --no-map-gw alone still lets the namespace reach host loopback ports through pasta's splice
+                // path from its own loopback (RootlessKit #612): stop forwarding namespace→host ports too.
+                argv.addAll(List.of("--tcp-ns=none", "--udp-ns=none"));
+            }
         }
         if (!ipv6) {
             argv.add("--ipv4-only");

@@ -59,6 +59,11 @@ public final class PastaParentDriver implements ParentNetworkDriver {
         } catch (IOException e) {
             throw new NetworkDriverException("failed to remove a stale " + pidFile + ": " + e, e);
         }
+        if (options.disableHostLoopback() && !command.blocksNamespaceToHostPorts()) {
+            log.warn("this pasta cannot publish ports implicitly while namespace-to-host forwarding is off: "
+                    + "127.0.0.1 in the namespace still reaches the host's loopback ports despite "
+                    + "--disable-host-loopback; passt 2024_10_30 or newer closes that");
+        }
         final List<String> argv = command.argv(context.childPid(), options.detachNetns() ? context.netnsPath() : null);
         process = HelperProcess.start(linux, log, NAME, argv, Map.of());
         awaitReady(pidFile);

@@ -50,6 +50,17 @@ class PastaCommandTest {
     }
 
     @Test
+    void oldPastaKeepsImplicitPortsWorkingWithHostLoopbackDisabled() throws NetworkDriverException {
+        final List<String> implicit = PastaParentDriver.command(options(0, null, null, true, false, false, "implicit"),
+                SETPRIV, PASTA, PID_FILE, false).argv(9, null);
+        assertEquals(true, implicit.contains("--no-map-gw"));
+        assertEquals(false, implicit.contains("--tcp-ns=none"));
+        final List<String> none = PastaParentDriver.command(options(0, null, null, true, false, false, "none"),
+                SETPRIV, PASTA, PID_FILE, false).argv(9, null);
+        assertEquals(true, none.containsAll(List.of("--no-map-gw", "--tcp-ns=none", "--udp-ns=none")));
+    }
+
+    @Test
     void detachedNamespaceIsJoinedByPath() throws NetworkDriverException {
         final PastaCommand command = PastaParentDriver.command(options(0, null, null, false, false, true, "none"),
                 SETPRIV, PASTA, PID_FILE, false);
