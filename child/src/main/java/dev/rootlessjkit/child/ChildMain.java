@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -40,6 +41,8 @@ public final class ChildMain {
 
     private final Log log;
     private final AtomicInteger commandPid = new AtomicInteger();
+    /** Set once CMD has exited: the end of the parent's pipe is then expected, not a reason to stop. */
+    private final AtomicBoolean exiting = new AtomicBoolean();
 
     private ChildMain(Log log) {
         this.log = log;
@@ -97,12 +100,15 @@ public final class ChildMain {
         final ParentInitNetworkDriverCompleted network = parent.expect(ParentInitNetworkDriverCompleted.class,
                 STEP_TIMEOUT);
         parent.expect(ParentInitPortDriverCompleted.class, STEP_TIMEOUT);
-        log.debug("network: " + network.network());
+        log.debug("handshake done; network: " + network.network());
 
         mounts.setPropagation(config.propagation());
         new CopyUp(linux, log).copyUp(config.copyUpDirs());
+        final boolean ownCgroup2 = config.evacuateCgroup2() != null;
         if (config.newNetNs()) {
-            mounts.mountSys();
+            mounts.mountSys(ownCgroup2);
+        } else if (ownCgroup2) {
+            mounts.mountCgroup2();
         }
         try {
             networkDriver.configure(network.network());
@@ -115,6 +121,7 @@ public final class ChildMain {
         final CommandRunner.Command command = new CommandRunner.Command(executable.toString(), config.command(),
                 env, inheritedFds, socketActivation);
         final CommandRunner runner = new CommandRunner(linux);
+        log.debug("mounts done; starting " + ChildConfig.describe(config.command()));
         if (!config.pidNs()) {
             // Nothing needs this JVM once CMD runs: become CMD. The death signal survives the exec, so CMD
             // still dies with the parent. It is armed only now because the uid map write cleared it.
@@ -129,6 +136,9 @@ public final class ChildMain {
         // when the parent's pipe closes, taking the namespace with it.
         watchParent(parent);
         final WaitStatus status = runner.spawnAndWait(command, config.reaper(), commandPid::set);
+        log.debug("command " + status.describe());
+        exiting.set(true);
+        parent.shutdown(Duration.ofMillis(500));
         if (!status.exited()) {
             log.error("command " + ChildConfig.describe(config.command()) + " exited: " + status.describe());
         }
@@ -142,8 +152,10 @@ public final class ChildMain {
             } catch (InterruptedException e) {
                 return;
             }
-            log.debug("the parent is gone; stopping");
-            System.exit(1);
+            if (!exiting.get()) {
+                log.debug("the parent is gone; stopping");
+                System.exit(1);
+            }
         }, "rootlessjkit-parent-watch");
         watcher.setDaemon(true);
         watcher.start();

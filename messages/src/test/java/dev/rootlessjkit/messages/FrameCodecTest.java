@@ -46,7 +46,8 @@ class FrameCodecTest {
                 new ChildInitUserNSCompleted(),
                 new ParentInitNetworkDriverCompleted(new NetworkConfig("tap0", "10.0.2.100", 24, "10.0.2.2",
                         List.of("10.0.2.3"), 65520, Map.of("k", "v"))),
-                new ParentInitPortDriverCompleted(Map.of("builtin.socketpath", "/run/state/.bp.sock")));
+                new ParentInitPortDriverCompleted(Map.of("builtin.socketpath", "/run/state/.bp.sock")),
+                new Goodbye());
         for (Message message : messages) {
             assertEquals(message, decode(encode(message)));
         }

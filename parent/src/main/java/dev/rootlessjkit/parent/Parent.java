@@ -114,6 +114,7 @@ public final class Parent {
                 throw e;
             }
             final WaitStatus status = exit.await();
+            log.debug("child " + status.describe());
             if (status.signaled()) {
                 log.error((config.pidns() ? "child" : "command " + ChildConfig.describe(config.command())) + " exited: "
                         + status.describe());
@@ -125,15 +126,23 @@ public final class Parent {
     private long handshake(ChildProcess child, ExitWatcher exit, StateDir state, IdMapper mapper, IdMapPlan plan,
             ParentNetworkDriver network) throws HandshakeException, ParentException {
         child.channel().send(new ParentHello(childConfig(state)));
+        log.debug("spawned the child, pid " + child.pid());
         awaitUserNamespace(child, exit);
+        log.debug("the user namespace exists");
         if (plan == null) {
             mapper.mapSingleId(child.pid());
         } else {
             mapper.mapWithHelpers(child.pid(), plan.newuidmap(), plan.newgidmap(), plan.ranges());
         }
+        log.debug("uid and gid maps written");
         final ChildHello hello = child.channel().expect(ChildHello.class, STEP_TIMEOUT);
+        log.debug("child JVM up, host pid " + hello.hostPid());
         child.channel().send(new ParentInitIdmapCompleted());
         child.channel().expect(ChildInitUserNSCompleted.class, STEP_TIMEOUT);
+        log.debug("child finished its user namespace set-up");
+        if (config.evacuateCgroup2() != null) {
+            new CgroupEvacuation(log).evacuate(hello.hostPid(), config.evacuateCgroup2());
+        }
         final NetworkConfig networkConfig;
         try {
             networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(),
