@@ -10,6 +10,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -29,6 +30,8 @@ public final class DnsForwarder {
     private static final int DNS_PORT = 53;
     /** Outstanding queries beyond this are dropped; the guest's resolver retries. */
     private static final int MAX_PENDING = 1024;
+
+    private static final int MAX_DATAGRAM = 65535;
 
     private final EventLoop loop;
     private final Counters counters;
@@ -123,6 +126,8 @@ public final class DnsForwarder {
     private EpollDatagramChannel channel() {
         if (channel == null) {
             EpollDatagramChannel ch = new EpollDatagramChannel(InternetProtocolFamily.IPv4);
+            // Netty reads datagrams into 2 KiB by default and would cut larger ones.
+            ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
             ch.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
                 @Override
                 protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {

@@ -16,6 +16,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -32,6 +33,8 @@ import java.util.List;
  */
 public final class UdpNat implements TransportHandler, Batch.Deferred {
     private static final int DNS_PORT = 53;
+
+    private static final int MAX_DATAGRAM = 65535;
 
     private final EventLoop loop;
     private final Counters counters;
@@ -137,6 +140,8 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             return null;
         }
         EpollDatagramChannel ch = new EpollDatagramChannel(InternetProtocolFamily.IPv4);
+        // Netty reads datagrams into 2 KiB by default and would cut larger ones.
+        ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
         UdpFlow created = new UdpFlow(key, guestIp, guestPort, ch, timers.nanoTime());
         ch.pipeline().addLast(new Replies(created));
         // Called on the loop, so register and bind complete inline: the socket is ready for the first write.
