@@ -67,6 +67,7 @@ final class TcpFlow implements Batch.Deferred {
     // Timers.
     private final RtoEstimator rto = new RtoEstimator();
     private Timers.Timeout timer;
+    private long timerAt;
     private long deadline;
     private int retries;
     private boolean rttActive;
@@ -483,9 +484,18 @@ final class TcpFlow implements Batch.Deferred {
         if (deadline == 0) {
             deadline = 1;
         }
-        if (timer == null) {
-            timer = nat.timers().schedule(this::onTimer, delay);
+        // A task already due by then finds the deadline and waits on; an earlier deadline needs its own task.
+        if (timer == null || deadline - timerAt < 0) {
+            if (timer != null) {
+                timer.cancel();
+            }
+            scheduleTimer(delay);
         }
+    }
+
+    private void scheduleTimer(long delay) {
+        timerAt = nat.timers().nanoTime() + delay;
+        timer = nat.timers().schedule(this::onTimer, delay);
     }
 
     private void stopTimer() {
@@ -500,7 +510,7 @@ final class TcpFlow implements Batch.Deferred {
         }
         long left = deadline - nat.timers().nanoTime();
         if (left > 0) {
-            timer = nat.timers().schedule(this::onTimer, left);
+            scheduleTimer(left);
             return;
         }
         deadline = 0;
