@@ -265,11 +265,11 @@ public final class RootlessJCtl {
             return;
         }
         final TabWriter w = new TabWriter();
-        w.row("ID", "PROTO", "PARENTIP", "PARENTPORT", "CHILDIP", "CHILDPORT", "");
+        w.row("ID", "PROTO", "PARENTIP", "PARENTPORT", "CHILDIP", "CHILDPORT");
         for (PortStatus p : ports) {
             final PortSpec s = p.spec();
             w.row(String.valueOf(p.id()), s.proto(), s.parentIP(), String.valueOf(s.parentPort()), s.childIP(),
-                    String.valueOf(s.childPort()), "");
+                    String.valueOf(s.childPort()));
         }
         out.print(w.render());
     }
