@@ -7,7 +7,7 @@ public final class ErrnoException extends IOException {
     private static final long serialVersionUID = 1L;
     private final int errno;
 
-    ErrnoException(String call, String subject, int errno, String description) {
+    public ErrnoException(String call, String subject, int errno, String description) {
         super(call + (subject.isEmpty() ? "" : " " + subject) + ": " + description);
         this.errno = errno;
     }

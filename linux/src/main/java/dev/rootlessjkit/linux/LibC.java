@@ -5,8 +5,8 @@ import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.byref.IntByReference;
 
-/** The libc functions rootlessjkit calls. Package-private: everything else goes through {@link Linux}. */
-interface LibC {
+/** The libc functions rootlessjkit calls. Public only because jnr-ffi generates its implementation in another class loader; call {@link Linux} instead. */
+public interface LibC {
     int posix_spawn(@Out IntByReference pid, String path, Pointer fileActions, Pointer attr, Pointer argv,
             Pointer envp);
 
@@ -57,10 +57,19 @@ interface LibC {
     int close(int fd);
 
     @SaveError
+    long read(int fd, @Out byte[] buf, long count);
+
+    @SaveError
+    long write(int fd, @jnr.ffi.annotations.In byte[] buf, long count);
+
+    @SaveError
     int close_range(int first, int last, int flags);
 
     @SaveError
     int execve(String path, Pointer argv, Pointer envp);
+
+    @SaveError
+    int chmod(String path, int mode);
 
     @SaveError
     int socket(int domain, int type, int protocol);

@@ -171,6 +171,13 @@ public final class Linux {
         }
     }
 
+    /** chmod(2), which unlike java.nio also sets the sticky, setuid and setgid bits. */
+    public void chmod(String path, int mode) throws ErrnoException {
+        if (libc.chmod(path, mode) != 0) {
+            throw error("chmod", path);
+        }
+    }
+
     /** Asks the kernel to send {@code signal} to this process when the thread that created it exits. */
     public void setParentDeathSignal(int signal) throws ErrnoException {
         if (libc.prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0) != 0) {
@@ -197,6 +204,32 @@ public final class Linux {
     public void close(int fd) throws ErrnoException {
         if (libc.close(fd) != 0) {
             throw error("close", String.valueOf(fd));
+        }
+    }
+
+    /** read(2), retried on EINTR; 0 at end of file. */
+    public int read(int fd, byte[] buf, int count) throws ErrnoException {
+        while (true) {
+            final long n = libc.read(fd, buf, count);
+            if (n >= 0) {
+                return (int) n;
+            }
+            if (runtime.getLastError() != EINTR) {
+                throw error("read", "fd " + fd);
+            }
+        }
+    }
+
+    /** write(2), retried on EINTR; may write less than asked. */
+    public int write(int fd, byte[] buf, int count) throws ErrnoException {
+        while (true) {
+            final long n = libc.write(fd, buf, count);
+            if (n >= 0) {
+                return (int) n;
+            }
+            if (runtime.getLastError() != EINTR) {
+                throw error("write", "fd " + fd);
+            }
         }
     }
 

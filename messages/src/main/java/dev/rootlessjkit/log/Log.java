@@ -9,25 +9,32 @@ import java.io.PrintStream;
 public final class Log {
     private final String prefix;
     private final boolean debug;
+    private final long origin;
     private final PrintStream err;
 
     public Log(String role, boolean debug) {
-        this.prefix = "[rootlessjkit:" + role + "] ";
+        this("[rootlessjkit:" + role + "] ", debug, System.nanoTime());
+    }
+
+    private Log(String prefix, boolean debug, long origin) {
+        this.prefix = prefix;
         this.debug = debug;
+        this.origin = origin;
         this.err = System.err;
     }
 
     public Log withDebug(boolean enabled) {
-        return new Log(prefix.substring("[rootlessjkit:".length(), prefix.length() - 2), enabled);
+        return new Log(prefix, enabled, origin);
     }
 
     public boolean debugEnabled() {
         return debug;
     }
 
+    /** Debug lines carry the milliseconds since main() began, which is what start-up work is judged by. */
     public void debug(String message) {
         if (debug) {
-            err.println(prefix + "debug: " + message);
+            err.println(prefix + "debug: +" + (System.nanoTime() - origin) / 1_000_000 + "ms " + message);
         }
     }
 

@@ -35,4 +35,9 @@ public record ChildConfig(
         copyUpDirs = copyUpDirs == null ? List.of() : List.copyOf(copyUpDirs);
         command = command == null ? List.of() : List.copyOf(command);
     }
+
+    /** CMD as RootlessKit shows it in messages: {@code [sh -c exit 1]}. */
+    public static String describe(java.util.List<String> argv) {
+        return "[" + String.join(" ", argv) + "]";
+    }
 }

@@ -15,7 +15,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(ChildInitUserNSCompleted.class),
     @JsonSubTypes.Type(ParentInitNetworkDriverCompleted.class),
     @JsonSubTypes.Type(ParentInitPortDriverCompleted.class),
+    @JsonSubTypes.Type(Goodbye.class),
 })
 public sealed interface Message permits ParentHello, ChildHello, ParentInitIdmapCompleted, ChildInitUserNSCompleted,
-        ParentInitNetworkDriverCompleted, ParentInitPortDriverCompleted {
+        ParentInitNetworkDriverCompleted, ParentInitPortDriverCompleted, Goodbye {
 }

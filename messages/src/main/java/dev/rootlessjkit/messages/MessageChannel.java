@@ -20,6 +20,7 @@ public final class MessageChannel {
     private final OutputStream out;
     private final String peer;
     private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    private final Thread reader;
 
     /** What the reader leaves in the inbox when the stream ends or breaks; nothing follows it. */
     private record Closed(IOException cause) {
@@ -29,7 +30,7 @@ public final class MessageChannel {
         this.in = in;
         this.out = out;
         this.peer = peer;
-        final Thread reader = new Thread(this::readLoop, "rootlessjkit-" + peer + "-reader");
+        this.reader = new Thread(this::readLoop, "rootlessjkit-" + peer + "-reader");
         reader.setDaemon(true);
         reader.start();
     }
@@ -37,9 +38,17 @@ public final class MessageChannel {
     private void readLoop() {
         while (true) {
             try {
-                inbox.add(codec.read(in));
+                final Message message = codec.read(in);
+                if (message instanceof Goodbye) {
+                    inbox.add(new Closed(new EOFException("the " + peer + " said goodbye")));
+                    closeOutput();
+                    return;
+                }
+                inbox.add(message);
             } catch (IOException e) {
                 inbox.add(new Closed(e));
+                // The peer is gone or leaving: closing our end too lets its reader leave its blocking read.
+                closeOutput();
                 return;
             }
         }
@@ -72,7 +81,7 @@ public final class MessageChannel {
             inbox.add(closed);
             final String why = closed.cause() instanceof EOFException ? "exited" : "broke the channel ("
                     + closed.cause().getMessage() + ")";
-            throw new HandshakeException("the " + peer + " " + why + " before sending " + step, closed.cause());
+            throw new HandshakeException("the " + peer + " " + why + " before sending " + step, closed.cause(), true);
         }
         if (!type.isInstance(next)) {
             throw new HandshakeException("expected " + step + " from the " + peer + ", got "
@@ -87,6 +96,24 @@ public final class MessageChannel {
             continue;
         }
         inbox.add(closed);
+    }
+
+    /**
+     * Ends the channel from this side and waits (briefly) until the peer has closed its side as well. A JVM that
+     * exits while a thread is blocked in a native read waits up to 300 ms for that thread; after this, none is.
+     */
+    public void shutdown(Duration timeout) {
+        try {
+            codec.write(out, new Goodbye());
+        } catch (IOException e) {
+            // The peer is gone already, and our reader with it.
+        }
+        closeOutput();
+        try {
+            reader.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public void closeOutput() {

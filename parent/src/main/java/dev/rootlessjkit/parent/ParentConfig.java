@@ -10,7 +10,11 @@ import java.util.List;
  * @param mtu           0 for the driver's default
  * @param cidr          null for the driver's default
  * @param ifname        null for the driver's default
+ * @param slirp4netnsSandbox "auto", "true" or "false"; auto is resolved once slirp4netns's features are known
+ * @param slirp4netnsSeccomp "auto", "true" or "false", as the sandbox
+ * @param copyUpDirs    absolute, normalised, never /tmp
  * @param publish       raw -p specs, parsed by the port driver issue's parser
+ * @param sourceIpTransparent --source-ip-transparent: keep the client's source address on published TCP ports
  * @param reaper        --reaper resolved: auto means the value of --pidns
  * @param evacuateCgroup2 group name or null
  * @param command       CMD and its arguments, never empty
@@ -32,6 +36,7 @@ public record ParentConfig(
         Propagation propagation,
         PortDriverName portDriver,
         List<String> publish,
+        boolean sourceIpTransparent,
         boolean pidns,
         boolean cgroupns,
         boolean utsns,
@@ -49,7 +54,7 @@ public record ParentConfig(
         command = List.copyOf(command);
     }
 
-    /** --net values; the CLI rejects those whose driver this build does not have yet. */
+    /** --net values. The CLI accepts them all; whether a driver's program is installed is checked when it starts. */
     public enum NetworkMode {
         HOST("host"), NONE("none"), SLIRP4NETNS("slirp4netns"), PASTA("pasta"), USERNET("usernet");
 

@@ -1,0 +1,180 @@
+package dev.rootlessjkit.child;
+
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.FdStreams;
+import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.SignalRelay;
+import dev.rootlessjkit.linux.Signals;
+import dev.rootlessjkit.linux.WaitStatus;
+import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.messages.ChildConfig;
+import dev.rootlessjkit.messages.ChildHello;
+import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
+import dev.rootlessjkit.messages.HandshakeException;
+import dev.rootlessjkit.messages.MessageChannel;
+import dev.rootlessjkit.messages.ParentHello;
+import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
+import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
+import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
+import dev.rootlessjkit.net.ChildNetworkDriver;
+import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.NetworkDrivers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The child: runs inside the new namespaces, finishes their set-up once the parent has mapped its uid, then
+ * runs CMD. Entry point of the child JVM; the parent starts it through {@code unshare}.
+ */
+public final class ChildMain {
+    /** Names the two pipe fds, "READ,WRITE"; set by the parent, never passed on to CMD. */
+    public static final String PIPE_FD_ENV = "_ROOTLESSJKIT_PIPEFD";
+    /** "true" when the parent received systemd's sockets for itself and passes them on (LISTEN_FDS). */
+    public static final String ACTIVATION_ENV = "_ROOTLESSJKIT_SOCKET_ACTIVATION";
+    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Log log;
+    private final AtomicInteger commandPid = new AtomicInteger();
+    /** Set once CMD has exited: the end of the parent's pipe is then expected, not a reason to stop. */
+    private final AtomicBoolean exiting = new AtomicBoolean();
+
+    private ChildMain(Log log) {
+        this.log = log;
+    }
+
+    public static void main(String[] args) {
+        final Log log = new Log("child ", false);
+        int exitCode;
+        try {
+            exitCode = new ChildMain(log).run();
+        } catch (ChildException | HandshakeException e) {
+            log.error(e.getMessage());
+            exitCode = 1;
+        }
+        System.exit(exitCode);
+    }
+
+    private int run() throws ChildException, HandshakeException {
+        final Map<String, String> env = new HashMap<>(System.getenv());
+        final String[] fds = env.getOrDefault(PIPE_FD_ENV, "").split(",");
+        if (fds.length != 2) {
+            throw new ChildException("the child must be started by rootlessjkit (" + PIPE_FD_ENV + " is unset)");
+        }
+        final Linux linux = Linux.load();
+        final MessageChannel parent;
+        try {
+            parent = new MessageChannel(FdStreams.input(linux, Integer.parseInt(fds[0].trim())),
+                    FdStreams.output(linux, Integer.parseInt(fds[1].trim())), "parent");
+        } catch (NumberFormatException e) {
+            throw new ChildException("bad " + PIPE_FD_ENV + ": " + env.get(PIPE_FD_ENV), e);
+        }
+        env.remove(PIPE_FD_ENV);
+        final boolean socketActivation = "true".equals(env.remove(ACTIVATION_ENV));
+
+        final ChildConfig config = parent.expect(ParentHello.class, STEP_TIMEOUT).config();
+        final Log log = this.log.withDebug(config.debug());
+        SignalRelay.install(linux, commandPid::get, signal -> {
+            log.error("interrupted by signal: " + Signals.describe(signal) + " before the command started");
+            System.exit(255);
+        });
+        parent.send(new ChildHello(hostPid()));
+        parent.expect(ParentInitIdmapCompleted.class, STEP_TIMEOUT);
+
+        final ChildNetworkDriver networkDriver;
+        try {
+            networkDriver = NetworkDrivers.child(config.network(), linux);
+        } catch (NetworkDriverException e) {
+            throw new ChildException(e.getMessage(), e);
+        }
+        final MountSetup mounts = new MountSetup(linux, log);
+        if (config.pidNs()) {
+            mounts.mountProc();
+        }
+        parent.send(new ChildInitUserNSCompleted());
+        final ParentInitNetworkDriverCompleted network = parent.expect(ParentInitNetworkDriverCompleted.class,
+                STEP_TIMEOUT);
+        parent.expect(ParentInitPortDriverCompleted.class, STEP_TIMEOUT);
+        log.debug("handshake done; network: " + network.network());
+
+        mounts.setPropagation(config.propagation());
+        new CopyUp(linux, log).copyUp(config.copyUpDirs());
+        final boolean ownCgroup2 = config.evacuateCgroup2() != null;
+        if (config.newNetNs()) {
+            mounts.mountSys(ownCgroup2);
+        } else if (ownCgroup2) {
+            mounts.mountCgroup2();
+        }
+        try {
+            networkDriver.configure(network.network());
+        } catch (NetworkDriverException e) {
+            throw new ChildException(e.getMessage(), e);
+        }
+
+        final Path executable = CommandLookup.find(config.command().get(0), env.get("PATH"));
+        final int inheritedFds = socketActivation ? listenFds(env) : 0;
+        final CommandRunner.Command command = new CommandRunner.Command(executable.toString(), config.command(),
+                env, inheritedFds, socketActivation);
+        final CommandRunner runner = new CommandRunner(linux);
+        log.debug("mounts done; starting " + ChildConfig.describe(config.command()));
+        if (!config.pidNs()) {
+            // Nothing needs this JVM once CMD runs: become CMD. The death signal survives the exec, so CMD
+            // still dies with the parent. It is armed only now because the uid map write cleared it.
+            try {
+                linux.setParentDeathSignal(Signals.SIGKILL);
+            } catch (ErrnoException e) {
+                throw new ChildException(e.getMessage(), e);
+            }
+            runner.execInPlace(command);
+        }
+        // As PID 1 of the PID namespace this JVM must stay: its exit would kill every process in it. It leaves
+        // when the parent's pipe closes, taking the namespace with it.
+        watchParent(parent);
+        final WaitStatus status = runner.spawnAndWait(command, config.reaper(), commandPid::set);
+        log.debug("command " + status.describe());
+        exiting.set(true);
+        parent.shutdown(Duration.ofMillis(500));
+        if (!status.exited()) {
+            log.error("command " + ChildConfig.describe(config.command()) + " exited: " + status.describe());
+        }
+        return status.toExitCode();
+    }
+
+    private void watchParent(MessageChannel parent) {
+        final Thread watcher = new Thread(() -> {
+            try {
+                parent.awaitClosed();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (!exiting.get()) {
+                log.debug("the parent is gone; stopping");
+                System.exit(1);
+            }
+        }, "rootlessjkit-parent-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    /** Our PID as the host sees it: /proc is still the host's procfs until a PID namespace remounts it. */
+    private static long hostPid() throws ChildException {
+        try {
+            return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self")).toString());
+        } catch (IOException | NumberFormatException e) {
+            throw new ChildException("cannot read /proc/self: " + e.getMessage(), e);
+        }
+    }
+
+    private static int listenFds(Map<String, String> env) {
+        try {
+            return Math.max(0, Integer.parseInt(env.getOrDefault("LISTEN_FDS", "0")));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.rootlessjkit.child;
+
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.WaitStatus;
+import dev.rootlessjkit.messages.ChildConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/** Starts CMD: either in place of the child JVM, or as its child with the JVM staying on as reaper. */
+final class CommandRunner {
+    /** A shell line that sets LISTEN_PID to the PID it is about to exec into: systemd checks it equals $$. */
+    private static final String SET_LISTEN_PID = "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\"";
+
+    private final Linux linux;
+
+    CommandRunner(Linux linux) {
+        this.linux = linux;
+    }
+
+    /** What to run: the resolved executable, argv (argv[0] as the user wrote it) and the environment. */
+    record Command(String executable, List<String> argv, Map<String, String> env, int inheritedFds,
+            boolean socketActivation) {
+    }
+
+    /** Replaces this JVM with CMD, so no second JVM stays resident for the life of the command. */
+    void execInPlace(Command command) throws ChildException {
+        if (command.socketActivation()) {
+            command.env().put("LISTEN_PID", Long.toString(ProcessHandle.current().pid()));
+        }
+        try {
+            linux.exec(command.executable(), command.argv(), command.env(), 3 + command.inheritedFds());
+        } catch (ErrnoException e) {
+            throw new ChildException("exec " + ChildConfig.describe(command.argv()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Spawns CMD and waits for it. With {@code reapAll} every child that ends is collected too (orphans are
+     * re-parented to us as PID 1 of the namespace), so no zombies accumulate.
+     *
+     * @param started told CMD's PID once it runs, so signals can be passed on to it
+     */
+    WaitStatus spawnAndWait(Command command, boolean reapAll, IntConsumer started) throws ChildException {
+        String executable = command.executable();
+        List<String> argv = command.argv();
+        if (command.socketActivation()) {
+            argv = new ArrayList<>(List.of("sh", "-c", SET_LISTEN_PID, "sh", executable));
+            argv.addAll(command.argv().subList(1, command.argv().size()));
+            executable = "/bin/sh";
+        }
+        final int pid;
+        try {
+            pid = linux.spawn(executable, argv, command.env(), Map.of(), 3 + command.inheritedFds());
+        } catch (ErrnoException e) {
+            throw new ChildException("failed to start " + ChildConfig.describe(command.argv()) + ": " + e.getMessage(), e);
+        }
+        started.accept(pid);
+        try {
+            while (true) {
+                final Linux.Reaped reaped = linux.waitpid(reapAll ? -1 : pid, 0);
+                if (reaped == null) {
+                    throw new ChildException("lost track of command " + ChildConfig.describe(command.argv()) + " (pid " + pid + ")");
+                }
+                if (reaped.pid() == pid) {
+                    return reaped.status();
+                }
+            }
+        } catch (ErrnoException e) {
+            throw new ChildException("waiting for " + ChildConfig.describe(command.argv()) + ": " + e.getMessage(), e);
+        }
+    }
+}

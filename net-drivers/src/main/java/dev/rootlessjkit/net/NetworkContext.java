@@ -1,0 +1,13 @@
+package dev.rootlessjkit.net;
+
+import java.nio.file.Path;
+
+/**
+ * Where the parent half finds the child's network namespace.
+ *
+ * @param childPid   host PID of a process inside the child's namespaces
+ * @param stateDir   the state directory, for sockets and files of the driver
+ * @param netnsPath  the namespace as a file ({@code /proc/PID/ns/net}, or the bind mount of --detach-netns)
+ */
+public record NetworkContext(long childPid, Path stateDir, Path netnsPath) {
+}

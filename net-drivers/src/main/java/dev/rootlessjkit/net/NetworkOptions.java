@@ -1,0 +1,19 @@
+package dev.rootlessjkit.net;
+
+/**
+ * The network flags of the command line, as the drivers see them. Zero, null or empty means the driver's
+ * default.
+ */
+public record NetworkOptions(
+        String driver,
+        int mtu,
+        String cidr,
+        String ifname,
+        boolean disableHostLoopback,
+        boolean ipv6,
+        boolean detachNetns,
+        String slirp4netnsBinary,
+        String slirp4netnsSandbox,
+        String slirp4netnsSeccomp,
+        String pastaBinary) {
+}

@@ -1,0 +1,153 @@
+package dev.rootlessjkit.parent;
+
+import dev.rootlessjkit.child.ChildMain;
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.messages.MessageChannel;
+import dev.rootlessjkit.linux.FdStreams;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The child JVM, started through util-linux {@code unshare}: a JVM is multi-threaded and cannot unshare its
+ * own user namespace, and {@code --keep-caps} carries the new namespace's capabilities across the exec.
+ *
+ * @param pid     PID of the spawned process ({@code unshare}, which with --pidns forks the child JVM)
+ * @param channel the handshake channel to the child
+ */
+record ChildProcess(int pid, MessageChannel channel) {
+    private static final String CHILD_MAIN = ChildMain.class.getName();
+    // jnr-ffi generating bytecode for the libc binding costs ~40 ms of start-up, which the few native calls of
+    // the child do not repay.
+    private static final String JNR_WITHOUT_CODEGEN = "-Djnr.ffi.asm.enabled=false";
+    // The child only sets up mounts and runs or reaps CMD: a small heap, the serial GC and C1 start fastest.
+    private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:-UsePerfData", "-Xshare:auto", JNR_WITHOUT_CODEGEN);
+
+    private static final List<String> PARENT_ONLY_JARS = List.of("rootlessjkit-parent");
+
+    /** Namespace flags of unshare(1) for this run. */
+    static List<String> unshareFlags(ParentConfig config) {
+        final List<String> flags = new ArrayList<>(List.of("--user", "--mount", "--propagation", "unchanged",
+                "--keep-caps"));
+        if (config.net().newNamespace() && !config.detachNetns()) {
+            flags.add("--net");
+        }
+        if (config.utsns()) {
+            flags.add("--uts");
+        }
+        if (config.ipcns()) {
+            flags.add("--ipc");
+        }
+        if (config.cgroupns()) {
+            flags.add("--cgroup");
+        }
+        if (config.pidns()) {
+            // The child must be PID 1 of the new namespace, so unshare forks; --kill-child makes the child die
+            // with unshare.
+            flags.addAll(List.of("--pid", "--fork", "--kill-child"));
+        }
+        return flags;
+    }
+
+    /**
+     * Spawns the child with the handshake pipes as fds 3 and 4 (after the systemd sockets, if any, which keep
+     * their numbers 3..3+N-1).
+     */
+    static ChildProcess spawn(Linux linux, Path unshare, ParentConfig config, Map<String, String> extraEnv,
+            int listenFds) throws ParentException {
+        final List<String> argv = new ArrayList<>();
+        argv.add("unshare");
+        argv.addAll(unshareFlags(config));
+        argv.add("--");
+        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        argv.addAll(CHILD_JVM_OPTIONS);
+        childClassDataArchive().ifPresent(archive -> argv.add("-XX:SharedArchiveFile=" + archive));
+        argv.add("-cp");
+        argv.add(childClassPath());
+        argv.add(CHILD_MAIN);
+
+        final int readFd = 3 + listenFds;
+        final int writeFd = readFd + 1;
+        final Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(extraEnv);
+        env.put(ChildMain.PIPE_FD_ENV, readFd + "," + writeFd);
+
+        int[] toChild = null;
+        int[] fromChild = null;
+        try {
+            toChild = linux.pipe();
+            fromChild = linux.pipe();
+            final Map<Integer, Integer> dup2 = new LinkedHashMap<>();
+            dup2.put(readFd, toChild[0]);
+            dup2.put(writeFd, fromChild[1]);
+            if (Math.min(toChild[0], fromChild[1]) <= writeFd) {
+                // posix_spawn's dup2 actions run in order: a source below the targets could be overwritten.
+                throw new ErrnoException("pipe2", "", 0, "descriptors " + toChild[0] + "," + fromChild[1]
+                        + " collide with the fds the child expects");
+            }
+            final int pid = linux.spawn(unshare.toString(), argv, env, dup2, writeFd + 1);
+            final MessageChannel channel = new MessageChannel(FdStreams.input(linux, fromChild[0]),
+                    FdStreams.output(linux, toChild[1]), "child");
+            closeAll(linux, toChild[0], fromChild[1]);
+            return new ChildProcess(pid, channel);
+        } catch (ErrnoException e) {
+            if (toChild != null) {
+                closeAll(linux, toChild);
+            }
+            if (fromChild != null) {
+                closeAll(linux, fromChild);
+            }
+            throw new ParentException("failed to start the child: " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes our copies of descriptors the child now holds: the child's EOF and ours depend on it. */
+    private static void closeAll(Linux linux, int... fds) {
+        for (int fd : fds) {
+            try {
+                linux.close(fd);
+            } catch (ErrnoException ignored) {
+                // Already closed: nothing leaks.
+            }
+        }
+    }
+
+    /** The child's archive from hack/build-cds.sh, next to the jars the launcher names in rootlessjkit.dist. */
+    private static java.util.Optional<Path> childClassDataArchive() {
+        final String dist = System.getProperty("rootlessjkit.dist");
+        if (dist == null) {
+            return java.util.Optional.empty();
+        }
+        final Path archive = Path.of(dist, "child.jsa");
+        return Files.isReadable(archive) ? java.util.Optional.of(archive) : java.util.Optional.empty();
+    }
+
+    /** The parent's class path less what only the parent uses, so the child JVM opens fewer jars. */
+    private static String childClassPath() {
+        final StringBuilder path = new StringBuilder();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            final String name = Path.of(entry).getFileName().toString();
+            if (PARENT_ONLY_JARS.stream().noneMatch(name::startsWith)) {
+                path.append(path.length() == 0 ? "" : java.io.File.pathSeparator).append(entry);
+            }
+        }
+        return path.toString();
+    }
+
+    /** Whether the kernel shows the process in a user namespace other than ours, i.e. unshare has run. */
+    boolean inNewUserNamespace() {
+        try {
+            return !Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "ns", "user"))
+                    .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/user")));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

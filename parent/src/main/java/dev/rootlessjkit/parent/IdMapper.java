@@ -1,0 +1,80 @@
+package dev.rootlessjkit.parent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Writes the child's uid_map and gid_map: root in the namespace is the caller, ids from 1 up are the caller's
+ * subordinate ids, through the setuid helpers newuidmap/newgidmap. The single-id mapping (only the caller)
+ * needs no helper: the owner of a user namespace may write that one line itself.
+ */
+public final class IdMapper {
+    private final int uid;
+    private final int gid;
+
+    public IdMapper(int uid, int gid) {
+        this.uid = uid;
+        this.gid = gid;
+    }
+
+    /** The triples newuidmap takes: {@code 0 UID 1}, then each range stacked from 1 up. */
+    static List<String> mapping(int ownId, List<SubIdRange> ranges) {
+        final List<String> args = new ArrayList<>(List.of("0", Integer.toString(ownId), "1"));
+        long next = 1;
+        for (SubIdRange range : ranges) {
+            args.add(Long.toString(next));
+            args.add(Long.toString(range.start()));
+            args.add(Long.toString(range.count()));
+            next += range.count();
+        }
+        return args;
+    }
+
+    public void mapWithHelpers(long pid, Path newuidmap, Path newgidmap, SubIdSource.Ranges ranges)
+            throws ParentException {
+        runHelper(newuidmap, pid, mapping(uid, ranges.uids()));
+        runHelper(newgidmap, pid, mapping(gid, ranges.gids()));
+    }
+
+    private static void runHelper(Path helper, long pid, List<String> mapping) throws ParentException {
+        final List<String> command = new ArrayList<>();
+        command.add(helper.toString());
+        command.add(Long.toString(pid));
+        command.addAll(mapping);
+        try {
+            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new ParentException("failed to setup UID/GID map: " + String.join(" ", command) + " timed out");
+            }
+            if (process.exitValue() != 0) {
+                throw new ParentException("failed to setup UID/GID map: " + String.join(" ", command) + " failed: "
+                        + output.strip().replace('\n', ' ') + ": exit status " + process.exitValue());
+            }
+        } catch (IOException e) {
+            throw new ParentException("failed to setup UID/GID map: cannot run " + helper + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ParentException("interrupted while running " + helper, e);
+        }
+    }
+
+    /** Maps root in the namespace to the caller alone; setgroups must be denied before an unprivileged gid_map. */
+    public void mapSingleId(long pid) throws ParentException {
+        final Path proc = Path.of("/proc", Long.toString(pid));
+        try {
+            Files.writeString(proc.resolve("uid_map"), "0 " + uid + " 1\n");
+            Files.writeString(proc.resolve("setgroups"), "deny\n");
+            Files.writeString(proc.resolve("gid_map"), "0 " + gid + " 1\n");
+        } catch (IOException e) {
+            throw new ParentException("failed to write the single-id mapping of process " + pid + ": "
+                    + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package dev.rootlessjkit.parent;
+
+import dev.rootlessjkit.child.ChildMain;
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.SignalRelay;
+import dev.rootlessjkit.linux.Signals;
+import dev.rootlessjkit.linux.WaitStatus;
+import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.messages.ChildConfig;
+import dev.rootlessjkit.messages.ChildHello;
+import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
+import dev.rootlessjkit.messages.HandshakeException;
+import dev.rootlessjkit.messages.NetworkConfig;
+import dev.rootlessjkit.messages.ParentHello;
+import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
+import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
+import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
+import dev.rootlessjkit.net.NetworkContext;
+import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.NetworkDrivers;
+import dev.rootlessjkit.net.NetworkOptions;
+import dev.rootlessjkit.net.ParentNetworkDriver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One run: spawn the child, map its ids, start the drivers, hand signals on, and return CMD's exit status.
+ * Must run on the main thread, which lives until the end: the child's parent-death signal is tied to the thread
+ * that spawned it.
+ */
+public final class Parent {
+    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration UNSHARE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ParentConfig config;
+    private final Linux linux;
+    private final Log log;
+
+    public Parent(ParentConfig config, Linux linux, Log log) {
+        this.config = config;
+        this.linux = linux;
+        this.log = log;
+    }
+
+    /** What the id mapping step needs, all checked before anything is started. */
+    private record IdMapPlan(Path newuidmap, Path newgidmap, SubIdSource.Ranges ranges) {
+    }
+
+    public int run() throws ParentException {
+        Preflight.warn(log, linux.geteuid());
+        checkPortDriverAvailable();
+        try (ParentNetworkDriver network = networkDriver()) {
+            return run(network);
+        }
+    }
+
+    private ParentNetworkDriver networkDriver() throws ParentException {
+        try {
+            return NetworkDrivers.parent(new NetworkOptions(config.net().cliName, config.mtu(), config.cidr(),
+                    config.ifname(), config.disableHostLoopback(), config.ipv6(), config.detachNetns(),
+                    config.slirp4netnsBinary(), config.slirp4netnsSandbox(), config.slirp4netnsSeccomp(),
+                    config.pastaBinary()));
+        } catch (NetworkDriverException e) {
+            throw new ParentException(e.getMessage(), e);
+        }
+    }
+
+    private int run(ParentNetworkDriver network) throws ParentException {
+        final Path unshare = Executables.require("unshare", "install util-linux");
+        final IdMapper mapper = new IdMapper(linux.geteuid(), linux.getegid());
+        final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
+        final AtomicInteger relayTarget = new AtomicInteger();
+        final AtomicInteger spawned = new AtomicInteger();
+        final AtomicInteger pendingSignal = new AtomicInteger();
+        SignalRelay.install(linux, relayTarget::get, signal -> {
+            // Until the child can pass signals on, a signal goes to the process we spawned, which ends the
+            // handshake as it would have ended CMD.
+            final int pid = spawned.get();
+            if (pid <= 0) {
+                pendingSignal.set(signal);
+                return;
+            }
+            killQuietly(pid, signal);
+        });
+
+        try (StateDir state = StateDir.open(config.stateDir(), log)) {
+            final int listenFds = listenFdsForUs();
+            final Map<String, String> env = new HashMap<>();
+            env.put("ROOTLESSKIT_STATE_DIR", state.path().toString());
+            env.put("ROOTLESSKIT_PARENT_EUID", Integer.toString(linux.geteuid()));
+            env.put("ROOTLESSKIT_PARENT_EGID", Integer.toString(linux.getegid()));
+            if (listenFds > 0) {
+                env.put(ChildMain.ACTIVATION_ENV, "true");
+            }
+            final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds);
+            spawned.set(child.pid());
+            final ExitWatcher exit = new ExitWatcher(linux, child.pid());
+            if (pendingSignal.get() != 0) {
+                killQuietly(child.pid(), pendingSignal.get());
+            }
+            try {
+                final long childPid = handshake(child, exit, state, mapper, plan, network);
+                relayTarget.set((int) childPid);
+                state.publish(StateDir.CHILD_PID, Long.toString(childPid));
+            } catch (HandshakeException e) {
+                return failedHandshake(child, exit, e);
+            } catch (ParentException e) {
+                killQuietly(child.pid(), Signals.SIGKILL);
+                exit.await();
+                throw e;
+            }
+            final WaitStatus status = exit.await();
+            log.debug("child " + status.describe());
+            if (status.signaled()) {
+                log.error((config.pidns() ? "child" : "command " + ChildConfig.describe(config.command())) + " exited: "
+                        + status.describe());
+            }
+            return status.toExitCode();
+        }
+    }
+
+    private long handshake(ChildProcess child, ExitWatcher exit, StateDir state, IdMapper mapper, IdMapPlan plan,
+            ParentNetworkDriver network) throws HandshakeException, ParentException {
+        child.channel().send(new ParentHello(childConfig(state)));
+        log.debug("spawned the child, pid " + child.pid());
+        awaitUserNamespace(child, exit);
+        log.debug("the user namespace exists");
+        if (plan == null) {
+            mapper.mapSingleId(child.pid());
+        } else {
+            mapper.mapWithHelpers(child.pid(), plan.newuidmap(), plan.newgidmap(), plan.ranges());
+        }
+        log.debug("uid and gid maps written");
+        final ChildHello hello = child.channel().expect(ChildHello.class, STEP_TIMEOUT);
+        log.debug("child JVM up, host pid " + hello.hostPid());
+        child.channel().send(new ParentInitIdmapCompleted());
+        child.channel().expect(ChildInitUserNSCompleted.class, STEP_TIMEOUT);
+        log.debug("child finished its user namespace set-up");
+        if (config.evacuateCgroup2() != null) {
+            new CgroupEvacuation(log).evacuate(hello.hostPid(), config.evacuateCgroup2());
+        }
+        final NetworkConfig networkConfig;
+        try {
+            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(),
+                    Path.of("/proc", Long.toString(hello.hostPid()), "ns", "net")));
+        } catch (NetworkDriverException e) {
+            throw new ParentException(e.getMessage(), e);
+        }
+        child.channel().send(new ParentInitNetworkDriverCompleted(networkConfig));
+        child.channel().send(new ParentInitPortDriverCompleted(Map.of()));
+        return hello.hostPid();
+    }
+
+    /**
+     * The maps can be written as soon as unshare has created the namespace, long before the child JVM has
+     * booted; doing it then overlaps the two.
+     */
+    private void awaitUserNamespace(ChildProcess child, ExitWatcher exit) throws ParentException {
+        final long deadline = System.nanoTime() + UNSHARE_TIMEOUT.toNanos();
+        while (!child.inNewUserNamespace()) {
+            if (exit.exited()) {
+                throw new ParentException("failed to create the namespaces: unshare exited with "
+                        + exit.await().describe());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ParentException("timed out after " + UNSHARE_TIMEOUT.toSeconds()
+                        + "s waiting for unshare to create the user namespace");
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ParentException("interrupted while waiting for unshare", e);
+            }
+        }
+    }
+
+    /** A child that exited during the handshake has said why; one that hangs or misbehaves is stopped here. */
+    private int failedHandshake(ChildProcess child, ExitWatcher exit, HandshakeException e) throws ParentException {
+        if (!e.peerGone()) {
+            killQuietly(child.pid(), Signals.SIGKILL);
+            exit.await();
+            throw new ParentException(e.getMessage(), e);
+        }
+        final WaitStatus status = exit.await();
+        if (status.exited() && status.exitCode() != 0) {
+            return status.exitCode();
+        }
+        throw new ParentException("child exited during set-up: " + status.describe() + " (" + e.getMessage() + ")");
+    }
+
+    private ChildConfig childConfig(StateDir state) {
+        return new ChildConfig(state.path().toString(), config.net().cliName,
+                config.net().newNamespace() && !config.detachNetns(), config.detachNetns(),
+                config.propagation().cliName, config.copyUpDirs(), config.pidns(), config.reaper(),
+                config.evacuateCgroup2(), config.command(), config.debug());
+    }
+
+    private IdMapPlan planIdMap() throws ParentException {
+        final String remedy = "install the uidmap package (Debian, Ubuntu) or shadow-utils (Fedora, Arch), "
+                + "or pass --single-id-mapping to map only your own id";
+        final Path newuidmap = Executables.require("newuidmap", remedy);
+        final Path newgidmap = Executables.require("newgidmap", remedy);
+        final String user = System.getProperty("user.name");
+        final SubIdSource source = new SubIdSource(config.subidSource(), Path.of("/etc/subuid"),
+                Path.of("/etc/subgid"), log);
+        return new IdMapPlan(newuidmap, newgidmap, source.lookup(user, linux.geteuid()));
+    }
+
+    /** Port drivers this build has; the others are parsed but refused here, clearly. */
+    private void checkPortDriverAvailable() throws ParentException {
+        if (config.portDriver() != ParentConfig.PortDriverName.NONE) {
+            throw new ParentException("port driver \"" + config.portDriver().cliName
+                    + "\" is not available in this build of rootlessjkit yet");
+        }
+    }
+
+    /** systemd's sockets (fds 3..3+N-1) when they were passed to this very process. */
+    private static int listenFdsForUs() {
+        final String pid = System.getenv("LISTEN_PID");
+        final String fds = System.getenv("LISTEN_FDS");
+        if (pid == null || fds == null || !pid.equals(Long.toString(ProcessHandle.current().pid()))) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(fds));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private void killQuietly(int pid, int signal) {
+        try {
+            linux.kill(pid, signal);
+        } catch (ErrnoException e) {
+            log.debug("kill " + pid + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,357 @@
+package dev.rootlessjkit.parent.cli;
+
+import dev.rootlessjkit.parent.ParentConfig;
+import dev.rootlessjkit.parent.ParentConfig.NetworkMode;
+import dev.rootlessjkit.parent.ParentConfig.PortDriverName;
+import dev.rootlessjkit.parent.ParentConfig.Propagation;
+import dev.rootlessjkit.parent.ParentConfig.SubidSource;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns parsed flags into a {@link ParentConfig}, applying RootlessKit's value and cross-flag rules with its
+ * messages. Where RootlessKit checks late (the reaper and copy-up rules run in its child) or not at all (an unknown
+ * --propagation is ignored, --slirp4netns-* values only matter with --net=slirp4netns), every rule is checked here,
+ * before anything starts.
+ */
+final class ConfigBuilder {
+    private static final int MAX_MTU = 65521;
+    /** IFNAMSIZ minus the terminating NUL. */
+    private static final int MAX_IFNAME_LENGTH = 15;
+    private static final String COPY_UP_MODE = "tmpfs+symlink";
+
+    private ConfigBuilder() {
+    }
+
+    static CliOutcome.Run build(ParsedFlags flags) throws UsageException {
+        List<String> command = flags.command();
+        if (command.isEmpty()) {
+            throw new UsageException("no command specified");
+        }
+        List<String> warnings = new ArrayList<>();
+
+        boolean pidns = flags.bool(Flag.PIDNS);
+        boolean cgroupns = flags.bool(Flag.CGROUPNS);
+        String evacuateCgroup2 = evacuateCgroup2(flags.value(Flag.EVACUATE_CGROUP2), cgroupns, pidns);
+        Path stateDir = stateDir(flags.value(Flag.STATE_DIR));
+
+        NetworkMode net = networkMode(flags.value(Flag.NET));
+        PortDriverName portDriver = portDriver(flags.value(Flag.PORT_DRIVER));
+        int mtu = mtu(flags.value(Flag.MTU));
+        String cidr = cidr(flags.value(Flag.CIDR));
+        String ifname = ifname(flags.value(Flag.IFNAME));
+        boolean ipv6 = flags.bool(Flag.IPV6);
+        boolean disableHostLoopback = flags.bool(Flag.DISABLE_HOST_LOOPBACK);
+        boolean detachNetns = flags.bool(Flag.DETACH_NETNS);
+        String sandbox = slirp4netnsMode(Flag.SLIRP4NETNS_SANDBOX, flags.value(Flag.SLIRP4NETNS_SANDBOX));
+        String seccomp = slirp4netnsMode(Flag.SLIRP4NETNS_SECCOMP, flags.value(Flag.SLIRP4NETNS_SECCOMP));
+
+        if (ipv6) {
+            warnings.add("ipv6 is experimental");
+            if (net != NetworkMode.PASTA && net != NetworkMode.SLIRP4NETNS) {
+                warnings.add("--ipv6 is discarded for --net=" + net.cliName);
+            }
+        }
+        if (!disableHostLoopback && net != NetworkMode.HOST && net != NetworkMode.NONE) {
+            warnings.add("specifying --disable-host-loopback is highly recommended to prohibit connecting to "
+                    + "127.0.0.1:* on the host namespace (requires pasta, slirp4netns, or usernet)");
+        }
+        switch (net) {
+            case HOST, NONE -> {
+                if (mtu != 0) {
+                    warnings.add("unsupported mtu for --net=" + net.cliName + ": " + mtu);
+                }
+                if (cidr != null) {
+                    throw new UsageException("custom cidr is not supported for --net=" + net.cliName);
+                }
+                if (ifname != null) {
+                    throw new UsageException("ifname cannot be specified for --net=" + net.cliName);
+                }
+                if (net == NetworkMode.NONE && portDriver != PortDriverName.NONE
+                        && portDriver != PortDriverName.BUILTIN) {
+                    throw new UsageException("network \"none\" requires either port driver \"none\" or \"builtin\"");
+                }
+            }
+            case PASTA -> {
+                if (portDriver != PortDriverName.NONE && portDriver != PortDriverName.IMPLICIT) {
+                    throw new UsageException("network \"pasta\" requires port driver \"none\" or \"implicit\"");
+                }
+            }
+            case SLIRP4NETNS -> {
+                if (sandbox.equals("true") && detachNetns) {
+                    // Known not to work together: rootless-containers/slirp4netns#317.
+                    throw new UsageException("--slirp4netns-sandbox conflicts with --detach-netns");
+                }
+            }
+            case USERNET -> {
+                // every address, MTU and interface option applies
+            }
+        }
+
+        List<String> publish = flags.list(Flag.PUBLISH);
+        checkPortDriver(portDriver, net, publish);
+
+        boolean reaper = reaper(flags.value(Flag.REAPER), pidns);
+        Propagation propagation = propagation(flags.value(Flag.PROPAGATION));
+        List<String> copyUpDirs = copyUpDirs(flags.list(Flag.COPY_UP));
+        String copyUpMode = flags.value(Flag.COPY_UP_MODE);
+        if (!copyUpMode.equals(COPY_UP_MODE)) {
+            throw new UsageException("unknown copy-up mode: " + copyUpMode);
+        }
+        if (!copyUpDirs.isEmpty() && (propagation == Propagation.SHARED || propagation == Propagation.RSHARED)) {
+            // The tmpfs mounts would propagate back to the host's mount namespace.
+            throw new UsageException("propagation " + propagation.cliName + " does not support copy-up driver "
+                    + copyUpMode);
+        }
+        SubidSource subidSource = subidSource(flags.value(Flag.SUBID_SOURCE));
+
+        ParentConfig config = new ParentConfig(
+                stateDir,
+                net,
+                mtu,
+                cidr,
+                ifname,
+                disableHostLoopback,
+                ipv6,
+                detachNetns,
+                flags.value(Flag.SLIRP4NETNS_BINARY),
+                sandbox,
+                seccomp,
+                flags.value(Flag.PASTA_BINARY),
+                copyUpDirs,
+                propagation,
+                portDriver,
+                publish,
+                flags.bool(Flag.SOURCE_IP_TRANSPARENT),
+                pidns,
+                cgroupns,
+                flags.bool(Flag.UTSNS),
+                flags.bool(Flag.IPCNS),
+                reaper,
+                evacuateCgroup2,
+                subidSource,
+                flags.bool(Flag.SINGLE_ID_MAPPING),
+                flags.bool(Flag.DEBUG),
+                command);
+        return new CliOutcome.Run(config, warnings);
+    }
+
+    private static String evacuateCgroup2(String group, boolean cgroupns, boolean pidns) throws UsageException {
+        if (group.isEmpty()) {
+            return null;
+        }
+        if (group.contains("/")) {
+            throw new UsageException("unexpected evacuation group name \"" + group + "\": must not contain \"/\"");
+        }
+        if (!cgroupns) {
+            throw new UsageException("evacuate-cgroup2 requires --cgroupns");
+        }
+        if (!pidns) {
+            throw new UsageException("evacuate-cgroup2 requires --pidns");
+        }
+        return group;
+    }
+
+    private static Path stateDir(String dir) throws UsageException {
+        if (dir.isEmpty()) {
+            return null;
+        }
+        return path(Flag.STATE_DIR, dir).toAbsolutePath().normalize();
+    }
+
+    private static Path path(Flag flag, String value) throws UsageException {
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new UsageException("invalid path for " + flag.longName() + ": " + e.getReason());
+        }
+    }
+
+    private static NetworkMode networkMode(String name) throws UsageException {
+        for (NetworkMode mode : NetworkMode.values()) {
+            if (mode.cliName.equals(name)) {
+                return mode;
+            }
+        }
+        throw new UsageException("unknown network mode: " + name);
+    }
+
+    private static PortDriverName portDriver(String name) throws UsageException {
+        for (PortDriverName driver : PortDriverName.values()) {
+            if (driver.cliName.equals(name)) {
+                return driver;
+            }
+        }
+        throw new UsageException("unknown port driver: " + name);
+    }
+
+    private static Propagation propagation(String name) throws UsageException {
+        for (Propagation propagation : Propagation.values()) {
+            if (propagation.cliName.equals(name)) {
+                return propagation;
+            }
+        }
+        // RootlessKit silently skips the mount call for an unknown value, leaving a typo unnoticed.
+        throw new UsageException("unknown propagation: " + name);
+    }
+
+    private static SubidSource subidSource(String name) throws UsageException {
+        if (name.isEmpty()) {
+            return SubidSource.AUTO;
+        }
+        for (SubidSource source : SubidSource.values()) {
+            if (source.cliName.equals(name)) {
+                return source;
+            }
+        }
+        throw new UsageException("unknown subid source \"" + name + "\"");
+    }
+
+    private static int mtu(String value) throws UsageException {
+        int mtu;
+        try {
+            mtu = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException("invalid value \"" + value + "\" for " + Flag.MTU.longName()
+                    + ": not an integer");
+        }
+        if (mtu < 0 || mtu > MAX_MTU) {
+            // 0 stands for the driver's default.
+            throw new UsageException("mtu must be <= " + MAX_MTU + ", got " + mtu);
+        }
+        return mtu;
+    }
+
+    /** An IPv4 network address with its prefix length, or null for the driver's default. */
+    private static String cidr(String value) throws UsageException {
+        if (value.isEmpty()) {
+            return null;
+        }
+        int slash = value.indexOf('/');
+        long address = slash < 0 ? -1 : ipv4(value.substring(0, slash));
+        int prefix = slash < 0 ? -1 : prefixLength(value.substring(slash + 1));
+        if (address < 0 || prefix < 0) {
+            throw new UsageException("invalid CIDR address: " + value + " (expected an IPv4 network like 10.0.2.0/24)");
+        }
+        long hostBits = prefix == 32 ? 0 : (1L << (32 - prefix)) - 1;
+        if ((address & hostBits) != 0) {
+            throw new UsageException("cidr must be like 10.0.2.0/24, not like 10.0.2.100/24");
+        }
+        return value;
+    }
+
+    /** Dotted-quad IPv4 (no leading zeros, as Go's parser), or -1. Never resolves names. */
+    private static long ipv4(String text) {
+        String[] parts = text.split("\\.", -1);
+        if (parts.length != 4) {
+            return -1;
+        }
+        long address = 0;
+        for (String part : parts) {
+            int octet = decimal(part, 3);
+            if (octet < 0 || octet > 255) {
+                return -1;
+            }
+            address = address << 8 | octet;
+        }
+        return address;
+    }
+
+    private static int prefixLength(String text) {
+        int prefix = decimal(text, 2);
+        return prefix > 32 ? -1 : prefix;
+    }
+
+    /** A non-negative decimal of at most maxDigits digits without leading zeros, or -1. */
+    private static int decimal(String text, int maxDigits) {
+        if (text.isEmpty() || text.length() > maxDigits || (text.length() > 1 && text.charAt(0) == '0')) {
+            return -1;
+        }
+        int n = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    private static String ifname(String name) throws UsageException {
+        if (name.isEmpty()) {
+            return null;
+        }
+        if (name.contains("/")) {
+            throw new UsageException("ifname must not contain \"/\"");
+        }
+        if (name.length() > MAX_IFNAME_LENGTH) {
+            throw new UsageException("ifname must be at most " + MAX_IFNAME_LENGTH + " characters, got \"" + name
+                    + "\"");
+        }
+        return name;
+    }
+
+    private static String slirp4netnsMode(Flag flag, String mode) throws UsageException {
+        return switch (mode) {
+            case "auto", "true", "false" -> mode;
+            case "" -> "false";
+            default -> throw new UsageException("unsupported " + flag.name + " mode: \"" + mode + "\"");
+        };
+    }
+
+    private static void checkPortDriver(PortDriverName driver, NetworkMode net, List<String> publish)
+            throws UsageException {
+        switch (driver) {
+            case NONE -> {
+                if (!publish.isEmpty()) {
+                    throw new UsageException("port driver \"none\" does not support publishing ports");
+                }
+            }
+            case BUILTIN -> requireNetwork(net != NetworkMode.HOST, "non-host");
+            case SLIRP4NETNS -> requireNetwork(net == NetworkMode.SLIRP4NETNS, "slirp4netns");
+            case IMPLICIT -> requireNetwork(net == NetworkMode.PASTA, "pasta");
+            case USERNET -> requireNetwork(net == NetworkMode.USERNET, "usernet");
+        }
+    }
+
+    private static void requireNetwork(boolean satisfied, String network) throws UsageException {
+        if (!satisfied) {
+            throw new UsageException("port driver requires " + network + " network");
+        }
+    }
+
+    private static boolean reaper(String mode, boolean pidns) throws UsageException {
+        return switch (mode) {
+            case "auto" -> pidns;
+            case "true" -> {
+                if (!pidns) {
+                    // Without a PID namespace the child is not PID 1: orphans would not be re-parented to it.
+                    throw new UsageException("reaper requires --pidns");
+                }
+                yield true;
+            }
+            case "false" -> false;
+            default -> throw new UsageException("unknown reaper mode: " + mode);
+        };
+    }
+
+    private static List<String> copyUpDirs(List<String> dirs) throws UsageException {
+        List<String> cleaned = new ArrayList<>();
+        for (String dir : dirs) {
+            if (!dir.startsWith("/")) {
+                throw new UsageException("copy-up directory must be an absolute path, got \"" + dir + "\"");
+            }
+            String clean = path(Flag.COPY_UP, dir).normalize().toString();
+            if (clean.equals("/tmp")) {
+                // The copy-up itself stages the original tree under /tmp.
+                throw new UsageException("/tmp cannot be copied up");
+            }
+            cleaned.add(clean);
+        }
+        return cleaned;
+    }
+}

@@ -1,0 +1,265 @@
+package dev.rootlessjkit.parent.cli;
+
+import dev.rootlessjkit.parent.ParentConfig;
+import dev.rootlessjkit.parent.ParentConfig.NetworkMode;
+import dev.rootlessjkit.parent.ParentConfig.PortDriverName;
+import dev.rootlessjkit.parent.ParentConfig.Propagation;
+import dev.rootlessjkit.parent.ParentConfig.SubidSource;
+import dev.rootlessjkit.parent.Version;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CliTest {
+
+    private static CliOutcome.Run run(String... args) throws UsageException {
+        return assertInstanceOf(CliOutcome.Run.class, Cli.parse(args));
+    }
+
+    private static ParentConfig config(String... args) throws UsageException {
+        return run(args).config();
+    }
+
+    private static CliOutcome.Print print(String... args) throws UsageException {
+        return assertInstanceOf(CliOutcome.Print.class, Cli.parse(args));
+    }
+
+    @Test
+    void defaultsAreRootlessKits() throws UsageException {
+        CliOutcome.Run run = run("true");
+        ParentConfig c = run.config();
+        assertEquals(List.of(), run.warnings());
+        assertNull(c.stateDir());
+        assertEquals(NetworkMode.HOST, c.net());
+        assertEquals(0, c.mtu());
+        assertNull(c.cidr());
+        assertNull(c.ifname());
+        assertFalse(c.disableHostLoopback());
+        assertFalse(c.ipv6());
+        assertFalse(c.detachNetns());
+        assertEquals("slirp4netns", c.slirp4netnsBinary());
+        assertEquals("false", c.slirp4netnsSandbox());
+        assertEquals("false", c.slirp4netnsSeccomp());
+        assertEquals("pasta", c.pastaBinary());
+        assertEquals(List.of(), c.copyUpDirs());
+        assertEquals(Propagation.RPRIVATE, c.propagation());
+        assertEquals(PortDriverName.NONE, c.portDriver());
+        assertEquals(List.of(), c.publish());
+        assertTrue(c.sourceIpTransparent());
+        assertFalse(c.pidns());
+        assertFalse(c.cgroupns());
+        assertFalse(c.utsns());
+        assertFalse(c.ipcns());
+        assertFalse(c.reaper());
+        assertNull(c.evacuateCgroup2());
+        assertEquals(SubidSource.AUTO, c.subidSource());
+        assertFalse(c.singleIdMapping());
+        assertFalse(c.debug());
+        assertEquals(List.of("true"), c.command());
+    }
+
+    @Test
+    void dockerdRootlessStyleCommandLine() throws UsageException {
+        CliOutcome.Run run = run("--state-dir=/run/user/1001/dockerd-rootless", "--net=slirp4netns", "--mtu=65520",
+                "--slirp4netns-sandbox=auto", "--slirp4netns-seccomp=auto", "--disable-host-loopback",
+                "--port-driver=builtin", "--copy-up=/etc", "--copy-up=/run", "--propagation=rslave",
+                "/usr/bin/dockerd-rootless.sh", "--experimental");
+        ParentConfig c = run.config();
+        assertEquals(List.of(), run.warnings());
+        assertEquals(Path.of("/run/user/1001/dockerd-rootless"), c.stateDir());
+        assertEquals(NetworkMode.SLIRP4NETNS, c.net());
+        assertEquals(65520, c.mtu());
+        assertEquals("auto", c.slirp4netnsSandbox());
+        assertEquals("auto", c.slirp4netnsSeccomp());
+        assertTrue(c.disableHostLoopback());
+        assertEquals(PortDriverName.BUILTIN, c.portDriver());
+        assertEquals(List.of("/etc", "/run"), c.copyUpDirs());
+        assertEquals(Propagation.RSLAVE, c.propagation());
+        assertEquals(List.of("/usr/bin/dockerd-rootless.sh", "--experimental"), c.command());
+    }
+
+    @Test
+    void everyDriverPairingThatIsAllowed() throws UsageException {
+        assertEquals(PortDriverName.BUILTIN, config("--net=none", "--port-driver=builtin", "x").portDriver());
+        assertEquals(PortDriverName.IMPLICIT, config("--net=pasta", "--port-driver=implicit", "x").portDriver());
+        assertEquals(PortDriverName.SLIRP4NETNS,
+                config("--net=slirp4netns", "--port-driver=slirp4netns", "x").portDriver());
+        assertEquals(PortDriverName.USERNET, config("--net=usernet", "--port-driver=usernet", "x").portDriver());
+        assertEquals(PortDriverName.BUILTIN, config("--net=usernet", "--port-driver=builtin", "x").portDriver());
+        assertEquals(PortDriverName.NONE, config("--net=pasta", "x").portDriver());
+        assertEquals(List.of("127.0.0.1:8080:80/tcp"),
+                config("--net=pasta", "--port-driver=implicit", "-p", "127.0.0.1:8080:80/tcp", "x").publish());
+    }
+
+    @Test
+    void goStyleBooleans() throws UsageException {
+        assertTrue(config("--pidns", "x").pidns());
+        assertTrue(config("--pidns=true", "x").pidns());
+        assertFalse(config("--pidns=false", "x").pidns());
+        assertTrue(config("--pidns=1", "x").pidns());
+        assertFalse(config("--pidns=F", "x").pidns());
+        assertFalse(config("--source-ip-transparent=false", "x").sourceIpTransparent());
+        // The word after a bare boolean is the command, as with Go's flag package.
+        ParentConfig c = config("--pidns", "true");
+        assertTrue(c.pidns());
+        assertEquals(List.of("true"), c.command());
+        c = config("--pidns", "false", "--utsns");
+        assertTrue(c.pidns());
+        assertFalse(c.utsns());
+        assertEquals(List.of("false", "--utsns"), c.command());
+    }
+
+    @Test
+    void valuesSeparateOrAttached() throws UsageException {
+        assertEquals(NetworkMode.USERNET, config("--net", "usernet", "x").net());
+        assertEquals(NetworkMode.USERNET, config("--net=usernet", "x").net());
+        assertEquals(1500, config("--net", "pasta", "--mtu", "1500", "x").mtu());
+        // Go's flag package also reads one dash before long names.
+        assertEquals(NetworkMode.PASTA, config("-net=pasta", "x").net());
+        assertTrue(config("-pidns", "x").pidns());
+        // A value that looks like a flag is still the value, as in Go.
+        assertEquals("--odd", config("--pasta-binary", "--odd", "x").pastaBinary());
+    }
+
+    @Test
+    void lastValueWinsForSingleValueFlags() throws UsageException {
+        assertEquals(NetworkMode.PASTA, config("--net=slirp4netns", "--net=pasta", "x").net());
+        assertFalse(config("--pidns", "--pidns=false", "x").pidns());
+    }
+
+    @Test
+    void repeatedAndCommaSeparatedListFlags() throws UsageException {
+        ParentConfig c = config("--net=usernet", "--port-driver=builtin", "-p", "127.0.0.1:8080:80/tcp",
+                "--publish=0.0.0.0:53:53/udp", "-p=[::1]:8443:443/tcp",
+                "--publish", "127.0.0.1:2222:22/tcp,127.0.0.1:2223:23/tcp", "--copy-up=/etc,/run",
+                "--copy-up", "/var/lib/", "x");
+        assertEquals(List.of("127.0.0.1:8080:80/tcp", "0.0.0.0:53:53/udp", "[::1]:8443:443/tcp",
+                "127.0.0.1:2222:22/tcp", "127.0.0.1:2223:23/tcp"), c.publish());
+        assertEquals(List.of("/etc", "/run", "/var/lib"), c.copyUpDirs());
+    }
+
+    @Test
+    void doubleDashEndsFlags() throws UsageException {
+        assertEquals(List.of("-x", "y"), config("--", "-x", "y").command());
+        ParentConfig c = config("--pidns", "--", "--utsns");
+        assertTrue(c.pidns());
+        assertFalse(c.utsns());
+        assertEquals(List.of("--utsns"), c.command());
+        // After the command has started, "--" belongs to it.
+        assertEquals(List.of("sh", "--", "x"), config("sh", "--", "x").command());
+    }
+
+    @Test
+    void firstPositionalEndsFlags() throws UsageException {
+        assertEquals(List.of("sh", "-c", "id"), config("sh", "-c", "id").command());
+        ParentConfig c = config("--utsns", "sh", "--pidns", "--help", "--foo");
+        assertTrue(c.utsns());
+        assertFalse(c.pidns());
+        assertEquals(List.of("sh", "--pidns", "--help", "--foo"), c.command());
+        assertEquals(List.of("@args"), config("@args").command());
+    }
+
+    @Test
+    void stateDirIsMadeAbsolute() throws UsageException {
+        Path expected = Path.of("").toAbsolutePath().resolve("state");
+        assertEquals(expected, config("--state-dir=state", "x").stateDir());
+        assertEquals(expected, config("--state-dir=./foo/../state/", "x").stateDir());
+    }
+
+    @Test
+    void reaperFollowsPidnsWhenAuto() throws UsageException {
+        assertTrue(config("--pidns", "x").reaper());
+        assertFalse(config("--pidns", "--reaper=false", "x").reaper());
+        assertTrue(config("--pidns", "--reaper=true", "x").reaper());
+        assertFalse(config("--reaper=false", "x").reaper());
+    }
+
+    @Test
+    void warnings() throws UsageException {
+        String loopback = "specifying --disable-host-loopback is highly recommended to prohibit connecting to "
+                + "127.0.0.1:* on the host namespace (requires pasta, slirp4netns, or usernet)";
+        assertEquals(List.of(loopback), run("--net=usernet", "x").warnings());
+        assertEquals(List.of(), run("--net=none", "x").warnings());
+        assertEquals(List.of("ipv6 is experimental"), run("--net=pasta", "--disable-host-loopback", "--ipv6", "x")
+                .warnings());
+        assertEquals(List.of("ipv6 is experimental", "--ipv6 is discarded for --net=host"),
+                run("--ipv6", "x").warnings());
+        assertEquals(List.of("unsupported mtu for --net=host: 1500"), run("--mtu=1500", "x").warnings());
+        assertEquals(List.of("unsupported mtu for --net=none: 1500"), run("--net=none", "--mtu=1500", "x")
+                .warnings());
+    }
+
+    @Test
+    void networkOptionsForNonHostNetworks() throws UsageException {
+        ParentConfig c = config("--net=slirp4netns", "--cidr=10.0.3.0/24", "--ifname=eth0", "--mtu=1500",
+                "--detach-netns", "--slirp4netns-binary=/opt/slirp4netns", "x");
+        assertEquals("10.0.3.0/24", c.cidr());
+        assertEquals("eth0", c.ifname());
+        assertEquals(1500, c.mtu());
+        assertTrue(c.detachNetns());
+        assertEquals("/opt/slirp4netns", c.slirp4netnsBinary());
+        assertEquals("0.0.0.0/0", config("--net=usernet", "--cidr=0.0.0.0/0", "x").cidr());
+        assertEquals("10.0.2.15/32", config("--net=pasta", "--cidr=10.0.2.15/32", "x").cidr());
+        // RootlessKit reads an empty mode as false.
+        assertEquals("false", config("--slirp4netns-sandbox=", "x").slirp4netnsSandbox());
+    }
+
+    @Test
+    void remainingFlags() throws UsageException {
+        ParentConfig c = config("--debug", "--cgroupns", "--pidns", "--utsns", "--ipcns", "--evacuate-cgroup2=evac",
+                "--subid-source=static", "--single-id-mapping", "--propagation=private", "--pasta-binary=/bin/pasta",
+                "x");
+        assertTrue(c.debug());
+        assertTrue(c.cgroupns());
+        assertTrue(c.utsns());
+        assertTrue(c.ipcns());
+        assertEquals("evac", c.evacuateCgroup2());
+        assertEquals(SubidSource.STATIC, c.subidSource());
+        assertTrue(c.singleIdMapping());
+        assertEquals(Propagation.PRIVATE, c.propagation());
+        assertEquals("/bin/pasta", c.pastaBinary());
+        assertEquals(SubidSource.DYNAMIC, config("--subid-source=dynamic", "x").subidSource());
+        assertEquals(Propagation.SHARED, config("--propagation=shared", "x").propagation());
+    }
+
+    @Test
+    void helpListsEveryCategoryInOrder() throws UsageException {
+        CliOutcome.Print help = print("--help");
+        assertEquals(0, help.exitCode());
+        String text = help.text();
+        assertTrue(text.startsWith("NAME:\n   rootlessjkit - Linux-native fakeroot using user namespaces\n"), text);
+        assertTrue(text.contains("USAGE:\n   rootlessjkit [global options] [arguments...]\n"), text);
+        int previous = -1;
+        for (String heading : List.of("Misc", "Mount", "Network", "Network [pasta]", "Network [slirp4netns]", "Port",
+                "Process", "State", "SubID")) {
+            int at = text.indexOf("\n  " + heading + ":\n");
+            assertTrue(at > previous, heading + " missing or out of order");
+            previous = at;
+        }
+        for (Flag flag : Flag.values()) {
+            assertTrue(text.contains("    " + flag.longName()), flag.longName());
+        }
+        assertTrue(text.contains("--net value"));
+        assertTrue(text.contains("(default: \"host\")"));
+        assertTrue(text.contains("--publish value, -p value"));
+        assertEquals(text, print("-h").text());
+        assertEquals(text, print("--net=bogus", "--help").text());
+    }
+
+    @Test
+    void versionAndSemver() throws UsageException {
+        Version v = Version.current();
+        assertEquals(new CliOutcome.Print("rootlessjkit version " + v.text() + "\n", 0), print("--version"));
+        assertEquals(print("--version"), print("-v"));
+        assertEquals(new CliOutcome.Print(v.major() + "\n", 0), print("--print-semver=major"));
+        assertEquals(new CliOutcome.Print(v.minor() + "\n", 0), print("--print-semver", "minor"));
+        assertEquals(new CliOutcome.Print(v.patch() + "\n", 0), print("--print-semver=patch", "ignored"));
+    }
+}
