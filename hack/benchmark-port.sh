@@ -67,7 +67,8 @@ run() {
 	local name=$1 http=$2 iperf=$3
 	shift 3
 	local state="$work/state-$name"
-	"$@" --state-dir="$state" --port-driver=builtin \
+	# --pidns: everything started inside dies with the run (busybox httpd daemonizes).
+	"$@" --state-dir="$state" --pidns --port-driver=builtin \
 		-p "127.0.0.1:$http:80/tcp" -p "127.0.0.1:$iperf:5201/tcp" -p "127.0.0.1:$iperf:5201/udp" \
 		sh -c "busybox httpd -p 80 -h $work/www && exec iperf3 -s" >"$work/$name.log" 2>&1 &
 	pid=$!
