@@ -19,12 +19,16 @@ import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
 import dev.rootlessjkit.net.ChildNetworkDriver;
 import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
+import dev.rootlessjkit.port.ChildPortDriver;
+import dev.rootlessjkit.port.ChildPortDrivers;
+import dev.rootlessjkit.port.PortDriverException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -99,7 +103,18 @@ public final class ChildMain {
         parent.send(new ChildInitUserNSCompleted());
         final ParentInitNetworkDriverCompleted network = parent.expect(ParentInitNetworkDriverCompleted.class,
                 STEP_TIMEOUT);
-        parent.expect(ParentInitPortDriverCompleted.class, STEP_TIMEOUT);
+        final Map<String, String> portOpaque = parent.expect(ParentInitPortDriverCompleted.class, STEP_TIMEOUT)
+                .opaque();
+        // Started before any mount changes, so its socket lands in the state directory the parent sees, and
+        // inside this network namespace, where it connects.
+        final Optional<ChildPortDriver> portDriver = ChildPortDrivers.forOpaque(portOpaque, log);
+        if (portDriver.isPresent()) {
+            try {
+                portDriver.get().run(portOpaque);
+            } catch (PortDriverException e) {
+                throw new ChildException(e.getMessage(), e);
+            }
+        }
         log.debug("handshake done; network: " + network.network());
 
         mounts.setPropagation(config.propagation());
@@ -122,7 +137,7 @@ public final class ChildMain {
                 env, inheritedFds, socketActivation);
         final CommandRunner runner = new CommandRunner(linux);
         log.debug("mounts done; starting " + ChildConfig.describe(config.command()));
-        if (!config.pidNs()) {
+        if (!config.pidNs() && portDriver.isEmpty()) {
             // Nothing needs this JVM once CMD runs: become CMD. The death signal survives the exec, so CMD
             // still dies with the parent. It is armed only now because the uid map write cleared it.
             try {
@@ -132,7 +147,7 @@ public final class ChildMain {
             }
             runner.execInPlace(command);
         }
-        // As PID 1 of the PID namespace this JVM must stay: its exit would kill every process in it. It leaves
+        // With a port driver's child half this JVM serves it. As PID 1 of the PID namespace this JVM must stay: its exit would kill every process in it. It leaves
         // when the parent's pipe closes, taking the namespace with it.
         watchParent(parent);
         final WaitStatus status = runner.spawnAndWait(command, config.reaper(), commandPid::set);

@@ -21,11 +21,26 @@ import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
 import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.ParentNetworkDriver;
+import dev.rootlessjkit.parent.api.ApiServer;
+import dev.rootlessjkit.parent.api.Info;
+import dev.rootlessjkit.parent.api.NetworkDriverInfo;
+import dev.rootlessjkit.port.InvalidPortSpecException;
+import dev.rootlessjkit.port.ParentPortDriver;
+import dev.rootlessjkit.port.ParentPortDrivers;
+import dev.rootlessjkit.port.PortDriverException;
+import dev.rootlessjkit.port.PortSpec;
+import dev.rootlessjkit.port.PortSpecParser;
+import dev.rootlessjkit.port.PortSpecValidator;
+import dev.rootlessjkit.port.PortStatus;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One run: spawn the child, map its ids, start the drivers, hand signals on, and return CMD's exit status.
@@ -53,8 +68,9 @@ public final class Parent {
     public int run() throws ParentException {
         Preflight.warn(log, linux.geteuid());
         checkPortDriverAvailable();
+        final List<PortSpec> publish = parsePublish();
         try (ParentNetworkDriver network = networkDriver()) {
-            return run(network);
+            return run(network, publish);
         }
     }
 
@@ -69,7 +85,7 @@ public final class Parent {
         }
     }
 
-    private int run(ParentNetworkDriver network) throws ParentException {
+    private int run(ParentNetworkDriver network, List<PortSpec> publish) throws ParentException {
         final Path unshare = Executables.require("unshare", "install util-linux");
         final IdMapper mapper = new IdMapper(linux.geteuid(), linux.getegid());
         final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
@@ -87,7 +103,8 @@ public final class Parent {
             killQuietly(pid, signal);
         });
 
-        try (StateDir state = StateDir.open(config.stateDir(), log)) {
+        try (StateDir state = StateDir.open(config.stateDir(), log);
+                PortDriverHolder ports = new PortDriverHolder(portDriver(state))) {
             final int listenFds = listenFdsForUs();
             final Map<String, String> env = new HashMap<>();
             env.put("ROOTLESSKIT_STATE_DIR", state.path().toString());
@@ -102,10 +119,15 @@ public final class Parent {
             if (pendingSignal.get() != 0) {
                 killQuietly(child.pid(), pendingSignal.get());
             }
+            final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
+            final ApiServer api;
             try {
-                final long childPid = handshake(child, exit, state, mapper, plan, network);
+                final long childPid = handshake(child, exit, state, mapper, plan, network, ports.driver,
+                        networkConfig);
                 relayTarget.set((int) childPid);
+                publishPorts(ports.driver, publish);
                 state.publish(StateDir.CHILD_PID, Long.toString(childPid));
+                api = serveApi(state, (int) childPid, networkConfig.get(), ports.driver);
             } catch (HandshakeException e) {
                 return failedHandshake(child, exit, e);
             } catch (ParentException e) {
@@ -113,7 +135,10 @@ public final class Parent {
                 exit.await();
                 throw e;
             }
-            final WaitStatus status = exit.await();
+            final WaitStatus status;
+            try (api) {
+                status = exit.await();
+            }
             log.debug("child " + status.describe());
             if (status.signaled()) {
                 log.error((config.pidns() ? "child" : "command " + ChildConfig.describe(config.command())) + " exited: "
@@ -124,7 +149,8 @@ public final class Parent {
     }
 
     private long handshake(ChildProcess child, ExitWatcher exit, StateDir state, IdMapper mapper, IdMapPlan plan,
-            ParentNetworkDriver network) throws HandshakeException, ParentException {
+            ParentNetworkDriver network, ParentPortDriver ports, AtomicReference<NetworkConfig> networkOut)
+            throws HandshakeException, ParentException {
         child.channel().send(new ParentHello(childConfig(state)));
         log.debug("spawned the child, pid " + child.pid());
         awaitUserNamespace(child, exit);
@@ -150,8 +176,17 @@ public final class Parent {
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
+        networkOut.set(networkConfig);
         child.channel().send(new ParentInitNetworkDriverCompleted(networkConfig));
-        child.channel().send(new ParentInitPortDriverCompleted(Map.of()));
+        child.channel().send(new ParentInitPortDriverCompleted(ports == null ? Map.of() : ports.opaqueForChild()));
+        if (ports != null) {
+            try {
+                ports.start(STEP_TIMEOUT);
+            } catch (PortDriverException e) {
+                throw new ParentException(e.getMessage(), e);
+            }
+            log.debug("port driver " + ports.info().driver() + " ready");
+        }
         return hello.hostPid();
     }
 
@@ -213,9 +248,73 @@ public final class Parent {
 
     /** Port drivers this build has; the others are parsed but refused here, clearly. */
     private void checkPortDriverAvailable() throws ParentException {
-        if (config.portDriver() != ParentConfig.PortDriverName.NONE) {
+        if (config.portDriver() != ParentConfig.PortDriverName.NONE
+                && config.portDriver() != ParentConfig.PortDriverName.BUILTIN) {
             throw new ParentException("port driver \"" + config.portDriver().cliName
                     + "\" is not available in this build of rootlessjkit yet");
+        }
+    }
+
+    /** -p specs, checked before anything starts (as RootlessKit does) so a typo costs no namespace set-up. */
+    private List<PortSpec> parsePublish() throws ParentException {
+        final List<PortSpec> specs = new ArrayList<>();
+        for (String raw : config.publish()) {
+            try {
+                final PortSpec spec = PortSpecParser.parse(raw);
+                PortSpecValidator.validate(spec, List.of());
+                specs.add(spec);
+            } catch (PortDriverException e) {
+                throw new ParentException("failed to parse port spec " + raw + ": " + e.getMessage(), e);
+            }
+        }
+        return specs;
+    }
+
+    private ParentPortDriver portDriver(StateDir state) throws ParentException {
+        try {
+            return ParentPortDrivers.create(config.portDriver().cliName, state.path(), log);
+        } catch (PortDriverException e) {
+            throw new ParentException(e.getMessage(), e);
+        }
+    }
+
+    private void publishPorts(ParentPortDriver ports, List<PortSpec> publish) throws ParentException {
+        for (PortSpec spec : publish) {
+            try {
+                final PortStatus status = ports.addPort(spec);
+                log.debug("published port " + status.id() + ": " + spec);
+            } catch (PortDriverException e) {
+                throw new ParentException("failed to expose port " + spec + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private ApiServer serveApi(StateDir state, int childPid, NetworkConfig network, ParentPortDriver ports)
+            throws ParentException {
+        final NetworkDriverInfo networkInfo = config.net() == ParentConfig.NetworkMode.HOST ? null
+                : new NetworkDriverInfo(config.net().cliName, network.dns(), network.ip(), false);
+        final Info info = Info.of(Version.current().text(), state.path().toString(), childPid, networkInfo,
+                ports == null ? null : ports.info());
+        try {
+            return ApiServer.start(state.resolve("api.sock"), () -> info, ports, log);
+        } catch (IOException e) {
+            throw new ParentException(e.getMessage(), e);
+        }
+    }
+
+    /** Closes the port driver (listeners, connections, its threads) when the run ends, however it ends. */
+    private static final class PortDriverHolder implements AutoCloseable {
+        final ParentPortDriver driver;
+
+        PortDriverHolder(ParentPortDriver driver) {
+            this.driver = driver;
+        }
+
+        @Override
+        public void close() {
+            if (driver != null) {
+                driver.close();
+            }
         }
     }
 
