@@ -13,6 +13,7 @@ import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
 import dev.rootlessjkit.messages.HandshakeException;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.messages.ParentHello;
+import dev.rootlessjkit.messages.ParentInitCompleted;
 import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
 import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
@@ -128,6 +129,7 @@ public final class Parent {
                 publishPorts(ports.driver, publish);
                 state.publish(StateDir.CHILD_PID, Long.toString(childPid));
                 api = serveApi(state, (int) childPid, networkConfig.get(), ports.driver);
+                child.channel().send(new ParentInitCompleted());
             } catch (HandshakeException e) {
                 return failedHandshake(child, exit, e);
             } catch (ParentException e) {
