@@ -22,10 +22,8 @@ import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
 import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.ParentNetworkDriver;
-import dev.rootlessjkit.parent.api.ApiServer;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
-import dev.rootlessjkit.port.InvalidPortSpecException;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.ParentPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
@@ -33,7 +31,6 @@ import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecParser;
 import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,6 +111,7 @@ public final class Parent {
             if (listenFds > 0) {
                 env.put(ChildMain.ACTIVATION_ENV, "true");
             }
+            final WaitStatus status;
             final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds);
             spawned.set(child.pid());
             final ExitWatcher exit = new ExitWatcher(linux, child.pid());
@@ -121,24 +119,24 @@ public final class Parent {
                 killQuietly(child.pid(), pendingSignal.get());
             }
             final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
-            final ApiServer api;
-            try {
-                final long childPid = handshake(child, exit, state, mapper, plan, network, ports.driver,
-                        networkConfig);
-                relayTarget.set((int) childPid);
-                publishPorts(ports.driver, publish);
-                state.publish(StateDir.CHILD_PID, Long.toString(childPid));
-                api = serveApi(state, (int) childPid, networkConfig.get(), ports.driver);
-                child.channel().send(new ParentInitCompleted());
-            } catch (HandshakeException e) {
-                return failedHandshake(child, exit, e);
-            } catch (ParentException e) {
-                killQuietly(child.pid(), Signals.SIGKILL);
-                exit.await();
-                throw e;
-            }
-            final WaitStatus status;
-            try (api) {
+            final AtomicReference<Info> info = new AtomicReference<>();
+            try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports.driver, log)) {
+                try {
+                    final long childPid = handshake(child, exit, state, mapper, plan, network, ports.driver,
+                            networkConfig);
+                    relayTarget.set((int) childPid);
+                    publishPorts(ports.driver, publish);
+                    state.publish(StateDir.CHILD_PID, Long.toString(childPid));
+                    info.set(info(state, (int) childPid, networkConfig.get(), ports.driver));
+                    api.publishAs(state.resolve("api.sock"));
+                    child.channel().send(new ParentInitCompleted());
+                } catch (HandshakeException e) {
+                    return failedHandshake(child, exit, e);
+                } catch (ParentException e) {
+                    killQuietly(child.pid(), Signals.SIGKILL);
+                    exit.await();
+                    throw e;
+                }
                 status = exit.await();
             }
             log.debug("child " + status.describe());
@@ -291,17 +289,11 @@ public final class Parent {
         }
     }
 
-    private ApiServer serveApi(StateDir state, int childPid, NetworkConfig network, ParentPortDriver ports)
-            throws ParentException {
+    private Info info(StateDir state, int childPid, NetworkConfig network, ParentPortDriver ports) {
         final NetworkDriverInfo networkInfo = config.net() == ParentConfig.NetworkMode.HOST ? null
                 : new NetworkDriverInfo(config.net().cliName, network.dns(), network.ip(), false);
-        final Info info = Info.of(Version.current().text(), state.path().toString(), childPid, networkInfo,
+        return Info.of(Version.current().text(), state.path().toString(), childPid, networkInfo,
                 ports == null ? null : ports.info());
-        try {
-            return ApiServer.start(state.resolve("api.sock"), () -> info, ports, log);
-        } catch (IOException e) {
-            throw new ParentException(e.getMessage(), e);
-        }
     }
 
     /** Closes the port driver (listeners, connections, its threads) when the run ends, however it ends. */
