@@ -47,7 +47,8 @@ median_ms() {
 	if command -v hyperfine >/dev/null; then
 		local csv
 		csv=$(mktemp)
-		hyperfine --style none --warmup 2 --runs "$runs" --export-csv "$csv" "$line" >/dev/null
+		# Its outlier warnings would break the table; the commands were checked above.
+		hyperfine --style none --warmup 2 --runs "$runs" --export-csv "$csv" "$line" >/dev/null 2>&1
 		# columns: command,mean,stddev,median,user,system,min,max (seconds)
 		awk -F, 'NR == 2 { printf "%.1f\n", $4 * 1000 }' "$csv"
 		rm -f "$csv"

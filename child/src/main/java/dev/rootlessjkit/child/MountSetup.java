@@ -40,17 +40,7 @@ final class MountSetup {
 
     /** A PID namespace needs its own procfs, or /proc would still show the host's PIDs. */
     void mountProc() {
-        final long flags = Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC;
-        try {
-            linux.mount("proc", "/proc", "proc", flags, null);
-        } catch (ErrnoException e) {
-            log.warn("failed to mount procfs, falling back to read-only mount: " + e.getMessage());
-            try {
-                linux.mount("proc", "/proc", "proc", flags | Linux.MS_RDONLY, null);
-            } catch (ErrnoException again) {
-                log.warn("failed to mount procfs: " + again.getMessage());
-            }
-        }
+        mountKernelFs("proc", "/proc");
     }
 
     /**
@@ -66,7 +56,7 @@ final class MountSetup {
                 aside = Files.createTempDirectory(Path.of("/tmp"), "rootlessjkit-sys");
                 linux.mount(cgroup.toString(), aside.toString(), null, Linux.MS_BIND | Linux.MS_REC, null);
             }
-            mountSysfs();
+            mountKernelFs("sysfs", "/sys");
             if (aside != null) {
                 linux.mount(aside.toString(), cgroup.toString(), null, Linux.MS_MOVE, null);
             }
@@ -101,16 +91,20 @@ final class MountSetup {
         }
     }
 
-    private void mountSysfs() {
+    /**
+     * Mounts a fresh procfs or sysfs. The kernel refuses a writable one where the host's is partly hidden by
+     * locked mounts (as in containers), so fall back to read-only, and go on with a warning as RootlessKit does.
+     */
+    private void mountKernelFs(String type, String target) {
         final long flags = Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC;
         try {
-            linux.mount("sysfs", "/sys", "sysfs", flags, null);
+            linux.mount(type, target, type, flags, null);
         } catch (ErrnoException e) {
-            log.warn("failed to mount sysfs, falling back to read-only mount: " + e.getMessage());
+            log.warn("failed to mount " + type + ", falling back to read-only mount: " + e.getMessage());
             try {
-                linux.mount("sysfs", "/sys", "sysfs", flags | Linux.MS_RDONLY, null);
+                linux.mount(type, target, type, flags | Linux.MS_RDONLY, null);
             } catch (ErrnoException again) {
-                log.warn("failed to mount sysfs: " + again.getMessage());
+                log.warn("failed to mount " + type + ": " + again.getMessage());
             }
         }
     }

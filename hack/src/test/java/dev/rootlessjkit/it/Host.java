@@ -17,6 +17,9 @@ import java.util.Optional;
  */
 final class Host {
 
+    private static final String NEEDS_ROOT = "this step needs root: the suite runs as root in CI; run as a normal "
+            + "user, it needs passwordless sudo (sudo -n)";
+
     private Host() {
     }
 
@@ -50,10 +53,14 @@ final class Host {
             line.addAll(List.of("sudo", "-n", "--"));
         }
         line.addAll(List.of(command));
-        final Result result = Exec.run(line, Duration.ofSeconds(30));
+        final Result result;
+        try {
+            result = Exec.run(line, Duration.ofSeconds(30));
+        } catch (UncheckedIOException e) {
+            throw new IllegalStateException(NEEDS_ROOT + "; cannot run " + line, e);
+        }
         if (result.exitCode() != 0) {
-            throw new IllegalStateException("this step needs root (the suite runs as root in CI; a developer needs "
-                    + "passwordless sudo):\n" + result.describe());
+            throw new IllegalStateException(NEEDS_ROOT + ":\n" + result.describe());
         }
         return result;
     }

@@ -29,8 +29,13 @@ final class Workspace implements AutoCloseable {
         try {
             final Path root = Files.createTempDirectory(Path.of("/tmp"), "rjit-").toRealPath();
             final Workspace workspace = new Workspace(root, owner);
-            workspace.giveToOwner(root);
-            workspace.mkdir("tmp");
+            try {
+                workspace.giveToOwner(root);
+                workspace.mkdir("tmp");
+            } catch (RuntimeException e) {
+                workspace.close();
+                throw e;
+            }
             return workspace;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a workspace under /tmp", e);

@@ -22,7 +22,9 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -33,12 +35,13 @@ public final class ApiServer implements AutoCloseable {
     /** Bodies are a few hundred bytes; anything near this is not a port spec. */
     static final int MAX_BODY = 1 << 20;
 
-    private final Path socket;
+    /** Where the socket file is now: it moves once, when the server is published under its final name. */
+    private final AtomicReference<Path> socket;
     private final EventLoopGroup group;
     private final Channel channel;
 
     private ApiServer(Path socket, EventLoopGroup group, Channel channel) {
-        this.socket = socket;
+        this.socket = new AtomicReference<>(socket);
         this.group = group;
         this.channel = channel;
     }
@@ -94,7 +97,17 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public Path socket() {
-        return socket;
+        return socket.get();
+    }
+
+    /**
+     * Renames the socket file to {@code name}. A server started early (its Netty start-up overlapping other
+     * work) under a temporary name appears under its real name only once it can answer every request in full,
+     * so a client that waits for the file never sees a half-ready API.
+     */
+    public void publishAs(Path name) throws IOException {
+        Files.move(socket.get(), name, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        socket.set(name);
     }
 
     /** Stops serving and removes the socket file. */
@@ -103,7 +116,7 @@ public final class ApiServer implements AutoCloseable {
         channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         try {
-            Files.deleteIfExists(socket);
+            Files.deleteIfExists(socket.get());
         } catch (IOException e) {
             // The state directory is removed (or reused, replacing the file) anyway.
         }

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.parent.ctl;
 
+import dev.rootlessjkit.parent.Version;
 import dev.rootlessjkit.parent.api.ApiJson;
 import dev.rootlessjkit.parent.api.GoJson;
 import dev.rootlessjkit.parent.api.Info;
@@ -8,15 +9,12 @@ import dev.rootlessjkit.port.InvalidPortSpecException;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecParser;
 import dev.rootlessjkit.port.PortStatus;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * {@code rootlessjctl}: the API client, a drop-in for RootlessKit's {@code rootlessctl} with the same
@@ -265,11 +263,11 @@ public final class RootlessJCtl {
             return;
         }
         final TabWriter w = new TabWriter();
-        w.row("ID", "PROTO", "PARENTIP", "PARENTPORT", "CHILDIP", "CHILDPORT", "");
+        w.row("ID", "PROTO", "PARENTIP", "PARENTPORT", "CHILDIP", "CHILDPORT");
         for (PortStatus p : ports) {
             final PortSpec s = p.spec();
             w.row(String.valueOf(p.id()), s.proto(), s.parentIP(), String.valueOf(s.parentPort()), s.childIP(),
-                    String.valueOf(s.childPort()), "");
+                    String.valueOf(s.childPort()));
         }
         out.print(w.render());
     }
@@ -323,16 +321,7 @@ public final class RootlessJCtl {
         return String.format(GLOBAL_HELP, NAME, version());
     }
 
-    static String version() {
-        try (InputStream in = RootlessJCtl.class.getResourceAsStream("version.properties")) {
-            if (in != null) {
-                final Properties p = new Properties();
-                p.load(in);
-                return p.getProperty("version", "unknown");
-            }
-        } catch (IOException e) {
-            // fall through
-        }
-        return "unknown";
+    private static String version() {
+        return Version.current().text();
     }
 }

@@ -14,7 +14,7 @@ final class TabWriter {
 
     private final List<String[]> rows = new ArrayList<>();
 
-    /** One line; each cell is followed by a tab in Go's format string. */
+    /** One line of cells, each of which ends with a tab in rootlessctl's format strings. */
     void row(String... cells) {
         rows.add(cells);
     }

@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -43,6 +45,8 @@ final class UdpForwarder implements Forwarder {
     private final Log log;
     private final EpollDatagramChannel listener;
     private final Map<InetSocketAddress, Flow> flows = new HashMap<>();
+    /** Flows written to during the current read batch of the listener. */
+    private final Set<Flow> dirty = new HashSet<>();
     private volatile boolean closed;
 
     /** Takes ownership of {@code fd}, a bound non-blocking UDP socket. */
@@ -89,6 +93,17 @@ final class UdpForwarder implements Forwarder {
             flow.send(packet.content());
         }
 
+        /** One flush per read batch: Netty then writes the queued datagrams with one sendmmsg. */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            for (Flow f : dirty) {
+                if (f.backend != null) {
+                    f.backend.flush();
+                }
+            }
+            dirty.clear();
+        }
+
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // A failed send or receive concerns one datagram; the port stays published.
@@ -126,7 +141,8 @@ final class UdpForwarder implements Forwarder {
 
         void send(ByteBuf datagram) {
             if (backend != null) {
-                backend.writeAndFlush(datagram, backend.voidPromise());
+                backend.write(datagram, backend.voidPromise());
+                dirty.add(this);
             } else if (queued.size() < MAX_QUEUED) {
                 queued.add(datagram);
             } else {
@@ -177,7 +193,12 @@ final class UdpForwarder implements Forwarder {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             final DatagramPacket packet = (DatagramPacket) msg;
-            listener.writeAndFlush(new DatagramPacket(packet.content(), flow.client), listener.voidPromise());
+            listener.write(new DatagramPacket(packet.content(), flow.client), listener.voidPromise());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            listener.flush();
         }
 
         @Override
@@ -220,6 +241,7 @@ final class UdpForwarder implements Forwarder {
                 f.queued.clear();
             });
             flows.clear();
+            dirty.clear();
             backends.forEach(EpollDatagramChannel::close);
             listener.close();
         });

@@ -1,0 +1,146 @@
+package dev.rootlessjkit.net.usernet;
+
+import dev.rootlessjkit.net.usernet.dns.DnsForwarder;
+import dev.rootlessjkit.net.usernet.header.Ethernet;
+import dev.rootlessjkit.net.usernet.header.MacAddress;
+import dev.rootlessjkit.net.usernet.stack.ArpResponder;
+import dev.rootlessjkit.net.usernet.stack.Batch;
+import dev.rootlessjkit.net.usernet.stack.Destinations;
+import dev.rootlessjkit.net.usernet.stack.FragmentReassembler;
+import dev.rootlessjkit.net.usernet.stack.IcmpHandler;
+import dev.rootlessjkit.net.usernet.stack.Ipv4Input;
+import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
+import dev.rootlessjkit.net.usernet.stack.Link;
+import dev.rootlessjkit.net.usernet.tcp.TcpNat;
+import dev.rootlessjkit.net.usernet.udp.UdpNat;
+import dev.rootlessjkit.net.usernet.udp.UdpOutput;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import java.util.Map;
+
+/**
+ * The user-mode network: Ethernet frames from the guest in through {@link #receive}, frames to the guest out
+ * through a {@link FrameSink}, guest connections relayed to host sockets. Everything runs on one Netty epoll event
+ * loop, which owns all of the stack's state: call every method on that loop.
+ */
+public final class UsernetStack implements AutoCloseable {
+    private final EventLoop loop;
+    private final Counters counters;
+    private final Link link;
+    private final ArpResponder arp;
+    private final Ipv4Input ipv4;
+    private final FragmentReassembler reassembler;
+    private final UdpNat udp;
+    private final TcpNat tcp;
+    private final DnsForwarder dns;
+    private boolean closed;
+
+    private UsernetStack(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
+            ByteBufAllocator alloc) {
+        this.loop = loop;
+        this.counters = new Counters();
+        Destinations destinations = new Destinations(config);
+        Batch batch = new Batch(loop);
+        this.link = new Link(ourMac(config.gateway()), alloc, sink, counters, batch);
+        this.arp = new ArpResponder(link, counters, destinations::ownsAddress);
+        Ipv4Output out = new Ipv4Output(link, config.mtu());
+        UsernetConfig.Limits limits = config.limits();
+        UdpOutput udpOut = new UdpOutput(out);
+        this.dns = new DnsForwarder(loop, counters, timers, udpOut, config.dns(), config.dnsUpstreams(),
+                limits.dnsQueryTimeout().toNanos());
+        this.udp = new UdpNat(loop, counters, timers, batch, destinations, dns, udpOut, limits.maxUdpFlows(),
+                limits.udpIdleTimeout().toNanos());
+        this.tcp = new TcpNat(loop, counters, timers, batch, destinations, dns::primaryUpstream, out, limits);
+        this.reassembler = new FragmentReassembler(alloc, counters, timers, limits.maxReassemblies(),
+                limits.reassemblyTimeout().toNanos());
+        this.ipv4 = new Ipv4Input(counters, reassembler, new IcmpHandler(out, counters, destinations::ownsAddress),
+                udp, tcp);
+    }
+
+    /**
+     * A stack on {@code loop} (an epoll event loop: host sockets are epoll channels registered on it) that writes
+     * to {@code sink}, with real-time timers and pooled direct buffers.
+     */
+    public static UsernetStack create(UsernetConfig config, EventLoop loop, FrameSink sink) {
+        return create(config, loop, sink, new EventLoopTimers(loop), ByteBufAllocator.DEFAULT);
+    }
+
+    /** As {@link #create(UsernetConfig, EventLoop, FrameSink)} with the timers and allocator given. */
+    public static UsernetStack create(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
+            ByteBufAllocator alloc) {
+        return new UsernetStack(config, loop, sink, timers, alloc);
+    }
+
+    /** slirp4netns' convention: the stack's MAC is 52:55 followed by the gateway address. */
+    private static long ourMac(int gateway) {
+        return (0x5255L << 32) | (gateway & 0xffffffffL);
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /**
+     * Handles one frame from the guest, its readable bytes from the Ethernet header on. Takes ownership. Malformed
+     * frames are counted and dropped; this never throws for anything the guest sends.
+     */
+    public void receive(ByteBuf frame) {
+        try {
+            if (closed) {
+                return;
+            }
+            counters.increment(Counter.FRAMES_IN);
+            int off = frame.readerIndex();
+            if (frame.readableBytes() < Ethernet.HEADER_LENGTH) {
+                counters.increment(Counter.ETH_TOO_SHORT);
+                return;
+            }
+            long dst = Ethernet.destination(frame, off);
+            if (dst != link.ourMac() && !MacAddress.isMulticast(dst)) {
+                counters.increment(Counter.ETH_NOT_FOR_US);
+                return;
+            }
+            switch (Ethernet.etherType(frame, off)) {
+                case Ethernet.TYPE_ARP -> arp.receive(frame, off + Ethernet.HEADER_LENGTH);
+                case Ethernet.TYPE_IPV4 -> {
+                    link.learnGuestMac(Ethernet.source(frame, off));
+                    ipv4.receive(frame, off + Ethernet.HEADER_LENGTH);
+                }
+                default -> counters.increment(Counter.ETH_UNSUPPORTED_TYPE);
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    /** The non-zero counters. */
+    public Map<Counter, Long> counterSnapshot() {
+        return counters.snapshot();
+    }
+
+    public int tcpFlowCount() {
+        return tcp.flowCount();
+    }
+
+    public int udpFlowCount() {
+        return udp.flowCount();
+    }
+
+    /** Resets every TCP connection, closes every host socket and drops pending fragments. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        tcp.close();
+        udp.close();
+        dns.close();
+        reassembler.clear();
+    }
+}

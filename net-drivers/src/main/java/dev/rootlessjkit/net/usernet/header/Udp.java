@@ -1,0 +1,39 @@
+package dev.rootlessjkit.net.usernet.header;
+
+import io.netty.buffer.ByteBuf;
+
+/** Accessors of a UDP header (RFC 768). */
+public final class Udp {
+    public static final int HEADER_LENGTH = 8;
+
+    private Udp() {
+    }
+
+    public static int sourcePort(ByteBuf b, int off) {
+        return b.getUnsignedShort(off);
+    }
+
+    public static int destinationPort(ByteBuf b, int off) {
+        return b.getUnsignedShort(off + 2);
+    }
+
+    public static int length(ByteBuf b, int off) {
+        return b.getUnsignedShort(off + 4);
+    }
+
+    public static int checksum(ByteBuf b, int off) {
+        return b.getUnsignedShort(off + 6);
+    }
+
+    /** Writes the header and the checksum over header and the payload already in place after it. */
+    public static void write(ByteBuf b, int off, int srcPort, int dstPort, int length, int srcIp, int dstIp) {
+        b.setShort(off, srcPort);
+        b.setShort(off + 2, dstPort);
+        b.setShort(off + 4, length);
+        b.setShort(off + 6, 0);
+        int sum = Checksum.finish(Checksum.add(Checksum.pseudoHeader(srcIp, dstIp, Ipv4.PROTO_UDP, length), b, off,
+                length));
+        // A computed zero is sent as all ones: zero means "no checksum" in UDP over IPv4.
+        b.setShort(off + 6, sum == 0 ? 0xffff : sum);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.rootlessjkit.net.usernet.stack;
+
+import dev.rootlessjkit.net.usernet.Ipv4Address;
+import dev.rootlessjkit.net.usernet.UsernetConfig;
+import java.net.InetAddress;
+
+/**
+ * Where a guest's destination address leads on the host. The gateway stands for the host's own loopback unless
+ * that is disabled; other addresses inside the guest network have no host behind them.
+ */
+public final class Destinations {
+    private static final int LOCALHOST = Ipv4Address.parse("127.0.0.1");
+
+    private final int network;
+    private final int netmask;
+    private final int gateway;
+    private final int dns;
+    private final boolean hostLoopback;
+
+    public Destinations(UsernetConfig config) {
+        this.network = config.network();
+        this.netmask = config.netmask();
+        this.gateway = config.gateway();
+        this.dns = config.dns();
+        this.hostLoopback = !config.disableHostLoopback();
+    }
+
+    /** The addresses the stack itself answers for (ARP, ping). */
+    public boolean ownsAddress(int address) {
+        return address == gateway || address == dns;
+    }
+
+    public int gateway() {
+        return gateway;
+    }
+
+    public int dns() {
+        return dns;
+    }
+
+    /** The host address a guest connection to {@code dst} goes to, or null when it must be refused. */
+    public InetAddress hostAddressFor(int dst) {
+        if (dst == gateway) {
+            return hostLoopback ? Ipv4Address.toInet(LOCALHOST) : null;
+        }
+        if (Ipv4Address.isLoopback(dst)) {
+            return hostLoopback ? Ipv4Address.toInet(dst) : null;
+        }
+        if ((dst & netmask) == network || (dst >>> 24) == 0 || (dst >>> 28) >= 0xe) {
+            // Our own subnet (no other hosts live there), "this network", multicast, class E and broadcast.
+            return null;
+        }
+        return Ipv4Address.toInet(dst);
+    }
+
+    /** The source address the guest sees for a packet from {@code host}: the host's 127.0.0.1 is the gateway. */
+    public int guestVisibleSource(int host) {
+        return hostLoopback && host == LOCALHOST ? gateway : host;
+    }
+}

@@ -1,0 +1,641 @@
+package dev.rootlessjkit.net.usernet.tcp;
+
+import dev.rootlessjkit.net.usernet.Counter;
+import dev.rootlessjkit.net.usernet.Timers;
+import dev.rootlessjkit.net.usernet.header.Tcp;
+import dev.rootlessjkit.net.usernet.stack.Batch;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DuplexChannel;
+
+/**
+ * One guest TCP connection, terminated here and relayed to its host socket. The guest side is a TCP endpoint in
+ * the passive role (RFC 9293 states from SYN-RECEIVED on); the host side is a plain non-blocking socket whose
+ * buffers give the flow control: the window offered to the guest is what the host socket's outbound buffer can
+ * still take, and reading from the host stops while the guest has not acknowledged enough of what it was sent.
+ */
+final class TcpFlow implements Batch.Deferred {
+    enum State {
+        CONNECTING, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT,
+        CLOSED
+    }
+
+    /** Retransmissions of one segment before the connection is given up (Linux's tcp_retries2 is 15). */
+    static final int MAX_RETRIES = 12;
+    static final int MAX_SYNACK_RETRIES = 5;
+    private static final int DEFAULT_MSS = 536;
+    private static final int MIN_MSS = 64;
+
+    private final TcpNat nat;
+    final long key;
+    final int guestIp;
+    final int guestPort;
+    final int ourIp;
+    final int ourPort;
+    private State state = State.CONNECTING;
+    private Channel host;
+
+    // Receive side: guest to host.
+    private int rcvNxt;
+    private final int rcvWscale;
+    private final ReorderQueue reorder;
+    private boolean guestFin;
+    private boolean windowWatch;
+
+    // Send side: host to guest.
+    private final int iss;
+    private int sndUna;
+    private int sndNxt;
+    private int sndMax;
+    private int sndWnd;
+    private int sndWl1;
+    private int sndWl2;
+    private final int sndWscale;
+    private final boolean windowScaling;
+    private final int mss;
+    private final SendQueue sendQueue = new SendQueue();
+    private boolean hostEof;
+    private boolean finSent;
+    private int finSeq;
+    private boolean hostReadPaused;
+    private int dupAcks;
+
+    // Timers.
+    private final RtoEstimator rto = new RtoEstimator();
+    private Timers.Timeout timer;
+    private long timerAt;
+    private long deadline;
+    private int retries;
+    private boolean rttActive;
+    private int rttSeq;
+    private long rttStart;
+
+    // End-of-batch work.
+    private boolean deferred;
+    private boolean ackWanted;
+    private boolean hostFlushWanted;
+
+    TcpFlow(TcpNat nat, long key, int guestIp, int guestPort, int ourIp, int ourPort, int guestIsn, int guestWindow,
+            int guestMss, int guestWscale, int iss) {
+        this.nat = nat;
+        this.key = key;
+        this.guestIp = guestIp;
+        this.guestPort = guestPort;
+        this.ourIp = ourIp;
+        this.ourPort = ourPort;
+        this.rcvNxt = guestIsn + 1;
+        this.iss = iss;
+        this.sndUna = iss;
+        this.sndNxt = iss;
+        this.sndMax = iss;
+        this.sndWnd = guestWindow;
+        this.sndWl1 = guestIsn;
+        this.sndWl2 = iss;
+        int peerMss = guestMss == Tcp.ABSENT ? DEFAULT_MSS : Math.max(MIN_MSS, guestMss);
+        this.mss = Math.min(peerMss, nat.ourMss());
+        // Window scaling is used only when both sides offer it (RFC 7323).
+        this.windowScaling = guestWscale != Tcp.ABSENT;
+        if (!windowScaling) {
+            this.sndWscale = 0;
+            this.rcvWscale = 0;
+        } else {
+            this.sndWscale = Math.min(guestWscale, 14);
+            int shift = 0;
+            while ((nat.receiveBuffer() >> shift) > 0xffff) {
+                shift++;
+            }
+            this.rcvWscale = shift;
+        }
+        this.reorder = new ReorderQueue(nat.receiveBuffer());
+    }
+
+    State state() {
+        return state;
+    }
+
+    // ---- host connection ----
+
+    void hostConnected(Channel channel) {
+        host = channel;
+        state = State.SYN_RECEIVED;
+        sendSynAck();
+        sndNxt = iss + 1;
+        sndMax = sndNxt;
+        startRtt(iss);
+        restartTimer();
+    }
+
+    void fromHost(ByteBuf data) {
+        if (state == State.CLOSED) {
+            data.release();
+            return;
+        }
+        sendQueue.add(data);
+        if (!hostReadPaused && sendQueue.size() >= nat.sendBuffer()) {
+            // The guest has this much unacknowledged: stop reading so the host's sender feels the backpressure.
+            hostReadPaused = true;
+            host.config().setAutoRead(false);
+        }
+    }
+
+    void hostEof() {
+        hostEof = true;
+        transmit();
+    }
+
+    void hostClosed() {
+        // A failed connect is answered by the connect listener.
+        if (state == State.CONNECTING || state == State.CLOSED || state == State.TIME_WAIT) {
+            return;
+        }
+        if (hostEof && guestFin && (state == State.LAST_ACK || state == State.CLOSING)) {
+            // Both directions are done; our FIN only waits for its ACK, which needs no host socket.
+            return;
+        }
+        abort();
+    }
+
+    // ---- guest segments ----
+
+    void receive(Segment s) {
+        if (state == State.CONNECTING || state == State.CLOSED) {
+            // A retransmitted SYN while the host connect runs: the SYN-ACK follows the connect.
+            return;
+        }
+        if (s.has(Tcp.RST)) {
+            onReset(s);
+            return;
+        }
+        if (s.has(Tcp.SYN)) {
+            if (state == State.SYN_RECEIVED && s.seq == rcvNxt - 1) {
+                sendSynAck();
+            } else {
+                // RFC 5961: a SYN on a synchronized connection gets a challenge ACK, never a reset of the flow.
+                sendAck();
+            }
+            return;
+        }
+        if (!s.has(Tcp.ACK)) {
+            return;
+        }
+        if (state == State.SYN_RECEIVED) {
+            if (s.ack != iss + 1) {
+                nat.output().rst(ourIp, ourPort, guestIp, guestPort, s.ack, 0, Tcp.RST);
+                return;
+            }
+            establish(s);
+        }
+        if (!acceptable(s)) {
+            nat.counters().increment(Counter.TCP_OUT_OF_WINDOW);
+            sendAck();
+            return;
+        }
+        if (!onAck(s) || state == State.CLOSED) {
+            return;
+        }
+        onData(s);
+        transmit();
+    }
+
+    private void establish(Segment s) {
+        state = State.ESTABLISHED;
+        sndUna = iss + 1;
+        if (rttActive) {
+            rto.sample(nat.timers().nanoTime() - rttStart);
+            rttActive = false;
+        }
+        rto.resetBackoff();
+        retries = 0;
+        stopTimer();
+        sndWnd = s.window << sndWscale;
+        sndWl1 = s.seq;
+        sndWl2 = s.ack;
+        host.config().setAutoRead(true);
+    }
+
+    /** RFC 9293 3.10.7.4's acceptance test against the receive window. */
+    private boolean acceptable(Segment s) {
+        int wnd = windowBytes();
+        int len = s.payloadLength + (s.has(Tcp.FIN) ? 1 : 0);
+        int d = s.seq - rcvNxt;
+        if (len == 0) {
+            return wnd == 0 ? d == 0 : d >= 0 && d < wnd;
+        }
+        if (wnd == 0) {
+            return false;
+        }
+        int dEnd = d + len - 1;
+        return (d >= 0 && d < wnd) || (dEnd >= 0 && dEnd < wnd);
+    }
+
+    private void onReset(Segment s) {
+        int d = s.seq - rcvNxt;
+        if (d == 0) {
+            nat.counters().increment(Counter.TCP_RST_RECEIVED);
+            resetHost();
+            finish();
+        } else if (d > 0 && d < Math.max(windowBytes(), 1)) {
+            sendAck();
+        }
+    }
+
+    /** Processes the acknowledgment field; false when the segment must be dropped. */
+    private boolean onAck(Segment s) {
+        if (s.ack - sndMax > 0) {
+            sendAck();
+            return false;
+        }
+        int newWindow = s.window << sndWscale;
+        if (s.ack - sndUna > 0) {
+            int acked = s.ack - sndUna;
+            sendQueue.discard(Math.min(acked, sendQueue.size()));
+            sndUna = s.ack;
+            if (sndNxt - sndUna < 0) {
+                sndNxt = sndUna;
+            }
+            if (rttActive && s.ack - rttSeq > 0) {
+                rto.sample(nat.timers().nanoTime() - rttStart);
+                rttActive = false;
+            }
+            rto.resetBackoff();
+            retries = 0;
+            dupAcks = 0;
+            if (sndUna == sndMax) {
+                stopTimer();
+            } else {
+                restartTimer();
+            }
+            if (finSent && sndUna - finSeq > 0) {
+                ourFinAcked();
+                if (state == State.CLOSED) {
+                    return false;
+                }
+            }
+            if (hostReadPaused && sendQueue.size() < nat.sendBuffer() / 2) {
+                hostReadPaused = false;
+                host.config().setAutoRead(true);
+            }
+        } else if (s.ack == sndUna && s.payloadLength == 0 && !s.has(Tcp.FIN) && newWindow == sndWnd
+                && sndMax != sndUna) {
+            if (++dupAcks == 3) {
+                nat.counters().increment(Counter.TCP_RETRANSMITS);
+                rttActive = false;
+                resendFirst();
+            }
+        }
+        if (sndWl1 - s.seq < 0 || (sndWl1 == s.seq && sndWl2 - s.ack <= 0)) {
+            sndWnd = newWindow;
+            sndWl1 = s.seq;
+            sndWl2 = s.ack;
+        }
+        return true;
+    }
+
+    private void ourFinAcked() {
+        switch (state) {
+            case FIN_WAIT_1 -> state = State.FIN_WAIT_2;
+            case CLOSING -> enterTimeWait();
+            case LAST_ACK -> finish();
+            default -> {
+            }
+        }
+    }
+
+    private void onData(Segment s) {
+        boolean fin = s.has(Tcp.FIN);
+        if (s.payloadLength == 0 && !fin) {
+            return;
+        }
+        if (guestFin) {
+            // Nothing follows a FIN; this is a retransmission. Tell the guest where we are.
+            sendAck();
+            return;
+        }
+        int d = s.seq - rcvNxt;
+        if (d > 0) {
+            nat.counters().increment(Counter.TCP_OUT_OF_ORDER);
+            reorder.add(s.seq, s.packet.slice(s.payloadOffset, s.payloadLength), fin);
+            // An immediate duplicate ACK lets the guest retransmit fast.
+            sendAck();
+            return;
+        }
+        int skip = -d;
+        deliver(s.packet, s.payloadOffset + skip, s.payloadLength - skip, fin);
+        ReorderQueue.Segment next;
+        while (!guestFin && (next = reorder.pollAt(rcvNxt)) != null) {
+            int k = rcvNxt - next.seq();
+            ByteBuf b = next.data();
+            deliver(b, b.readerIndex() + k, b.readableBytes() - k, next.fin());
+            b.release();
+        }
+        deferAck();
+    }
+
+    private void deliver(ByteBuf buf, int offset, int length, boolean fin) {
+        if (length > 0) {
+            // No copy: the host socket writes straight from the guest's frame.
+            host.write(buf.retainedSlice(offset, length), host.voidPromise());
+            rcvNxt += length;
+            deferHostFlush();
+        }
+        if (fin) {
+            rcvNxt++;
+            guestFin = true;
+            reorder.clear();
+            // The host gets its FIN once everything before it is written out.
+            host.write(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+            deferHostFlush();
+            switch (state) {
+                case ESTABLISHED -> state = State.CLOSE_WAIT;
+                case FIN_WAIT_1 -> state = State.CLOSING;
+                case FIN_WAIT_2 -> enterTimeWait();
+                default -> {
+                }
+            }
+        }
+    }
+
+    private static final ChannelFutureListener SHUTDOWN_OUTPUT = f -> {
+        if (f.isSuccess() && f.channel() instanceof DuplexChannel d) {
+            d.shutdownOutput();
+        }
+    };
+
+    // ---- sending to the guest ----
+
+    /** Sends what the guest's window allows, then our FIN once the host has closed and everything is sent. */
+    void transmit() {
+        switch (state) {
+            case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> {
+            }
+            default -> {
+                return;
+            }
+        }
+        int queued = sendQueue.size();
+        while (true) {
+            int offset = sndNxt - sndUna;
+            int unsent = queued - offset;
+            int room = sndWnd - offset;
+            if (unsent <= 0 || room <= 0) {
+                break;
+            }
+            int len = Math.min(unsent, Math.min(mss, room));
+            emit(sndNxt, Tcp.ACK | (len == unsent ? Tcp.PSH : 0), offset, len);
+            if (!rttActive) {
+                startRtt(sndNxt);
+            }
+            sndNxt += len;
+            if (sndNxt - sndMax > 0) {
+                sndMax = sndNxt;
+            }
+            ensureTimer();
+        }
+        if (hostEof && !finSent && sndNxt - sndUna == queued) {
+            finSent = true;
+            finSeq = sndNxt;
+            state = state == State.CLOSE_WAIT ? State.LAST_ACK : State.FIN_WAIT_1;
+        }
+        if (finSent && sndNxt == finSeq) {
+            emit(finSeq, Tcp.ACK | Tcp.FIN, 0, 0);
+            sndNxt = finSeq + 1;
+            if (sndNxt - sndMax > 0) {
+                sndMax = sndNxt;
+            }
+            ensureTimer();
+        }
+        if (sndNxt == sndUna && queued > 0 && sndWnd == 0) {
+            // Zero window: the timer probes it, or a lost window update would stall us for good.
+            ensureTimer();
+        }
+    }
+
+    private void emit(int seq, int flags, int dataOffset, int length) {
+        nat.output().segment(ourIp, ourPort, guestIp, guestPort, seq, rcvNxt, flags, advertisedWindow(),
+                sendQueue, dataOffset, length);
+        ackWanted = false;
+    }
+
+    private void sendSynAck() {
+        int window = Math.min(0xffff, windowBytes());
+        nat.output().synAck(ourIp, ourPort, guestIp, guestPort, iss, rcvNxt, window, nat.ourMss(),
+                windowScaling ? rcvWscale : TcpOutput.NO_WSCALE);
+    }
+
+    private void sendAck() {
+        emit(sndNxt, Tcp.ACK, 0, 0);
+    }
+
+    private void resendFirst() {
+        int queued = sendQueue.size();
+        if (queued > 0) {
+            int len = Math.min(queued, mss);
+            emit(sndUna, Tcp.ACK | (len == queued ? Tcp.PSH : 0), 0, len);
+        } else if (finSent && sndUna == finSeq) {
+            emit(finSeq, Tcp.ACK | Tcp.FIN, 0, 0);
+        }
+    }
+
+    /** What the host socket's outbound buffer can still take: the receive window in bytes. */
+    private int windowBytes() {
+        if (host == null || guestFin) {
+            return nat.receiveBuffer();
+        }
+        return (int) Math.min(nat.receiveBuffer(), host.bytesBeforeUnwritable());
+    }
+
+    private int advertisedWindow() {
+        int w = windowBytes();
+        if (!windowWatch && !guestFin && host != null && w < nat.receiveBuffer() / 2) {
+            // The window closes while the host socket is slow; tell the guest as soon as it has drained.
+            windowWatch = true;
+            host.write(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
+                windowWatch = false;
+                if (f.isSuccess() && state != State.CLOSED) {
+                    deferAck();
+                }
+            });
+            deferHostFlush();
+        }
+        return Math.min(0xffff, w >> rcvWscale);
+    }
+
+    // ---- timers ----
+
+    private void startRtt(int seq) {
+        rttActive = true;
+        rttSeq = seq;
+        rttStart = nat.timers().nanoTime();
+    }
+
+    private void ensureTimer() {
+        if (deadline == 0) {
+            restartTimer();
+        }
+    }
+
+    private void restartTimer() {
+        long delay = rto.timeout();
+        deadline = nat.timers().nanoTime() + delay;
+        if (deadline == 0) {
+            deadline = 1;
+        }
+        // A task already due by then finds the deadline and waits on; an earlier deadline needs its own task.
+        if (timer == null || deadline - timerAt < 0) {
+            if (timer != null) {
+                timer.cancel();
+            }
+            scheduleTimer(delay);
+        }
+    }
+
+    private void scheduleTimer(long delay) {
+        timerAt = nat.timers().nanoTime() + delay;
+        timer = nat.timers().schedule(this::onTimer, delay);
+    }
+
+    private void stopTimer() {
+        // The scheduled task stays and finds no deadline: cheaper than cancelling and rescheduling per ACK.
+        deadline = 0;
+    }
+
+    private void onTimer() {
+        timer = null;
+        if (deadline == 0 || state == State.CLOSED) {
+            return;
+        }
+        long left = deadline - nat.timers().nanoTime();
+        if (left > 0) {
+            scheduleTimer(left);
+            return;
+        }
+        deadline = 0;
+        onRetransmitTimeout();
+    }
+
+    private void onRetransmitTimeout() {
+        if (state == State.SYN_RECEIVED) {
+            if (++retries > MAX_SYNACK_RETRIES) {
+                nat.counters().increment(Counter.TCP_ABORTED_TIMEOUT);
+                abort();
+                return;
+            }
+            rttActive = false;
+            rto.backOff();
+            nat.counters().increment(Counter.TCP_RETRANSMITS);
+            sendSynAck();
+            restartTimer();
+            return;
+        }
+        if (sndMax == sndUna) {
+            if (sendQueue.size() > 0 && sndWnd == 0) {
+                // Window probe: an old sequence number makes the guest answer with its current window.
+                emit(sndUna - 1, Tcp.ACK, 0, 0);
+                rto.backOff();
+                restartTimer();
+            }
+            return;
+        }
+        if (++retries > MAX_RETRIES) {
+            nat.counters().increment(Counter.TCP_ABORTED_TIMEOUT);
+            abort();
+            return;
+        }
+        nat.counters().increment(Counter.TCP_RETRANSMITS);
+        rto.backOff();
+        rttActive = false;
+        dupAcks = 0;
+        // Go back to the first unacknowledged byte; ACKs for it clock out the rest again.
+        resendFirst();
+        int queued = sendQueue.size();
+        sndNxt = sndUna + Math.min(queued, mss);
+        if (queued == 0 && finSent) {
+            sndNxt = finSeq + 1;
+        }
+        restartTimer();
+    }
+
+    private void enterTimeWait() {
+        state = State.TIME_WAIT;
+        stopTimer();
+        closeHostGracefully();
+        nat.timers().schedule(this::finish, nat.timeWaitNanos());
+    }
+
+    // ---- end of batch ----
+
+    private void deferAck() {
+        ackWanted = true;
+        defer();
+    }
+
+    private void deferHostFlush() {
+        hostFlushWanted = true;
+        defer();
+    }
+
+    private void defer() {
+        if (!deferred) {
+            deferred = true;
+            nat.batch().defer(this);
+        }
+    }
+
+    @Override
+    public void runAtBatchEnd() {
+        deferred = false;
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (hostFlushWanted) {
+            hostFlushWanted = false;
+            host.flush();
+        }
+        if (ackWanted) {
+            sendAck();
+        }
+    }
+
+    // ---- teardown ----
+
+    /** Gives up on the connection: RST to the guest and to the host. */
+    void abort() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        nat.output().rst(ourIp, ourPort, guestIp, guestPort, sndNxt, rcvNxt, Tcp.RST | Tcp.ACK);
+        resetHost();
+        finish();
+    }
+
+    private void resetHost() {
+        if (host != null && host.isOpen()) {
+            // SO_LINGER 0 turns the close into a RST, so the host peer learns the connection was reset.
+            host.config().setOption(ChannelOption.SO_LINGER, 0);
+            host.close();
+        }
+    }
+
+    private void closeHostGracefully() {
+        if (host != null && host.isOpen()) {
+            host.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Forgets the flow; its host socket closes once what was written to it is out. */
+    void finish() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        deadline = 0;
+        closeHostGracefully();
+        sendQueue.clear();
+        reorder.clear();
+        nat.remove(this);
+    }
+}

@@ -1,0 +1,222 @@
+package dev.rootlessjkit.net.usernet.tcp;
+
+import dev.rootlessjkit.net.usernet.Counter;
+import dev.rootlessjkit.net.usernet.Counters;
+import dev.rootlessjkit.net.usernet.Timers;
+import dev.rootlessjkit.net.usernet.UsernetConfig;
+import dev.rootlessjkit.net.usernet.header.Checksum;
+import dev.rootlessjkit.net.usernet.header.Ipv4;
+import dev.rootlessjkit.net.usernet.header.Tcp;
+import dev.rootlessjkit.net.usernet.stack.Batch;
+import dev.rootlessjkit.net.usernet.stack.Destinations;
+import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
+import dev.rootlessjkit.net.usernet.stack.TransportHandler;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.util.collection.LongObjectHashMap;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+/**
+ * TCP from the guest: looks segments up in the flow table, opens a host connection per SYN (answering the guest
+ * only once the host accepted, with a RST when it refused) and resets segments that belong to no flow.
+ */
+public final class TcpNat implements TransportHandler {
+    private static final int DNS_PORT = 53;
+
+    private final EventLoop loop;
+    private final Counters counters;
+    private final Timers timers;
+    private final Batch batch;
+    private final Destinations destinations;
+    private final Supplier<InetSocketAddress> dnsUpstream;
+    private final TcpOutput output;
+    private final UsernetConfig.Limits limits;
+    private final int ourMss;
+    private final LongObjectHashMap<TcpFlow> flows = new LongObjectHashMap<>();
+    private final Segment segment = new Segment();
+    private final SplittableRandom random = new SplittableRandom();
+
+    public TcpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
+            Supplier<InetSocketAddress> dnsUpstream, Ipv4Output out, UsernetConfig.Limits limits) {
+        this.loop = loop;
+        this.counters = counters;
+        this.timers = timers;
+        this.batch = batch;
+        this.destinations = destinations;
+        this.dnsUpstream = dnsUpstream;
+        this.output = new TcpOutput(out, counters);
+        this.limits = limits;
+        this.ourMss = out.mtu() - Ipv4.MIN_HEADER_LENGTH - Tcp.MIN_HEADER_LENGTH;
+    }
+
+    @Override
+    public void receive(ByteBuf packet, int off, int len, int src, int dst) {
+        if (len < Tcp.MIN_HEADER_LENGTH) {
+            counters.increment(Counter.TCP_MALFORMED);
+            return;
+        }
+        int headerLength = Tcp.dataOffset(packet, off);
+        if (headerLength < Tcp.MIN_HEADER_LENGTH || headerLength > len) {
+            counters.increment(Counter.TCP_MALFORMED);
+            return;
+        }
+        if (!Checksum.verifies(Checksum.add(Checksum.pseudoHeader(src, dst, Ipv4.PROTO_TCP, len), packet, off,
+                len))) {
+            counters.increment(Counter.TCP_BAD_CHECKSUM);
+            return;
+        }
+        int srcPort = Tcp.sourcePort(packet, off);
+        int dstPort = Tcp.destinationPort(packet, off);
+        Segment s = segment;
+        s.seq = Tcp.sequence(packet, off);
+        s.ack = Tcp.acknowledgment(packet, off);
+        s.flags = Tcp.flags(packet, off);
+        s.window = Tcp.window(packet, off);
+        s.packet = packet;
+        s.payloadOffset = off + headerLength;
+        s.payloadLength = len - headerLength;
+        try {
+            long key = key(dst, srcPort, dstPort);
+            TcpFlow flow = flows.get(key);
+            if (flow != null && flow.guestIp != src) {
+                // Two guest addresses on the same ports to the same destination: too rare to key on.
+                output.resetFor(s, dst, dstPort, src, srcPort);
+                return;
+            }
+            if (flow == null) {
+                noFlow(s, packet, off, headerLength, src, srcPort, dst, dstPort, key);
+                return;
+            }
+            flow.receive(s);
+        } finally {
+            s.packet = null;
+        }
+    }
+
+    private void noFlow(Segment s, ByteBuf packet, int off, int headerLength, int src, int srcPort, int dst,
+            int dstPort, long key) {
+        if (s.has(Tcp.RST)) {
+            return;
+        }
+        if (!s.has(Tcp.SYN) || s.has(Tcp.ACK) || s.has(Tcp.FIN)) {
+            counters.increment(Counter.TCP_NO_FLOW);
+            output.resetFor(s, dst, dstPort, src, srcPort);
+            return;
+        }
+        if (flows.size() >= limits.maxTcpFlows()) {
+            counters.increment(Counter.TCP_FLOW_LIMIT);
+            output.resetFor(s, dst, dstPort, src, srcPort);
+            return;
+        }
+        InetSocketAddress target = target(dst, dstPort);
+        if (target == null) {
+            counters.increment(Counter.TCP_CONNECT_REFUSED);
+            output.resetFor(s, dst, dstPort, src, srcPort);
+            return;
+        }
+        TcpFlow flow = new TcpFlow(this, key, src, srcPort, dst, dstPort, s.seq, s.window,
+                Tcp.findOption(packet, off, headerLength, Tcp.OPT_MSS),
+                Tcp.findOption(packet, off, headerLength, Tcp.OPT_WSCALE), random.nextInt());
+        flows.put(key, flow);
+        counters.increment(Counter.TCP_FLOWS_OPENED);
+        connect(flow, target);
+    }
+
+    private InetSocketAddress target(int dst, int dstPort) {
+        if (dstPort == 0) {
+            return null;
+        }
+        if (dst == destinations.dns()) {
+            return dstPort == DNS_PORT ? dnsUpstream.get() : null;
+        }
+        InetAddress host = destinations.hostAddressFor(dst);
+        return host == null ? null : new InetSocketAddress(host, dstPort);
+    }
+
+    private void connect(TcpFlow flow, InetSocketAddress target) {
+        EpollSocketChannel ch = new EpollSocketChannel();
+        ch.config().setAutoRead(false)
+                .setAllowHalfClosure(true)
+                .setTcpNoDelay(true)
+                .setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, limits.tcpConnectTimeout().toMillis()))
+                .setWriteBufferWaterMark(new WriteBufferWaterMark(limits.tcpReceiveBuffer() / 2,
+                        limits.tcpReceiveBuffer()));
+        ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+        ch.pipeline().addLast(new HostRelay(flow));
+        loop.register(ch);
+        ch.connect(target).addListener((ChannelFuture f) -> {
+            if (flow.state() != TcpFlow.State.CONNECTING) {
+                ch.close();
+                return;
+            }
+            if (f.isSuccess()) {
+                flow.hostConnected(ch);
+            } else {
+                counters.increment(Counter.TCP_CONNECT_REFUSED);
+                flow.abort();
+                ch.close();
+            }
+        });
+    }
+
+    public int flowCount() {
+        return flows.size();
+    }
+
+    public void close() {
+        for (TcpFlow f : new ArrayList<>(flows.values())) {
+            f.abort();
+        }
+        flows.clear();
+    }
+
+    void remove(TcpFlow flow) {
+        if (flows.get(flow.key) == flow) {
+            flows.remove(flow.key);
+        }
+    }
+
+    private static long key(int dst, int srcPort, int dstPort) {
+        return ((dst & 0xffffffffL) << 32) | ((long) srcPort << 16) | dstPort;
+    }
+
+    Counters counters() {
+        return counters;
+    }
+
+    Timers timers() {
+        return timers;
+    }
+
+    Batch batch() {
+        return batch;
+    }
+
+    TcpOutput output() {
+        return output;
+    }
+
+    int ourMss() {
+        return ourMss;
+    }
+
+    int receiveBuffer() {
+        return limits.tcpReceiveBuffer();
+    }
+
+    int sendBuffer() {
+        return limits.tcpSendBuffer();
+    }
+
+    long timeWaitNanos() {
+        return limits.tcpTimeWait().toNanos();
+    }
+}

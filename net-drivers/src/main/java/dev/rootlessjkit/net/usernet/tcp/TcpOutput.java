@@ -1,0 +1,78 @@
+package dev.rootlessjkit.net.usernet.tcp;
+
+import dev.rootlessjkit.net.usernet.Counter;
+import dev.rootlessjkit.net.usernet.Counters;
+import dev.rootlessjkit.net.usernet.header.Ipv4;
+import dev.rootlessjkit.net.usernet.header.Tcp;
+import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
+import io.netty.buffer.ByteBuf;
+
+/** Writes TCP segments to the guest: headers, options on SYN-ACK, payload copied once from the send queue. */
+final class TcpOutput {
+    /** No window-scale option: the option is left out of the SYN-ACK. */
+    static final int NO_WSCALE = -1;
+
+    private final Ipv4Output out;
+    private final Counters counters;
+
+    TcpOutput(Ipv4Output out, Counters counters) {
+        this.out = out;
+        this.counters = counters;
+    }
+
+    void segment(int srcIp, int srcPort, int dstIp, int dstPort, int seq, int ack, int flags, int window,
+            SendQueue data, int dataOffset, int length) {
+        int total = Tcp.MIN_HEADER_LENGTH + length;
+        ByteBuf f = out.allocate(total);
+        int at = f.writerIndex();
+        Tcp.write(f, at, srcPort, dstPort, seq, ack, Tcp.MIN_HEADER_LENGTH, flags, window);
+        f.writerIndex(at + Tcp.MIN_HEADER_LENGTH);
+        if (length > 0) {
+            data.copy(dataOffset, length, f);
+        }
+        Tcp.writeChecksum(f, at, total, srcIp, dstIp);
+        out.send(f, Ipv4.PROTO_TCP, srcIp, dstIp, true);
+    }
+
+    void synAck(int srcIp, int srcPort, int dstIp, int dstPort, int seq, int ack, int window, int mss,
+            int wscale) {
+        int header = Tcp.MIN_HEADER_LENGTH + 8;
+        ByteBuf f = out.allocate(header);
+        int at = f.writerIndex();
+        Tcp.write(f, at, srcPort, dstPort, seq, ack, header, Tcp.SYN | Tcp.ACK, window);
+        int o = at + Tcp.MIN_HEADER_LENGTH;
+        f.setByte(o, Tcp.OPT_MSS);
+        f.setByte(o + 1, 4);
+        f.setShort(o + 2, mss);
+        if (wscale == NO_WSCALE) {
+            f.setInt(o + 4, 0x01010100);
+        } else {
+            f.setByte(o + 4, Tcp.OPT_NOP);
+            f.setByte(o + 5, Tcp.OPT_WSCALE);
+            f.setByte(o + 6, 3);
+            f.setByte(o + 7, wscale);
+        }
+        f.writerIndex(at + header);
+        Tcp.writeChecksum(f, at, header, srcIp, dstIp);
+        out.send(f, Ipv4.PROTO_TCP, srcIp, dstIp, true);
+    }
+
+    /** A RST from (srcIp, srcPort), with the sequence numbers RFC 9293 asks for in reply to {@code seg}. */
+    void resetFor(Segment seg, int srcIp, int srcPort, int dstIp, int dstPort) {
+        if (seg.has(Tcp.ACK)) {
+            rst(srcIp, srcPort, dstIp, dstPort, seg.ack, 0, Tcp.RST);
+        } else {
+            rst(srcIp, srcPort, dstIp, dstPort, 0, seg.seq + seg.sequenceLength(), Tcp.RST | Tcp.ACK);
+        }
+    }
+
+    void rst(int srcIp, int srcPort, int dstIp, int dstPort, int seq, int ack, int flags) {
+        counters.increment(Counter.TCP_RST_SENT);
+        ByteBuf f = out.allocate(Tcp.MIN_HEADER_LENGTH);
+        int at = f.writerIndex();
+        Tcp.write(f, at, srcPort, dstPort, seq, ack, Tcp.MIN_HEADER_LENGTH, flags, 0);
+        f.writerIndex(at + Tcp.MIN_HEADER_LENGTH);
+        Tcp.writeChecksum(f, at, Tcp.MIN_HEADER_LENGTH, srcIp, dstIp);
+        out.send(f, Ipv4.PROTO_TCP, srcIp, dstIp, true);
+    }
+}

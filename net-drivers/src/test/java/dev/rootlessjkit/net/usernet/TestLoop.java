@@ -1,0 +1,28 @@
+package dev.rootlessjkit.net.usernet;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** One epoll event loop for a test class, as the stack runs in production. */
+final class TestLoop implements AutoCloseable {
+    private final EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+
+    EventLoop loop() {
+        return group.next();
+    }
+
+    StackHarness harness() {
+        return new StackHarness(loop(), UsernetConfig.defaults(List.of()));
+    }
+
+    StackHarness harness(UsernetConfig config) {
+        return new StackHarness(loop(), config);
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
