@@ -76,16 +76,16 @@ public final class Sockets {
     public record Received(int length, int fd, boolean fdDropped) {
     }
 
-    private final SocketLib lib;
+    private final LibC lib;
     private final Runtime runtime;
 
-    private Sockets(SocketLib lib) {
+    private Sockets(LibC lib) {
         this.lib = lib;
         this.runtime = Runtime.getRuntime(lib);
     }
 
     public static Sockets load() {
-        return new Sockets(LibraryLoader.create(SocketLib.class).failImmediately().load("c"));
+        return new Sockets(LibraryLoader.create(LibC.class).failImmediately().load("c"));
     }
 
     /**
