@@ -1,0 +1,137 @@
+package dev.rootlessjkit.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The headline use (issue 6): Debian's docker.io 20.10 run rootless by its own dockerd-rootless.sh, with the
+ * launcher in RootlessKit's place. dockerd reports rootless, runs a container from an image imported from the
+ * host's static busybox (never a registry), publishes a container port on the host's loopback through Docker's
+ * rootlesskit-docker-proxy and our API, unpublishes it on `docker rm -f`, and stops cleanly on SIGTERM to the
+ * launcher, leaving no process, mount, port or state directory behind.
+ */
+class DockerIT {
+
+    private static final Duration START_LIMIT = Duration.ofSeconds(90);
+    private static final String PAGE = "served from a rootless container";
+
+    @RegisterExtension
+    final Sandbox sandbox = new Sandbox();
+
+    /** MTU 65520 is what the script picks for slirp4netns when DOCKERD_ROOTLESS_ROOTLESSKIT_NET is unset. */
+    @ParameterizedTest(name = "--net={0} --mtu={1} --port-driver={2}")
+    @CsvSource({"slirp4netns, 65520, builtin"})
+    void dockerdRunsRootlessPublishesPortsAndStopsCleanly(String net, int mtu, String portDriver) throws IOException {
+        try (RootlessDockerd dockerd = RootlessDockerd.start(sandbox.rootless(), net, mtu, portDriver)) {
+            dockerd.awaitReady(START_LIMIT);
+            final Path stateDir = dockerd.stateDir();
+
+            final Result info = dockerd.dockerOk("info", "--format", "{{json .SecurityOptions}}");
+            Expect.contains("name=rootless", info.stdout(), info);
+
+            final String image = dockerd.importBusybox("rjit-busybox:1", PAGE);
+            final Result hello = dockerd.dockerOk("run", "--rm", image, "echo", "hello");
+            assertEquals("hello", hello.stdout().strip(), hello::describe);
+
+            final int port = freePort();
+            dockerd.dockerOk("run", "-d", "--name", "web", "-p", "127.0.0.1:" + port + ":80", image,
+                    "httpd", "-f", "-p", "80", "-h", "/www");
+            assertEquals(PAGE, fetchWithin(Duration.ofSeconds(30), port, dockerd).strip());
+            final Result published = dockerd.listPorts(stateDir);
+            Expect.exitCode(0, published);
+            Expect.contains("\"parentIP\":\"127.0.0.1\",\"parentPort\":" + port + ",", published.stdout(), published);
+
+            dockerd.dockerOk("rm", "-f", "web");
+            dockerd.running().await("port " + port + " to leave the API", Duration.ofSeconds(30),
+                    () -> !dockerd.listPorts(stateDir).stdout().contains("\"parentPort\":" + port + ","));
+            dockerd.running().await("the listener on port " + port + " to close", Duration.ofSeconds(30),
+                    () -> !accepts(port));
+
+            // Stop with a container still running and publishing: dockerd stops it (after its 1 s stop timeout).
+            final int lastPort = freePort();
+            dockerd.dockerOk("run", "-d", "--stop-timeout", "1", "-p", "127.0.0.1:" + lastPort + ":80", image,
+                    "httpd", "-f", "-p", "80", "-h", "/www");
+            assertEquals(PAGE, fetchWithin(Duration.ofSeconds(30), lastPort, dockerd).strip());
+            final Path userNamespace = dockerd.userNamespace(stateDir);
+            final Set<ProcessHandle> processes = dockerd.processes(stateDir);
+            // busybox httpd shows as "/bin/busybox -f -p 80 -h /www" (the executable, then the arguments).
+            assertTrue(processes.stream().anyMatch(p -> p.info().commandLine().orElse("").endsWith("-h /www")),
+                    () -> "the container's httpd is not among the run's processes:" + Expect.describe(processes));
+
+            dockerd.running().signal("TERM");
+
+            final Result stopped = dockerd.running().waitFor();
+            Expect.exitCode(0, stopped);
+            Expect.contains("Daemon shutdown complete", stopped.stderr(), stopped);
+            Expect.allGone(processes, Duration.ofSeconds(30), stopped.describe());
+            assertEquals(List.of(), RootlessDockerd.inNamespace(userNamespace),
+                    () -> "processes left in dockerd's user namespace\n" + stopped.describe());
+            assertFalse(accepts(lastPort), () -> "port " + lastPort + " still accepts\n" + stopped.describe());
+            assertFalse(Files.exists(stateDir), () -> "state dir " + stateDir + " left behind\n" + stopped.describe());
+            assertEquals(List.of(), mountsUnder(sandbox.workspace().path()),
+                    () -> "mounts left behind\n" + stopped.describe());
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** GET / on the host's loopback, retried: the proxy may still be starting when `docker run -d` returns. */
+    private static String fetchWithin(Duration limit, int port, RootlessDockerd dockerd) {
+        final Instant deadline = Instant.now().plus(limit);
+        IOException last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                final HttpURLConnection connection =
+                        (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/").openConnection();
+                connection.setConnectTimeout(2000);
+                connection.setReadTimeout(5000);
+                try (var in = connection.getInputStream()) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            } catch (IOException e) {
+                last = e;
+                Host.sleep(Duration.ofMillis(250));
+            }
+        }
+        throw new AssertionError("nothing answered on 127.0.0.1:" + port + " within " + limit.toSeconds() + " s: "
+                + last + "\n" + dockerd.running().partialOutput());
+    }
+
+    /** Mount points on the host under {@code dir}: the run's mounts must all stay inside its own namespace. */
+    private static List<String> mountsUnder(Path dir) throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(line -> line.split(" ")[4])
+                .filter(mountPoint -> mountPoint.startsWith(dir.toString())).toList();
+    }
+}
