@@ -24,15 +24,28 @@ declare -A package_of=(
 	[iperf3]=iperf3 [slirp4netns]=slirp4netns [pasta]=passt [rootlesskit]=rootlesskit
 	[socat]=socat [curl]=curl [nc]=netcat-openbsd [busybox]=busybox-static
 	[systemd-socket-activate]=systemd
+	[dockerd]=docker.io [docker]=docker.io [containerd]=containerd [runc]=runc [iptables]=iptables
+	[rootlesskit-docker-proxy]=rootlesskit
 	[java]=openjdk-17-jdk-headless [javac]=openjdk-17-jdk-headless [mvn]=maven
 )
 
+# packages needed as such, not for a command: DockerIT copies /bin/busybox into an image, so it must be the static one
+required_packages=(busybox-static)
+
+package_installed() {
+	[ "$(dpkg-query -W -f '${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
 install_missing_packages() {
-	local missing=() cmd
+	local missing=() cmd pkg
 	for cmd in "${!package_of[@]}"; do
-		if ! command -v "$cmd" >/dev/null 2>&1; then
+		# dockerd and friends live in sbin, which is not in every PATH
+		if ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ] && ! [ -x "/sbin/$cmd" ]; then
 			missing+=("${package_of[$cmd]}")
 		fi
+	done
+	for pkg in "${required_packages[@]}"; do
+		package_installed "$pkg" || missing+=("$pkg")
 	done
 	if [ ${#missing[@]} -eq 0 ]; then
 		log "all packages present"
@@ -42,7 +55,19 @@ install_missing_packages() {
 	log "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# docker.io and containerd would start system-wide daemons as root; the tests run their own, rootless.
+	# policy-rc.d exiting 101 makes invoke-rc.d and deb-systemd-invoke skip every start during the install.
+	local policy=/usr/sbin/policy-rc.d own_policy=""
+	if [ ! -e "$policy" ]; then
+		own_policy=$policy
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+	fi
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+		[ -z "$own_policy" ] || rm -f "$own_policy"
+		return 1
+	}
+	[ -z "$own_policy" ] || rm -f "$own_policy"
 }
 
 # Sub-id ranges must not overlap anyone else's (newuidmap rejects overlaps): start past the highest range in use.
