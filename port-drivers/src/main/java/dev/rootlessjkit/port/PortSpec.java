@@ -16,4 +16,15 @@ public record PortSpec(String proto, String parentIP, int parentPort, String chi
         parentIP = parentIP == null ? "" : parentIP;
         childIP = childIP == null ? "" : childIP;
     }
+
+    /** The spec as a user writes it after -p ("127.0.0.1:8080:80/tcp"), for messages such as "failed to expose port". */
+    @Override
+    public String toString() {
+        return bracketed(parentIP) + ":" + parentPort + ":" + (childIP.isEmpty() ? "" : bracketed(childIP) + ":")
+                + childPort + "/" + proto;
+    }
+
+    private static String bracketed(String ip) {
+        return ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
+    }
 }

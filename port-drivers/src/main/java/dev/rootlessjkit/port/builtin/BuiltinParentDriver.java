@@ -19,6 +19,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -156,8 +158,12 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     }
 
     private static int unprivilegedPortStart() {
-        try {
-            return Integer.parseInt(Files.readString(UNPRIVILEGED_PORT_START).strip());
+        // One read into a buffer: a sysctl file answers a read at a non-zero offset with EOF, and Files.readString
+        // starts a size-0 file with a one-byte read, so it saw "1" for "1024" and the privileged-port hint was lost.
+        try (InputStream in = Files.newInputStream(UNPRIVILEGED_PORT_START)) {
+            final byte[] buf = new byte[32];
+            final int n = in.read(buf);
+            return Integer.parseInt(new String(buf, 0, Math.max(n, 0), StandardCharsets.US_ASCII).strip());
         } catch (IOException | NumberFormatException e) {
             return 1024;
         }
