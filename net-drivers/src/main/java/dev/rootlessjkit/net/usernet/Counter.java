@@ -5,6 +5,10 @@ public enum Counter {
     FRAMES_IN,
     FRAMES_OUT,
     FRAMES_OUT_NO_GUEST_MAC,
+    /** Frames the TAP reader dropped because the stack's loop fell behind (or too short for their header). */
+    TAP_READER_DROPS,
+    /** Frames whose TAP write failed (the guest's queue was full). */
+    TAP_WRITE_ERRORS,
     ETH_TOO_SHORT,
     ETH_NOT_FOR_US,
     ETH_UNSUPPORTED_TYPE,

@@ -86,6 +86,14 @@ public final class UsernetStack implements AutoCloseable {
      * frames are counted and dropped; this never throws for anything the guest sends.
      */
     public void receive(ByteBuf frame) {
+        receive(frame, false);
+    }
+
+    /**
+     * As {@link #receive(ByteBuf)}; {@code checksumTrusted} says the guest's kernel left the transport checksum to
+     * us (a TAP device's virtio-net header said so), which then is not checked.
+     */
+    public void receive(ByteBuf frame, boolean checksumTrusted) {
         try {
             if (closed) {
                 return;
@@ -105,7 +113,7 @@ public final class UsernetStack implements AutoCloseable {
                 case Ethernet.TYPE_ARP -> arp.receive(frame, off + Ethernet.HEADER_LENGTH);
                 case Ethernet.TYPE_IPV4 -> {
                     link.learnGuestMac(Ethernet.source(frame, off));
-                    ipv4.receive(frame, off + Ethernet.HEADER_LENGTH);
+                    ipv4.receive(frame, off + Ethernet.HEADER_LENGTH, checksumTrusted);
                 }
                 default -> counters.increment(Counter.ETH_UNSUPPORTED_TYPE);
             }

@@ -33,6 +33,17 @@ final class StackHarness implements AutoCloseable {
             }
 
             @Override
+            public boolean offloads() {
+                return false;
+            }
+
+            @Override
+            public void sendOffloaded(ByteBuf frame, int l4Offset, int checksumOffset, int gsoSize,
+                    int headerLength) {
+                throw new AssertionError("offloads are off");
+            }
+
+            @Override
             public void flush() {
             }
         };

@@ -25,7 +25,7 @@ public final class IcmpHandler implements TransportHandler {
     }
 
     @Override
-    public void receive(ByteBuf packet, int off, int len, int src, int dst) {
+    public void receive(ByteBuf packet, int off, int len, int src, int dst, boolean checksumTrusted) {
         if (len < Icmp.HEADER_LENGTH || !Checksum.verifies(Checksum.add(0, packet, off, len))) {
             counters.increment(Counter.ICMP_MALFORMED);
             return;

@@ -29,6 +29,8 @@ final class TcpFlow implements Batch.Deferred {
     static final int MAX_SYNACK_RETRIES = 5;
     private static final int DEFAULT_MSS = 536;
     private static final int MIN_MSS = 64;
+    /** An IPv4 packet's 65535 bytes less IP and TCP headers, rounded down to whole KiB. */
+    private static final int MAX_OFFLOADED_PAYLOAD = 63 * 1024;
 
     private final TcpNat nat;
     final long key;
@@ -57,6 +59,8 @@ final class TcpFlow implements Batch.Deferred {
     private final int sndWscale;
     private final boolean windowScaling;
     private final int mss;
+    /** The most payload put in one segment: the MSS, or 64 KiB less headers when the guest splits segments. */
+    private final int maxSegment;
     private final SendQueue sendQueue = new SendQueue();
     private boolean hostEof;
     private boolean finSent;
@@ -97,6 +101,7 @@ final class TcpFlow implements Batch.Deferred {
         this.sndWl2 = iss;
         int peerMss = guestMss == Tcp.ABSENT ? DEFAULT_MSS : Math.max(MIN_MSS, guestMss);
         this.mss = Math.min(peerMss, nat.ourMss());
+        this.maxSegment = nat.output().segmentsOffloaded() ? Math.max(mss, MAX_OFFLOADED_PAYLOAD) : mss;
         // Window scaling is used only when both sides offer it (RFC 7323).
         this.windowScaling = guestWscale != Tcp.ABSENT;
         if (!windowScaling) {
@@ -384,7 +389,7 @@ final class TcpFlow implements Batch.Deferred {
             if (unsent <= 0 || room <= 0) {
                 break;
             }
-            int len = Math.min(unsent, Math.min(mss, room));
+            int len = Math.min(unsent, Math.min(maxSegment, room));
             emit(sndNxt, Tcp.ACK | (len == unsent ? Tcp.PSH : 0), offset, len);
             if (!rttActive) {
                 startRtt(sndNxt);
@@ -416,7 +421,7 @@ final class TcpFlow implements Batch.Deferred {
 
     private void emit(int seq, int flags, int dataOffset, int length) {
         nat.output().segment(ourIp, ourPort, guestIp, guestPort, seq, rcvNxt, flags, advertisedWindow(),
-                sendQueue, dataOffset, length);
+                sendQueue, dataOffset, length, mss);
         ackWanted = false;
     }
 

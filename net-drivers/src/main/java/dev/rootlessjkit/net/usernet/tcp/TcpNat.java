@@ -58,7 +58,7 @@ public final class TcpNat implements TransportHandler {
     }
 
     @Override
-    public void receive(ByteBuf packet, int off, int len, int src, int dst) {
+    public void receive(ByteBuf packet, int off, int len, int src, int dst, boolean checksumTrusted) {
         if (len < Tcp.MIN_HEADER_LENGTH) {
             counters.increment(Counter.TCP_MALFORMED);
             return;
@@ -68,7 +68,7 @@ public final class TcpNat implements TransportHandler {
             counters.increment(Counter.TCP_MALFORMED);
             return;
         }
-        if (!Checksum.verifies(Checksum.add(Checksum.pseudoHeader(src, dst, Ipv4.PROTO_TCP, len), packet, off,
+        if (!checksumTrusted && !Checksum.verifies(Checksum.add(Checksum.pseudoHeader(src, dst, Ipv4.PROTO_TCP, len), packet, off,
                 len))) {
             counters.increment(Counter.TCP_BAD_CHECKSUM);
             return;
