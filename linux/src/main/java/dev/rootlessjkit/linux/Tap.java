@@ -28,16 +28,16 @@ public final class Tap {
     private static final int IFREQ_BYTES = 40;
     private static final int IFNAMSIZ = 16;
 
-    private final TapLib lib;
+    private final NetLib lib;
     private final Runtime runtime;
 
-    private Tap(TapLib lib) {
+    private Tap(NetLib lib) {
         this.lib = lib;
         this.runtime = Runtime.getRuntime(lib);
     }
 
     public static Tap load() {
-        return new Tap(LibraryLoader.create(TapLib.class).failImmediately().load("c"));
+        return new Tap(LibraryLoader.create(NetLib.class).failImmediately().load("c"));
     }
 
     /**

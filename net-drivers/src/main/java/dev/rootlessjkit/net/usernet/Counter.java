@@ -28,6 +28,14 @@ public enum Counter {
     ICMP_MALFORMED,
     ICMP_ECHO_REPLIES,
     ICMP_UNSUPPORTED,
+    /** Echo requests to other hosts that went out through a ping socket, and the replies brought back. */
+    ICMP_ECHO_FORWARDED,
+    ICMP_ECHO_FORWARDED_REPLIES,
+    /** The host refused a ping socket (net.ipv4.ping_group_range does not cover our group). */
+    ICMP_ECHO_NOT_PERMITTED,
+    ICMP_ECHO_FLOW_LIMIT,
+    ICMP_ECHO_SEND_ERRORS,
+    ICMP_UNREACHABLE_SENT,
     UDP_MALFORMED,
     UDP_BAD_CHECKSUM,
     UDP_FLOWS_OPENED,

@@ -7,6 +7,10 @@ import dev.rootlessjkit.net.usernet.stack.ArpResponder;
 import dev.rootlessjkit.net.usernet.stack.Batch;
 import dev.rootlessjkit.net.usernet.stack.Destinations;
 import dev.rootlessjkit.net.usernet.stack.FragmentReassembler;
+import dev.rootlessjkit.net.usernet.icmp.EchoSockets;
+import dev.rootlessjkit.net.usernet.icmp.HostEchoSockets;
+import dev.rootlessjkit.net.usernet.icmp.IcmpEchoNat;
+import dev.rootlessjkit.net.usernet.stack.IcmpErrors;
 import dev.rootlessjkit.net.usernet.stack.IcmpHandler;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Input;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
@@ -34,10 +38,11 @@ public final class UsernetStack implements AutoCloseable {
     private final UdpNat udp;
     private final TcpNat tcp;
     private final DnsForwarder dns;
+    private final IcmpEchoNat echo;
     private boolean closed;
 
     private UsernetStack(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
-            ByteBufAllocator alloc) {
+            ByteBufAllocator alloc, EchoSockets echoSockets) {
         this.loop = loop;
         this.counters = new Counters();
         Destinations destinations = new Destinations(config);
@@ -54,7 +59,9 @@ public final class UsernetStack implements AutoCloseable {
         this.tcp = new TcpNat(loop, counters, timers, batch, destinations, dns::primaryUpstream, out, limits);
         this.reassembler = new FragmentReassembler(alloc, counters, timers, limits.maxReassemblies(),
                 limits.reassemblyTimeout().toNanos());
-        this.ipv4 = new Ipv4Input(counters, reassembler, new IcmpHandler(out, counters, destinations::ownsAddress),
+        this.echo = new IcmpEchoNat(loop, counters, timers, out, destinations, echoSockets);
+        this.ipv4 = new Ipv4Input(counters, reassembler, new IcmpHandler(out, counters, destinations, echo,
+                new IcmpErrors(out, counters)),
                 udp, tcp);
     }
 
@@ -69,7 +76,13 @@ public final class UsernetStack implements AutoCloseable {
     /** As {@link #create(UsernetConfig, EventLoop, FrameSink)} with the timers and allocator given. */
     public static UsernetStack create(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
             ByteBufAllocator alloc) {
-        return new UsernetStack(config, loop, sink, timers, alloc);
+        return create(config, loop, sink, timers, alloc, new HostEchoSockets());
+    }
+
+    /** As above, with the ping sockets for echo requests to other hosts opened by {@code echoSockets}. */
+    public static UsernetStack create(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
+            ByteBufAllocator alloc, EchoSockets echoSockets) {
+        return new UsernetStack(config, loop, sink, timers, alloc, echoSockets);
     }
 
     /** slirp4netns' convention: the stack's MAC is 52:55 followed by the gateway address. */
@@ -148,6 +161,7 @@ public final class UsernetStack implements AutoCloseable {
         closed = true;
         tcp.close();
         udp.close();
+        echo.close();
         dns.close();
         reassembler.clear();
     }

@@ -4,10 +4,10 @@ import jnr.ffi.Pointer;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * The libc calls {@link Tap} needs. Public only because jnr-ffi generates its implementation
+ * The libc calls {@link Tap} and {@link IcmpSockets} need. Public only because jnr-ffi generates its implementation
  * in another class loader; kept apart from {@link LibC} so these additions stay in files of their own.
  */
-public interface TapLib {
+public interface NetLib {
     @SaveError
     int open(String path, int flags);
 
