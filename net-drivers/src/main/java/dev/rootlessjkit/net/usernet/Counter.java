@@ -49,6 +49,8 @@ public enum Counter {
     TCP_FLOWS_OPENED,
     TCP_FLOW_LIMIT,
     TCP_CONNECT_REFUSED,
+    /** Host connects that found no route or timed out: answered with ICMP unreachable instead of a RST. */
+    TCP_CONNECT_UNREACHABLE,
     TCP_RST_SENT,
     TCP_RST_RECEIVED,
     TCP_NO_FLOW,

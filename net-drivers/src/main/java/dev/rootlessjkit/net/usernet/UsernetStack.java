@@ -56,12 +56,14 @@ public final class UsernetStack implements AutoCloseable {
                 limits.dnsQueryTimeout().toNanos());
         this.udp = new UdpNat(loop, counters, timers, batch, destinations, dns, udpOut, limits.maxUdpFlows(),
                 limits.udpIdleTimeout().toNanos());
-        this.tcp = new TcpNat(loop, counters, timers, batch, destinations, dns::primaryUpstream, out, limits);
+        IcmpErrors icmpErrors = new IcmpErrors(out, counters);
+        this.tcp = new TcpNat(loop, counters, timers, batch, destinations, dns::primaryUpstream, out, icmpErrors,
+                limits);
         this.reassembler = new FragmentReassembler(alloc, counters, timers, limits.maxReassemblies(),
                 limits.reassemblyTimeout().toNanos());
         this.echo = new IcmpEchoNat(loop, counters, timers, out, destinations, echoSockets);
         this.ipv4 = new Ipv4Input(counters, reassembler, new IcmpHandler(out, counters, destinations, echo,
-                new IcmpErrors(out, counters)),
+                icmpErrors),
                 udp, tcp);
     }
 

@@ -42,6 +42,7 @@ final class TcpFlow implements Batch.Deferred {
     private Channel host;
 
     // Receive side: guest to host.
+    private final int guestIsn;
     private int rcvNxt;
     private final int rcvWscale;
     private final ReorderQueue reorder;
@@ -91,6 +92,7 @@ final class TcpFlow implements Batch.Deferred {
         this.guestPort = guestPort;
         this.ourIp = ourIp;
         this.ourPort = ourPort;
+        this.guestIsn = guestIsn;
         this.rcvNxt = guestIsn + 1;
         this.iss = iss;
         this.sndUna = iss;
@@ -116,6 +118,11 @@ final class TcpFlow implements Batch.Deferred {
             this.rcvWscale = shift;
         }
         this.reorder = new ReorderQueue(nat.receiveBuffer());
+    }
+
+    /** The sequence number of the guest's SYN. */
+    int guestIsn() {
+        return guestIsn;
     }
 
     State state() {
