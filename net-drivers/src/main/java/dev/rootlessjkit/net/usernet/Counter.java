@@ -57,5 +57,7 @@ public enum Counter {
     TCP_RETRANSMITS,
     TCP_OUT_OF_ORDER,
     TCP_OUT_OF_WINDOW,
-    TCP_ABORTED_TIMEOUT
+    TCP_ABORTED_TIMEOUT,
+    /** Connections reset after the idle timeout. */
+    TCP_IDLE_TIMEOUTS
 }

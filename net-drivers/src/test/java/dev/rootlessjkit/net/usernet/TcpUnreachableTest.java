@@ -23,7 +23,8 @@ class TcpUnreachableTest {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
         UsernetConfig.Limits limits = new UsernetConfig.Limits(d.maxTcpFlows(), d.maxUdpFlows(), d.udpIdleTimeout(),
                 d.dnsQueryTimeout(), Duration.ofMillis(300), d.tcpTimeWait(), d.tcpReceiveBuffer(),
-                d.tcpSendBuffer(), d.maxReassemblies(), d.reassemblyTimeout());
+                d.tcpSendBuffer(), d.maxReassemblies(), d.reassemblyTimeout(),
+                d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout());
         List<SocketChannel> fillers = new ArrayList<>();
         try (TestLoop loop = new TestLoop();
                 ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

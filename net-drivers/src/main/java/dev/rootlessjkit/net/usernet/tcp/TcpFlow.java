@@ -79,6 +79,11 @@ final class TcpFlow implements Batch.Deferred {
     private int rttSeq;
     private long rttStart;
 
+    // Idle timeout: one chain of checks at a time; arming a new one orphans the old (its generation is stale).
+    private long lastActive;
+    private int idleGeneration;
+    private long idleCheckAt;
+
     // End-of-batch work.
     private boolean deferred;
     private boolean ackWanted;
@@ -133,6 +138,8 @@ final class TcpFlow implements Batch.Deferred {
 
     void hostConnected(Channel channel) {
         host = channel;
+        lastActive = nat.timers().nanoTime();
+        armIdleCheck(nat.idleNanos());
         state = State.SYN_RECEIVED;
         sendSynAck();
         sndNxt = iss + 1;
@@ -146,6 +153,7 @@ final class TcpFlow implements Batch.Deferred {
             data.release();
             return;
         }
+        lastActive = nat.timers().nanoTime();
         sendQueue.add(data);
         if (!hostReadPaused && sendQueue.size() >= nat.sendBuffer()) {
             // The guest has this much unacknowledged: stop reading so the host's sender feels the backpressure.
@@ -178,6 +186,7 @@ final class TcpFlow implements Batch.Deferred {
             // A retransmitted SYN while the host connect runs: the SYN-ACK follows the connect.
             return;
         }
+        lastActive = nat.timers().nanoTime();
         if (s.has(Tcp.RST)) {
             onReset(s);
             return;
@@ -357,6 +366,7 @@ final class TcpFlow implements Batch.Deferred {
         if (fin) {
             rcvNxt++;
             guestFin = true;
+            armIdleCheck(nat.halfClosedIdleNanos());
             reorder.clear();
             // The host gets its FIN once everything before it is written out.
             host.write(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
@@ -410,6 +420,7 @@ final class TcpFlow implements Batch.Deferred {
         if (hostEof && !finSent && sndNxt - sndUna == queued) {
             finSent = true;
             finSeq = sndNxt;
+            armIdleCheck(nat.halfClosedIdleNanos());
             state = state == State.CLOSE_WAIT ? State.LAST_ACK : State.FIN_WAIT_1;
         }
         if (finSent && sndNxt == finSeq) {
@@ -569,6 +580,34 @@ final class TcpFlow implements Batch.Deferred {
             sndNxt = finSeq + 1;
         }
         restartTimer();
+    }
+
+    /** Makes sure the connection is checked for idleness within {@code limit}. */
+    private void armIdleCheck(long limit) {
+        long now = nat.timers().nanoTime();
+        if (idleCheckAt != 0 && idleCheckAt - (now + limit) <= 0) {
+            return;
+        }
+        scheduleIdleCheck(limit, ++idleGeneration);
+    }
+
+    private void scheduleIdleCheck(long delay, int generation) {
+        idleCheckAt = nat.timers().nanoTime() + delay;
+        nat.timers().schedule(() -> onIdleCheck(generation), delay);
+    }
+
+    private void onIdleCheck(int generation) {
+        if (generation != idleGeneration || state == State.CLOSED || state == State.TIME_WAIT) {
+            return;
+        }
+        long limit = guestFin || finSent ? nat.halfClosedIdleNanos() : nat.idleNanos();
+        long idle = nat.timers().nanoTime() - lastActive;
+        if (idle >= limit) {
+            nat.counters().increment(Counter.TCP_IDLE_TIMEOUTS);
+            abort();
+        } else {
+            scheduleIdleCheck(limit - idle, generation);
+        }
     }
 
     private void enterTimeWait() {

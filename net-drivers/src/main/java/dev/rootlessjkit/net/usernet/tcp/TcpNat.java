@@ -252,6 +252,14 @@ public final class TcpNat implements TransportHandler {
         return limits.tcpSendBuffer();
     }
 
+    long idleNanos() {
+        return limits.tcpIdleTimeout().toNanos();
+    }
+
+    long halfClosedIdleNanos() {
+        return limits.tcpHalfClosedIdleTimeout().toNanos();
+    }
+
     long timeWaitNanos() {
         return limits.tcpTimeWait().toNanos();
     }
