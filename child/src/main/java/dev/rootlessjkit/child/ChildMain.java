@@ -13,18 +13,25 @@ import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
 import dev.rootlessjkit.messages.HandshakeException;
 import dev.rootlessjkit.messages.MessageChannel;
 import dev.rootlessjkit.messages.ParentHello;
+import dev.rootlessjkit.messages.ParentInitCompleted;
 import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
 import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
+import dev.rootlessjkit.net.ChildNetworkContext;
 import dev.rootlessjkit.net.ChildNetworkDriver;
+import dev.rootlessjkit.net.DetachedNetns;
 import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
+import dev.rootlessjkit.port.ChildPortDriver;
+import dev.rootlessjkit.port.ChildPortDrivers;
+import dev.rootlessjkit.port.PortDriverException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -86,9 +93,14 @@ public final class ChildMain {
         parent.send(new ChildHello(hostPid()));
         parent.expect(ParentInitIdmapCompleted.class, STEP_TIMEOUT);
 
+        final Path stateDir = Path.of(config.stateDir());
         final ChildNetworkDriver networkDriver;
         try {
-            networkDriver = NetworkDrivers.child(config.network(), linux);
+            // The driver's files replace /etc/resolv.conf and /etc/hosts; with --detach-netns it configures the
+            // namespace at $STATE/netns and leaves the command's /etc alone.
+            networkDriver = NetworkDrivers.child(config.network(), new ChildNetworkContext(linux, log, stateDir,
+                    config.copyUpDirs().stream().anyMatch(dir -> Path.of(dir).normalize().equals(Path.of("/etc"))),
+                    config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null));
         } catch (NetworkDriverException e) {
             throw new ChildException(e.getMessage(), e);
         }
@@ -96,10 +108,29 @@ public final class ChildMain {
         if (config.pidNs()) {
             mounts.mountProc();
         }
+        if (config.detachNetNs()) {
+            // Before ChildInitUserNSCompleted: the parent's driver joins this namespace right after it.
+            try {
+                DetachedNetns.create(linux, stateDir);
+            } catch (NetworkDriverException e) {
+                throw new ChildException(e.getMessage(), e);
+            }
+        }
         parent.send(new ChildInitUserNSCompleted());
         final ParentInitNetworkDriverCompleted network = parent.expect(ParentInitNetworkDriverCompleted.class,
                 STEP_TIMEOUT);
-        parent.expect(ParentInitPortDriverCompleted.class, STEP_TIMEOUT);
+        final Map<String, String> portOpaque = parent.expect(ParentInitPortDriverCompleted.class, STEP_TIMEOUT)
+                .opaque();
+        // Started before any mount changes, so its socket lands in the state directory the parent sees, and
+        // inside this network namespace, where it connects.
+        final Optional<ChildPortDriver> portDriver = ChildPortDrivers.forOpaque(portOpaque, log);
+        if (portDriver.isPresent()) {
+            try {
+                portDriver.get().run(portOpaque);
+            } catch (PortDriverException e) {
+                throw new ChildException(e.getMessage(), e);
+            }
+        }
         log.debug("handshake done; network: " + network.network());
 
         mounts.setPropagation(config.propagation());
@@ -121,8 +152,9 @@ public final class ChildMain {
         final CommandRunner.Command command = new CommandRunner.Command(executable.toString(), config.command(),
                 env, inheritedFds, socketActivation);
         final CommandRunner runner = new CommandRunner(linux);
+        parent.expect(ParentInitCompleted.class, STEP_TIMEOUT);
         log.debug("mounts done; starting " + ChildConfig.describe(config.command()));
-        if (!config.pidNs()) {
+        if (!config.pidNs() && portDriver.isEmpty()) {
             // Nothing needs this JVM once CMD runs: become CMD. The death signal survives the exec, so CMD
             // still dies with the parent. It is armed only now because the uid map write cleared it.
             try {
@@ -132,9 +164,9 @@ public final class ChildMain {
             }
             runner.execInPlace(command);
         }
-        // As PID 1 of the PID namespace this JVM must stay: its exit would kill every process in it. It leaves
-        // when the parent's pipe closes, taking the namespace with it.
-        watchParent(parent);
+        // This JVM stays to serve a port driver's child half, or as PID 1 of the PID namespace, whose exit would
+        // kill every process in it. It leaves when the parent's pipe closes, taking CMD with it.
+        watchParent(parent, linux);
         final WaitStatus status = runner.spawnAndWait(command, config.reaper(), commandPid::set);
         log.debug("command " + status.describe());
         exiting.set(true);
@@ -145,7 +177,7 @@ public final class ChildMain {
         return status.toExitCode();
     }
 
-    private void watchParent(MessageChannel parent) {
+    private void watchParent(MessageChannel parent, Linux linux) {
         final Thread watcher = new Thread(() -> {
             try {
                 parent.awaitClosed();
@@ -153,7 +185,17 @@ public final class ChildMain {
                 return;
             }
             if (!exiting.get()) {
+                // Without a PID namespace nothing else would stop CMD: this JVM has no death signal armed,
+                // so that it, not the kernel, decides what ends with the parent.
                 log.debug("the parent is gone; stopping");
+                final int pid = commandPid.get();
+                if (pid > 0) {
+                    try {
+                        linux.kill(pid, Signals.SIGKILL);
+                    } catch (ErrnoException e) {
+                        log.debug("kill " + pid + ": " + e.getMessage());
+                    }
+                }
                 System.exit(1);
             }
         }, "rootlessjkit-parent-watch");

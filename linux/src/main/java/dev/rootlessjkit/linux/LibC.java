@@ -77,6 +77,18 @@ public interface LibC {
     @SaveError
     int ioctl(int fd, long request, Pointer arg);
 
+    @SaveError
+    int open(String path, int flags, int mode);
+
+    @SaveError
+    int setns(int fd, int nstype);
+
+    @SaveError
+    int unshare(int flags);
+
+    @SaveError
+    int poll(Pointer fds, long nfds, int timeout);
+
     int geteuid();
 
     int getegid();
@@ -84,4 +96,31 @@ public interface LibC {
     int getpid();
 
     String strerror(int errno);
+
+    @SaveError
+    int bind(int fd, Pointer addr, int len);
+
+    @SaveError
+    int listen(int fd, int backlog);
+
+    @SaveError
+    int connect(int fd, Pointer addr, int len);
+
+    @SaveError
+    int accept4(int fd, Pointer addr, Pointer len, int flags);
+
+    @SaveError
+    int setsockopt(int fd, int level, int name, Pointer value, int len);
+
+    @SaveError
+    int getsockopt(int fd, int level, int name, Pointer value, Pointer len);
+
+    @SaveError
+    long sendmsg(int fd, Pointer msg, int flags);
+
+    @SaveError
+    long recvmsg(int fd, Pointer msg, int flags);
+
+    @SaveError
+    int shutdown(int fd, int how);
 }

@@ -15,8 +15,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(ChildInitUserNSCompleted.class),
     @JsonSubTypes.Type(ParentInitNetworkDriverCompleted.class),
     @JsonSubTypes.Type(ParentInitPortDriverCompleted.class),
+    @JsonSubTypes.Type(ParentInitCompleted.class),
     @JsonSubTypes.Type(Goodbye.class),
 })
 public sealed interface Message permits ParentHello, ChildHello, ParentInitIdmapCompleted, ChildInitUserNSCompleted,
-        ParentInitNetworkDriverCompleted, ParentInitPortDriverCompleted, Goodbye {
+        ParentInitNetworkDriverCompleted, ParentInitPortDriverCompleted, ParentInitCompleted,
+        Goodbye {
 }

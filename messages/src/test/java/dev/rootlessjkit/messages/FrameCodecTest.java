@@ -47,6 +47,7 @@ class FrameCodecTest {
                 new ParentInitNetworkDriverCompleted(new NetworkConfig("tap0", "10.0.2.100", 24, "10.0.2.2",
                         List.of("10.0.2.3"), 65520, Map.of("k", "v"))),
                 new ParentInitPortDriverCompleted(Map.of("builtin.socketpath", "/run/state/.bp.sock")),
+                new ParentInitCompleted(),
                 new Goodbye());
         for (Message message : messages) {
             assertEquals(message, decode(encode(message)));

@@ -2,33 +2,50 @@ package dev.rootlessjkit.net;
 
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
+import dev.rootlessjkit.net.pasta.PastaParentDriver;
+import dev.rootlessjkit.net.slirp4netns.Slirp4netnsParentDriver;
 import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** The network drivers of this build, by their --net name. */
 public final class NetworkDrivers {
     /** Names this build can run; the CLI knows more (RootlessKit's), which are refused with a clear message. */
-    public static final Set<String> AVAILABLE = Set.of("host", "none");
+    public static final Set<String> AVAILABLE = Set.of("host", "none", Slirp4netnsParentDriver.NAME,
+            PastaParentDriver.NAME);
 
     private NetworkDrivers() {
     }
 
-    public static ParentNetworkDriver parent(NetworkOptions options) throws NetworkDriverException {
+    public static ParentNetworkDriver parent(NetworkOptions options, Linux linux, Log log)
+            throws NetworkDriverException {
         switch (options.driver()) {
             case "host":
             case "none":
                 return new NoInterfaceDriver();
+            case Slirp4netnsParentDriver.NAME:
+                return new Slirp4netnsParentDriver(options, linux, log);
+            case PastaParentDriver.NAME:
+                return new PastaParentDriver(options, linux, log);
             default:
                 throw unavailable(options.driver());
         }
     }
 
-    public static ChildNetworkDriver child(String name, Linux linux) throws NetworkDriverException {
+    public static ChildNetworkDriver child(String name, ChildNetworkContext context) throws NetworkDriverException {
         switch (name) {
             case "host":
                 return config -> { };
             case "none":
-                return config -> bringUpLoopback(linux);
+                return config -> inChildNamespace(context, "bring up lo", () -> {
+                    bringUpLoopback(context.linux());
+                    return null;
+                });
+            case Slirp4netnsParentDriver.NAME:
+                return new InterfaceChildDriver(context, false);
+            case PastaParentDriver.NAME:
+                return new InterfaceChildDriver(context, true);
             default:
                 throw unavailable(name);
         }
@@ -45,6 +62,25 @@ public final class NetworkDrivers {
             linux.bringUp("lo");
         } catch (ErrnoException e) {
             throw new NetworkDriverException("failed to bring up the loopback interface: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs {@code action} where the child's network is: in place when the child has its own network namespace,
+     * on a thread that enters {@code $STATE/netns} with --detach-netns.
+     */
+    static void inChildNamespace(ChildNetworkContext context, String what, Callable<Void> action)
+            throws NetworkDriverException {
+        if (context.detachedNetns() != null) {
+            DetachedNetns.inNamespace(context.linux(), context.detachedNetns(), what, action);
+            return;
+        }
+        try {
+            action.call();
+        } catch (NetworkDriverException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new NetworkDriverException("failed to " + what + ": " + e.getMessage(), e);
         }
     }
 

@@ -2,7 +2,8 @@ package dev.rootlessjkit.net;
 
 /**
  * The network flags of the command line, as the drivers see them. Zero, null or empty means the driver's
- * default.
+ * default. {@code portDriver} is the --port-driver name: slirp4netns opens its API socket for its port driver,
+ * pasta forwards ports itself for {@code implicit}.
  */
 public record NetworkOptions(
         String driver,
@@ -15,5 +16,6 @@ public record NetworkOptions(
         String slirp4netnsBinary,
         String slirp4netnsSandbox,
         String slirp4netnsSeccomp,
-        String pastaBinary) {
+        String pastaBinary,
+        String portDriver) {
 }

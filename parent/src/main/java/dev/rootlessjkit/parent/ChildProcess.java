@@ -30,6 +30,8 @@ record ChildProcess(int pid, MessageChannel channel) {
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:-UsePerfData", "-Xshare:auto", JNR_WITHOUT_CODEGEN);
 
+    /** Where the launcher found jffi's native library unpacked by the build; the child uses the same. */
+    private static final String JFFI_LIBRARY_PATH = "jffi.boot.library.path";
     private static final List<String> PARENT_ONLY_JARS = List.of("rootlessjkit-parent");
 
     /** Namespace flags of unshare(1) for this run. */
@@ -69,6 +71,10 @@ record ChildProcess(int pid, MessageChannel channel) {
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         argv.addAll(CHILD_JVM_OPTIONS);
         childClassDataArchive().ifPresent(archive -> argv.add("-XX:SharedArchiveFile=" + archive));
+        final String jffiLibrary = System.getProperty(JFFI_LIBRARY_PATH);
+        if (jffiLibrary != null) {
+            argv.add("-D" + JFFI_LIBRARY_PATH + "=" + jffiLibrary);
+        }
         argv.add("-cp");
         argv.add(childClassPath());
         argv.add(CHILD_MAIN);

@@ -13,19 +13,33 @@ import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
 import dev.rootlessjkit.messages.HandshakeException;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.messages.ParentHello;
+import dev.rootlessjkit.messages.ParentInitCompleted;
 import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
 import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
+import dev.rootlessjkit.net.DetachedNetns;
 import dev.rootlessjkit.net.NetworkContext;
 import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
 import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.ParentNetworkDriver;
+import dev.rootlessjkit.parent.api.Info;
+import dev.rootlessjkit.parent.api.NetworkDriverInfo;
+import dev.rootlessjkit.port.ParentPortDriver;
+import dev.rootlessjkit.port.ParentPortDrivers;
+import dev.rootlessjkit.port.PortDriverException;
+import dev.rootlessjkit.port.PortSpec;
+import dev.rootlessjkit.port.PortSpecParser;
+import dev.rootlessjkit.port.PortSpecValidator;
+import dev.rootlessjkit.port.PortStatus;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One run: spawn the child, map its ids, start the drivers, hand signals on, and return CMD's exit status.
@@ -53,8 +67,9 @@ public final class Parent {
     public int run() throws ParentException {
         Preflight.warn(log, linux.geteuid());
         checkPortDriverAvailable();
+        final List<PortSpec> publish = parsePublish();
         try (ParentNetworkDriver network = networkDriver()) {
-            return run(network);
+            return run(network, publish);
         }
     }
 
@@ -63,13 +78,13 @@ public final class Parent {
             return NetworkDrivers.parent(new NetworkOptions(config.net().cliName, config.mtu(), config.cidr(),
                     config.ifname(), config.disableHostLoopback(), config.ipv6(), config.detachNetns(),
                     config.slirp4netnsBinary(), config.slirp4netnsSandbox(), config.slirp4netnsSeccomp(),
-                    config.pastaBinary()));
+                    config.pastaBinary(), config.portDriver().cliName), linux, log);
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
     }
 
-    private int run(ParentNetworkDriver network) throws ParentException {
+    private int run(ParentNetworkDriver network, List<PortSpec> publish) throws ParentException {
         final Path unshare = Executables.require("unshare", "install util-linux");
         final IdMapper mapper = new IdMapper(linux.geteuid(), linux.getegid());
         final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
@@ -87,7 +102,8 @@ public final class Parent {
             killQuietly(pid, signal);
         });
 
-        try (StateDir state = StateDir.open(config.stateDir(), log)) {
+        try (StateDir state = StateDir.open(config.stateDir(), log);
+                PortDriverHolder ports = new PortDriverHolder(portDriver(state))) {
             final int listenFds = listenFdsForUs();
             final Map<String, String> env = new HashMap<>();
             env.put("ROOTLESSKIT_STATE_DIR", state.path().toString());
@@ -96,24 +112,34 @@ public final class Parent {
             if (listenFds > 0) {
                 env.put(ChildMain.ACTIVATION_ENV, "true");
             }
+            final WaitStatus status;
             final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds);
             spawned.set(child.pid());
             final ExitWatcher exit = new ExitWatcher(linux, child.pid());
             if (pendingSignal.get() != 0) {
                 killQuietly(child.pid(), pendingSignal.get());
             }
-            try {
-                final long childPid = handshake(child, exit, state, mapper, plan, network);
-                relayTarget.set((int) childPid);
-                state.publish(StateDir.CHILD_PID, Long.toString(childPid));
-            } catch (HandshakeException e) {
-                return failedHandshake(child, exit, e);
-            } catch (ParentException e) {
-                killQuietly(child.pid(), Signals.SIGKILL);
-                exit.await();
-                throw e;
+            final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
+            final AtomicReference<Info> info = new AtomicReference<>();
+            try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports.driver, log)) {
+                try {
+                    final long childPid = handshake(child, exit, state, mapper, plan, network, ports.driver,
+                            networkConfig);
+                    relayTarget.set((int) childPid);
+                    publishPorts(ports.driver, publish);
+                    state.publish(StateDir.CHILD_PID, Long.toString(childPid));
+                    info.set(info(state, (int) childPid, networkConfig.get(), ports.driver));
+                    api.publishAs(state.resolve("api.sock"));
+                    child.channel().send(new ParentInitCompleted());
+                } catch (HandshakeException e) {
+                    return failedHandshake(child, exit, e);
+                } catch (ParentException e) {
+                    killQuietly(child.pid(), Signals.SIGKILL);
+                    exit.await();
+                    throw e;
+                }
+                status = exit.await();
             }
-            final WaitStatus status = exit.await();
             log.debug("child " + status.describe());
             if (status.signaled()) {
                 log.error((config.pidns() ? "child" : "command " + ChildConfig.describe(config.command())) + " exited: "
@@ -124,7 +150,8 @@ public final class Parent {
     }
 
     private long handshake(ChildProcess child, ExitWatcher exit, StateDir state, IdMapper mapper, IdMapPlan plan,
-            ParentNetworkDriver network) throws HandshakeException, ParentException {
+            ParentNetworkDriver network, ParentPortDriver ports, AtomicReference<NetworkConfig> networkOut)
+            throws HandshakeException, ParentException {
         child.channel().send(new ParentHello(childConfig(state)));
         log.debug("spawned the child, pid " + child.pid());
         awaitUserNamespace(child, exit);
@@ -145,13 +172,24 @@ public final class Parent {
         }
         final NetworkConfig networkConfig;
         try {
-            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(),
-                    Path.of("/proc", Long.toString(hello.hostPid()), "ns", "net")));
+            // With --detach-netns the namespace is the child's bind mount at $STATE/netns, reached through its root.
+            final Path netns = config.detachNetns() ? DetachedNetns.fromParent(hello.hostPid(), state.path())
+                    : Path.of("/proc", Long.toString(hello.hostPid()), "ns", "net");
+            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(), netns));
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
+        networkOut.set(networkConfig);
         child.channel().send(new ParentInitNetworkDriverCompleted(networkConfig));
-        child.channel().send(new ParentInitPortDriverCompleted(Map.of()));
+        child.channel().send(new ParentInitPortDriverCompleted(ports == null ? Map.of() : ports.opaqueForChild()));
+        if (ports != null) {
+            try {
+                ports.start(STEP_TIMEOUT);
+            } catch (PortDriverException e) {
+                throw new ParentException(e.getMessage(), e);
+            }
+            log.debug("port driver " + ports.info().driver() + " ready");
+        }
         return hello.hostPid();
     }
 
@@ -211,11 +249,78 @@ public final class Parent {
         return new IdMapPlan(newuidmap, newgidmap, source.lookup(user, linux.geteuid()));
     }
 
-    /** Port drivers this build has; the others are parsed but refused here, clearly. */
+    /**
+     * Port drivers this build has; the others are parsed but refused here, clearly. {@code implicit} needs no
+     * driver of ours: pasta forwards the ports itself.
+     */
     private void checkPortDriverAvailable() throws ParentException {
-        if (config.portDriver() != ParentConfig.PortDriverName.NONE) {
+        if (config.portDriver() != ParentConfig.PortDriverName.NONE
+                && config.portDriver() != ParentConfig.PortDriverName.BUILTIN
+                && config.portDriver() != ParentConfig.PortDriverName.SLIRP4NETNS
+                && config.portDriver() != ParentConfig.PortDriverName.IMPLICIT) {
             throw new ParentException("port driver \"" + config.portDriver().cliName
                     + "\" is not available in this build of rootlessjkit yet");
+        }
+    }
+
+    /** -p specs, checked before anything starts (as RootlessKit does) so a typo costs no namespace set-up. */
+    private List<PortSpec> parsePublish() throws ParentException {
+        final List<PortSpec> specs = new ArrayList<>();
+        for (String raw : config.publish()) {
+            try {
+                final PortSpec spec = PortSpecParser.parse(raw);
+                PortSpecValidator.validate(spec, List.of());
+                specs.add(spec);
+            } catch (PortDriverException e) {
+                throw new ParentException("failed to parse port spec " + raw + ": " + e.getMessage(), e);
+            }
+        }
+        return specs;
+    }
+
+    private ParentPortDriver portDriver(StateDir state) throws ParentException {
+        try {
+            return ParentPortDrivers.create(config.portDriver().cliName, state.path(), log);
+        } catch (PortDriverException e) {
+            throw new ParentException(e.getMessage(), e);
+        }
+    }
+
+    private void publishPorts(ParentPortDriver ports, List<PortSpec> publish) throws ParentException {
+        if (ports == null) {
+            // --port-driver=implicit: pasta publishes what binds inside; RootlessKit checks -p and ignores it.
+            return;
+        }
+        for (PortSpec spec : publish) {
+            try {
+                final PortStatus status = ports.addPort(spec);
+                log.debug("published port " + status.id() + ": " + spec);
+            } catch (PortDriverException e) {
+                throw new ParentException("failed to expose port " + spec + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private Info info(StateDir state, int childPid, NetworkConfig network, ParentPortDriver ports) {
+        final NetworkDriverInfo networkInfo = config.net() == ParentConfig.NetworkMode.HOST ? null
+                : new NetworkDriverInfo(config.net().cliName, network.dns(), network.ip(), false);
+        return Info.of(Version.current().text(), state.path().toString(), childPid, networkInfo,
+                ports == null ? null : ports.info());
+    }
+
+    /** Closes the port driver (listeners, connections, its threads) when the run ends, however it ends. */
+    private static final class PortDriverHolder implements AutoCloseable {
+        final ParentPortDriver driver;
+
+        PortDriverHolder(ParentPortDriver driver) {
+            this.driver = driver;
+        }
+
+        @Override
+        public void close() {
+            if (driver != null) {
+                driver.close();
+            }
         }
     }
 

@@ -1,0 +1,293 @@
+package dev.rootlessjkit.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.DatagramSocket;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * --net=slirp4netns and --net=pasta (issue 4): the interface, route and files inside, TCP and UDP to the host's
+ * loopback through the gateway, --disable-host-loopback, other hosts (a namespace of the test's own, as root),
+ * DNS answered by the test's own server, --detach-netns, implicit ports, and no helper left after SIGKILL.
+ * Nothing here sends a packet off the machine: DNS at 10.0.2.3 would go to the host's real resolver, so it is
+ * never queried; pasta with --disable-host-loopback would send 10.0.2.2 traffic out, so that is never tried.
+ */
+class NetworkIT {
+
+    @RegisterExtension
+    final Sandbox sandbox = new Sandbox();
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slirp4netns", "pasta"})
+    void interfaceRouteAndNameFilesInside(String driver) {
+        final Result result = sandbox.rootless().launch("--net=" + driver, "--copy-up=/etc",
+                "--disable-host-loopback", "sh", "-c",
+                "echo addr=$(ip -o -4 addr show tap0 | awk '{print $4}'); echo mtu=$(cat /sys/class/net/tap0/mtu); "
+                        + "echo route=$(ip route show default); echo lo=$(cat /sys/class/net/lo/flags); "
+                        + "echo resolv=$(cat /etc/resolv.conf); "
+                        + "echo same=$([ /etc/resolv.conf -ef $ROOTLESSKIT_STATE_DIR/resolv.conf ] && echo yes); "
+                        + "echo hosts=$(grep -c \"[[:space:]]$(hostname)\\b\" /etc/hosts); "
+                        + "echo hostsfile=$([ /etc/hosts -ef $ROOTLESSKIT_STATE_DIR/hosts ] && echo yes)").run();
+
+        Expect.exitCode(0, result);
+        final Map<String, String> seen = result.keyValues();
+        assertEquals("10.0.2.100/24", seen.get("addr"), result::describe);
+        assertEquals("65520", seen.get("mtu"), result::describe);
+        assertEquals("default via 10.0.2.2 dev tap0", seen.get("route"), result::describe);
+        assertTrue((Integer.decode(seen.get("lo")) & 1) != 0, () -> "lo is down\n" + result.describe());
+        assertEquals("nameserver 10.0.2.3", seen.get("resolv"), result::describe);
+        assertEquals("yes", seen.get("same"), () -> "/etc/resolv.conf is not the state dir's\n" + result.describe());
+        assertEquals("yes", seen.get("hostsfile"), () -> "/etc/hosts is not the state dir's\n" + result.describe());
+        assertTrue(Integer.parseInt(seen.get("hosts")) >= 2, () -> "host name not in /etc/hosts\n" + result.describe());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slirp4netns", "pasta"})
+    void mtuCidrAndIfnameFlags(String driver) {
+        final Result result = sandbox.rootless().launch("--net=" + driver, "--copy-up=/etc",
+                "--disable-host-loopback", "--mtu=1500", "--cidr=10.77.0.0/16", "--ifname=eth7", "sh", "-c",
+                "echo addr=$(ip -o -4 addr show eth7 | awk '{print $4}'); echo mtu=$(cat /sys/class/net/eth7/mtu); "
+                        + "echo route=$(ip route show default); echo resolv=$(cat /etc/resolv.conf)").run();
+
+        Expect.exitCode(0, result);
+        final Map<String, String> seen = result.keyValues();
+        assertEquals("10.77.0.100/16", seen.get("addr"), result::describe);
+        assertEquals("1500", seen.get("mtu"), result::describe);
+        assertEquals("default via 10.77.0.2 dev eth7", seen.get("route"), result::describe);
+        assertEquals("nameserver 10.77.0.3", seen.get("resolv"), result::describe);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slirp4netns", "pasta"})
+    void tcpAndUdpReachTheHostLoopbackThroughTheGateway(String driver) {
+        final HttpServer http = TestServers.http("hello from the host");
+        try (DatagramSocket udp = TestServers.udpEcho()) {
+            final Result result = sandbox.rootless().launch("--net=" + driver, "--copy-up=/etc", "sh", "-c",
+                    "echo http=$(curl -sS -m 10 http://10.0.2.2:" + http.getAddress().getPort() + "/); "
+                            + "echo udp=$(echo ping | socat -t 5 - UDP:10.0.2.2:" + udp.getLocalPort() + ")").run();
+
+            Expect.exitCode(0, result);
+            assertEquals("hello from the host", result.keyValues().get("http"), result::describe);
+            assertEquals("PING", result.keyValues().get("udp"), result::describe);
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void disableHostLoopbackRefusesTheHostsLoopbackViaSlirp4netns() {
+        final HttpServer http = TestServers.http("must not be reached");
+        try {
+            final Result result = sandbox.rootless().launch("--net=slirp4netns", "--disable-host-loopback",
+                    "--copy-up=/etc", "sh", "-c", "curl -sS -m 5 http://10.0.2.2:" + http.getAddress().getPort()
+                            + "/ && echo REACHED || echo refused").run();
+
+            Expect.exitCode(0, result);
+            assertEquals("refused", result.stdoutLines().get(result.stdoutLines().size() - 1), result::describe);
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    /** pasta's other way to the host: its own loopback, spliced to the host's (RootlessKit #612). All local. */
+    @Test
+    void disableHostLoopbackKeepsPastasLoopbackToItself() {
+        final HttpServer http = TestServers.http("must not be reached");
+        try {
+            final String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/";
+            final Result open = sandbox.rootless().launch("--net=pasta", "--copy-up=/etc", "sh", "-c",
+                    "sleep 2; curl -sS -m 5 " + url).run();
+            Expect.exitCode(0, open);
+            assertEquals("must not be reached", open.stdout().strip(), open::describe);
+
+            final Result closed = sandbox.rootless().launch("--net=pasta", "--disable-host-loopback",
+                    "--copy-up=/etc", "sh", "-c", "sleep 2; curl -sS -m 5 " + url + " && echo REACHED || echo refused")
+                    .run();
+            Expect.exitCode(0, closed);
+            assertEquals("refused", closed.stdoutLines().get(closed.stdoutLines().size() - 1), closed::describe);
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slirp4netns", "pasta"})
+    void detachedNamespaceIsEnteredFromTheStateDir(String driver) {
+        final HttpServer http = TestServers.http("hello through the detached namespace");
+        try {
+            final Result result = sandbox.rootless().launch("--net=" + driver, "--detach-netns", "sh", "-c",
+                    "echo here=$(ls /sys/class/net | grep -c tap0); "
+                            + "nsenter --net=$ROOTLESSKIT_STATE_DIR/netns sh -c '"
+                            + "echo addr=$(ip -o -4 addr show tap0 | cut -d\" \" -f7); "
+                            + "echo http=$(curl -sS -m 10 http://10.0.2.2:" + http.getAddress().getPort() + "/)'; "
+                            + "echo resolv=$(cat $ROOTLESSKIT_STATE_DIR/resolv.conf)").run();
+
+            Expect.exitCode(0, result);
+            final Map<String, String> seen = result.keyValues();
+            assertEquals("0", seen.get("here"), () -> "the command is not in the host's namespace\n" + result.describe());
+            assertEquals("10.0.2.100/24", seen.get("addr"), result::describe);
+            assertEquals("hello through the detached namespace", seen.get("http"), result::describe);
+            assertEquals("nameserver 10.0.2.3", seen.get("resolv"), result::describe);
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void implicitPortDriverPublishesWhatBindsInside() throws IOException {
+        final int port = freePort();
+        final Path www = sandbox.workspace().mkdir("www");
+        sandbox.workspace().ownerShell("echo published by pasta > www/index.html");
+        try (Running running = sandbox.rootless().launch("--net=pasta", "--port-driver=implicit", "--copy-up=/etc",
+                "--disable-host-loopback", "busybox", "httpd", "-f", "-p", Integer.toString(port), "-h",
+                www.toString()).start()) {
+            running.launcherHandle();
+            // pasta looks for newly bound ports about once a second.
+            final String body = fetchWithin(Duration.ofSeconds(20), "http://127.0.0.1:" + port + "/", running);
+            assertEquals("published by pasta", body.strip());
+        }
+    }
+
+    @Test
+    void slirp4netnsPortDriverPublishesFromFlagsAndTheApi() throws IOException {
+        final int fromFlag = freePort();
+        final int fromApi = freePort();
+        final Path www = sandbox.workspace().mkdir("www");
+        sandbox.workspace().ownerShell("echo published by slirp4netns > www/index.html");
+        final Path state = sandbox.workspace().path().resolve("state");
+        try (Running running = sandbox.rootless().launch("--state-dir=" + state, "--net=slirp4netns",
+                "--port-driver=slirp4netns", "--disable-host-loopback", "--copy-up=/etc",
+                "-p", "127.0.0.1:" + fromFlag + ":80/tcp", "busybox", "httpd", "-f", "-p", "80", "-h", www.toString())
+                .start()) {
+            running.awaitFile(state.resolve("child_pid"));
+            assertEquals("published by slirp4netns",
+                    fetchWithin(Duration.ofSeconds(10), "http://127.0.0.1:" + fromFlag + "/", running).strip());
+
+            final Path ctl = Path.of(sandbox.rootless().launcher()).resolveSibling("rootlessjctl");
+            final Result add = sandbox.rootless().program(List.of(ctl.toString(), "--socket=" + state.resolve("api.sock"),
+                    "add-ports", "127.0.0.1:" + fromApi + ":80/tcp")).run();
+            Expect.exitCode(0, add);
+            assertEquals("published by slirp4netns",
+                    fetchWithin(Duration.ofSeconds(10), "http://127.0.0.1:" + fromApi + "/", running).strip());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slirp4netns", "pasta"})
+    void killingTheLauncherStopsTheNetworkHelper(String driver) {
+        final Path ready = sandbox.workspace().path().resolve("ready");
+        try (Running running = sandbox.rootless().launch("--net=" + driver, "--disable-host-loopback", "sh", "-c",
+                "echo $$ > \"$0\" && exec sleep 100", ready.toString()).start()) {
+            running.awaitPid(ready);
+            final List<ProcessHandle> processes = new ArrayList<>(running.tree());
+            final List<ProcessHandle> helpers = processes.stream().filter(NetworkIT::isNetworkHelper).toList();
+            assertEquals(1, helpers.size(), () -> "expected one " + driver + " below the launcher:"
+                    + Expect.describe(processes));
+            processes.add(running.launcherHandle());
+
+            running.signal("KILL");
+
+            Expect.allGone(processes, Duration.ofSeconds(10), running.partialOutput());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slirp4netns", "pasta"})
+    void missingBinaryNamesThePackage(String driver) {
+        final Result result = sandbox.rootless().launch("--net=" + driver, "--disable-host-loopback",
+                "--" + driver + "-binary=/nonexistent/" + driver, "true").run();
+
+        Expect.oneLineError(result);
+        Expect.contains(driver.equals("pasta") ? "passt package" : "slirp4netns package", result.stderr(), result);
+    }
+
+    /** Root only (CI): a server in a namespace of the test's own stands for another host; DNS from ours too. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slirp4netns", "pasta"})
+    void otherHostsAndDnsThroughTheNetworkWithHostLoopbackDisabled(String driver) throws IOException {
+        assumeTrue(Host.isRoot(), "needs root to create a network namespace (CI runs the suite as root)");
+        final Path www = sandbox.workspace().mkdir("www");
+        sandbox.workspace().ownerShell("echo served from another host > www/index.html");
+        try (TestNetns other = TestNetns.create()) {
+            other.start(List.of("busybox", "httpd", "-f", "-p", other.address() + ":8080", "-h", www.toString()));
+            final Process dns = other.start(List.of(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                    TinyDns.class.getName(), other.address(), "far.rjit.test", "192.0.2.77"));
+            awaitLine(dns, "ready");
+
+            final Result result = sandbox.rootless().launch("--net=" + driver, "--copy-up=/etc",
+                    "--disable-host-loopback", "sh", "-c",
+                    "echo http=$(curl -sS -m 10 http://" + other.address() + ":8080/); "
+                            + "echo nameserver " + other.address() + " > /etc/resolv.conf; "
+                            + "echo dns=$(getent ahostsv4 far.rjit.test | head -1 | cut -d\" \" -f1)").run();
+
+            Expect.exitCode(0, result);
+            assertEquals("served from another host", result.keyValues().get("http"), result::describe);
+            assertEquals("192.0.2.77", result.keyValues().get("dns"), result::describe);
+        }
+    }
+
+    private static boolean isNetworkHelper(ProcessHandle process) {
+        final String command = process.info().command().orElse("");
+        final String name = Path.of(command.isEmpty() ? "/" : command).getFileName() == null ? ""
+                : Path.of(command).getFileName().toString();
+        return name.equals("slirp4netns") || name.startsWith("passt") || name.startsWith("pasta");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String fetchWithin(Duration limit, String url, Running running) {
+        final Instant deadline = Instant.now().plus(limit);
+        IOException last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                final HttpURLConnection connection = (HttpURLConnection) new URL(url).openConnection();
+                connection.setConnectTimeout(2000);
+                connection.setReadTimeout(5000);
+                try (var in = connection.getInputStream()) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            } catch (IOException e) {
+                last = e;
+                Host.sleep(Duration.ofMillis(250));
+            }
+        }
+        throw new AssertionError("nothing answered at " + url + " within " + limit.toSeconds() + " s: " + last
+                + "\n" + running.partialOutput());
+    }
+
+    private static void awaitLine(Process process, String expected) throws IOException {
+        final BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
+        final String line = reader.readLine();
+        assertEquals(expected, line, "the test's server did not start");
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}

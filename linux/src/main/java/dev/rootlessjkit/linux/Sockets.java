@@ -1,0 +1,358 @@
+package dev.rootlessjkit.linux;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * Socket calls the JDK and Netty do not offer: listeners with an exact address family and IPV6_V6ONLY setting,
+ * unix sockets made private (chmod) before they listen, SOCK_SEQPACKET, and passing fds with SCM_RIGHTS. Every fd
+ * it returns is close-on-exec; inet sockets are non-blocking (ready for Netty to adopt), unix ones blocking unless
+ * asked otherwise. Thread-safe: every call uses its own native memory.
+ */
+public final class Sockets {
+    public static final int EINTR = 4;
+    public static final int EAGAIN = 11;
+    public static final int EACCES = 13;
+    public static final int ENFILE = 23;
+    public static final int EMFILE = 24;
+    public static final int EADDRINUSE = 98;
+    public static final int EADDRNOTAVAIL = 99;
+    public static final int ETIMEDOUT = 110;
+    public static final int ECONNREFUSED = 111;
+    public static final int EINPROGRESS = 115;
+
+    private static final int AF_UNIX = 1;
+    private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    private static final int SOCK_NONBLOCK = 04000;
+    private static final int SOCK_CLOEXEC = 02000000;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_REUSEADDR = 2;
+    private static final int SO_ERROR = 4;
+    private static final int SCM_RIGHTS = 1;
+    private static final int IPPROTO_IPV6 = 41;
+    private static final int IPV6_V6ONLY = 26;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSG_CTRUNC = 0x8;
+    private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    private static final int SHUT_RDWR = 2;
+    private static final short POLLOUT = 4;
+    private static final int SUN_PATH_MAX = 108;
+    // struct msghdr / iovec / cmsghdr on LP64 Linux (x86-64 and arm64 alike).
+    private static final int MSGHDR_BYTES = 56;
+    private static final int MSG_IOV = 16;
+    private static final int MSG_IOVLEN = 24;
+    private static final int MSG_CONTROL = 32;
+    private static final int MSG_CONTROLLEN = 40;
+    private static final int MSG_FLAGS = 48;
+    private static final int IOVEC_BYTES = 16;
+    private static final int CMSG_HEADER = 16;
+    private static final int CMSG_SPACE_ONE_FD = 24;
+
+    /** The socket(2) type. */
+    public enum Type {
+        STREAM(1), DGRAM(2), SEQPACKET(5);
+
+        final int value;
+
+        Type(int value) {
+            this.value = value;
+        }
+    }
+
+    /** A connect(2) started on a non-blocking socket; {@code completed} is false while it is in progress. */
+    public record Connecting(int fd, boolean completed) {
+    }
+
+    /**
+     * What {@link #receive} got: {@code length} bytes (0 at end of stream), and the passed fd or -1.
+     * {@code fdDropped} means the sender passed one but the kernel could not install it (this process is out of fds).
+     */
+    public record Received(int length, int fd, boolean fdDropped) {
+    }
+
+    private final LibC lib;
+    private final Runtime runtime;
+
+    private Sockets(LibC lib) {
+        this.lib = lib;
+        this.runtime = Runtime.getRuntime(lib);
+    }
+
+    public static Sockets load() {
+        return new Sockets(LibraryLoader.create(LibC.class).failImmediately().load("c"));
+    }
+
+    /**
+     * A bound (and for streams listening) non-blocking inet socket.
+     *
+     * @param address 4 bytes for AF_INET, 16 for AF_INET6
+     * @param v6only  IPV6_V6ONLY for AF_INET6 sockets; false makes an unspecified address dual-stack
+     * @param subject how errors name the address, e.g. {@code 127.0.0.1:8080}
+     */
+    public int bindInet(Type type, byte[] address, int port, boolean v6only, int backlog, String subject)
+            throws SocketCallException {
+        final int fd = socket(address.length == 4 ? AF_INET : AF_INET6, type.value | SOCK_NONBLOCK, subject);
+        boolean ok = false;
+        try {
+            if (type == Type.STREAM) {
+                setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt SO_REUSEADDR", subject);
+            }
+            if (address.length == 16) {
+                setIntOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? 1 : 0, "setsockopt IPV6_V6ONLY", subject);
+            }
+            final Pointer sa = inetAddress(address, port);
+            if (lib.bind(fd, sa, (int) sa.size()) != 0) {
+                throw error("bind", subject);
+            }
+            if (type == Type.STREAM && lib.listen(fd, backlog) != 0) {
+                throw error("listen", subject);
+            }
+            ok = true;
+            return fd;
+        } finally {
+            if (!ok) {
+                lib.close(fd);
+            }
+        }
+    }
+
+    /** Starts connecting a new non-blocking inet socket; errors that the kernel reports at once are thrown. */
+    public Connecting connectInet(Type type, byte[] address, int port, String subject) throws SocketCallException {
+        final int fd = socket(address.length == 4 ? AF_INET : AF_INET6, type.value | SOCK_NONBLOCK, subject);
+        final Pointer sa = inetAddress(address, port);
+        while (true) {
+            if (lib.connect(fd, sa, (int) sa.size()) == 0) {
+                return new Connecting(fd, true);
+            }
+            final int errno = runtime.getLastError();
+            if (errno == EINPROGRESS) {
+                return new Connecting(fd, false);
+            }
+            if (errno != EINTR) {
+                lib.close(fd);
+                throw new SocketCallException("connect", subject, errno, lib.strerror(errno));
+            }
+        }
+    }
+
+    /** Waits for a connect that {@link #connectInet} left in progress; closes the fd when it fails. */
+    public void awaitConnected(int fd, int timeoutMillis, String subject) throws SocketCallException {
+        final Pointer pollfd = Memory.allocateDirect(runtime, 8, true);
+        pollfd.putInt(0, fd);
+        pollfd.putShort(4, POLLOUT);
+        final long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        try {
+            while (true) {
+                final int left = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+                final int n = lib.poll(pollfd, 1, left);
+                if (n < 0 && runtime.getLastError() == EINTR) {
+                    continue;
+                }
+                if (n < 0) {
+                    throw error("poll", subject);
+                }
+                if (n == 0) {
+                    throw new SocketCallException("connect", subject, ETIMEDOUT, lib.strerror(ETIMEDOUT));
+                }
+                final Pointer value = Memory.allocateDirect(runtime, 4, true);
+                final Pointer len = Memory.allocateDirect(runtime, 4, true);
+                len.putInt(0, 4);
+                if (lib.getsockopt(fd, SOL_SOCKET, SO_ERROR, value, len) != 0) {
+                    throw error("getsockopt SO_ERROR", subject);
+                }
+                final int soError = value.getInt(0);
+                if (soError != 0) {
+                    throw new SocketCallException("connect", subject, soError, lib.strerror(soError));
+                }
+                return;
+            }
+        } catch (SocketCallException e) {
+            lib.close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * A listening unix socket at {@code path} that only the modes in {@code mode} may connect to: a stale socket
+     * file is removed first, and the file is chmod-ed between bind and listen, so no one else can ever connect.
+     */
+    public int listenUnix(Path path, Type type, boolean nonBlocking, int mode, int backlog)
+            throws SocketCallException {
+        final String subject = path.toString();
+        final Pointer sa = unixAddress(path);
+        try {
+            Files.deleteIfExists(path);
+        } catch (java.io.IOException e) {
+            throw new SocketCallException("unlink", subject, 0, String.valueOf(e.getMessage()));
+        }
+        final int fd = socket(AF_UNIX, type.value | (nonBlocking ? SOCK_NONBLOCK : 0), subject);
+        boolean ok = false;
+        try {
+            if (lib.bind(fd, sa, (int) sa.size()) != 0) {
+                throw error("bind", subject);
+            }
+            if (lib.chmod(subject, mode) != 0) {
+                throw error("chmod", subject);
+            }
+            if (lib.listen(fd, backlog) != 0) {
+                throw error("listen", subject);
+            }
+            ok = true;
+            return fd;
+        } finally {
+            if (!ok) {
+                lib.close(fd);
+            }
+        }
+    }
+
+    /** A blocking unix socket connected to {@code path}. */
+    public int connectUnix(Path path, Type type) throws SocketCallException {
+        final String subject = path.toString();
+        final Pointer sa = unixAddress(path);
+        final int fd = socket(AF_UNIX, type.value, subject);
+        while (lib.connect(fd, sa, (int) sa.size()) != 0) {
+            final int errno = runtime.getLastError();
+            if (errno != EINTR) {
+                lib.close(fd);
+                throw new SocketCallException("connect", subject, errno, lib.strerror(errno));
+            }
+        }
+        return fd;
+    }
+
+    /** Blocks until a connection arrives on a blocking listener. */
+    public int accept(int listener) throws SocketCallException {
+        while (true) {
+            final int fd = lib.accept4(listener, null, null, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                return fd;
+            }
+            final int errno = runtime.getLastError();
+            if (errno != EINTR) {
+                throw new SocketCallException("accept4", "", errno, lib.strerror(errno));
+            }
+        }
+    }
+
+    /** Sends {@code data} as one message, with {@code fdToPass} attached by SCM_RIGHTS unless it is negative. */
+    public void send(int socket, byte[] data, int fdToPass) throws SocketCallException {
+        final Pointer buf = Memory.allocateDirect(runtime, Math.max(1, data.length));
+        buf.put(0, data, 0, data.length);
+        final Pointer control = fdToPass < 0 ? null : Memory.allocateDirect(runtime, CMSG_SPACE_ONE_FD, true);
+        if (control != null) {
+            control.putLong(0, CMSG_HEADER + 4);
+            control.putInt(8, SOL_SOCKET);
+            control.putInt(12, SCM_RIGHTS);
+            control.putInt(CMSG_HEADER, fdToPass);
+        }
+        final Pointer msg = message(buf, data.length, control);
+        while (lib.sendmsg(socket, msg, MSG_NOSIGNAL) < 0) {
+            final int errno = runtime.getLastError();
+            if (errno != EINTR) {
+                throw new SocketCallException("sendmsg", "", errno, lib.strerror(errno));
+            }
+        }
+    }
+
+    /** Receives one message into {@code into}, and the fd passed with it if any (close-on-exec). */
+    public Received receive(int socket, byte[] into) throws SocketCallException {
+        final Pointer buf = Memory.allocateDirect(runtime, into.length);
+        final Pointer control = Memory.allocateDirect(runtime, CMSG_SPACE_ONE_FD, true);
+        final Pointer msg = message(buf, into.length, control);
+        long n;
+        while ((n = lib.recvmsg(socket, msg, MSG_CMSG_CLOEXEC)) < 0) {
+            final int errno = runtime.getLastError();
+            if (errno != EINTR) {
+                throw new SocketCallException("recvmsg", "", errno, lib.strerror(errno));
+            }
+        }
+        buf.get(0, into, 0, (int) n);
+        int fd = -1;
+        if (msg.getLong(MSG_CONTROLLEN) >= CMSG_HEADER + 4 && control.getInt(8) == SOL_SOCKET
+                && control.getInt(12) == SCM_RIGHTS) {
+            fd = control.getInt(CMSG_HEADER);
+        }
+        final boolean dropped = (msg.getInt(MSG_FLAGS) & MSG_CTRUNC) != 0;
+        return new Received((int) n, fd, dropped);
+    }
+
+    /** shutdown(SHUT_RDWR): wakes a thread blocked on the socket without the fd-reuse race of close. */
+    public void shutdown(int fd) {
+        lib.shutdown(fd, SHUT_RDWR);
+    }
+
+    public void close(int fd) {
+        lib.close(fd);
+    }
+
+    /** strerror with Go's lower-case first letter. */
+    public String describe(int errno) {
+        final String s = lib.strerror(errno);
+        return s == null || s.isEmpty() ? "errno " + errno : Character.toLowerCase(s.charAt(0)) + s.substring(1);
+    }
+
+    private int socket(int domain, int type, String subject) throws SocketCallException {
+        final int fd = lib.socket(domain, type | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw error("socket", subject);
+        }
+        return fd;
+    }
+
+    private void setIntOption(int fd, int level, int name, int value, String call, String subject)
+            throws SocketCallException {
+        final Pointer v = Memory.allocateDirect(runtime, 4);
+        v.putInt(0, value);
+        if (lib.setsockopt(fd, level, name, v, 4) != 0) {
+            throw error(call, subject);
+        }
+    }
+
+    private Pointer message(Pointer buf, int length, Pointer control) {
+        final Pointer iov = Memory.allocateDirect(runtime, IOVEC_BYTES, true);
+        iov.putPointer(0, buf);
+        iov.putLong(8, length);
+        final Pointer msg = Memory.allocateDirect(runtime, MSGHDR_BYTES, true);
+        msg.putPointer(MSG_IOV, iov);
+        msg.putLong(MSG_IOVLEN, 1);
+        if (control != null) {
+            msg.putPointer(MSG_CONTROL, control);
+            msg.putLong(MSG_CONTROLLEN, CMSG_SPACE_ONE_FD);
+        }
+        return msg;
+    }
+
+    private Pointer inetAddress(byte[] address, int port) {
+        final boolean v4 = address.length == 4;
+        final Pointer sa = Memory.allocateDirect(runtime, v4 ? 16 : 28, true);
+        sa.putShort(0, (short) (v4 ? AF_INET : AF_INET6));
+        sa.putByte(2, (byte) (port >>> 8));
+        sa.putByte(3, (byte) port);
+        sa.put(v4 ? 4 : 8, address, 0, address.length);
+        return sa;
+    }
+
+    private Pointer unixAddress(Path path) throws SocketCallException {
+        final byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+        if (name.length >= SUN_PATH_MAX) {
+            throw new SocketCallException("bind", path.toString(), 0,
+                    "socket path is " + name.length + " bytes, longer than the " + (SUN_PATH_MAX - 1) + " allowed");
+        }
+        final Pointer sa = Memory.allocateDirect(runtime, 2 + name.length + 1, true);
+        sa.putShort(0, (short) AF_UNIX);
+        sa.put(2, name, 0, name.length);
+        return sa;
+    }
+
+    private SocketCallException error(String call, String subject) {
+        final int errno = runtime.getLastError();
+        return new SocketCallException(call, subject, errno, lib.strerror(errno));
+    }
+}

@@ -1,0 +1,124 @@
+package dev.rootlessjkit.parent.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rootlessjkit.linux.SocketCallException;
+import dev.rootlessjkit.linux.Sockets;
+import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.port.ParentPortDriver;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * The REST API v1 on {@code $STATE/api.sock}, one event-loop thread. The socket is created mode 0600 before it
+ * listens, so there is no moment at which another user could connect; a stale socket file is replaced.
+ */
+public final class ApiServer implements AutoCloseable {
+    /** Bodies are a few hundred bytes; anything near this is not a port spec. */
+    static final int MAX_BODY = 1 << 20;
+
+    /** Where the socket file is now: it moves once, when the server is published under its final name. */
+    private final AtomicReference<Path> socket;
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    private ApiServer(Path socket, EventLoopGroup group, Channel channel) {
+        this.socket = new AtomicReference<>(socket);
+        this.group = group;
+        this.channel = channel;
+    }
+
+    /**
+     * Starts serving.
+     *
+     * @param info       called per {@code GET /v1/info}, so it may report values that change (child PID, network)
+     * @param portDriver null when there is none: the ports endpoints then answer 400 "no PortDriver is available"
+     * @throws IOException when the socket cannot be created
+     */
+    public static ApiServer start(Path socket, Supplier<Info> info, ParentPortDriver portDriver, Log log)
+            throws IOException {
+        final int fd;
+        try {
+            fd = Sockets.load().listenUnix(socket, Sockets.Type.STREAM, true, 0600, 128);
+        } catch (SocketCallException e) {
+            throw new IOException("cannot serve the API: " + e.getMessage(), e);
+        }
+        final EventLoopGroup group = new EpollEventLoopGroup(1, new DefaultThreadFactory("api", true));
+        final ApiHandler handler = new ApiHandler(info, portDriver, new ObjectMapper(), log);
+        final ChannelFuture registered = new ServerBootstrap()
+                .group(group)
+                .channelFactory(() -> new EpollServerDomainSocketChannel(fd, true))
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new BodyLimit(), handler);
+                    }
+                })
+                .register()
+                .awaitUninterruptibly();
+        if (!registered.isSuccess()) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IOException("cannot serve the API on " + socket + ": " + registered.cause(),
+                    registered.cause());
+        }
+        return new ApiServer(socket, group, registered.channel());
+    }
+
+    /** Answers an oversized body with the API's error shape (and closes: the rest of the body is not read). */
+    private static final class BodyLimit extends HttpObjectAggregator {
+        BodyLimit() {
+            super(MAX_BODY);
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            ctx.writeAndFlush(ApiHandler.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "request body larger than " + MAX_BODY + " bytes"))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    public Path socket() {
+        return socket.get();
+    }
+
+    /**
+     * Renames the socket file to {@code name}. A server started early (its Netty start-up overlapping other
+     * work) under a temporary name appears under its real name only once it can answer every request in full,
+     * so a client that waits for the file never sees a half-ready API.
+     */
+    public void publishAs(Path name) throws IOException {
+        Files.move(socket.get(), name, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        socket.set(name);
+    }
+
+    /** Stops serving and removes the socket file. */
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        try {
+            Files.deleteIfExists(socket.get());
+        } catch (IOException e) {
+            // The state directory is removed (or reused, replacing the file) anyway.
+        }
+    }
+}

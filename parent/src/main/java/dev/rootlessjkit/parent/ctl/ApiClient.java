@@ -1,0 +1,71 @@
+package dev.rootlessjkit.parent.ctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rootlessjkit.parent.api.ApiJson;
+import dev.rootlessjkit.parent.api.GoJson;
+import dev.rootlessjkit.parent.api.Info;
+import dev.rootlessjkit.port.PortSpec;
+import dev.rootlessjkit.port.PortStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** The REST API v1 as calls, with errors worded as RootlessKit's Go client words them. */
+final class ApiClient {
+    private final UnixHttpClient http;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    ApiClient(UnixHttpClient http) {
+        this.http = http;
+    }
+
+    Info info() throws CtlException {
+        return ApiJson.readInfo(json(ok(http.send("GET", "/v1/info", null))));
+    }
+
+    List<PortStatus> listPorts() throws CtlException {
+        return ApiJson.readStatuses(json(ok(http.send("GET", "/v1/ports", null))));
+    }
+
+    PortStatus addPort(PortSpec spec) throws CtlException {
+        final byte[] body = GoJson.compact(ApiJson.spec(spec)).getBytes(StandardCharsets.UTF_8);
+        return ApiJson.readStatus(json(ok(http.send("POST", "/v1/ports", body))));
+    }
+
+    void removePort(long id) throws CtlException {
+        ok(http.send("DELETE", "/v1/ports/" + id, null));
+    }
+
+    private static UnixHttpClient.Response ok(UnixHttpClient.Response r) throws CtlException {
+        if (r.status() / 100 == 2) {
+            return r;
+        }
+        final String body = r.bodyText();
+        if (!body.isEmpty()) {
+            try {
+                final JsonNode n = new ObjectMapper().readTree(body);
+                if (n != null && n.isObject()) {
+                    throw new CtlException(n.path("message").asText(""));
+                }
+            } catch (IOException e) {
+                // Not the API's error shape: report status and body instead.
+            }
+        }
+        throw new CtlException("unexpected HTTP status " + statusText(r) + ", body="
+                + dev.rootlessjkit.port.GoText.quote(body));
+    }
+
+    /** Go's http.StatusText: the reason phrase without the code. */
+    private static String statusText(UnixHttpClient.Response r) {
+        return r.reason().isEmpty() ? String.valueOf(r.status()) : r.reason();
+    }
+
+    private JsonNode json(UnixHttpClient.Response r) throws CtlException {
+        try {
+            return mapper.readTree(r.body());
+        } catch (IOException e) {
+            throw new CtlException("malformed response: " + e.getMessage());
+        }
+    }
+}

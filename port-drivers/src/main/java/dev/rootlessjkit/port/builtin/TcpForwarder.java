@@ -1,0 +1,156 @@
+package dev.rootlessjkit.port.builtin;
+
+import dev.rootlessjkit.log.Log;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A published TCP port: accepts on the parent's listener; for each client asks the child half for a socket
+ * connected inside the namespace and relays between the two on one event loop. Removing the port closes the
+ * listener and every live connection.
+ */
+final class TcpForwarder implements Forwarder {
+    // Large enough that a 64 KiB read does not stop the reader every time, small enough for many slow clients.
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+    private static final long ACCEPT_PAUSE_MILLIS = 100;
+
+    private final EventLoopGroup group;
+    private final ChildBridge bridge;
+    private final ChildTarget target;
+    private final Log log;
+    private final EpollServerSocketChannel listener;
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private volatile boolean closed;
+
+    /** Takes ownership of {@code listenFd}, a bound and listening non-blocking socket. */
+    TcpForwarder(EventLoopGroup group, ChildBridge bridge, ChildTarget target, int listenFd, Log log) {
+        this.group = group;
+        this.bridge = bridge;
+        this.target = target;
+        this.log = log;
+        this.listener = new EpollServerSocketChannel(listenFd);
+        listener.pipeline().addLast(new Acceptor());
+    }
+
+    void start() throws IOException {
+        final var registered = group.register(listener).awaitUninterruptibly();
+        if (!registered.isSuccess()) {
+            listener.unsafe().closeForcibly();
+            throw new IOException("cannot register the listener: " + registered.cause(), registered.cause());
+        }
+    }
+
+    private final class Acceptor extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            connectInside((EpollSocketChannel) msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // accept(2) failing (EMFILE, ENFILE, ENOBUFS) leaves the connection queued; stop trying for a moment
+            // instead of spinning, then pick the queue up again.
+            log.warn("builtin port driver: accept: " + cause.getMessage());
+            final Channel server = ctx.channel();
+            server.config().setAutoRead(false);
+            server.eventLoop().schedule(() -> {
+                if (!closed) {
+                    server.config().setAutoRead(true);
+                }
+            }, ACCEPT_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * The client stays unregistered (no epoll interest, so nothing it sends is read and lost) until the socket
+     * inside exists; then both join one event loop with their relays in place.
+     */
+    private void connectInside(EpollSocketChannel client) {
+        bridge.open(true, target.address(), target.port()).whenComplete((fd, err) -> {
+            if (err != null) {
+                log.debug("builtin port driver: " + err.getMessage());
+                client.unsafe().closeForcibly();
+                return;
+            }
+            final EventLoop loop = group.next();
+            try {
+                loop.execute(() -> adopt(loop, client, fd));
+            } catch (RejectedExecutionException e) {
+                client.unsafe().closeForcibly();
+                closeFd(fd);
+            }
+        });
+    }
+
+    private void adopt(EventLoop loop, EpollSocketChannel client, int fd) {
+        final EpollSocketChannel backend = new EpollSocketChannel(fd);
+        if (closed) {
+            client.unsafe().closeForcibly();
+            backend.unsafe().closeForcibly();
+            return;
+        }
+        client.config().setAllowHalfClosure(true).setWriteBufferWaterMark(WATER_MARK);
+        backend.config().setAllowHalfClosure(true).setWriteBufferWaterMark(WATER_MARK);
+        client.pipeline().addLast(new Relay(backend));
+        backend.pipeline().addLast(new Relay(client));
+        // Registering from the loop itself completes at once, before anything else runs on this loop.
+        register(loop, client, backend);
+        register(loop, backend, client);
+    }
+
+    private void register(EventLoop loop, Channel ch, Channel peer) {
+        loop.register(ch).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                track(ch);
+            } else {
+                ch.unsafe().closeForcibly();
+                if (peer.isRegistered()) {
+                    peer.close();
+                } else {
+                    peer.unsafe().closeForcibly();
+                }
+            }
+        });
+    }
+
+    /**
+     * Adds a registered channel to the group first and checks after, so a connection racing with removal is
+     * closed either way.
+     */
+    private void track(Channel ch) {
+        connections.add(ch);
+        if (closed) {
+            ch.close();
+        }
+    }
+
+    private static void closeFd(int fd) {
+        try {
+            new FileDescriptor(fd).close();
+        } catch (IOException e) {
+            // Nothing holds this fd but us; a failing close(2) leaves nothing to undo.
+        }
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        closed = true;
+        listener.close().awaitUninterruptibly(timeout.toMillis());
+        connections.close().awaitUninterruptibly(timeout.toMillis());
+    }
+}

@@ -1,0 +1,251 @@
+package dev.rootlessjkit.port.builtin;
+
+import dev.rootlessjkit.log.Log;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A published UDP port. Each client address gets its own flow: a UDP socket connected inside the namespace
+ * (obtained from the child half), datagrams relayed both ways, closed after {@code idleTimeout} without traffic.
+ * The listener and all flows live on one event loop, so the flow table needs no locking.
+ */
+final class UdpForwarder implements Forwarder {
+    /** The largest UDP payload over IPv4; a smaller buffer would silently truncate datagrams. */
+    private static final int MAX_DATAGRAM = 65507;
+    private static final int MAX_FLOWS = 4096;
+    private static final int MAX_QUEUED = 64;
+
+    private final EventLoopGroup group;
+    private final ChildBridge bridge;
+    private final ChildTarget target;
+    private final Duration idleTimeout;
+    private final Log log;
+    private final EpollDatagramChannel listener;
+    private final Map<InetSocketAddress, Flow> flows = new HashMap<>();
+    /** Flows written to during the current read batch of the listener. */
+    private final Set<Flow> dirty = new HashSet<>();
+    private volatile boolean closed;
+
+    /** Takes ownership of {@code fd}, a bound non-blocking UDP socket. */
+    UdpForwarder(EventLoopGroup group, ChildBridge bridge, ChildTarget target, int fd, Duration idleTimeout,
+            Log log) {
+        this.group = group;
+        this.bridge = bridge;
+        this.target = target;
+        this.idleTimeout = idleTimeout;
+        this.log = log;
+        this.listener = new EpollDatagramChannel(fd);
+        listener.config().setOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+        listener.pipeline().addLast(new Front());
+    }
+
+    void start() throws IOException {
+        final var registered = group.register(listener).awaitUninterruptibly();
+        if (!registered.isSuccess()) {
+            listener.unsafe().closeForcibly();
+            throw new IOException("cannot register the listener: " + registered.cause(), registered.cause());
+        }
+    }
+
+    private EventLoop loop() {
+        return listener.eventLoop();
+    }
+
+    /** Datagrams from clients. */
+    private final class Front extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            final DatagramPacket packet = (DatagramPacket) msg;
+            final InetSocketAddress client = packet.sender();
+            Flow flow = flows.get(client);
+            if (flow == null) {
+                if (closed || flows.size() >= MAX_FLOWS) {
+                    packet.release();
+                    return;
+                }
+                flow = new Flow(client);
+                flows.put(client, flow);
+                flow.open();
+            }
+            flow.send(packet.content());
+        }
+
+        /** One flush per read batch: Netty then writes the queued datagrams with one sendmmsg. */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            for (Flow f : dirty) {
+                if (f.backend != null) {
+                    f.backend.flush();
+                }
+            }
+            dirty.clear();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // A failed send or receive concerns one datagram; the port stays published.
+            log.debug("builtin port driver: udp: " + cause.getMessage());
+        }
+    }
+
+    private final class Flow {
+        private final InetSocketAddress client;
+        private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
+        private EpollDatagramChannel backend;
+
+        Flow(InetSocketAddress client) {
+            this.client = client;
+        }
+
+        void open() {
+            bridge.open(false, target.address(), target.port()).whenComplete((fd, err) -> {
+                try {
+                    loop().execute(() -> {
+                        if (err != null) {
+                            log.debug("builtin port driver: udp: " + err.getMessage());
+                            drop();
+                        } else {
+                            adopt(fd);
+                        }
+                    });
+                } catch (RejectedExecutionException e) {
+                    if (fd != null) {
+                        closeFd(fd);
+                    }
+                }
+            });
+        }
+
+        void send(ByteBuf datagram) {
+            if (backend != null) {
+                backend.write(datagram, backend.voidPromise());
+                dirty.add(this);
+            } else if (queued.size() < MAX_QUEUED) {
+                queued.add(datagram);
+            } else {
+                datagram.release();
+            }
+        }
+
+        private void adopt(int fd) {
+            if (closed || flows.get(client) != this) {
+                closeFd(fd);
+                drop();
+                return;
+            }
+            final EpollDatagramChannel ch = new EpollDatagramChannel(fd);
+            ch.config().setOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+            ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
+                    new Back(this));
+            loop().register(ch).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess()) {
+                    ch.unsafe().closeForcibly();
+                    drop();
+                    return;
+                }
+                backend = ch;
+                while (!queued.isEmpty()) {
+                    ch.write(queued.poll(), ch.voidPromise());
+                }
+                ch.flush();
+            });
+        }
+
+        /** Forgets the flow; the next datagram from the client starts a new one. */
+        void drop() {
+            flows.remove(client, this);
+            queued.forEach(ByteBuf::release);
+            queued.clear();
+        }
+    }
+
+    /** Datagrams from inside the namespace, back to the flow's client. */
+    private final class Back extends ChannelInboundHandlerAdapter {
+        private final Flow flow;
+
+        Back(Flow flow) {
+            this.flow = flow;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            final DatagramPacket packet = (DatagramPacket) msg;
+            listener.write(new DatagramPacket(packet.content(), flow.client), listener.voidPromise());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            listener.flush();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            flow.drop();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // ECONNREFUSED after an ICMP port unreachable: nobody listens inside yet. Keep the flow, like a socket.
+            log.debug("builtin port driver: udp flow " + flow.client + ": " + cause.getMessage());
+        }
+    }
+
+    private static void closeFd(int fd) {
+        try {
+            new FileDescriptor(fd).close();
+        } catch (IOException e) {
+            // Nothing holds this fd but us; a failing close(2) leaves nothing to undo.
+        }
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        closed = true;
+        final var done = loop().submit(() -> {
+            final List<EpollDatagramChannel> backends = new ArrayList<>();
+            flows.values().forEach(f -> {
+                if (f.backend != null) {
+                    backends.add(f.backend);
+                }
+                f.queued.forEach(ByteBuf::release);
+                f.queued.clear();
+            });
+            flows.clear();
+            dirty.clear();
+            backends.forEach(EpollDatagramChannel::close);
+            listener.close();
+        });
+        done.awaitUninterruptibly(timeout.toMillis());
+        listener.closeFuture().awaitUninterruptibly(timeout.toMillis());
+    }
+}
