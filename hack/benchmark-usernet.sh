@@ -5,7 +5,8 @@
 # usernet's ratio to the faster of the other two. A benchmark, not a test: nothing here gates CI.
 #   sudo hack/benchmark-usernet.sh          # compiles net-drivers first (offline Maven)
 # Environment: MTUS (default "1500 65520"), SECONDS_PER_RUN (default 8), BACKENDS (default
-# "usernet usernet-plain slirp4netns pasta"; usernet-plain is the stack without IFF_VNET_HDR offloads).
+# "usernet usernet-plain slirp4netns pasta"; usernet-plain is the stack without IFF_VNET_HDR offloads),
+# USERNET_JAVA_OPTIONS (JVM options for the stack, e.g. the launcher's "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC").
 # Needs root: it creates namespaces (rjbench-*) and TAP devices, and removes them on exit; pasta, which will not run
 # as root, runs as $ROOTLESSJKIT_TEST_USER (default rjtest) in that user's own namespaces.
 # This runs the stack from a small main (TapBench) rather than through --net=usernet, so it measures the stack
@@ -91,7 +92,8 @@ start_backend() {
 		[ "$kind" = usernet-plain ] && mode=plain
 		mkfifo "$work/in"
 		# The TAP device is made in our namespace (the JVM's sockets must stay here), then moved; its fd follows.
-		java -cp "$cp" dev.rootlessjkit.net.usernet.TapBench rjb$$ "$mtu" $mode <"$work/in" >"$work/out" 2>&1 &
+		# shellcheck disable=SC2086 # the options are meant to split
+		java ${USERNET_JAVA_OPTIONS:-} -cp "$cp" dev.rootlessjkit.net.usernet.TapBench rjb$$ "$mtu" $mode <"$work/in" >"$work/out" 2>&1 &
 		backend_pid=$!
 		exec 9>"$work/in"
 		rm "$work/in"
