@@ -2,9 +2,9 @@ package dev.rootlessjkit.child;
 
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.log.IoErrors;
 import dev.rootlessjkit.log.Log;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -73,7 +73,8 @@ final class CopyUp {
         } catch (ErrnoException e) {
             throw new ChildException("failed to copy up " + dir + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new ChildException("failed to copy up " + dir + ": " + describe(e), e);
+            throw new ChildException("failed to copy up " + dir + ": " + IoErrors.describe(e) + " ("
+                    + e.getMessage() + ")", e);
         }
     }
 
@@ -117,9 +118,5 @@ final class CopyUp {
     /** Permission bits including sticky/setgid, which PosixFilePermissions cannot express. */
     private static int mode(Path path) throws IOException {
         return (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
-    }
-
-    private static String describe(IOException e) {
-        return e instanceof AccessDeniedException ? "permission denied: " + e.getMessage() : e.toString();
     }
 }

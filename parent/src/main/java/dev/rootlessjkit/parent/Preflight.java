@@ -1,9 +1,8 @@
 package dev.rootlessjkit.parent;
 
+import dev.rootlessjkit.linux.Sysctl;
 import dev.rootlessjkit.log.Log;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -32,12 +31,8 @@ final class Preflight {
         if (!Files.exists(file)) {
             return null;
         }
-        // One read with a buffer large enough: sysctl files answer a read at a non-zero offset with EOF, so
-        // Files.readString (which starts with a one-byte read for size-0 files) would see "9" for "96365".
-        try (InputStream in = Files.newInputStream(file)) {
-            final byte[] buf = new byte[64];
-            final int n = in.read(buf);
-            return Long.parseLong(new String(buf, 0, Math.max(n, 0), StandardCharsets.US_ASCII).strip());
+        try {
+            return Long.parseLong(Sysctl.read(file));
         } catch (IOException | NumberFormatException e) {
             log.warn("Failed to parse " + file + ": " + e.getMessage());
             return null;

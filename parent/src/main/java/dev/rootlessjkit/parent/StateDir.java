@@ -1,5 +1,6 @@
 package dev.rootlessjkit.parent;
 
+import dev.rootlessjkit.log.IoErrors;
 import dev.rootlessjkit.log.Log;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -46,7 +47,8 @@ public final class StateDir implements AutoCloseable {
                 Files.createDirectories(dir);
             }
         } catch (IOException e) {
-            throw new ParentException("cannot create state dir: " + e.getMessage(), e);
+            throw new ParentException("cannot create state dir " + (requested == null ? "under $TMPDIR" : requested)
+                    + ": " + IoErrors.describe(e), e);
         }
         if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
             throw new ParentException("state dir " + dir + " is inaccessible");

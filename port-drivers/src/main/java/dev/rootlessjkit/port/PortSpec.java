@@ -16,4 +16,17 @@ public record PortSpec(String proto, String parentIP, int parentPort, String chi
         parentIP = parentIP == null ? "" : parentIP;
         childIP = childIP == null ? "" : childIP;
     }
+
+    /** The spec as a user writes it ({@code 127.0.0.1:8080:80/tcp}, {@code [::1]:8080:80/tcp6}), for messages. */
+    @Override
+    public String toString() {
+        return host(parentIP) + parentPort + ":" + host(childIP) + childPort + "/" + proto;
+    }
+
+    private static String host(String ip) {
+        if (ip.isEmpty()) {
+            return "";
+        }
+        return (ip.contains(":") ? "[" + ip + "]" : ip) + ":";
+    }
 }

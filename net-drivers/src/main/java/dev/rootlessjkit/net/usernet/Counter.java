@@ -5,6 +5,10 @@ public enum Counter {
     FRAMES_IN,
     FRAMES_OUT,
     FRAMES_OUT_NO_GUEST_MAC,
+    /** Frames the TAP reader dropped because the stack's loop fell behind (or too short for their header). */
+    TAP_READER_DROPS,
+    /** Frames whose TAP write failed (the guest's queue was full). */
+    TAP_WRITE_ERRORS,
     ETH_TOO_SHORT,
     ETH_NOT_FOR_US,
     ETH_UNSUPPORTED_TYPE,
@@ -24,6 +28,14 @@ public enum Counter {
     ICMP_MALFORMED,
     ICMP_ECHO_REPLIES,
     ICMP_UNSUPPORTED,
+    /** Echo requests to other hosts that went out through a ping socket, and the replies brought back. */
+    ICMP_ECHO_FORWARDED,
+    ICMP_ECHO_FORWARDED_REPLIES,
+    /** The host refused a ping socket (net.ipv4.ping_group_range does not cover our group). */
+    ICMP_ECHO_NOT_PERMITTED,
+    ICMP_ECHO_FLOW_LIMIT,
+    ICMP_ECHO_SEND_ERRORS,
+    ICMP_UNREACHABLE_SENT,
     UDP_MALFORMED,
     UDP_BAD_CHECKSUM,
     UDP_FLOWS_OPENED,
@@ -37,11 +49,15 @@ public enum Counter {
     TCP_FLOWS_OPENED,
     TCP_FLOW_LIMIT,
     TCP_CONNECT_REFUSED,
+    /** Host connects that found no route or timed out: answered with ICMP unreachable instead of a RST. */
+    TCP_CONNECT_UNREACHABLE,
     TCP_RST_SENT,
     TCP_RST_RECEIVED,
     TCP_NO_FLOW,
     TCP_RETRANSMITS,
     TCP_OUT_OF_ORDER,
     TCP_OUT_OF_WINDOW,
-    TCP_ABORTED_TIMEOUT
+    TCP_ABORTED_TIMEOUT,
+    /** Connections reset after the idle timeout. */
+    TCP_IDLE_TIMEOUTS
 }

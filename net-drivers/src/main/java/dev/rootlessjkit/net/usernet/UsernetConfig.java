@@ -102,18 +102,27 @@ public record UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, L
      *         from the host socket stops above it
      * @param maxReassemblies IPv4 datagrams being reassembled at once
      * @param reassemblyTimeout fragments of an incomplete datagram are dropped after this long
+     * @param tcpIdleTimeout a connection with no segment from the guest and no data from the host for this long is
+     *         reset both ways (as a NAT forgets it; netfilter's default for established connections is 5 days)
+     * @param tcpHalfClosedIdleTimeout the same once either side has sent its FIN, when a vanished peer is the
+     *         likelier reason for the silence
      */
     public record Limits(int maxTcpFlows, int maxUdpFlows, Duration udpIdleTimeout, Duration dnsQueryTimeout,
             Duration tcpConnectTimeout, Duration tcpTimeWait, int tcpReceiveBuffer,
-            int tcpSendBuffer, int maxReassemblies, Duration reassemblyTimeout) {
+            int tcpSendBuffer, int maxReassemblies, Duration reassemblyTimeout, Duration tcpIdleTimeout,
+            Duration tcpHalfClosedIdleTimeout) {
 
         public static final Limits DEFAULT = new Limits(4096, 1024, Duration.ofSeconds(240), Duration.ofSeconds(2),
                 Duration.ofSeconds(20), Duration.ofSeconds(2), 4 << 20, 4 << 20, 64,
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30), Duration.ofDays(5), Duration.ofMinutes(2));
 
         public Limits {
             if (maxTcpFlows < 1 || maxUdpFlows < 1 || maxReassemblies < 0) {
                 throw new IllegalArgumentException("flow limits must be positive");
+            }
+            if (tcpIdleTimeout.isNegative() || tcpIdleTimeout.isZero() || tcpHalfClosedIdleTimeout.isNegative()
+                    || tcpHalfClosedIdleTimeout.isZero()) {
+                throw new IllegalArgumentException("TCP idle timeouts must be positive");
             }
             if (tcpReceiveBuffer < 4096 || tcpSendBuffer < 4096) {
                 throw new IllegalArgumentException("TCP buffers must be at least 4096 bytes");

@@ -2,6 +2,7 @@ package dev.rootlessjkit.net.usernet;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -25,10 +26,19 @@ public final class UsernetNetwork implements AutoCloseable {
         this.tap = tap;
     }
 
-    /** Starts the stack on the TAP device behind {@code tapFd} (opened IFF_TAP | IFF_NO_PI); takes over the fd. */
-    public static UsernetNetwork start(UsernetConfig config, int tapFd) throws UsernetException {
+    /**
+     * Starts the stack on the TAP device behind {@code tapFd} (opened IFF_TAP | IFF_NO_PI, blocking); takes over the
+     * fd.
+     *
+     * @param vnetHdr the fd was opened with IFF_VNET_HDR and its offloads (checksum, TSO4) were set
+     */
+    public static UsernetNetwork start(UsernetConfig config, int tapFd, boolean vnetHdr) throws UsernetException {
+        if (!Epoll.isAvailable()) {
+            // Also what loads Netty's native library, which the TAP device's writev needs before any loop exists.
+            throw new UsernetException("Netty's epoll transport is unavailable", Epoll.unavailabilityCause());
+        }
         FileDescriptor fd = new FileDescriptor(tapFd);
-        return start(config, new TapDevice(fd, fd, config.mtu(), ByteBufAllocator.DEFAULT));
+        return start(config, new TapDevice(fd, fd, config.mtu(), vnetHdr, ByteBufAllocator.DEFAULT));
     }
 
     static UsernetNetwork start(UsernetConfig config, TapDevice tap) throws UsernetException {
@@ -48,10 +58,15 @@ public final class UsernetNetwork implements AutoCloseable {
         }
     }
 
-    /** The stack's non-zero counters, read on its loop. */
+    /** The stack's and the TAP device's non-zero counters, read on the stack's loop. */
     public Map<Counter, Long> counters() throws UsernetException {
         try {
-            return stack.loop().submit(stack::counterSnapshot).get(10, TimeUnit.SECONDS);
+            return stack.loop().submit(() -> {
+                Map<Counter, Long> m = stack.counterSnapshot();
+                putNonZero(m, Counter.TAP_READER_DROPS, tap.readerDrops());
+                putNonZero(m, Counter.TAP_WRITE_ERRORS, tap.writeErrors());
+                return m;
+            }).get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new UsernetException("cannot read the usernet counters", e);
         } catch (InterruptedException e) {
@@ -60,12 +75,21 @@ public final class UsernetNetwork implements AutoCloseable {
         }
     }
 
+    private static void putNonZero(Map<Counter, Long> m, Counter c, long value) {
+        if (value != 0) {
+            m.put(c, value);
+        }
+    }
+
     /** Resets every connection, closes the host sockets and the TAP fd, and stops the loop. */
     @Override
     public void close() {
         tap.close();
         try {
-            stack.loop().submit(stack::close).get(10, TimeUnit.SECONDS);
+            stack.loop().submit(() -> {
+                stack.close();
+                tap.releaseWriteBuffers();
+            }).get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             // The loop is stuck or gone; shutting it down below is all that is left to do.
         } catch (InterruptedException e) {

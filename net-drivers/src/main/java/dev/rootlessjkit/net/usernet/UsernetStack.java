@@ -7,6 +7,10 @@ import dev.rootlessjkit.net.usernet.stack.ArpResponder;
 import dev.rootlessjkit.net.usernet.stack.Batch;
 import dev.rootlessjkit.net.usernet.stack.Destinations;
 import dev.rootlessjkit.net.usernet.stack.FragmentReassembler;
+import dev.rootlessjkit.net.usernet.icmp.EchoSockets;
+import dev.rootlessjkit.net.usernet.icmp.HostEchoSockets;
+import dev.rootlessjkit.net.usernet.icmp.IcmpEchoNat;
+import dev.rootlessjkit.net.usernet.stack.IcmpErrors;
 import dev.rootlessjkit.net.usernet.stack.IcmpHandler;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Input;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
@@ -34,10 +38,11 @@ public final class UsernetStack implements AutoCloseable {
     private final UdpNat udp;
     private final TcpNat tcp;
     private final DnsForwarder dns;
+    private final IcmpEchoNat echo;
     private boolean closed;
 
     private UsernetStack(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
-            ByteBufAllocator alloc) {
+            ByteBufAllocator alloc, EchoSockets echoSockets) {
         this.loop = loop;
         this.counters = new Counters();
         Destinations destinations = new Destinations(config);
@@ -51,10 +56,14 @@ public final class UsernetStack implements AutoCloseable {
                 limits.dnsQueryTimeout().toNanos());
         this.udp = new UdpNat(loop, counters, timers, batch, destinations, dns, udpOut, limits.maxUdpFlows(),
                 limits.udpIdleTimeout().toNanos());
-        this.tcp = new TcpNat(loop, counters, timers, batch, destinations, dns::primaryUpstream, out, limits);
+        IcmpErrors icmpErrors = new IcmpErrors(out, counters);
+        this.tcp = new TcpNat(loop, counters, timers, batch, destinations, dns::primaryUpstream, out, icmpErrors,
+                limits);
         this.reassembler = new FragmentReassembler(alloc, counters, timers, limits.maxReassemblies(),
                 limits.reassemblyTimeout().toNanos());
-        this.ipv4 = new Ipv4Input(counters, reassembler, new IcmpHandler(out, counters, destinations::ownsAddress),
+        this.echo = new IcmpEchoNat(loop, counters, timers, out, destinations, echoSockets);
+        this.ipv4 = new Ipv4Input(counters, reassembler, new IcmpHandler(out, counters, destinations, echo,
+                icmpErrors),
                 udp, tcp);
     }
 
@@ -69,7 +78,13 @@ public final class UsernetStack implements AutoCloseable {
     /** As {@link #create(UsernetConfig, EventLoop, FrameSink)} with the timers and allocator given. */
     public static UsernetStack create(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
             ByteBufAllocator alloc) {
-        return new UsernetStack(config, loop, sink, timers, alloc);
+        return create(config, loop, sink, timers, alloc, new HostEchoSockets());
+    }
+
+    /** As above, with the ping sockets for echo requests to other hosts opened by {@code echoSockets}. */
+    public static UsernetStack create(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
+            ByteBufAllocator alloc, EchoSockets echoSockets) {
+        return new UsernetStack(config, loop, sink, timers, alloc, echoSockets);
     }
 
     /** slirp4netns' convention: the stack's MAC is 52:55 followed by the gateway address. */
@@ -86,6 +101,14 @@ public final class UsernetStack implements AutoCloseable {
      * frames are counted and dropped; this never throws for anything the guest sends.
      */
     public void receive(ByteBuf frame) {
+        receive(frame, false);
+    }
+
+    /**
+     * As {@link #receive(ByteBuf)}; {@code checksumTrusted} says the guest's kernel left the transport checksum to
+     * us (a TAP device's virtio-net header said so), which then is not checked.
+     */
+    public void receive(ByteBuf frame, boolean checksumTrusted) {
         try {
             if (closed) {
                 return;
@@ -105,7 +128,7 @@ public final class UsernetStack implements AutoCloseable {
                 case Ethernet.TYPE_ARP -> arp.receive(frame, off + Ethernet.HEADER_LENGTH);
                 case Ethernet.TYPE_IPV4 -> {
                     link.learnGuestMac(Ethernet.source(frame, off));
-                    ipv4.receive(frame, off + Ethernet.HEADER_LENGTH);
+                    ipv4.receive(frame, off + Ethernet.HEADER_LENGTH, checksumTrusted);
                 }
                 default -> counters.increment(Counter.ETH_UNSUPPORTED_TYPE);
             }
@@ -140,6 +163,7 @@ public final class UsernetStack implements AutoCloseable {
         closed = true;
         tcp.close();
         udp.close();
+        echo.close();
         dns.close();
         reassembler.clear();
     }

@@ -3,10 +3,12 @@ package dev.rootlessjkit.net.usernet;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.rootlessjkit.net.usernet.icmp.EchoSockets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoop;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -23,7 +25,14 @@ final class StackHarness implements AutoCloseable {
     final BlockingQueue<Parsed> out = new LinkedBlockingQueue<>();
     final UsernetStack stack;
 
+    /** A harness whose ping sockets never open: no test may send ICMP to a host outside this machine. */
     StackHarness(EventLoop loop, UsernetConfig config) {
+        this(loop, config, () -> {
+            throw new IOException("ping sockets are off in this test");
+        });
+    }
+
+    StackHarness(EventLoop loop, UsernetConfig config, EchoSockets echoSockets) {
         this.loop = loop;
         FrameSink sink = new FrameSink() {
             @Override
@@ -33,10 +42,22 @@ final class StackHarness implements AutoCloseable {
             }
 
             @Override
+            public boolean offloads() {
+                return false;
+            }
+
+            @Override
+            public void sendOffloaded(ByteBuf frame, int l4Offset, int checksumOffset, int gsoSize,
+                    int headerLength) {
+                throw new AssertionError("offloads are off");
+            }
+
+            @Override
             public void flush() {
             }
         };
-        this.stack = onLoop(() -> UsernetStack.create(config, loop, sink, timers, ByteBufAllocator.DEFAULT));
+        this.stack = onLoop(() -> UsernetStack.create(config, loop, sink, timers, ByteBufAllocator.DEFAULT,
+                echoSockets));
     }
 
     <T> T onLoop(Callable<T> c) {

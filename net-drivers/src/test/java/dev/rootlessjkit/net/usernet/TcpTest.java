@@ -79,7 +79,7 @@ class TcpTest {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
         return new UsernetConfig.Limits(maxFlows, d.maxUdpFlows(), d.udpIdleTimeout(), d.dnsQueryTimeout(),
                 d.tcpConnectTimeout(), d.tcpTimeWait(), receiveBuffer, sendBuffer, d.maxReassemblies(),
-                d.reassemblyTimeout());
+                d.reassemblyTimeout(), d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout());
     }
 
     /** The guest's end of one connection, tracking its own sequence numbers. */
@@ -521,6 +521,32 @@ class TcpTest {
         Parsed again = c.nextData();
         assertTrue(again.has(FIN));
         assertEquals(fin.seq(), again.seq());
+    }
+
+    @Test
+    void idleConnectionsAreResetAfterTheIdleTimeoutAndHalfClosedOnesSooner() throws IOException {
+        harness();
+        Conn open = new Conn(33030, server.getLocalPort(), 65535).open();
+        Conn halfClosed = new Conn(33031, server.getLocalPort(), 65535).open();
+        halfClosed.send(ACK | FIN, NONE);
+        halfClosed.next();
+        h.advance(Duration.ofMinutes(1));
+        open.send(ACK, "still here".getBytes());
+        open.next();
+        h.advance(Duration.ofMinutes(1).plusSeconds(1));
+        Parsed r = h.next(f -> f.isTcp() && f.has(RST));
+        assertEquals(33031, r.dstPort(), "the half-closed connection goes after 2 minutes of silence");
+        assertEquals(1, h.onLoop(h.stack::tcpFlowCount));
+        assertEquals(-1, halfClosed.peer.getInputStream().read(), "the host had the guest's FIN");
+
+        open.readPeer(10);
+        h.advance(Duration.ofDays(5));
+        r = h.next(f -> f.isTcp() && f.has(RST));
+        assertEquals(33030, r.dstPort());
+        assertEquals(0, h.onLoop(h.stack::tcpFlowCount));
+        assertEquals(2, h.counter(Counter.TCP_IDLE_TIMEOUTS));
+        open.peer.setSoTimeout(5000);
+        assertThrows(IOException.class, () -> open.peer.getInputStream().read(), "the host side is reset too");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.net.usernet.icmp.EchoSockets;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import java.util.List;
@@ -19,6 +20,10 @@ final class TestLoop implements AutoCloseable {
 
     StackHarness harness(UsernetConfig config) {
         return new StackHarness(loop(), config);
+    }
+
+    StackHarness harness(UsernetConfig config, EchoSockets echoSockets) {
+        return new StackHarness(loop(), config, echoSockets);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.rootlessjkit.port.builtin;
 
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
+import dev.rootlessjkit.linux.Sysctl;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.AddressInUseException;
 import dev.rootlessjkit.port.ChildHalfException;
@@ -157,7 +158,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
 
     private static int unprivilegedPortStart() {
         try {
-            return Integer.parseInt(Files.readString(UNPRIVILEGED_PORT_START).strip());
+            return Integer.parseInt(Sysctl.read(UNPRIVILEGED_PORT_START));
         } catch (IOException | NumberFormatException e) {
             return 1024;
         }

@@ -52,6 +52,11 @@ public final class Checksum {
         return (int) (~s & 0xffff);
     }
 
+    /** Folds the running sum to 16 bits without complementing it: what a partial (offloaded) checksum holds. */
+    public static int fold(long sum) {
+        return ~finish(sum) & 0xffff;
+    }
+
     /** The pseudo-header sum for TCP and UDP over IPv4. */
     public static long pseudoHeader(int src, int dst, int protocol, int l4Length) {
         long s = 0;

@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBuf;
 /** Accessors of a TCP header (RFC 9293) and its options. */
 public final class Tcp {
     public static final int MIN_HEADER_LENGTH = 20;
+    /** Where the checksum field is in the header. */
+    public static final int CHECKSUM_OFFSET = 16;
     public static final int FIN = 0x01;
     public static final int SYN = 0x02;
     public static final int RST = 0x04;
@@ -97,6 +99,11 @@ public final class Tcp {
         b.setShort(off + 14, window);
         b.setShort(off + 16, 0);
         b.setShort(off + 18, 0);
+    }
+
+    /** Puts the pseudo-header sum into the checksum field, for the receiver to complete (checksum offload). */
+    public static void writePartialChecksum(ByteBuf b, int off, int segmentLength, int srcIp, int dstIp) {
+        b.setShort(off + CHECKSUM_OFFSET, Checksum.fold(Checksum.pseudoHeader(srcIp, dstIp, Ipv4.PROTO_TCP, segmentLength)));
     }
 
     public static void writeChecksum(ByteBuf b, int off, int segmentLength, int srcIp, int dstIp) {

@@ -26,8 +26,11 @@ public final class Ipv4Input {
         this.tcp = tcp;
     }
 
-    /** @param off where the IPv4 header starts; the frame ends at its writer index (Ethernet padding included) */
-    public void receive(ByteBuf frame, int off) {
+    /**
+     * @param off where the IPv4 header starts; the frame ends at its writer index (Ethernet padding included)
+     * @param checksumTrusted the transport checksum is not to be checked (the IP header's still is)
+     */
+    public void receive(ByteBuf frame, int off, boolean checksumTrusted) {
         int available = frame.writerIndex() - off;
         if (available < Ipv4.MIN_HEADER_LENGTH) {
             counters.increment(Counter.IP_TRUNCATED);
@@ -82,13 +85,13 @@ public final class Ipv4Input {
             if (whole != null) {
                 try {
                     handler.receive(whole, Ipv4.MIN_HEADER_LENGTH, whole.writerIndex() - Ipv4.MIN_HEADER_LENGTH,
-                            src, dst);
+                            src, dst, false);
                 } finally {
                     whole.release();
                 }
             }
             return;
         }
-        handler.receive(frame, off + ihl, total - ihl, src, dst);
+        handler.receive(frame, off + ihl, total - ihl, src, dst, checksumTrusted);
     }
 }

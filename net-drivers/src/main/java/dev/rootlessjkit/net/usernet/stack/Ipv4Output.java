@@ -44,6 +44,25 @@ public final class Ipv4Output {
         link.send(frame, Ethernet.TYPE_IPV4);
     }
 
+    /** Whether {@link #sendOffloaded} may be used. */
+    public boolean offloads() {
+        return link.offloads();
+    }
+
+    /**
+     * Sends a frame from {@link #allocate} whose transport checksum field holds the pseudo-header sum; the guest's
+     * kernel splits it into segments of {@code gsoSize} when that is not 0. Never fragmented. Takes ownership.
+     *
+     * @param checksumOffset where the checksum field is in the transport header
+     * @param l4HeaderLength the transport header's length, options included
+     */
+    public void sendOffloaded(ByteBuf frame, int protocol, int src, int dst, int checksumOffset, int gsoSize,
+            int l4HeaderLength) {
+        int total = frame.writerIndex() - IP_OFFSET;
+        Ipv4.write(frame, IP_OFFSET, total, nextId++ & 0xffff, Ipv4.FLAG_DF, protocol, src, dst);
+        link.sendOffloaded(frame, L4_OFFSET, checksumOffset, gsoSize, L4_OFFSET + l4HeaderLength);
+    }
+
     /** Splits a datagram larger than the MTU (a big UDP reply, e.g. DNS over EDNS) into fragments of the MTU. */
     private void sendFragments(ByteBuf whole, int protocol, int src, int dst) {
         int id = nextId++ & 0xffff;

@@ -67,6 +67,28 @@ public final class Link implements Batch.Deferred {
         Ethernet.write(frame, 0, destinationMac, ourMac, etherType);
         counters.increment(Counter.FRAMES_OUT);
         sink.send(frame);
+        flushAtBatchEnd();
+    }
+
+    /** Whether {@link #sendOffloaded} may be used: the guest completes checksums and splits large TCP segments. */
+    public boolean offloads() {
+        return sink.offloads();
+    }
+
+    /** As {@link #send} for an IPv4 frame with offloads, see {@link FrameSink#sendOffloaded}. */
+    public void sendOffloaded(ByteBuf frame, int l4Offset, int checksumOffset, int gsoSize, int headerLength) {
+        if (guestMac == MacAddress.NONE) {
+            counters.increment(Counter.FRAMES_OUT_NO_GUEST_MAC);
+            frame.release();
+            return;
+        }
+        Ethernet.write(frame, 0, guestMac, ourMac, Ethernet.TYPE_IPV4);
+        counters.increment(Counter.FRAMES_OUT);
+        sink.sendOffloaded(frame, l4Offset, checksumOffset, gsoSize, headerLength);
+        flushAtBatchEnd();
+    }
+
+    private void flushAtBatchEnd() {
         if (!flushScheduled) {
             flushScheduled = true;
             batch.defer(this);

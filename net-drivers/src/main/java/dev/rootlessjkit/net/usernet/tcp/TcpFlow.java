@@ -29,6 +29,8 @@ final class TcpFlow implements Batch.Deferred {
     static final int MAX_SYNACK_RETRIES = 5;
     private static final int DEFAULT_MSS = 536;
     private static final int MIN_MSS = 64;
+    /** An IPv4 packet's 65535 bytes less IP and TCP headers, rounded down to whole KiB. */
+    private static final int MAX_OFFLOADED_PAYLOAD = 63 * 1024;
 
     private final TcpNat nat;
     final long key;
@@ -40,6 +42,7 @@ final class TcpFlow implements Batch.Deferred {
     private Channel host;
 
     // Receive side: guest to host.
+    private final int guestIsn;
     private int rcvNxt;
     private final int rcvWscale;
     private final ReorderQueue reorder;
@@ -57,6 +60,8 @@ final class TcpFlow implements Batch.Deferred {
     private final int sndWscale;
     private final boolean windowScaling;
     private final int mss;
+    /** The most payload put in one segment: the MSS, or 64 KiB less headers when the guest splits segments. */
+    private final int maxSegment;
     private final SendQueue sendQueue = new SendQueue();
     private boolean hostEof;
     private boolean finSent;
@@ -74,6 +79,11 @@ final class TcpFlow implements Batch.Deferred {
     private int rttSeq;
     private long rttStart;
 
+    // Idle timeout: one chain of checks at a time; arming a new one orphans the old (its generation is stale).
+    private long lastActive;
+    private int idleGeneration;
+    private long idleCheckAt;
+
     // End-of-batch work.
     private boolean deferred;
     private boolean ackWanted;
@@ -87,6 +97,7 @@ final class TcpFlow implements Batch.Deferred {
         this.guestPort = guestPort;
         this.ourIp = ourIp;
         this.ourPort = ourPort;
+        this.guestIsn = guestIsn;
         this.rcvNxt = guestIsn + 1;
         this.iss = iss;
         this.sndUna = iss;
@@ -97,6 +108,7 @@ final class TcpFlow implements Batch.Deferred {
         this.sndWl2 = iss;
         int peerMss = guestMss == Tcp.ABSENT ? DEFAULT_MSS : Math.max(MIN_MSS, guestMss);
         this.mss = Math.min(peerMss, nat.ourMss());
+        this.maxSegment = nat.output().segmentsOffloaded() ? Math.max(mss, MAX_OFFLOADED_PAYLOAD) : mss;
         // Window scaling is used only when both sides offer it (RFC 7323).
         this.windowScaling = guestWscale != Tcp.ABSENT;
         if (!windowScaling) {
@@ -113,6 +125,11 @@ final class TcpFlow implements Batch.Deferred {
         this.reorder = new ReorderQueue(nat.receiveBuffer());
     }
 
+    /** The sequence number of the guest's SYN. */
+    int guestIsn() {
+        return guestIsn;
+    }
+
     State state() {
         return state;
     }
@@ -121,6 +138,8 @@ final class TcpFlow implements Batch.Deferred {
 
     void hostConnected(Channel channel) {
         host = channel;
+        lastActive = nat.timers().nanoTime();
+        armIdleCheck(nat.idleNanos());
         state = State.SYN_RECEIVED;
         sendSynAck();
         sndNxt = iss + 1;
@@ -134,6 +153,7 @@ final class TcpFlow implements Batch.Deferred {
             data.release();
             return;
         }
+        lastActive = nat.timers().nanoTime();
         sendQueue.add(data);
         if (!hostReadPaused && sendQueue.size() >= nat.sendBuffer()) {
             // The guest has this much unacknowledged: stop reading so the host's sender feels the backpressure.
@@ -166,6 +186,7 @@ final class TcpFlow implements Batch.Deferred {
             // A retransmitted SYN while the host connect runs: the SYN-ACK follows the connect.
             return;
         }
+        lastActive = nat.timers().nanoTime();
         if (s.has(Tcp.RST)) {
             onReset(s);
             return;
@@ -345,6 +366,7 @@ final class TcpFlow implements Batch.Deferred {
         if (fin) {
             rcvNxt++;
             guestFin = true;
+            armIdleCheck(nat.halfClosedIdleNanos());
             reorder.clear();
             // The host gets its FIN once everything before it is written out.
             host.write(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
@@ -384,7 +406,7 @@ final class TcpFlow implements Batch.Deferred {
             if (unsent <= 0 || room <= 0) {
                 break;
             }
-            int len = Math.min(unsent, Math.min(mss, room));
+            int len = Math.min(unsent, Math.min(maxSegment, room));
             emit(sndNxt, Tcp.ACK | (len == unsent ? Tcp.PSH : 0), offset, len);
             if (!rttActive) {
                 startRtt(sndNxt);
@@ -398,6 +420,7 @@ final class TcpFlow implements Batch.Deferred {
         if (hostEof && !finSent && sndNxt - sndUna == queued) {
             finSent = true;
             finSeq = sndNxt;
+            armIdleCheck(nat.halfClosedIdleNanos());
             state = state == State.CLOSE_WAIT ? State.LAST_ACK : State.FIN_WAIT_1;
         }
         if (finSent && sndNxt == finSeq) {
@@ -416,7 +439,7 @@ final class TcpFlow implements Batch.Deferred {
 
     private void emit(int seq, int flags, int dataOffset, int length) {
         nat.output().segment(ourIp, ourPort, guestIp, guestPort, seq, rcvNxt, flags, advertisedWindow(),
-                sendQueue, dataOffset, length);
+                sendQueue, dataOffset, length, mss);
         ackWanted = false;
     }
 
@@ -557,6 +580,34 @@ final class TcpFlow implements Batch.Deferred {
             sndNxt = finSeq + 1;
         }
         restartTimer();
+    }
+
+    /** Makes sure the connection is checked for idleness within {@code limit}. */
+    private void armIdleCheck(long limit) {
+        long now = nat.timers().nanoTime();
+        if (idleCheckAt != 0 && idleCheckAt - (now + limit) <= 0) {
+            return;
+        }
+        scheduleIdleCheck(limit, ++idleGeneration);
+    }
+
+    private void scheduleIdleCheck(long delay, int generation) {
+        idleCheckAt = nat.timers().nanoTime() + delay;
+        nat.timers().schedule(() -> onIdleCheck(generation), delay);
+    }
+
+    private void onIdleCheck(int generation) {
+        if (generation != idleGeneration || state == State.CLOSED || state == State.TIME_WAIT) {
+            return;
+        }
+        long limit = guestFin || finSent ? nat.halfClosedIdleNanos() : nat.idleNanos();
+        long idle = nat.timers().nanoTime() - lastActive;
+        if (idle >= limit) {
+            nat.counters().increment(Counter.TCP_IDLE_TIMEOUTS);
+            abort();
+        } else {
+            scheduleIdleCheck(limit - idle, generation);
+        }
     }
 
     private void enterTimeWait() {

@@ -9,17 +9,21 @@ import dev.rootlessjkit.net.usernet.header.Ipv4;
 import dev.rootlessjkit.net.usernet.header.Tcp;
 import dev.rootlessjkit.net.usernet.stack.Batch;
 import dev.rootlessjkit.net.usernet.stack.Destinations;
+import dev.rootlessjkit.net.usernet.stack.IcmpErrors;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
 import dev.rootlessjkit.net.usernet.stack.TransportHandler;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.collection.LongObjectHashMap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
 import java.util.ArrayList;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
@@ -38,6 +42,7 @@ public final class TcpNat implements TransportHandler {
     private final Destinations destinations;
     private final Supplier<InetSocketAddress> dnsUpstream;
     private final TcpOutput output;
+    private final IcmpErrors icmpErrors;
     private final UsernetConfig.Limits limits;
     private final int ourMss;
     private final LongObjectHashMap<TcpFlow> flows = new LongObjectHashMap<>();
@@ -45,7 +50,9 @@ public final class TcpNat implements TransportHandler {
     private final SplittableRandom random = new SplittableRandom();
 
     public TcpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
-            Supplier<InetSocketAddress> dnsUpstream, Ipv4Output out, UsernetConfig.Limits limits) {
+            Supplier<InetSocketAddress> dnsUpstream, Ipv4Output out, IcmpErrors icmpErrors,
+            UsernetConfig.Limits limits) {
+        this.icmpErrors = icmpErrors;
         this.loop = loop;
         this.counters = counters;
         this.timers = timers;
@@ -58,7 +65,7 @@ public final class TcpNat implements TransportHandler {
     }
 
     @Override
-    public void receive(ByteBuf packet, int off, int len, int src, int dst) {
+    public void receive(ByteBuf packet, int off, int len, int src, int dst, boolean checksumTrusted) {
         if (len < Tcp.MIN_HEADER_LENGTH) {
             counters.increment(Counter.TCP_MALFORMED);
             return;
@@ -68,7 +75,7 @@ public final class TcpNat implements TransportHandler {
             counters.increment(Counter.TCP_MALFORMED);
             return;
         }
-        if (!Checksum.verifies(Checksum.add(Checksum.pseudoHeader(src, dst, Ipv4.PROTO_TCP, len), packet, off,
+        if (!checksumTrusted && !Checksum.verifies(Checksum.add(Checksum.pseudoHeader(src, dst, Ipv4.PROTO_TCP, len), packet, off,
                 len))) {
             counters.increment(Counter.TCP_BAD_CHECKSUM);
             return;
@@ -160,11 +167,40 @@ public final class TcpNat implements TransportHandler {
             if (f.isSuccess()) {
                 flow.hostConnected(ch);
             } else {
-                counters.increment(Counter.TCP_CONNECT_REFUSED);
-                flow.abort();
+                connectFailed(flow, f.cause());
                 ch.close();
             }
         });
+    }
+
+    /**
+     * A refused connect is a RST, as the host's own answer would be; a host or network that cannot be reached is an
+     * ICMP unreachable from the gateway, so the guest's connect fails with EHOSTUNREACH/ENETUNREACH at once.
+     */
+    private void connectFailed(TcpFlow flow, Throwable cause) {
+        int code = unreachableCode(cause);
+        if (code < 0) {
+            counters.increment(Counter.TCP_CONNECT_REFUSED);
+            flow.abort();
+            return;
+        }
+        counters.increment(Counter.TCP_CONNECT_UNREACHABLE);
+        // The quoted SYN: ports and the guest's initial sequence number are what its kernel matches on.
+        ByteBuf syn = Unpooled.buffer(8);
+        syn.writeShort(flow.guestPort).writeShort(flow.ourPort).writeInt(flow.guestIsn());
+        icmpErrors.unreachable(code, destinations.gateway(), flow.guestIp, flow.ourIp, Ipv4.PROTO_TCP, syn, 0, 8);
+        flow.finish();
+    }
+
+    private static int unreachableCode(Throwable cause) {
+        if (cause instanceof NoRouteToHostException || cause instanceof ConnectTimeoutException) {
+            return IcmpErrors.CODE_HOST_UNREACHABLE;
+        }
+        String m = cause == null ? null : cause.getMessage();
+        if (m != null && m.contains("Network is unreachable")) {
+            return IcmpErrors.CODE_NET_UNREACHABLE;
+        }
+        return -1;
     }
 
     public int flowCount() {
@@ -214,6 +250,14 @@ public final class TcpNat implements TransportHandler {
 
     int sendBuffer() {
         return limits.tcpSendBuffer();
+    }
+
+    long idleNanos() {
+        return limits.tcpIdleTimeout().toNanos();
+    }
+
+    long halfClosedIdleNanos() {
+        return limits.tcpHalfClosedIdleTimeout().toNanos();
     }
 
     long timeWaitNanos() {

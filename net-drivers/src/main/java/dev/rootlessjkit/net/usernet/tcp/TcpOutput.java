@@ -20,8 +20,17 @@ final class TcpOutput {
         this.counters = counters;
     }
 
+    /** Whether segments may carry more than one MSS of payload, for the guest's kernel to split. */
+    boolean segmentsOffloaded() {
+        return out.offloads();
+    }
+
+    /**
+     * A segment with {@code length} bytes from the send queue; with offloads its checksum is left to the guest and a
+     * payload above {@code mss} is split by the guest's kernel.
+     */
     void segment(int srcIp, int srcPort, int dstIp, int dstPort, int seq, int ack, int flags, int window,
-            SendQueue data, int dataOffset, int length) {
+            SendQueue data, int dataOffset, int length, int mss) {
         int total = Tcp.MIN_HEADER_LENGTH + length;
         ByteBuf f = out.allocate(total);
         int at = f.writerIndex();
@@ -29,6 +38,12 @@ final class TcpOutput {
         f.writerIndex(at + Tcp.MIN_HEADER_LENGTH);
         if (length > 0) {
             data.copy(dataOffset, length, f);
+        }
+        if (out.offloads()) {
+            Tcp.writePartialChecksum(f, at, total, srcIp, dstIp);
+            out.sendOffloaded(f, Ipv4.PROTO_TCP, srcIp, dstIp, Tcp.CHECKSUM_OFFSET, length > mss ? mss : 0,
+                    Tcp.MIN_HEADER_LENGTH);
+            return;
         }
         Tcp.writeChecksum(f, at, total, srcIp, dstIp);
         out.send(f, Ipv4.PROTO_TCP, srcIp, dstIp, true);

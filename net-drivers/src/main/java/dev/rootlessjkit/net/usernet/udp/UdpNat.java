@@ -62,7 +62,7 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     }
 
     @Override
-    public void receive(ByteBuf packet, int off, int len, int src, int dst) {
+    public void receive(ByteBuf packet, int off, int len, int src, int dst, boolean checksumTrusted) {
         if (len < Udp.HEADER_LENGTH) {
             counters.increment(Counter.UDP_MALFORMED);
             return;
@@ -72,7 +72,7 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             counters.increment(Counter.UDP_MALFORMED);
             return;
         }
-        if (Udp.checksum(packet, off) != 0 && !Checksum.verifies(
+        if (!checksumTrusted && Udp.checksum(packet, off) != 0 && !Checksum.verifies(
                 Checksum.add(Checksum.pseudoHeader(src, dst, Ipv4.PROTO_UDP, udpLength), packet, off, udpLength))) {
             counters.increment(Counter.UDP_BAD_CHECKSUM);
             return;

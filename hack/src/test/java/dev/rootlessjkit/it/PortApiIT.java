@@ -1,0 +1,235 @@
+package dev.rootlessjkit.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The control API of a running instance through the real clients: Debian's {@code rootlessctl} (RootlessKit 1.1.0,
+ * unchanged) and our {@code ./rootlessjctl}, run as the user, against {@code $STATE/api.sock}. Both clients must
+ * print the same for the same calls, since they read the same answers.
+ */
+class PortApiIT {
+
+    private static final String PAGE = "served through a port added by the API\n";
+    private static final String ROOTLESSCTL = "rootlessctl";
+
+    @RegisterExtension
+    final Sandbox sandbox = new Sandbox();
+
+    @Test
+    void realClientsShowInfoAndAddAndRemovePorts() throws IOException {
+        final int[] ports = Ports.freeTcpPorts(2);
+        final int web = ports[0];
+        final int echo = ports[1];
+        try (PortInstance instance = withServers()) {
+            final long childPid = Running.readPid(instance.stateDir().resolve("child_pid")).orElseThrow();
+
+            final Result info = same(instance, "info");
+            final List<String> infoLines = info.stdout().lines().toList();
+            for (final String line : List.of("- REST API version: 1.1.1", "- State Directory: " + instance.stateDir(),
+                    "- Child PID: " + childPid, "- Network Driver: none", "- Port Driver: builtin",
+                    "  - Supported protocols: [tcp tcp4 tcp6 udp udp4 udp6]")) {
+                assertTrue(infoLines.contains(line), () -> "info lacks \"" + line + "\"\n" + info.describe());
+            }
+            assertEquals(List.of("ID PROTO PARENTIP PARENTPORT CHILDIP CHILDPORT"),
+                    same(instance, "list-ports").stdoutLines());
+
+            assertEquals(List.of("1"), ok(ctl(ROOTLESSCTL, instance, "add-ports", "127.0.0.1:" + web + ":80/tcp"))
+                    .stdoutLines());
+            assertEquals(List.of("2"), ok(ctl(PortInstance.rootlessjctl(), instance, "add-ports",
+                    "127.0.0.1:" + echo + ":7000/tcp")).stdoutLines());
+            Ports.assertServes(PAGE, Ports.V4, web, instance::describe);
+            final Result table = same(instance, "list-ports");
+            assertEquals(Set.of("ID PROTO PARENTIP PARENTPORT CHILDIP CHILDPORT", "1 tcp 127.0.0.1 " + web + " 80",
+                    "2 tcp 127.0.0.1 " + echo + " 7000"), Set.copyOf(table.stdoutLines()), table::describe);
+            final Result json = same(instance, "list-ports", "--json");
+            assertEquals(Set.of(
+                    "{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":" + web
+                            + ",\"childPort\":80}}",
+                    "{\"id\":2,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":" + echo
+                            + ",\"childPort\":7000}}"), Set.copyOf(json.stdoutLines()), json::describe);
+
+            // Removing a port closes its listener and the connections open through it.
+            try (Socket live = Ports.connect(Ports.V4, echo)) {
+                final byte[] ping = "ping\n".getBytes(StandardCharsets.US_ASCII);
+                live.getOutputStream().write(ping);
+                assertArrayEquals(ping, live.getInputStream().readNBytes(ping.length), instance::describe);
+
+                assertEquals(List.of("2"), ok(ctl(PortInstance.rootlessjctl(), instance, "remove-ports", "2"))
+                        .stdoutLines());
+
+                Ports.assertClosedByPeer(live, () -> "live connection after remove-ports 2\n" + instance.describe());
+            }
+            Ports.assertRefused(Ports.V4, echo, instance::describe);
+
+            // IDs are never reused: the same spec again gets a new one.
+            assertEquals(List.of("3"), ok(ctl(ROOTLESSCTL, instance, "add-ports", "127.0.0.1:" + echo + ":7000/tcp"))
+                    .stdoutLines());
+            final byte[] again = "again\n".getBytes(StandardCharsets.US_ASCII);
+            assertArrayEquals(again, Ports.exchange(Ports.V4, echo, again), instance::describe);
+            assertEquals(List.of("1"), ok(ctl(ROOTLESSCTL, instance, "remove-ports", "1")).stdoutLines());
+            Ports.assertRefused(Ports.V4, web, instance::describe);
+
+            final Result stopped = instance.stop();
+            Ports.assertRefused(Ports.V4, echo, stopped::describe);
+        }
+    }
+
+    @Test
+    void concurrentAddPortsAllSucceedWithDistinctIds() throws IOException {
+        final int[] ports = Ports.freeTcpPorts(8);
+        try (PortInstance instance = withServers()) {
+            // Every client waits for the same file, so the requests reach the server together.
+            final Path go = sandbox.workspace().path().resolve("go");
+            final List<Running> clients = new ArrayList<>();
+            for (final int port : ports) {
+                clients.add(sandbox.rootless().program(List.of("sh", "-c",
+                        "while [ ! -e \"$0\" ]; do sleep 0.01; done; exec \"$@\"", go.toString(),
+                        ROOTLESSCTL, "--socket", instance.apiSocket().toString(),
+                        "add-ports", "127.0.0.1:" + port + ":80/tcp")).start());
+            }
+            Files.createFile(go);
+            final Set<Integer> ids = new TreeSet<>();
+            for (final Running client : clients) {
+                final Result added = ok(client.waitFor());
+                assertEquals(1, added.stdoutLines().size(), added::describe);
+                ids.add(Integer.parseInt(added.stdoutLines().get(0)));
+            }
+
+            assertEquals(IntStream.rangeClosed(1, ports.length).boxed().collect(Collectors.toSet()), ids,
+                    () -> "IDs given to " + ports.length + " concurrent add-ports\n" + instance.describe());
+            final Result json = ok(ctl(ROOTLESSCTL, instance, "list-ports", "--json"));
+            assertEquals(ports.length, json.stdoutLines().size(), json::describe);
+            for (final int port : ports) {
+                Expect.contains("\"parentPort\":" + port + ",", json.stdout(), json);
+                Ports.assertServes(PAGE, Ports.V4, port, instance::describe);
+            }
+
+            final Result stopped = instance.stop();
+            for (final int port : ports) {
+                Ports.assertRefused(Ports.V4, port, stopped::describe);
+            }
+        }
+    }
+
+    @Test
+    void clientErrorsAreOneLineTheSameFromBothClientsAndHarmless() {
+        final int[] ports = Ports.freeTcpPorts(2);
+        final int taken = ports[0];
+        final int free = ports[1];
+        try (PortInstance instance = withServers()) {
+            assertEquals(List.of("1"), ok(ctl(ROOTLESSCTL, instance, "add-ports", "127.0.0.1:" + taken + ":80/tcp"))
+                    .stdoutLines());
+
+            error(instance, "error: conflict with ID 1", "add-ports", "127.0.0.1:" + taken + ":81/tcp");
+            error(instance, "error: unexpected ParentIP in PortSpec string: \"localhost:" + free + ":80/tcp\"",
+                    "add-ports", "localhost:" + free + ":80/tcp");
+            error(instance, "error: missing proto in PortSpec string: \"127.0.0.1:" + free + ":80\"",
+                    "add-ports", "127.0.0.1:" + free + ":80");
+            error(instance, "ParentPort", "add-ports", "127.0.0.1:0:80/tcp");
+            error(instance, "error: no port specified", "add-ports");
+            error(instance, "error: unknown id: 999", "remove-ports", "999");
+            error(instance, "error: strconv.Atoi: parsing \"abc\": invalid syntax", "remove-ports", "abc");
+            final int start = Ports.unprivilegedPortStart();
+            if (start > 1) {
+                final int privileged = start > 80 ? 80 : start - 1;
+                error(instance, "error: cannot expose privileged port " + privileged + ", you can add "
+                        + "'net.ipv4.ip_unprivileged_port_start=" + privileged + "' to /etc/sysctl.conf (currently "
+                        + start + ")", "add-ports", "127.0.0.1:" + privileged + ":80/tcp");
+            }
+
+            // None of that disturbed the port that was there, nor added one.
+            final Result table = same(instance, "list-ports");
+            assertEquals(List.of("ID PROTO PARENTIP PARENTPORT CHILDIP CHILDPORT", "1 tcp 127.0.0.1 " + taken + " 80"),
+                    table.stdoutLines(), table::describe);
+            Ports.assertServes(PAGE, Ports.V4, taken, instance::describe);
+            Ports.assertRefused(Ports.V4, free, instance::describe);
+
+            instance.stop();
+        }
+    }
+
+    @Test
+    void apiSocketIsPrivateToItsOwner() throws IOException {
+        try (PortInstance instance = withServers()) {
+            final Path socket = instance.apiSocket();
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)),
+                    instance::describe);
+            assertEquals(sandbox.workspace().owner().uid(), Files.getAttribute(socket, "unix:uid"),
+                    instance::describe);
+
+            // Open the way to the socket, so that only the socket's own mode stands between another user and it.
+            final Workspace workspace = sandbox.workspace();
+            workspace.ownerShell("chmod 711 . tmp " + Shell.quote(instance.stateDir().toString()));
+            final List<String> other = new ArrayList<>(Host.asUser(TestUser.withoutSubIds()));
+            other.addAll(List.of("sh", "-c", "test -S \"$0\" || { echo cannot see the socket >&2; exit 9; };"
+                    + " exec rootlessctl --socket \"$0\" list-ports", socket.toString()));
+            final Result stranger = Exec.run(other, Invocation.DEFAULT_TIMEOUT);
+
+            Expect.exitCode(1, stranger);
+            Expect.contains("permission denied", stranger.stderr(), stranger);
+            ok(ctl(ROOTLESSCTL, instance, "list-ports"));
+
+            instance.stop();
+        }
+    }
+
+    /** httpd on 80 and a TCP echo on 7000 inside, nothing published: the tests publish through the API. */
+    private PortInstance withServers() {
+        final Workspace workspace = sandbox.workspace();
+        workspace.ownerShell("mkdir -p www && printf %s " + Shell.quote(PAGE) + " > www/index.html");
+        return PortInstance.with(sandbox)
+                .tcpServer(80, "busybox httpd -f -p 80 -h " + Shell.quote(workspace.path().resolve("www").toString()))
+                .tcpServer(7000, "socat -t 30 TCP-LISTEN:7000,fork,reuseaddr PIPE")
+                .start();
+    }
+
+    private Result ctl(String client, PortInstance instance, String... args) {
+        final List<String> argv = new ArrayList<>(List.of(client, "--socket", instance.apiSocket().toString()));
+        argv.addAll(List.of(args));
+        return sandbox.rootless().program(argv).run();
+    }
+
+    /** The same call through both clients: both succeed and print the same; returns rootlessctl's result. */
+    private Result same(PortInstance instance, String... args) {
+        final Result real = ok(ctl(ROOTLESSCTL, instance, args));
+        final Result ours = ok(ctl(PortInstance.rootlessjctl(), instance, args));
+        assertEquals(real.stdout(), ours.stdout(), () -> "rootlessjctl differs from rootlessctl\n" + real.describe()
+                + "\n" + ours.describe());
+        return real;
+    }
+
+    /** The same failing call through both clients: exit 1, one line on stderr, the same line from both. */
+    private void error(PortInstance instance, String expected, String... args) {
+        final Result real = ctl(ROOTLESSCTL, instance, args);
+        final Result ours = ctl(PortInstance.rootlessjctl(), instance, args);
+        for (final Result result : List.of(real, ours)) {
+            Expect.oneLineError(result);
+            assertEquals("", result.stdout(), result::describe);
+            Expect.contains(expected, result.stderr(), result);
+        }
+        assertEquals(real.stderr(), ours.stderr(), () -> "rootlessjctl's error differs from rootlessctl's\n"
+                + real.describe() + "\n" + ours.describe());
+    }
+
+    private static Result ok(Result result) {
+        Expect.exitCode(0, result);
+        return result;
+    }
+}

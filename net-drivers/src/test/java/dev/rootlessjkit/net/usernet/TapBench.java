@@ -1,0 +1,45 @@
+package dev.rootlessjkit.net.usernet;
+
+import dev.rootlessjkit.linux.Tap;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The stack on a real TAP device, for hack/benchmark-usernet.sh: creates TAP {@code NAME} in the current network
+ * namespace (the script then moves it into a namespace of its own), prints "ready", runs until stdin closes, then
+ * prints the counters. Not a test: it needs root (or CAP_NET_ADMIN) and a namespace to put the device in.
+ *
+ * <p>Usage: {@code TapBench NAME MTU vnet|plain}
+ */
+public final class TapBench {
+    private TapBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 3) {
+            System.err.println("usage: TapBench NAME MTU vnet|plain");
+            System.exit(2);
+        }
+        boolean vnet = args[2].equals("vnet");
+        int mtu = Integer.parseInt(args[1]);
+        Tap tap = Tap.load();
+        int fd = tap.open(args[0], vnet ? Tap.VNET_HDR : 0);
+        if (vnet) {
+            tap.setOffload(fd, Tap.TUN_F_CSUM | Tap.TUN_F_TSO4);
+        }
+        UsernetConfig config = new UsernetConfig(UsernetConfig.DEFAULT_CIDR, mtu, false, List.of(), null);
+        try (UsernetNetwork net = UsernetNetwork.start(config, fd, vnet)) {
+            System.out.println("ready");
+            System.out.flush();
+            waitForEof();
+            System.out.println(net.counters());
+        }
+    }
+
+    private static void waitForEof() throws IOException {
+        byte[] b = new byte[256];
+        while (System.in.read(b) >= 0) {
+            // Only the end of input matters.
+        }
+    }
+}

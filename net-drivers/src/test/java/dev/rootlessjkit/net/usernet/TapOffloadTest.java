@@ -1,0 +1,128 @@
+package dev.rootlessjkit.net.usernet;
+
+import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
+import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
+import static dev.rootlessjkit.net.usernet.TestFrames.synOptions;
+import static dev.rootlessjkit.net.usernet.TestFrames.tcpFrame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.FileDescriptor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The TAP path with IFF_VNET_HDR, pipes standing in for the TAP fd (one frame per write, small enough for a pipe to
+ * keep it whole): checksums the guest left undone are trusted only when its header says so, and host data goes out
+ * as one segment larger than the MSS for the guest's kernel to split, with a partial checksum.
+ */
+class TapOffloadTest {
+    private static final int SYN = 2;
+    private static final int ACK = 16;
+    private static final byte[] NONE = new byte[0];
+
+    /** A virtio-net header: flags, GSO type, then four little-endian 16-bit fields. */
+    private static byte[] vnet(int flags, int gsoType, int hdrLen, int gsoSize, int csumStart, int csumOffset) {
+        return ByteBuffer.allocate(VnetHeader.LENGTH).order(ByteOrder.LITTLE_ENDIAN).put((byte) flags)
+                .put((byte) gsoType).putShort((short) hdrLen).putShort((short) gsoSize).putShort((short) csumStart)
+                .putShort((short) csumOffset).array();
+    }
+
+    private static void write(FileDescriptor fd, byte[] header, byte[] frame) throws IOException {
+        ByteBuffer b = ByteBuffer.allocateDirect(header.length + frame.length);
+        b.put(header).put(frame).flip();
+        assertEquals(b.limit(), fd.write(b, 0, b.limit()));
+    }
+
+    /** The next header and frame written to the device. */
+    private static byte[][] read(FileDescriptor fd) throws IOException {
+        ByteBuffer b = ByteBuffer.allocateDirect(70000);
+        int n;
+        while ((n = fd.read(b, 0, b.capacity())) == 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        byte[] a = new byte[n];
+        b.get(0, a);
+        return new byte[][] {Arrays.copyOf(a, VnetHeader.LENGTH), Arrays.copyOfRange(a, VnetHeader.LENGTH, n)};
+    }
+
+    /** A SYN whose checksum field holds only the pseudo-header sum, as a kernel with checksum offload sends it. */
+    private static byte[] synWithPartialChecksum(int port, int dstPort) {
+        byte[] f = tcpFrame(GUEST, port, GATEWAY, dstPort, 1000, 0, SYN, 65535, synOptions(1460, 7), NONE);
+        int l4 = 14 + 20;
+        int partial = ~TestFrames.checksum(new byte[0], 0, 0, TestFrames.pseudo(GUEST, GATEWAY, 6, f.length - l4))
+                & 0xffff;
+        f[l4 + 16] = (byte) (partial >> 8);
+        f[l4 + 17] = (byte) partial;
+        return f;
+    }
+
+    @Test
+    void trustsUndoneChecksumsOnlyWhenToldAndSendsSegmentsForTheGuestToSplit() throws Exception {
+        Epoll.ensureAvailability();
+        FileDescriptor[] toStack = FileDescriptor.pipe();
+        FileDescriptor[] fromStack = FileDescriptor.pipe();
+        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, true, ByteBufAllocator.DEFAULT);
+        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                UsernetNetwork net = UsernetNetwork.start(config, tap)) {
+            server.setSoTimeout(5000);
+            int port = server.getLocalPort();
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                // Without NEEDS_CSUM the same frame is just a bad checksum.
+                write(toStack[1], vnet(0, 0, 0, 0, 0, 0), synWithPartialChecksum(40000, port));
+                // A pipe joins what is written to it: the next frame waits until this one was read and dropped.
+                while (net.counters().get(Counter.TCP_BAD_CHECKSUM) == null) {
+                    Thread.sleep(1);
+                }
+                write(toStack[1], vnet(VnetHeader.F_NEEDS_CSUM, 0, 0, 0, 34, 16),
+                        synWithPartialChecksum(40001, port));
+                byte[][] synAck = read(fromStack[0]);
+                assertArrayEquals(vnet(0, 0, 0, 0, 0, 0), synAck[0], "a complete frame needs no offload");
+                Parsed p = new Parsed(synAck[1]);
+                p.checkL4();
+                assertEquals(40001, p.dstPort());
+                assertEquals(SYN | ACK, p.flags());
+
+                try (Socket peer = server.accept()) {
+                    write(toStack[1], vnet(0, 0, 0, 0, 0, 0),
+                            tcpFrame(GUEST, 40001, GATEWAY, port, 1001, p.seq() + 1, ACK, 65535, NONE, NONE));
+                    byte[] data = new byte[3000];
+                    new Random(5).nextBytes(data);
+                    OutputStream o = peer.getOutputStream();
+                    o.write(data);
+                    o.flush();
+
+                    byte[][] seg = read(fromStack[0]);
+                    assertArrayEquals(vnet(VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_TCPV4, 54, 1460, 34, 16), seg[0]);
+                    byte[] f = seg[1];
+                    // Complete the checksum as the guest's kernel would, then check it as any frame.
+                    int c = TestFrames.checksum(f, 34, f.length - 34, 0);
+                    f[34 + 16] = (byte) (c >> 8);
+                    f[34 + 17] = (byte) c;
+                    Parsed d = new Parsed(f);
+                    d.checkL4();
+                    assertArrayEquals(data, d.payload());
+                }
+            });
+            assertEquals(1L, net.counters().get(Counter.TCP_BAD_CHECKSUM));
+            assertEquals(1L, net.counters().get(Counter.TCP_FLOWS_OPENED));
+        } finally {
+            toStack[1].close();
+            fromStack[0].close();
+        }
+    }
+}
