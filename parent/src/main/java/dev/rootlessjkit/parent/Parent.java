@@ -65,7 +65,7 @@ public final class Parent {
     }
 
     public int run() throws ParentException {
-        Preflight.warn(log, linux.geteuid());
+        Preflight.warn(log, linux.geteuid(), config.propagation());
         checkPortDriverAvailable();
         final List<PortSpec> publish = parsePublish();
         try (ParentNetworkDriver network = networkDriver()) {
