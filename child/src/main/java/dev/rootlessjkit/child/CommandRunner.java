@@ -25,12 +25,23 @@ final class CommandRunner {
             boolean socketActivation) {
     }
 
+    /**
+     * `unshare --keep-caps` gave this JVM every capability as inheritable and ambient, and both would pass on
+     * to CMD and everything it starts (dockerd, containerd, its helpers showed CapInh/CapAmb 000001ffffffffff).
+     * RootlessKit's CMD starts with both empty and gets its capabilities the usual way, as uid 0 of the
+     * namespace; so does ours once this thread, the one that spawns or execs, has cleared them.
+     */
+    private void dropCapabilitiesOfUnshare() throws ErrnoException {
+        linux.clearInheritableCapabilities();
+    }
+
     /** Replaces this JVM with CMD, so no second JVM stays resident for the life of the command. */
     void execInPlace(Command command) throws ChildException {
         if (command.socketActivation()) {
             command.env().put("LISTEN_PID", Long.toString(ProcessHandle.current().pid()));
         }
         try {
+            dropCapabilitiesOfUnshare();
             linux.exec(command.executable(), command.argv(), command.env(), 3 + command.inheritedFds());
         } catch (ErrnoException e) {
             throw new ChildException("exec " + ChildConfig.describe(command.argv()) + ": " + e.getMessage(), e);
@@ -53,6 +64,7 @@ final class CommandRunner {
         }
         final int pid;
         try {
+            dropCapabilitiesOfUnshare();
             pid = linux.spawn(executable, argv, command.env(), Map.of(), 3 + command.inheritedFds());
         } catch (ErrnoException e) {
             throw new ChildException("failed to start " + ChildConfig.describe(command.argv()) + ": " + e.getMessage(), e);

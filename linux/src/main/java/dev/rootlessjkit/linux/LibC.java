@@ -1,6 +1,7 @@
 package dev.rootlessjkit.linux;
 
 import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.byref.IntByReference;
@@ -52,6 +53,13 @@ public interface LibC {
 
     @SaveError
     int pipe2(@Out int[] fds, int flags);
+
+    /** header = {version, pid}; data = {effective, permitted, inheritable} x 2 (the 64-bit sets, low half first). */
+    @SaveError
+    int capget(@In int[] header, @Out int[] data);
+
+    @SaveError
+    int capset(@In int[] header, @In int[] data);
 
     @SaveError
     int close(int fd);

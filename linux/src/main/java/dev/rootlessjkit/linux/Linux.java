@@ -34,6 +34,9 @@ public final class Linux {
     private static final int EINTR = 4;
     private static final int PR_SET_PDEATHSIG = 1;
     private static final int PR_SET_CHILD_SUBREAPER = 36;
+    private static final int PR_CAP_AMBIENT = 47;
+    private static final int PR_CAP_AMBIENT_CLEAR_ALL = 4;
+    private static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
     private static final int CLOSE_RANGE_CLOEXEC = 4;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -212,6 +215,26 @@ public final class Linux {
     public void setChildSubreaper() throws ErrnoException {
         if (libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
             throw error("prctl", "PR_SET_CHILD_SUBREAPER");
+        }
+    }
+
+    /**
+     * Empties the calling thread's ambient and inheritable capability sets, keeping effective and permitted.
+     * Capabilities are per thread: call it on the thread that then spawns or execs.
+     */
+    public void clearInheritableCapabilities() throws ErrnoException {
+        if (libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
+            throw error("prctl", "PR_CAP_AMBIENT_CLEAR_ALL");
+        }
+        final int[] header = {LINUX_CAPABILITY_VERSION_3, 0};
+        final int[] data = new int[6];
+        if (libc.capget(header, data) != 0) {
+            throw error("capget", "this thread");
+        }
+        data[2] = 0;
+        data[5] = 0;
+        if (libc.capset(header, data) != 0) {
+            throw error("capset", "inheritable set");
         }
     }
 
