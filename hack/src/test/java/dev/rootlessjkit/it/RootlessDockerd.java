@@ -107,7 +107,7 @@ final class RootlessDockerd implements AutoCloseable {
         rootless.workspace().ownerShell("mkdir -p rootfs/bin rootfs/www && cp /bin/busybox rootfs/bin/ "
                 + "&& for applet in sh echo httpd sleep; do ln -s busybox rootfs/bin/$applet; done "
                 + "&& printf '%s\\n' " + Shell.quote(page) + " > rootfs/www/index.html "
-                + "&& tar -C rootfs -cf rootfs.tar .");
+                + "&& tar -C rootfs --owner=0 --group=0 --numeric-owner -cf rootfs.tar .");
         dockerOk("import", rootless.workspace().path().resolve("rootfs.tar").toString(), tag);
         return tag;
     }
