@@ -138,6 +138,15 @@ open_tun() {
 	fi
 }
 
+# Unprivileged ping sockets, which usernet uses for ICMP echo: the kernel default "1 0" allows no group;
+# systemd-based distributions ship "0 2147483647" (sysctl.d/50-default.conf), which is what users have.
+allow_ping_sockets() {
+	if [ "$(cat /proc/sys/net/ipv4/ping_group_range)" != "$(printf '0\t2147483647')" ]; then
+		log "allowing unprivileged ping sockets (net.ipv4.ping_group_range)"
+		echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
+	fi
+}
+
 install_missing_packages
 ensure_user "$test_user"
 ensure_subids "$test_user"
@@ -145,4 +154,5 @@ ensure_user "$nosub_user"
 remove_subids "$nosub_user"
 enable_user_namespaces
 open_tun
+allow_ping_sockets
 log "ready: test user $test_user ($(grep -E "^($test_user|$(id -u "$test_user")):" /etc/subuid | tr '\n' ' ')), user without sub-ids $nosub_user"

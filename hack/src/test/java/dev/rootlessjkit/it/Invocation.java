@@ -28,6 +28,7 @@ final class Invocation {
     private final Path pidFile;
     private final Map<String, String> env = new LinkedHashMap<>();
     private String stdin;
+    private Path hostResolvConf;
     private Duration timeout = DEFAULT_TIMEOUT;
 
     Invocation(Rootless rootless, List<String> argv, Path pidFile) {
@@ -39,6 +40,16 @@ final class Invocation {
 
     Invocation env(String name, String value) {
         env.put(name, value);
+        return this;
+    }
+
+    /**
+     * Runs the launcher in a mount namespace of its own in which {@code file} stands for the host's
+     * /etc/resolv.conf, so slirp4netns and pasta forward DNS to a server of the test's instead of the machine's
+     * resolver. Root only.
+     */
+    Invocation hostResolvConf(Path file) {
+        hostResolvConf = file;
         return this;
     }
 
@@ -59,7 +70,12 @@ final class Invocation {
     }
 
     Running start() {
-        final List<String> command = new ArrayList<>(Host.asUser(rootless.user()));
+        final List<String> command = new ArrayList<>();
+        if (hostResolvConf != null) {
+            command.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", hostResolvConf.toString()));
+        }
+        command.addAll(Host.asUser(rootless.user()));
         // The variables go on the command line: sudo would drop them from an inherited environment.
         command.add("env");
         env.forEach((name, value) -> command.add(name + "=" + value));

@@ -3,7 +3,6 @@ package dev.rootlessjkit.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
@@ -226,7 +225,7 @@ class NetworkIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"slirp4netns", "pasta"})
     void otherHostsAndDnsThroughTheNetworkWithHostLoopbackDisabled(String driver) throws IOException {
-        assumeTrue(Host.isRoot(), "needs root to create a network namespace (CI runs the suite as root)");
+        assertTrue(Host.isRoot(), "needs root to create a network namespace: run the suite as hack/test.sh does");
         final Path www = sandbox.workspace().mkdir("www");
         sandbox.workspace().ownerShell("echo served from another host > www/index.html");
         try (TestNetns other = TestNetns.create()) {
@@ -244,6 +243,30 @@ class NetworkIT {
             Expect.exitCode(0, result);
             assertEquals("served from another host", result.keyValues().get("http"), result::describe);
             assertEquals("192.0.2.77", result.keyValues().get("dns"), result::describe);
+        }
+    }
+
+    /** Root only (CI): 10.0.2.3 forwards to the host's resolver, which the test replaces by a server of its own. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slirp4netns", "pasta"})
+    void dnsThroughTheDriversForwarderReachesTheHostsResolver(String driver) throws IOException {
+        assertTrue(Host.isRoot(), "needs root to replace the host's resolv.conf: run the suite as hack/test.sh does");
+        // 127.0.0.77: a loopback address no real resolver of the machine listens on.
+        final Path resolvConf = sandbox.workspace().path().resolve("host-resolv.conf");
+        java.nio.file.Files.writeString(resolvConf, "nameserver 127.0.0.77\n");
+        final Process dns = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                TinyDns.class.getName(), "127.0.0.77", "near.rjit.test", "192.0.2.88").start();
+        try {
+            awaitLine(dns, "ready");
+            final Result result = sandbox.rootless().launch("--net=" + driver, "--copy-up=/etc", "sh", "-c",
+                    "echo resolv=$(cat /etc/resolv.conf); "
+                            + "echo dns=$(getent ahostsv4 near.rjit.test | head -1 | cut -d\" \" -f1)")
+                    .hostResolvConf(resolvConf).run();
+            Expect.exitCode(0, result);
+            assertEquals("nameserver 10.0.2.3", result.keyValues().get("resolv"), result::describe);
+            assertEquals("192.0.2.88", result.keyValues().get("dns"), result::describe);
+        } finally {
+            dns.destroyForcibly();
         }
     }
 
