@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rootless Docker through rootlessjkit next to the same through RootlessKit (Debian's 1.1.0), on this machine:
 # Debian's unmodified dockerd-rootless.sh with one or the other first in PATH as `rootlesskit`, as a user runs it.
-#   - start-up: from starting the script to `docker info` answering (median of STARTS runs each, interleaved);
+#   - start-up: from starting the script to `docker info` answering (median of STARTS runs each, interleaved),
+#     and stop: from SIGTERM to the launcher until it has exited (dockerd shut down, no container running);
 #   - requests/s: short HTTP/1.0 requests (one per connection, as busybox httpd serves them) from the host to a
 #     container port published with -p 127.0.0.1:P:80: host -> launcher's listener -> rootlesskit-docker-proxy's
 #     docker-proxy in the namespace -> container.
@@ -34,15 +35,21 @@ export DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=${DOCKERD_ROOTLESS_ROOTLESSKIT_P
 export DOCKERD_ROOTLESS_ROOTLESSKIT_MTU=${DOCKERD_ROOTLESS_ROOTLESSKIT_MTU:-65520}
 system_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
+now() { date +%s.%N; }
+
 work=$(mktemp -d)
 pid=""
 userns=""
 # Stops the current dockerd: SIGTERM to the launcher, then by PID whatever is left in its user namespace
 # (containerd's shims are re-parented to init and outlive a launcher that did not stop cleanly).
+# Sets $stopped to the seconds from SIGTERM to the launcher's exit.
 stop_dockerd() {
 	if [ -n "$pid" ]; then
+		local t0
+		t0=$(now)
 		kill -TERM "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
+		stopped=$("$python" -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$(now)")
 		pid=""
 	fi
 	if [ -n "$userns" ]; then
@@ -95,8 +102,6 @@ ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
 print("%.0f %d" % (sum(counts) / secs, sum(errors)))
 EOF
 
-now() { date +%s.%N; }
-
 # start NAME BINDIR: starts dockerd through the script with BINDIR first in PATH; sets $pid, $userns, $dir and
 # $elapsed, the seconds until `docker info` answered. Not for $(...): the caller needs $pid to stop it.
 start() {
@@ -126,11 +131,12 @@ docker_() { HOME="$dir/home" DOCKER_HOST="unix://$dir/xdg/docker.sock" docker "$
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-declare -a rj_starts=() rk_starts=()
+declare -a rj_starts=() rk_starts=() rj_stops=() rk_stops=()
 for i in $(seq "$starts"); do
-	start rootlessjkit "$top/bin"; stop_dockerd; rj_starts+=("$elapsed")
-	start rootlesskit "$rootlesskit_dir"; stop_dockerd; rk_starts+=("$elapsed")
-	echo "start-up run $i: rootlessjkit ${rj_starts[-1]} s, RootlessKit ${rk_starts[-1]} s"
+	start rootlessjkit "$top/bin"; stop_dockerd; rj_starts+=("$elapsed"); rj_stops+=("$stopped")
+	start rootlesskit "$rootlesskit_dir"; stop_dockerd; rk_starts+=("$elapsed"); rk_stops+=("$stopped")
+	echo "run $i: start-up rootlessjkit ${rj_starts[-1]} s, RootlessKit ${rk_starts[-1]} s;" \
+		"stop rootlessjkit ${rj_stops[-1]} s, RootlessKit ${rk_stops[-1]} s"
 done
 
 # requests NAME BINDIR PORT: one container serving on 127.0.0.1:PORT, measured from the host; sets $result to
@@ -157,11 +163,14 @@ rk_req=$result
 
 rj_start=$(median "${rj_starts[@]}")
 rk_start=$(median "${rk_starts[@]}")
+rj_stop=$(median "${rj_stops[@]}")
+rk_stop=$(median "${rk_stops[@]}")
 ratio() { "$python" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print('%.2fx' % (a / b) if b else 'n/a')" "$1" "$2"; }
 echo
 echo "dockerd-rootless.sh, --net=$DOCKERD_ROOTLESS_ROOTLESSKIT_NET --mtu=$DOCKERD_ROOTLESS_ROOTLESSKIT_MTU" \
 	"--port-driver=$DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER; $starts start-ups each, ${secs} s x $threads threads of requests"
 printf '%-32s %12s %12s %8s\n' "" rootlessjkit RootlessKit ratio
 printf '%-32s %12s %12s %8s\n' "start to docker info, s (median)" "$rj_start" "$rk_start" "$(ratio "$rj_start" "$rk_start")"
+printf '%-32s %12s %12s %8s\n' "SIGTERM to exit, s (median)" "$rj_stop" "$rk_stop" "$(ratio "$rj_stop" "$rk_stop")"
 printf '%-32s %12s %12s %8s\n' "HTTP requests/s (1 per conn)" "${rj_req%% *}" "${rk_req%% *}" \
 	"$(ratio "${rj_req%% *}" "${rk_req%% *}")"
