@@ -179,9 +179,17 @@ final class RootlessDockerd implements AutoCloseable {
     /** Kills, by PID, whatever of the run is still there; the harness then kills the launcher's tree. */
     @Override
     public void close() {
-        if (userNamespace != null) {
-            seen.addAll(inNamespace(userNamespace));
-        }
+        // A test that failed half-way may not have asked for the namespace yet; while the launcher lives, its
+        // child_pid still tells, and the containers' shims are only found through it.
+        final Optional<Path> namespace = userNamespace != null ? Optional.of(userNamespace)
+                : findStateDir().flatMap(dir -> Running.readPid(dir.resolve("child_pid"))).flatMap(pid -> {
+                    try {
+                        return Optional.of(Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/user")));
+                    } catch (IOException e) {
+                        return Optional.empty();
+                    }
+                });
+        namespace.ifPresent(ns -> seen.addAll(inNamespace(ns)));
         seen.forEach(ProcessHandle::destroyForcibly);
         running.close();
     }
