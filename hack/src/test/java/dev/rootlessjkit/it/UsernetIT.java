@@ -100,6 +100,28 @@ class UsernetIT {
         assertEquals("nameserver 10.77.0.3", seen.get("resolv"), result::describe);
     }
 
+    /** The child creates the TAP device in the namespace at $STATE/netns, not in its own (the host's). */
+    @Test
+    void detachedNamespaceGetsTheTapDevice() {
+        final HttpServer http = TestServers.http("hello through the detached namespace");
+        try {
+            final Result result = sandbox.rootless().launch("--net=usernet", "--detach-netns", "sh", "-c",
+                    "echo here=$(ls /sys/class/net | grep -c tap0); "
+                            + "nsenter --net=$ROOTLESSKIT_STATE_DIR/netns sh -c '"
+                            + "echo addr=$(ip -o -4 addr show tap0 | cut -d\" \" -f7); "
+                            + "echo http=$(curl -sS -m 10 http://10.0.2.2:" + http.getAddress().getPort() + "/)'")
+                    .run();
+
+            Expect.exitCode(0, result);
+            final Map<String, String> seen = result.keyValues();
+            assertEquals("0", seen.get("here"), () -> "tap0 is in the command's namespace\n" + result.describe());
+            assertEquals("10.0.2.100/24", seen.get("addr"), result::describe);
+            assertEquals("hello through the detached namespace", seen.get("http"), result::describe);
+        } finally {
+            http.stop(0);
+        }
+    }
+
     /** 100 MiB up and 100 MiB down, compared by SHA-256 on both sides. */
     @Test
     void hundredMegabytesEachWayArriveIntact() throws Exception {
