@@ -22,6 +22,7 @@ import dev.rootlessjkit.net.ChildNetworkDriver;
 import dev.rootlessjkit.net.DetachedNetns;
 import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
+import dev.rootlessjkit.net.TapHandOver;
 import dev.rootlessjkit.port.ChildPortDriver;
 import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
@@ -83,6 +84,7 @@ public final class ChildMain {
         }
         env.remove(PIPE_FD_ENV);
         final boolean socketActivation = "true".equals(env.remove(ACTIVATION_ENV));
+        final String tapSocket = env.remove(TapHandOver.SOCKET_FD_ENV);
 
         final ChildConfig config = parent.expect(ParentHello.class, STEP_TIMEOUT).config();
         final Log log = this.log.withDebug(config.debug());
@@ -95,12 +97,14 @@ public final class ChildMain {
 
         final Path stateDir = Path.of(config.stateDir());
         final ChildNetworkDriver networkDriver;
+        final ChildNetworkContext networkContext;
         try {
             // The driver's files replace /etc/resolv.conf and /etc/hosts; with --detach-netns it configures the
             // namespace at $STATE/netns and leaves the command's /etc alone.
-            networkDriver = NetworkDrivers.child(config.network(), new ChildNetworkContext(linux, log, stateDir,
+            networkContext = new ChildNetworkContext(linux, log, stateDir,
                     config.copyUpDirs().stream().anyMatch(dir -> Path.of(dir).normalize().equals(Path.of("/etc"))),
-                    config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null));
+                    config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null);
+            networkDriver = NetworkDrivers.child(config.network(), networkContext);
         } catch (NetworkDriverException e) {
             throw new ChildException(e.getMessage(), e);
         }
@@ -112,6 +116,14 @@ public final class ChildMain {
             // Before ChildInitUserNSCompleted: the parent's driver joins this namespace right after it.
             try {
                 DetachedNetns.create(linux, stateDir);
+            } catch (NetworkDriverException e) {
+                throw new ChildException(e.getMessage(), e);
+            }
+        }
+        if (config.tapName() != null) {
+            // The parent's stack starts on this fd right after ChildInitUserNSCompleted.
+            try {
+                TapHandOver.send(networkContext, config.tapName(), tapSocketFd(tapSocket));
             } catch (NetworkDriverException e) {
                 throw new ChildException(e.getMessage(), e);
             }
@@ -209,6 +221,15 @@ public final class ChildMain {
             return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self")).toString());
         } catch (IOException | NumberFormatException e) {
             throw new ChildException("cannot read /proc/self: " + e.getMessage(), e);
+        }
+    }
+
+    private static int tapSocketFd(String value) throws ChildException {
+        try {
+            return Integer.parseInt(value == null ? "" : value.trim());
+        } catch (NumberFormatException e) {
+            throw new ChildException("the parent asked for a TAP device but " + TapHandOver.SOCKET_FD_ENV
+                    + " is " + (value == null ? "unset" : "\"" + value + "\""), e);
         }
     }
 

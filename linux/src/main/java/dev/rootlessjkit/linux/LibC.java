@@ -83,6 +83,9 @@ public interface LibC {
     int socket(int domain, int type, int protocol);
 
     @SaveError
+    int socketpair(int domain, int type, int protocol, @Out int[] sv);
+
+    @SaveError
     int ioctl(int fd, long request, Pointer arg);
 
     @SaveError

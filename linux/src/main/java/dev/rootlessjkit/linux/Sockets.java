@@ -227,6 +227,15 @@ public final class Sockets {
         return fd;
     }
 
+    /** A connected pair of blocking unix sockets, e.g. to pass fds to a child process that inherits one end. */
+    public int[] socketPair(Type type) throws SocketCallException {
+        final int[] fds = new int[2];
+        if (lib.socketpair(AF_UNIX, type.value | SOCK_CLOEXEC, 0, fds) != 0) {
+            throw error("socketpair", "");
+        }
+        return fds;
+    }
+
     /** Blocks until a connection arrives on a blocking listener. */
     public int accept(int listener) throws SocketCallException {
         while (true) {

@@ -40,7 +40,7 @@ class FrameCodecTest {
     void everyMessageSurvivesARoundTrip() throws IOException {
         final List<Message> messages = List.of(
                 new ParentHello(new ChildConfig("/run/state", "none", true, false, "rslave", List.of("/etc"),
-                        true, true, null, List.of("sh", "-c", "exit 42"), false)),
+                        true, true, null, List.of("sh", "-c", "exit 42"), false, "tap0")),
                 new ChildHello(4242),
                 new ParentInitIdmapCompleted(),
                 new ChildInitUserNSCompleted(),

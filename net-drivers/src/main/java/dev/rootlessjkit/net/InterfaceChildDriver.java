@@ -5,7 +5,7 @@ import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.messages.NetworkConfig;
 
 /**
- * The child half of every driver that gives the child an interface (slirp4netns, pasta): loopback up, the
+ * The child half of every driver that gives the child an interface (slirp4netns, pasta, usernet): loopback up, the
  * interface configured unless the parent's program did it already, resolv.conf and hosts in place.
  */
 final class InterfaceChildDriver implements ChildNetworkDriver {

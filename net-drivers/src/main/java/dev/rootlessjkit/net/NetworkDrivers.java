@@ -6,6 +6,7 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.pasta.PastaParentDriver;
 import dev.rootlessjkit.net.slirp4netns.Slirp4netnsParentDriver;
+import dev.rootlessjkit.net.usernet.UsernetParentDriver;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -13,7 +14,7 @@ import java.util.concurrent.Callable;
 public final class NetworkDrivers {
     /** Names this build can run; the CLI knows more (RootlessKit's), which are refused with a clear message. */
     public static final Set<String> AVAILABLE = Set.of("host", "none", Slirp4netnsParentDriver.NAME,
-            PastaParentDriver.NAME);
+            PastaParentDriver.NAME, UsernetParentDriver.NAME);
 
     private NetworkDrivers() {
     }
@@ -28,6 +29,8 @@ public final class NetworkDrivers {
                 return new Slirp4netnsParentDriver(options, linux, log);
             case PastaParentDriver.NAME:
                 return new PastaParentDriver(options, linux, log);
+            case UsernetParentDriver.NAME:
+                return new UsernetParentDriver(options, System.getenv(), log);
             default:
                 throw unavailable(options.driver());
         }
@@ -46,6 +49,10 @@ public final class NetworkDrivers {
                 return new InterfaceChildDriver(context, false);
             case PastaParentDriver.NAME:
                 return new InterfaceChildDriver(context, true);
+            case UsernetParentDriver.NAME:
+                // The TAP device exists already (TapHandOver); only address, route and files are left, as for
+                // slirp4netns. Nothing of the stack (Netty) is loaded in the child.
+                return new InterfaceChildDriver(context, false);
             default:
                 throw unavailable(name);
         }

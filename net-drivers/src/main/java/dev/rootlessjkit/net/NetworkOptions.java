@@ -18,4 +18,9 @@ public record NetworkOptions(
         String slirp4netnsSeccomp,
         String pastaBinary,
         String portDriver) {
+
+    /** The child's interface: --ifname, else tap0 as RootlessKit's drivers. */
+    public String interfaceName() {
+        return ifname == null || ifname.isEmpty() ? "tap0" : ifname;
+    }
 }

@@ -4,6 +4,7 @@ import dev.rootlessjkit.child.ChildMain;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.messages.MessageChannel;
+import dev.rootlessjkit.net.TapHandOver;
 import dev.rootlessjkit.linux.FdStreams;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,10 +61,10 @@ record ChildProcess(int pid, MessageChannel channel) {
 
     /**
      * Spawns the child with the handshake pipes as fds 3 and 4 (after the systemd sockets, if any, which keep
-     * their numbers 3..3+N-1).
+     * their numbers 3..3+N-1), and {@code tapSocket} as fd 5 unless it is negative.
      */
     static ChildProcess spawn(Linux linux, Path unshare, ParentConfig config, Map<String, String> extraEnv,
-            int listenFds) throws ParentException {
+            int listenFds, int tapSocket) throws ParentException {
         final List<String> argv = new ArrayList<>();
         argv.add("unshare");
         argv.addAll(unshareFlags(config));
@@ -84,6 +85,10 @@ record ChildProcess(int pid, MessageChannel channel) {
         final Map<String, String> env = new HashMap<>(System.getenv());
         env.putAll(extraEnv);
         env.put(ChildMain.PIPE_FD_ENV, readFd + "," + writeFd);
+        final int tapSocketFd = writeFd + 1;
+        if (tapSocket >= 0) {
+            env.put(TapHandOver.SOCKET_FD_ENV, Integer.toString(tapSocketFd));
+        }
 
         int[] toChild = null;
         int[] fromChild = null;
@@ -93,12 +98,16 @@ record ChildProcess(int pid, MessageChannel channel) {
             final Map<Integer, Integer> dup2 = new LinkedHashMap<>();
             dup2.put(readFd, toChild[0]);
             dup2.put(writeFd, fromChild[1]);
-            if (Math.min(toChild[0], fromChild[1]) <= writeFd) {
+            if (tapSocket >= 0) {
+                dup2.put(tapSocketFd, tapSocket);
+            }
+            final int highestTarget = tapSocket >= 0 ? tapSocketFd : writeFd;
+            if (dup2.values().stream().anyMatch(source -> source <= highestTarget)) {
                 // posix_spawn's dup2 actions run in order: a source below the targets could be overwritten.
-                throw new ErrnoException("pipe2", "", 0, "descriptors " + toChild[0] + "," + fromChild[1]
+                throw new ErrnoException("pipe2", "", 0, "descriptors " + dup2.values()
                         + " collide with the fds the child expects");
             }
-            final int pid = linux.spawn(unshare.toString(), argv, env, dup2, writeFd + 1);
+            final int pid = linux.spawn(unshare.toString(), argv, env, dup2, highestTarget + 1);
             final MessageChannel channel = new MessageChannel(FdStreams.input(linux, fromChild[0]),
                     FdStreams.output(linux, toChild[1]), "child");
             closeAll(linux, toChild[0], fromChild[1]);

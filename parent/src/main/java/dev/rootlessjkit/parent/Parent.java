@@ -73,12 +73,16 @@ public final class Parent {
         }
     }
 
+    private NetworkOptions networkOptions() {
+        return new NetworkOptions(config.net().cliName, config.mtu(), config.cidr(),
+                config.ifname(), config.disableHostLoopback(), config.ipv6(), config.detachNetns(),
+                config.slirp4netnsBinary(), config.slirp4netnsSandbox(), config.slirp4netnsSeccomp(),
+                config.pastaBinary(), config.portDriver().cliName);
+    }
+
     private ParentNetworkDriver networkDriver() throws ParentException {
         try {
-            return NetworkDrivers.parent(new NetworkOptions(config.net().cliName, config.mtu(), config.cidr(),
-                    config.ifname(), config.disableHostLoopback(), config.ipv6(), config.detachNetns(),
-                    config.slirp4netnsBinary(), config.slirp4netnsSandbox(), config.slirp4netnsSeccomp(),
-                    config.pastaBinary(), config.portDriver().cliName), linux, log);
+            return NetworkDrivers.parent(networkOptions(), linux, log);
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
@@ -103,7 +107,8 @@ public final class Parent {
         });
 
         try (StateDir state = StateDir.open(config.stateDir(), log);
-                PortDriverHolder ports = new PortDriverHolder(portDriver(state))) {
+                PortDriverHolder ports = new PortDriverHolder(portDriver(state));
+                TapSocket tapSocket = config.net() == ParentConfig.NetworkMode.USERNET ? TapSocket.open() : null) {
             final int listenFds = listenFdsForUs();
             final Map<String, String> env = new HashMap<>();
             env.put("ROOTLESSKIT_STATE_DIR", state.path().toString());
@@ -113,7 +118,11 @@ public final class Parent {
                 env.put(ChildMain.ACTIVATION_ENV, "true");
             }
             final WaitStatus status;
-            final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds);
+            final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds,
+                    tapSocket == null ? -1 : tapSocket.childEnd());
+            if (tapSocket != null) {
+                tapSocket.childSpawned();
+            }
             spawned.set(child.pid());
             final ExitWatcher exit = new ExitWatcher(linux, child.pid());
             if (pendingSignal.get() != 0) {
@@ -124,7 +133,7 @@ public final class Parent {
             try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports.driver, log)) {
                 try {
                     final long childPid = handshake(child, exit, state, mapper, plan, network, ports.driver,
-                            networkConfig);
+                            tapSocket, networkConfig);
                     relayTarget.set((int) childPid);
                     publishPorts(ports.driver, publish);
                     state.publish(StateDir.CHILD_PID, Long.toString(childPid));
@@ -150,7 +159,8 @@ public final class Parent {
     }
 
     private long handshake(ChildProcess child, ExitWatcher exit, StateDir state, IdMapper mapper, IdMapPlan plan,
-            ParentNetworkDriver network, ParentPortDriver ports, AtomicReference<NetworkConfig> networkOut)
+            ParentNetworkDriver network, ParentPortDriver ports, TapSocket tapSocket,
+            AtomicReference<NetworkConfig> networkOut)
             throws HandshakeException, ParentException {
         child.channel().send(new ParentHello(childConfig(state)));
         log.debug("spawned the child, pid " + child.pid());
@@ -175,7 +185,8 @@ public final class Parent {
             // With --detach-netns the namespace is the child's bind mount at $STATE/netns, reached through its root.
             final Path netns = config.detachNetns() ? DetachedNetns.fromParent(hello.hostPid(), state.path())
                     : Path.of("/proc", Long.toString(hello.hostPid()), "ns", "net");
-            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(), netns));
+            final int tapFd = tapSocket == null ? -1 : tapSocket.receive(linux, STEP_TIMEOUT);
+            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(), netns, tapFd));
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
@@ -235,7 +246,8 @@ public final class Parent {
         return new ChildConfig(state.path().toString(), config.net().cliName,
                 config.net().newNamespace() && !config.detachNetns(), config.detachNetns(),
                 config.propagation().cliName, config.copyUpDirs(), config.pidns(), config.reaper(),
-                config.evacuateCgroup2(), config.command(), config.debug());
+                config.evacuateCgroup2(), config.command(), config.debug(),
+                config.net() == ParentConfig.NetworkMode.USERNET ? networkOptions().interfaceName() : null);
     }
 
     private IdMapPlan planIdMap() throws ParentException {

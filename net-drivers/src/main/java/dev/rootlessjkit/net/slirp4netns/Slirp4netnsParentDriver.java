@@ -132,7 +132,7 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
     }
 
     static String ifname(NetworkOptions options) {
-        return options.ifname() == null || options.ifname().isEmpty() ? "tap0" : options.ifname();
+        return options.interfaceName();
     }
 
     private String awaitHelp() throws NetworkDriverException {

@@ -27,11 +27,14 @@ final class HelpText {
 
               # create a network namespace with the built-in user-mode network stack,
               # and expose 80/tcp of the namespace as 8080/tcp on the host
-              rootlessjkit --copy-up=/etc --net=usernet --disable-host-loopback --port-driver=usernet \\
+              rootlessjkit --copy-up=/etc --net=usernet --disable-host-loopback --port-driver=builtin \\
                 -p 127.0.0.1:8080:80/tcp bash
 
             Boolean flags are given bare (--pidns) or with an attached value (--pidns=false). The first argument
             that is not a flag, or the first after "--", starts the command.
+
+            Environment: ROOTLESSJKIT_USERNET_RESOLV_CONF=FILE makes the DNS forwarder of --net=usernet ask the
+            nameservers of FILE instead of the host's /etc/resolv.conf.
 
             Note: the subordinate ids come from /etc/subuid and /etc/subgid, which the real root user configures,
             unless --single-id-mapping is given.

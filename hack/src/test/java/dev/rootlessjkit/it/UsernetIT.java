@@ -1,0 +1,349 @@
+package dev.rootlessjkit.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * --net=usernet (issue 5): our own stack in the parent, on the TAP device the child passed over, exercised with
+ * real tools inside the namespace against servers of the test's own on the host's loopback (reached through the
+ * gateway 10.0.2.2) and a DNS server of its own (through the forwarder at 10.0.2.3, pointed at it with
+ * ROOTLESSJKIT_USERNET_RESOLV_CONF). Nothing leaves the machine.
+ */
+class UsernetIT {
+    private static final int PARALLEL = 20;
+    private static final int TRANSFER_BYTES = 100 << 20;
+
+    @RegisterExtension
+    final Sandbox sandbox = new Sandbox();
+
+    /** Interface, route, files, HTTP, UDP, ping of the gateway and DNS through the forwarder, in one run. */
+    @Test
+    void interfaceAndEveryProtocolThroughTheGateway() throws IOException {
+        assertTrue(Host.isRoot(), "needs root to serve DNS on port 53: run the suite as hack/test.sh does");
+        final HttpServer http = TestServers.http("hello from the host");
+        final Path resolvConf = sandbox.workspace().path().resolve("resolv.conf");
+        Files.writeString(resolvConf, "nameserver 127.0.53.1\n");
+        final Process dns = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                TinyDns.class.getName(), "127.0.53.1", "usernet.rjit.test", "192.0.2.55").start();
+        try (DatagramSocket udp = TestServers.udpEcho()) {
+            awaitLine(dns, "ready");
+            final Result result = sandbox.rootless().launch("--net=usernet", "--copy-up=/etc", "sh", "-c",
+                    "echo addr=$(ip -o -4 addr show tap0 | awk '{print $4}'); "
+                            + "echo mtu=$(cat /sys/class/net/tap0/mtu); "
+                            + "echo route=$(ip route show default); echo resolv=$(cat /etc/resolv.conf); "
+                            + "echo http=$(curl -sS -m 10 http://10.0.2.2:" + http.getAddress().getPort() + "/); "
+                            + "echo udp=$(echo ping | socat -t 5 - UDP:10.0.2.2:" + udp.getLocalPort() + "); "
+                            + "echo ping=$(busybox ping -c 1 -W 5 10.0.2.2 >/dev/null && echo ok); "
+                            + "echo dns=$(getent ahostsv4 usernet.rjit.test | head -1 | cut -d' ' -f1)")
+                    .env("ROOTLESSJKIT_USERNET_RESOLV_CONF", resolvConf.toString()).run();
+
+            Expect.exitCode(0, result);
+            final Map<String, String> seen = result.keyValues();
+            assertEquals("10.0.2.100/24", seen.get("addr"), result::describe);
+            assertEquals("65520", seen.get("mtu"), result::describe);
+            assertEquals("default via 10.0.2.2 dev tap0", seen.get("route"), result::describe);
+            assertEquals("nameserver 10.0.2.3", seen.get("resolv"), result::describe);
+            assertEquals("hello from the host", seen.get("http"), result::describe);
+            assertEquals("PING", seen.get("udp"), result::describe);
+            assertEquals("ok", seen.get("ping"), result::describe);
+            assertEquals("192.0.2.55", seen.get("dns"), result::describe);
+        } finally {
+            http.stop(0);
+            dns.destroyForcibly();
+        }
+    }
+
+    @Test
+    void mtuCidrAndIfnameFlags() {
+        final Result result = sandbox.rootless().launch("--net=usernet", "--copy-up=/etc", "--disable-host-loopback",
+                "--mtu=1500", "--cidr=10.77.0.0/16", "--ifname=eth7", "sh", "-c",
+                "echo addr=$(ip -o -4 addr show eth7 | awk '{print $4}'); echo mtu=$(cat /sys/class/net/eth7/mtu); "
+                        + "echo route=$(ip route show default); echo resolv=$(cat /etc/resolv.conf)").run();
+
+        Expect.exitCode(0, result);
+        final Map<String, String> seen = result.keyValues();
+        assertEquals("10.77.0.100/16", seen.get("addr"), result::describe);
+        assertEquals("1500", seen.get("mtu"), result::describe);
+        assertEquals("default via 10.77.0.2 dev eth7", seen.get("route"), result::describe);
+        assertEquals("nameserver 10.77.0.3", seen.get("resolv"), result::describe);
+    }
+
+    /** The child creates the TAP device in the namespace at $STATE/netns, not in its own (the host's). */
+    @Test
+    void detachedNamespaceGetsTheTapDevice() {
+        final HttpServer http = TestServers.http("hello through the detached namespace");
+        try {
+            final Result result = sandbox.rootless().launch("--net=usernet", "--detach-netns", "sh", "-c",
+                    "echo here=$(ls /sys/class/net | grep -c tap0); "
+                            + "nsenter --net=$ROOTLESSKIT_STATE_DIR/netns sh -c '"
+                            + "echo addr=$(ip -o -4 addr show tap0 | cut -d\" \" -f7); "
+                            + "echo http=$(curl -sS -m 10 http://10.0.2.2:" + http.getAddress().getPort() + "/)'")
+                    .run();
+
+            Expect.exitCode(0, result);
+            final Map<String, String> seen = result.keyValues();
+            assertEquals("0", seen.get("here"), () -> "tap0 is in the command's namespace\n" + result.describe());
+            assertEquals("10.0.2.100/24", seen.get("addr"), result::describe);
+            assertEquals("hello through the detached namespace", seen.get("http"), result::describe);
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    /** 100 MiB up and 100 MiB down, compared by SHA-256 on both sides. */
+    @Test
+    void hundredMegabytesEachWayArriveIntact() throws Exception {
+        final byte[] download = new byte[TRANSFER_BYTES];
+        new Random(5).nextBytes(download);
+        final String downloadHash = sha256(download);
+        try (ServerSocket up = listen(); ServerSocket down = listen()) {
+            final CompletableFuture<String> uploaded = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = up.accept(); InputStream in = s.getInputStream()) {
+                    final MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                    final byte[] buffer = new byte[1 << 16];
+                    for (int n; (n = in.read(buffer)) > 0; ) {
+                        digest.update(buffer, 0, n);
+                    }
+                    return HexFormat.of().formatHex(digest.digest());
+                } catch (IOException | NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            final CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+                try (Socket s = down.accept(); OutputStream out = s.getOutputStream()) {
+                    out.write(download);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            final Result result = sandbox.rootless().launch("--net=usernet", "--copy-up=/etc", "sh", "-c",
+                    "f=$TMPDIR/upload; head -c " + TRANSFER_BYTES + " /dev/urandom > $f; "
+                            + "echo up=$(sha256sum < $f | cut -d' ' -f1); "
+                            + "socat -u FILE:$f TCP:10.0.2.2:" + up.getLocalPort() + "; rm -f $f; "
+                            + "echo down=$(socat -u TCP:10.0.2.2:" + down.getLocalPort() + " - | sha256sum "
+                            + "| cut -d' ' -f1)").timeout(Duration.ofSeconds(60)).run();
+
+            Expect.exitCode(0, result);
+            served.get(10, TimeUnit.SECONDS);
+            assertEquals(result.keyValues().get("up"), uploaded.get(10, TimeUnit.SECONDS), result::describe);
+            assertEquals(downloadHash, result.keyValues().get("down"), result::describe);
+        }
+    }
+
+    /** Each server side waits until all connections are open before it answers: they are truly concurrent. */
+    @Test
+    void manyParallelConnections() throws Exception {
+        final CountDownLatch allOpen = new CountDownLatch(PARALLEL);
+        try (ServerSocket server = listen()) {
+            final Thread acceptor = new Thread(() -> {
+                for (int i = 0; i < PARALLEL; i++) {
+                    try {
+                        final Socket s = server.accept();
+                        allOpen.countDown();
+                        new Thread(() -> answerWhenAllOpen(s, allOpen)).start();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            final Result result = sandbox.rootless().launch("--net=usernet", "--copy-up=/etc", "sh", "-c",
+                    "for i in $(seq " + PARALLEL + "); do (echo conn$i | socat -t 30 - TCP:10.0.2.2:"
+                            + server.getLocalPort() + " > $TMPDIR/c$i) & done; wait; "
+                            + "echo answered=$(cat $TMPDIR/c* | grep -c '^CONN')").run();
+
+            Expect.exitCode(0, result);
+            assertEquals(Integer.toString(PARALLEL), result.keyValues().get("answered"), result::describe);
+        }
+    }
+
+    @Test
+    void disableHostLoopbackRefusesTheHostsLoopback() {
+        final HttpServer http = TestServers.http("must not be reached");
+        try {
+            final Result result = sandbox.rootless().launch("--net=usernet", "--disable-host-loopback",
+                    "--copy-up=/etc", "sh", "-c", "curl -sS -m 5 http://10.0.2.2:" + http.getAddress().getPort()
+                            + "/ && echo REACHED || echo refused").run();
+
+            Expect.exitCode(0, result);
+            assertEquals("refused", result.stdoutLines().get(result.stdoutLines().size() - 1), result::describe);
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    /** Frames written to tap0 through a packet socket (CAP_NET_RAW inside) go straight to the stack. */
+    @Test
+    void garbageFramesDoNotBreakTheNetwork() throws IOException {
+        final Path small = sandbox.workspace().path().resolve("garbage-60");
+        final Path large = sandbox.workspace().path().resolve("garbage-1514");
+        Files.write(small, garbageFrames(60, 3000, new Random(1)));
+        Files.write(large, garbageFrames(1514, 3000, new Random(2)));
+        final HttpServer http = TestServers.http("still here");
+        try {
+            final Result result = sandbox.rootless().launch("--net=usernet", "--copy-up=/etc", "sh", "-c",
+                    "socat -u -b 60 OPEN:" + small + " INTERFACE:tap0 && socat -u -b 1514 OPEN:" + large
+                            + " INTERFACE:tap0 && echo flooded=yes; "
+                            + "echo http=$(curl -sS -m 10 http://10.0.2.2:" + http.getAddress().getPort() + "/)")
+                    .run();
+
+            Expect.exitCode(0, result);
+            assertEquals("yes", result.keyValues().get("flooded"), result::describe);
+            assertEquals("still here", result.keyValues().get("http"), result::describe);
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void builtinPortDriverPublishesOverUsernet() throws IOException {
+        final int port = Ports.freeTcpPort();
+        final Path www = sandbox.workspace().mkdir("www");
+        sandbox.workspace().ownerShell("echo published over usernet > www/index.html");
+        try (Running running = sandbox.rootless().launch("--net=usernet", "--port-driver=builtin",
+                "--disable-host-loopback", "--copy-up=/etc", "-p", "127.0.0.1:" + port + ":80/tcp",
+                "busybox", "httpd", "-f", "-p", "80", "-h", www.toString()).start()) {
+            assertEquals("published over usernet", fetchWithin(Duration.ofSeconds(20),
+                    "http://127.0.0.1:" + port + "/", running).strip());
+        }
+    }
+
+    @Test
+    void usernetPortDriverIsRefusedClearly() {
+        final Result result = sandbox.rootless().launch("--net=usernet", "--port-driver=usernet",
+                "--disable-host-loopback", "true").run();
+
+        Expect.oneLineError(result);
+        Expect.contains("not available", result.stderr(), result);
+    }
+
+    @Test
+    void killingTheLauncherLeavesNothingRunning() {
+        final Path ready = sandbox.workspace().path().resolve("ready");
+        try (Running running = sandbox.rootless().launch("--net=usernet", "--disable-host-loopback", "sh", "-c",
+                "echo $$ > \"$0\" && exec sleep 100", ready.toString()).start()) {
+            running.awaitPid(ready);
+            final List<ProcessHandle> processes = new ArrayList<>(running.tree());
+            processes.add(running.launcherHandle());
+
+            running.signal("KILL");
+
+            Expect.allGone(processes, Duration.ofSeconds(10), running.partialOutput());
+        }
+    }
+
+    /**
+     * Frames of one size addressed to everyone: a third random bytes, a third IPv4 (header checks, lengths,
+     * fragments, options all at random), a third IPv4 claiming TCP or UDP to the gateway.
+     */
+    private static byte[] garbageFrames(int size, int count, Random random) {
+        final byte[] all = new byte[size * count];
+        random.nextBytes(all);
+        for (int i = 0; i < count; i++) {
+            final int at = i * size;
+            for (int b = 0; b < 6; b++) {
+                all[at + b] = (byte) 0xff;
+            }
+            if (i % 3 == 0) {
+                continue;
+            }
+            all[at + 12] = 0x08;
+            all[at + 13] = 0x00;
+            if (size < 34) {
+                continue;
+            }
+            all[at + 14] = (byte) (0x40 | (i % 2 == 0 ? 5 : random.nextInt(16)));
+            if (i % 3 == 2) {
+                all[at + 23] = (byte) (random.nextBoolean() ? 6 : 17);
+                final byte[] gateway = {10, 0, 2, 2};
+                System.arraycopy(gateway, 0, all, at + 30, 4);
+            }
+        }
+        return all;
+    }
+
+    private static void answerWhenAllOpen(Socket s, CountDownLatch allOpen) {
+        try (s) {
+            final String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            if (allOpen.await(30, TimeUnit.SECONDS) && line != null) {
+                s.getOutputStream().write((line.toUpperCase() + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException | InterruptedException e) {
+            // The script sees no answer and the test fails there.
+        }
+    }
+
+    private static ServerSocket listen() throws IOException {
+        final ServerSocket server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), PARALLEL);
+        return server;
+    }
+
+    private static String sha256(byte[] data) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    private static String fetchWithin(Duration limit, String url, Running running) {
+        final Instant deadline = Instant.now().plus(limit);
+        IOException last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                final HttpURLConnection connection = (HttpURLConnection) new URL(url).openConnection();
+                connection.setConnectTimeout(2000);
+                connection.setReadTimeout(5000);
+                try (InputStream in = connection.getInputStream()) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            } catch (IOException e) {
+                last = e;
+                Host.sleep(Duration.ofMillis(250));
+            }
+        }
+        throw new AssertionError("nothing answered at " + url + " within " + limit.toSeconds() + " s: " + last
+                + "\n" + running.partialOutput());
+    }
+
+    private static void awaitLine(Process process, String expected) throws IOException {
+        final String line = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8)).readLine();
+        assertEquals(expected, line, "the test's DNS server did not start");
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.rootlessjkit.net.usernet;
+
+import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.messages.NetworkConfig;
+import dev.rootlessjkit.net.Ipv4Network;
+import dev.rootlessjkit.net.NetworkContext;
+import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.NetworkOptions;
+import dev.rootlessjkit.net.ParentNetworkDriver;
+import dev.rootlessjkit.net.TapHandOver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Our own user-mode network in the parent JVM: the stack answers on the TAP device the child created and passed
+ * over (see {@link TapHandOver}), as gateway (cidr+2) and DNS forwarder (cidr+3), with host sockets for the rest.
+ */
+public final class UsernetParentDriver implements ParentNetworkDriver {
+    public static final String NAME = "usernet";
+    /**
+     * A resolv.conf whose nameservers the DNS forwarder asks instead of the host's /etc/resolv.conf. An
+     * environment variable rather than a flag: it is for tests and odd hosts, and RootlessKit's flag set, which
+     * users script against, stays as it is.
+     */
+    public static final String RESOLV_CONF_ENV = "ROOTLESSJKIT_USERNET_RESOLV_CONF";
+    private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
+
+    private final NetworkOptions options;
+    private final Path resolvConf;
+    private final Log log;
+    private UsernetNetwork network;
+
+    public UsernetParentDriver(NetworkOptions options, Map<String, String> env, Log log)
+            throws NetworkDriverException {
+        if (options.ipv6()) {
+            throw new NetworkDriverException("--ipv6 is not supported by the usernet network driver yet");
+        }
+        this.options = options;
+        final String override = env.get(RESOLV_CONF_ENV);
+        this.resolvConf = override == null || override.isEmpty() ? HOST_RESOLV_CONF : Path.of(override);
+        this.log = log;
+    }
+
+    @Override
+    public NetworkConfig start(NetworkContext context) throws NetworkDriverException {
+        if (context.tapFd() < 0) {
+            throw new NetworkDriverException("the usernet network driver got no TAP device from the child");
+        }
+        final UsernetConfig config = config();
+        try {
+            network = UsernetNetwork.start(config, context.tapFd(), true);
+        } catch (UsernetException e) {
+            throw new NetworkDriverException("failed to start the usernet stack: " + e.getMessage()
+                    + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()), e);
+        }
+        final Ipv4Network net = Ipv4Network.parse(config.cidr());
+        log.debug("usernet stack up on " + options.interfaceName() + ", " + config.cidr() + ", mtu " + config.mtu()
+                + ", dns upstreams " + config.dnsUpstreams());
+        return new NetworkConfig(options.interfaceName(), net.childAddress(), net.prefixLength(), net.gateway(),
+                List.of(net.dns()), config.mtu(), Map.of());
+    }
+
+    private UsernetConfig config() throws NetworkDriverException {
+        final List<InetSocketAddress> upstreams;
+        try {
+            upstreams = ResolvConf.nameservers(resolvConf);
+        } catch (IOException e) {
+            throw new NetworkDriverException("cannot read " + resolvConf + ": " + e.getMessage(), e);
+        }
+        if (upstreams.isEmpty()) {
+            log.warn("no IPv4 nameserver in " + resolvConf + ": names will not resolve inside the namespace");
+        }
+        final String cidr = options.cidr() == null || options.cidr().isEmpty() ? UsernetConfig.DEFAULT_CIDR
+                : options.cidr();
+        try {
+            return new UsernetConfig(cidr, options.mtu() > 0 ? options.mtu() : UsernetConfig.DEFAULT_MTU,
+                    options.disableHostLoopback(), upstreams, UsernetConfig.Limits.DEFAULT);
+        } catch (IllegalArgumentException e) {
+            throw new NetworkDriverException("usernet: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (network != null) {
+            network.close();
+            network = null;
+        }
+    }
+}
