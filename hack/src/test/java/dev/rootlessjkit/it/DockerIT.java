@@ -37,9 +37,12 @@ class DockerIT {
     @RegisterExtension
     final Sandbox sandbox = new Sandbox();
 
-    /** MTU 65520 is what the script picks for slirp4netns when DOCKERD_ROOTLESS_ROOTLESSKIT_NET is unset. */
+    /**
+     * slirp4netns with MTU 65520 is what the script picks when DOCKERD_ROOTLESS_ROOTLESSKIT_NET is unset; usernet
+     * is our own stack, publishing through the builtin port driver (the usernet port driver is not there yet).
+     */
     @ParameterizedTest(name = "--net={0} --mtu={1} --port-driver={2}")
-    @CsvSource({"slirp4netns, 65520, builtin"})
+    @CsvSource({"slirp4netns, 65520, builtin", "usernet, 65520, builtin"})
     void dockerdRunsRootlessPublishesPortsAndStopsCleanly(String net, int mtu, String portDriver) throws IOException {
         try (RootlessDockerd dockerd = RootlessDockerd.start(sandbox.rootless(), net, mtu, portDriver)) {
             dockerd.awaitReady(START_LIMIT);
