@@ -12,11 +12,11 @@
 # Usage: hack/benchmark-docker.sh    (as a user with subuids, or as root: then runs as $BENCH_USER)
 # Env:   STARTS (default 3), SECONDS_PER_RUN (default 10), CONNS_THREADS (default 8), BENCH_USER (default rjtest),
 #        DOCKERD_ROOTLESS_ROOTLESSKIT_NET / _PORT_DRIVER / _MTU as the script reads them (default slirp4netns,
-#        builtin, 65520)
+#        builtin, 65520), RJ_NET (the network driver of the rootlessjkit runs only, e.g. usernet; default the same)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
-	exec runuser -u "${BENCH_USER:-rjtest}" -- env PATH="$PATH" STARTS="${STARTS:-}" \
+	exec runuser -u "${BENCH_USER:-rjtest}" -- env PATH="$PATH" STARTS="${STARTS:-}" RJ_NET="${RJ_NET:-}" \
 		SECONDS_PER_RUN="${SECONDS_PER_RUN:-}" CONNS_THREADS="${CONNS_THREADS:-}" "$0" "$@"
 fi
 starts=${STARTS:-3}
@@ -33,6 +33,8 @@ done
 export DOCKERD_ROOTLESS_ROOTLESSKIT_NET=${DOCKERD_ROOTLESS_ROOTLESSKIT_NET:-slirp4netns}
 export DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=${DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER:-builtin}
 export DOCKERD_ROOTLESS_ROOTLESSKIT_MTU=${DOCKERD_ROOTLESS_ROOTLESSKIT_MTU:-65520}
+rk_net=$DOCKERD_ROOTLESS_ROOTLESSKIT_NET
+rj_net=${RJ_NET:-$rk_net}
 system_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 now() { date +%s.%N; }
@@ -102,16 +104,17 @@ ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
 print("%.0f %d" % (sum(counts) / secs, sum(errors)))
 EOF
 
-# start NAME BINDIR: starts dockerd through the script with BINDIR first in PATH; sets $pid, $userns, $dir and
+# start NAME BINDIR NET: starts dockerd through the script with BINDIR first in PATH; sets $pid, $userns, $dir and
 # $elapsed, the seconds until `docker info` answered. Not for $(...): the caller needs $pid to stop it.
 start() {
-	local name=$1 bindir=$2 t0 tmp
+	local name=$1 bindir=$2 net=$3 t0 tmp
 	dir="$work/$name"
 	rm -rf "$dir"
 	mkdir -p "$dir/home" "$dir/xdg" "$dir/data" "$dir/tmp"
 	chmod 700 "$dir/xdg"
 	t0=$(now)
 	env HOME="$dir/home" XDG_RUNTIME_DIR="$dir/xdg" TMPDIR="$dir/tmp" PATH="$bindir:$system_path" \
+		DOCKERD_ROOTLESS_ROOTLESSKIT_NET="$net" \
 		"$script" --data-root "$dir/data" >"$dir/log" 2>&1 &
 	pid=$!
 	for _ in $(seq 1200); do
@@ -133,17 +136,17 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 
 
 declare -a rj_starts=() rk_starts=() rj_stops=() rk_stops=()
 for i in $(seq "$starts"); do
-	start rootlessjkit "$top/bin"; stop_dockerd; rj_starts+=("$elapsed"); rj_stops+=("$stopped")
-	start rootlesskit "$rootlesskit_dir"; stop_dockerd; rk_starts+=("$elapsed"); rk_stops+=("$stopped")
+	start rootlessjkit "$top/bin" "$rj_net"; stop_dockerd; rj_starts+=("$elapsed"); rj_stops+=("$stopped")
+	start rootlesskit "$rootlesskit_dir" "$rk_net"; stop_dockerd; rk_starts+=("$elapsed"); rk_stops+=("$stopped")
 	echo "run $i: start-up rootlessjkit ${rj_starts[-1]} s, RootlessKit ${rk_starts[-1]} s;" \
 		"stop rootlessjkit ${rj_stops[-1]} s, RootlessKit ${rk_stops[-1]} s"
 done
 
-# requests NAME BINDIR PORT: one container serving on 127.0.0.1:PORT, measured from the host; sets $result to
+# requests NAME BINDIR NET PORT: one container serving on 127.0.0.1:PORT, measured from the host; sets $result to
 # "requests/s failures"
 requests() {
-	local name=$1 bindir=$2 port=$3
-	start "$name" "$bindir"
+	local name=$1 bindir=$2 net=$3 port=$4
+	start "$name" "$bindir" "$net"
 	docker_ import "$work/rootfs.tar" bench-busybox:1 >/dev/null
 	docker_ run -d -p "127.0.0.1:$port:80" bench-busybox:1 httpd -f -p 80 -h /www >/dev/null
 	for _ in $(seq 100); do
@@ -156,9 +159,9 @@ requests() {
 	stop_dockerd
 	echo "requests: $name ${result%% *}/s (${result##* } failed)"
 }
-requests rootlessjkit "$top/bin" 28280
+requests rootlessjkit "$top/bin" "$rj_net" 28280
 rj_req=$result
-requests rootlesskit "$rootlesskit_dir" 28281
+requests rootlesskit "$rootlesskit_dir" "$rk_net" 28281
 rk_req=$result
 
 rj_start=$(median "${rj_starts[@]}")
@@ -167,7 +170,7 @@ rj_stop=$(median "${rj_stops[@]}")
 rk_stop=$(median "${rk_stops[@]}")
 ratio() { "$python" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print('%.2fx' % (a / b) if b else 'n/a')" "$1" "$2"; }
 echo
-echo "dockerd-rootless.sh, --net=$DOCKERD_ROOTLESS_ROOTLESSKIT_NET --mtu=$DOCKERD_ROOTLESS_ROOTLESSKIT_MTU" \
+echo "dockerd-rootless.sh, --net=$rj_net (rootlessjkit) / $rk_net (RootlessKit) --mtu=$DOCKERD_ROOTLESS_ROOTLESSKIT_MTU" \
 	"--port-driver=$DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER; $starts start-ups each, ${secs} s x $threads threads of requests"
 printf '%-32s %12s %12s %8s\n' "" rootlessjkit RootlessKit ratio
 printf '%-32s %12s %12s %8s\n' "start to docker info, s (median)" "$rj_start" "$rk_start" "$(ratio "$rj_start" "$rk_start")"
