@@ -182,6 +182,9 @@ public final class ChildMain {
         final WaitStatus status = runner.spawnAndWait(command, config.reaper(), commandPid::set);
         log.debug("command " + status.describe());
         exiting.set(true);
+        // Threads blocked in native calls (the port driver's accept and receive, the pipe reader) would hold
+        // the JVM's exit for up to 300 ms; closing their sockets first wakes them.
+        portDriver.ifPresent(ChildPortDriver::close);
         parent.shutdown(Duration.ofMillis(500));
         if (!status.exited()) {
             log.error("command " + ChildConfig.describe(config.command()) + " exited: " + status.describe());
