@@ -25,14 +25,16 @@ final class Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         peer.write(msg, peer.voidPromise());
+        // Checked per read, not per batch, so a batch of several reads cannot pile up beyond the high-water mark;
+        // the batch still ends with channelReadComplete, which flushes.
+        if (!peer.isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         peer.flush();
-        if (!peer.isWritable()) {
-            ctx.channel().config().setAutoRead(false);
-        }
     }
 
     @Override

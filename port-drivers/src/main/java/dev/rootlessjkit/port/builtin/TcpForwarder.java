@@ -1,12 +1,14 @@
 package dev.rootlessjkit.port.builtin;
 
 import dev.rootlessjkit.log.Log;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -25,8 +27,16 @@ import java.util.concurrent.TimeUnit;
  * listener and every live connection.
  */
 final class TcpForwarder implements Forwarder {
-    // Large enough that a 64 KiB read does not stop the reader every time, small enough for many slow clients.
+    // Large enough that one read does not stop the reader every time, small enough for many slow clients.
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+    /**
+     * One read per wake-up, of up to 1 MiB when the socket has that much queued (Netty's defaults: 16 reads of at
+     * most 64 KiB before the flush). Fewer read/write calls per byte and each read is written out at once.
+     * Measured with iperf3 through -p, 5 alternating rounds: 0.37 -> 0.26 CPU seconds per GB relayed and
+     * throughput +15% (16.1 -> 18.7 Gbit/s); 512 KiB and 4 MiB reads did worse.
+     */
+    private static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(64, 16 * 1024, 1024 * 1024)
+            .maxMessagesPerRead(1);
     private static final long ACCEPT_PAUSE_MILLIS = 100;
 
     private final EventLoopGroup group;
@@ -104,8 +114,9 @@ final class TcpForwarder implements Forwarder {
             backend.unsafe().closeForcibly();
             return;
         }
-        client.config().setAllowHalfClosure(true).setWriteBufferWaterMark(WATER_MARK);
-        backend.config().setAllowHalfClosure(true).setWriteBufferWaterMark(WATER_MARK);
+        for (EpollSocketChannel ch : new EpollSocketChannel[] {client, backend}) {
+            ch.config().setAllowHalfClosure(true).setWriteBufferWaterMark(WATER_MARK).setRecvByteBufAllocator(READS);
+        }
         client.pipeline().addLast(new Relay(backend));
         backend.pipeline().addLast(new Relay(client));
         // Registering from the loop itself completes at once, before anything else runs on this loop.

@@ -5,10 +5,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.FileDescriptor;
@@ -37,6 +37,12 @@ final class UdpForwarder implements Forwarder {
     private static final int MAX_DATAGRAM = 65507;
     private static final int MAX_FLOWS = 4096;
     private static final int MAX_QUEUED = 64;
+    /**
+     * Up to 16 datagrams per wake-up (Netty's default for datagram channels, which a bare
+     * FixedRecvByteBufAllocator would lower to 1), so that the flush after them sends them with one sendmmsg.
+     */
+    private static final RecvByteBufAllocator READS = new FixedRecvByteBufAllocator(MAX_DATAGRAM)
+            .maxMessagesPerRead(16);
 
     private final EventLoopGroup group;
     private final ChildBridge bridge;
@@ -58,7 +64,7 @@ final class UdpForwarder implements Forwarder {
         this.idleTimeout = idleTimeout;
         this.log = log;
         this.listener = new EpollDatagramChannel(fd);
-        listener.config().setOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+        listener.config().setRecvByteBufAllocator(READS);
         listener.pipeline().addLast(new Front());
     }
 
@@ -115,6 +121,12 @@ final class UdpForwarder implements Forwarder {
         private final InetSocketAddress client;
         private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
         private EpollDatagramChannel backend;
+        /**
+         * The address the child connected the backend to. Netty sends a bare ByteBuf with send(2), one call per
+         * datagram, on a socket it did not connect itself; a DatagramPacket addressed to the same peer goes out
+         * with the batch's sendmmsg.
+         */
+        private InetSocketAddress inside;
 
         Flow(InetSocketAddress client) {
             this.client = client;
@@ -141,13 +153,17 @@ final class UdpForwarder implements Forwarder {
 
         void send(ByteBuf datagram) {
             if (backend != null) {
-                backend.write(datagram, backend.voidPromise());
+                backend.write(addressed(datagram), backend.voidPromise());
                 dirty.add(this);
             } else if (queued.size() < MAX_QUEUED) {
                 queued.add(datagram);
             } else {
                 datagram.release();
             }
+        }
+
+        private Object addressed(ByteBuf datagram) {
+            return inside != null ? new DatagramPacket(datagram, inside) : datagram;
         }
 
         private void adopt(int fd) {
@@ -157,7 +173,7 @@ final class UdpForwarder implements Forwarder {
                 return;
             }
             final EpollDatagramChannel ch = new EpollDatagramChannel(fd);
-            ch.config().setOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+            ch.config().setRecvByteBufAllocator(READS);
             ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
                     new Back(this));
             loop().register(ch).addListener((ChannelFutureListener) f -> {
@@ -167,8 +183,9 @@ final class UdpForwarder implements Forwarder {
                     return;
                 }
                 backend = ch;
+                inside = ch.remoteAddress();
                 while (!queued.isEmpty()) {
-                    ch.write(queued.poll(), ch.voidPromise());
+                    ch.write(addressed(queued.poll()), ch.voidPromise());
                 }
                 ch.flush();
             });
