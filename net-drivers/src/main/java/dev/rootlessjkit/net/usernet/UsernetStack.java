@@ -51,7 +51,7 @@ public final class UsernetStack implements AutoCloseable {
         this.counters = new Counters();
         Destinations destinations = new Destinations(config);
         Batch batch = new Batch(loop);
-        this.link = new Link(ourMac(config.gateway()), alloc, sink, counters, batch);
+        this.link = new Link(ourMac(config.gateway()), config.gateway(), alloc, sink, counters, batch);
         this.arp = new ArpResponder(link, counters, destinations::ownsAddress);
         Ipv4Output out = new Ipv4Output(link, config.mtu());
         UsernetConfig.Limits limits = config.limits();
