@@ -1,6 +1,7 @@
 package dev.rootlessjkit.net.usernet;
 
 import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
+import dev.rootlessjkit.net.usernet.udp.PublishedUdpPort;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
@@ -70,6 +71,16 @@ public final class UsernetNetwork implements AutoCloseable {
      */
     public AutoCloseable publishTcp(InetSocketAddress bind, int guestIp, int guestPort) throws UsernetException {
         final PublishedTcpPort port = onLoop(() -> stack.publishTcp(bind, guestIp, guestPort),
+                "cannot listen on " + bind);
+        return () -> onLoop(() -> {
+            port.close();
+            return null;
+        }, "cannot close the published port " + bind);
+    }
+
+    /** As {@link #publishTcp} for UDP, see {@link UsernetStack#publishUdp}. */
+    public AutoCloseable publishUdp(InetSocketAddress bind, int guestIp, int guestPort) throws UsernetException {
+        final PublishedUdpPort port = onLoop(() -> stack.publishUdp(bind, guestIp, guestPort),
                 "cannot listen on " + bind);
         return () -> onLoop(() -> {
             port.close();

@@ -17,6 +17,7 @@ import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
 import dev.rootlessjkit.net.usernet.stack.Link;
 import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
 import dev.rootlessjkit.net.usernet.tcp.TcpNat;
+import dev.rootlessjkit.net.usernet.udp.PublishedUdpPort;
 import dev.rootlessjkit.net.usernet.udp.UdpNat;
 import dev.rootlessjkit.net.usernet.udp.UdpOutput;
 import io.netty.buffer.ByteBuf;
@@ -151,6 +152,11 @@ public final class UsernetStack implements AutoCloseable {
      */
     public PublishedTcpPort publishTcp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
         return tcp.publish(bind, guestIp == 0 ? guest : guestIp, guestPort);
+    }
+
+    /** As {@link #publishTcp} for UDP: per client a flow to {@code guestIp:guestPort}, ended when idle. */
+    public PublishedUdpPort publishUdp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
+        return udp.publish(bind, guestIp == 0 ? guest : guestIp, guestPort);
     }
 
     public Counters counters() {
