@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -244,12 +246,12 @@ class UsernetIT {
     }
 
     @Test
-    void usernetPortDriverRefusesUdpClearly() {
+    void usernetPortDriverRefusesTcp6Clearly() {
         final Result result = sandbox.rootless().launch("--net=usernet", "--port-driver=usernet",
-                "--disable-host-loopback", "-p", "127.0.0.1:" + Ports.freeUdpPort() + ":53/udp", "true").run();
+                "--disable-host-loopback", "-p", "[::1]:" + Ports.freeTcpPort() + ":53/tcp6", "true").run();
 
         Expect.oneLineError(result);
-        Expect.contains("unsupported protocol \"udp\"", result.stderr(), result);
+        Expect.contains("unsupported protocol \"tcp6\"", result.stderr(), result);
     }
 
     @Test
@@ -279,6 +281,7 @@ class UsernetIT {
     @Test
     void usernetPortDriverShowsTheClientAddressAndCarriesData() throws Exception {
         final int[] ports = Ports.freeTcpPorts(4);
+        final int udpPort = Ports.freeUdpPort();
         final Path dir = sandbox.workspace().path();
         final String blob = Shell.quote(dir.resolve("blob").toString());
         final Path blobHash = dir.resolve("blob.sha");
@@ -289,12 +292,14 @@ class UsernetIT {
                 .publish("127.0.0.1:" + ports[1] + ":8081/tcp")
                 .publish("127.0.0.1:" + ports[2] + ":8082/tcp")
                 .publish("127.0.0.1:" + ports[3] + ":8083/tcp")
+                .publish("127.0.0.1:" + udpPort + ":8084/udp")
                 .first("head -c " + BLOB_BYTES + " /dev/urandom > " + blob + " && sha256sum < " + blob
                         + " | cut -d' ' -f1 > " + Shell.quote(blobHash.toString()))
                 .tcpServer(8080, "socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR'")
                 // Inside socat's single quotes: the workspace path has no characters that need quoting.
                 .tcpServer(8081, "socat -U TCP-LISTEN:8081,fork,reuseaddr SYSTEM:'cat " + dir.resolve("blob") + "'")
                 .tcpServer(8082, "socat -u TCP-LISTEN:8082,fork,reuseaddr SYSTEM:'sha256sum > " + uploadHash + "'")
+                .udpServer("socat UDP-LISTEN:8084,fork,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR'")
                 .start()) {
 
             try (Socket s = Ports.connect(Ports.V4, ports[0])) {
@@ -329,6 +334,11 @@ class UsernetIT {
             }
             assertEquals(expected, firstWord(uploadHash), instance::describe);
 
+            try (DatagramSocket udp = new DatagramSocket()) {
+                udp.connect(Ports.V4, udpPort);
+                assertEquals("10.0.2.2", firstUdpReply(udp, instance), instance::describe);
+            }
+
             // Nothing listens on 8083 inside: the guest's RST resets the client, often before connect() returns.
             try (Socket s = Ports.connect(Ports.V4, ports[3])) {
                 Ports.assertClosedByPeer(s, instance::describe);
@@ -337,6 +347,23 @@ class UsernetIT {
             }
             instance.stop();
         }
+    }
+
+    /** The server's answer to a datagram, sent again until it is up. */
+    private static String firstUdpReply(DatagramSocket socket, PortInstance instance) throws IOException {
+        socket.setSoTimeout(500);
+        final byte[] ping = "ping\n".getBytes(StandardCharsets.US_ASCII);
+        for (int attempt = 0; attempt < 40; attempt++) {
+            socket.send(new DatagramPacket(ping, ping.length));
+            final DatagramPacket reply = new DatagramPacket(new byte[1500], 1500);
+            try {
+                socket.receive(reply);
+                return new String(reply.getData(), 0, reply.getLength(), StandardCharsets.US_ASCII).strip();
+            } catch (SocketTimeoutException e) {
+                // not up yet: send again
+            }
+        }
+        throw new AssertionError("no UDP reply after 40 attempts\n" + instance.describe());
     }
 
     private static String firstWord(Path file) throws IOException {

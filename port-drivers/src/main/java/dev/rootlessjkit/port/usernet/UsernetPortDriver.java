@@ -35,11 +35,12 @@ import java.util.function.Supplier;
  * connection into the namespace itself, so the server inside sees the client's real address. A loopback client
  * cannot keep 127.0.0.1 (inside, that is the namespace's own loopback) and appears as the gateway (cidr+2, e.g.
  * 10.0.2.2), as do IPv6 clients and addresses of the namespace's own network; every other client keeps its
- * address. Parent only: the child runs CMD without a half of ours. TCP only so far; IDs are never reused.
+ * address. Parent only: the child runs CMD without a half of ours. TCP and UDP over IPv4 inside (the usernet network
+ * has no IPv6); IDs are never reused.
  */
 public final class UsernetPortDriver implements ParentPortDriver {
     public static final String NAME = "usernet";
-    public static final List<String> PROTOS = List.of("tcp", "tcp4");
+    public static final List<String> PROTOS = List.of("tcp", "tcp4", "udp", "udp4");
     private static final int EADDRINUSE = 98;
     private static final int EACCES = 13;
     private static final Path UNPRIVILEGED_PORT_START = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
@@ -89,13 +90,14 @@ public final class UsernetPortDriver implements ParentPortDriver {
         PortSpecValidator.validate(spec, ports.values().stream().map(Entry::status).toList());
         if (!PROTOS.contains(spec.proto())) {
             throw new PortDriverException("unsupported protocol " + GoText.quote(spec.proto())
-                    + " (the usernet port driver forwards tcp and tcp4)");
+                    + " (the usernet port driver forwards " + String.join(", ", PROTOS) + ")");
         }
         final InetSocketAddress bind = listenAddress(spec);
         final int guestIp = guestAddress(spec);
         final AutoCloseable published;
         try {
-            published = network.publishTcp(bind, guestIp, spec.childPort());
+            published = spec.proto().startsWith("tcp") ? network.publishTcp(bind, guestIp, spec.childPort())
+                    : network.publishUdp(bind, guestIp, spec.childPort());
         } catch (UsernetException e) {
             throw listenError(spec, e.getCause());
         }
@@ -105,20 +107,21 @@ public final class UsernetPortDriver implements ParentPortDriver {
         return status;
     }
 
-    /** Empty or unspecified: every address, both families for {@code tcp} and IPv4 only for {@code tcp4}. */
+    /** Empty: every address, of both families for {@code tcp}/{@code udp}, of IPv4 for {@code tcp4}/{@code udp4}. */
     private static InetSocketAddress listenAddress(PortSpec spec) throws PortDriverException {
         final String ip = spec.parentIP();
         final byte[] parsed = ip.isEmpty() ? null : IpLiteral.parse(ip);
         if (!ip.isEmpty() && parsed == null) {
             throw new PortDriverException("invalid IP: " + GoText.quote(ip));
         }
-        if (spec.proto().equals("tcp4") && parsed != null && parsed.length != 4) {
-            throw new ListenException("listen tcp4 " + display(spec) + ": address " + ip + ": not an IPv4 address",
+        final boolean v4only = spec.proto().endsWith("4");
+        if (v4only && parsed != null && parsed.length != 4) {
+            throw new ListenException("listen " + spec.proto() + " " + display(spec) + ": address " + ip + ": not an IPv4 address",
                     0);
         }
         try {
             if (parsed == null) {
-                return spec.proto().equals("tcp4")
+                return v4only
                         ? new InetSocketAddress(InetAddress.getByAddress(new byte[4]), spec.parentPort())
                         : new InetSocketAddress(spec.parentPort());
             }
