@@ -184,6 +184,29 @@ class PublishedTcpPortTest {
     }
 
     @Test
+    void clientsBeyondTheFlowLimitAreClosed() throws IOException {
+        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
+        h = testLoop.harness(new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), new UsernetConfig.Limits(1,
+                d.maxUdpFlows(), d.udpIdleTimeout(), d.dnsQueryTimeout(), d.tcpConnectTimeout(), d.tcpTimeWait(),
+                d.tcpReceiveBuffer(), d.tcpSendBuffer(), d.maxReassemblies(), d.reassemblyTimeout(),
+                d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout())));
+        PublishedTcpPort port = h.onLoop(() -> h.stack.publishTcp(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, GUEST_PORT));
+        syn(port);
+        try (Socket second = new Socket()) {
+            second.connect(h.onLoop(port::localAddress), 5000);
+            second.setSoTimeout(5000);
+            try {
+                assertEquals(-1, second.getInputStream().read());
+            } catch (SocketException e) {
+                // reset: closed as well
+            }
+        }
+        assertEquals(1, h.counter(Counter.TCP_FLOW_LIMIT));
+        assertEquals(1, h.onLoop(port::connectionCount));
+    }
+
+    @Test
     void clientAddressesKeepTheirRealValueUnlessItMeansSomethingElseInside() throws Exception {
         Destinations d = new Destinations(UsernetConfig.defaults(List.of()));
         assertEquals(GATEWAY, d.guestVisibleClient(InetAddress.getByName("127.0.0.1")));

@@ -39,13 +39,18 @@ public final class PublishedTcpPort implements AutoCloseable {
 
     void accepted(Channel client) {
         if (closed) {
-            client.close();
+            reject(client);
             return;
         }
         TcpFlow flow = nat.openToGuest(this, client, guestIp, guestPort);
         if (flow != null) {
             flows.add(flow);
         }
+    }
+
+    /** Closes an accepted client that was never registered with a loop (close() would need one). */
+    static void reject(Channel client) {
+        client.unsafe().closeForcibly();
     }
 
     void forget(TcpFlow flow) {
@@ -79,7 +84,7 @@ public final class PublishedTcpPort implements AutoCloseable {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel client = (Channel) msg;
             if (port == null) {
-                client.close();
+                reject(client);
                 return;
             }
             port.accepted(client);

@@ -248,7 +248,7 @@ public final class TcpNat implements TransportHandler {
         InetSocketAddress peer = (InetSocketAddress) client.remoteAddress();
         if (flows.size() >= limits.maxTcpFlows() || peer == null) {
             counters.increment(Counter.TCP_FLOW_LIMIT);
-            client.close();
+            PublishedTcpPort.reject(client);
             return null;
         }
         int source = destinations.guestVisibleClient(peer.getAddress());
@@ -258,7 +258,7 @@ public final class TcpNat implements TransportHandler {
         for (int tries = 0; flows.containsKey(key); tries++) {
             if (tries == EPHEMERAL_COUNT) {
                 counters.increment(Counter.TCP_FLOW_LIMIT);
-                client.close();
+                PublishedTcpPort.reject(client);
                 return null;
             }
             sourcePort = EPHEMERAL_FIRST + random.nextInt(EPHEMERAL_COUNT);
