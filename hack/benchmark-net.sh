@@ -6,10 +6,12 @@
 # so pasta's reference is pasta alone (`pasta --config-net ... -- iperf3 ...`) with the same addresses.
 # Then usernet (our own stack in the parent JVM, no external program) through rootlessjkit, against the faster of
 # the two references at the same MTU (the issue's target: 1.2x).
+# Last, host to namespace through a published port (iperf3 -s inside, the client on the host's 127.0.0.1): usernet
+# with --port-driver=usernet and with builtin, against RootlessKit's slirp4netns with --port-driver=slirp4netns.
 # A benchmark, not a test: nothing here gates CI. Only loopback traffic.
 #   hack/benchmark-net.sh        # as a user with /etc/subuid entries, or as root (runs as $ROOTLESSJKIT_TEST_USER)
 # Environment: SECONDS_PER_RUN (iperf3 -t, default 10), ROOTLESSJKIT (default ./rootlessjkit),
-# ROOTLESSKIT (default rootlesskit), PORT (iperf3 server port, default 25201).
+# ROOTLESSKIT (default rootlesskit), PORT (iperf3 server port, default 25201; PORT+1 is the published port).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -64,6 +66,29 @@ pasta_alone() {
 		--ipv4-only --tcp-ports=none --udp-ports=none -- $client
 }
 
+# Host to namespace: "$@" is the launcher with its flags; it publishes 127.0.0.1:$inport to iperf3 -s inside. The
+# client retries until the server inside answers (the port is published before the command starts).
+inport=$((port + 1))
+inbound() {
+	"$@" -p "127.0.0.1:$inport:5201/tcp" iperf3 -s -p 5201 >"$work/inside.log" 2>&1 &
+	local pid=$! bps="" _
+	for _ in $(seq 100); do
+		# A connection the driver accepted while nothing listened inside yet ends in an error JSON: try again.
+		bps=$(iperf3 -J -t "$duration" -p "$inport" -c 127.0.0.1 2>/dev/null \
+			| jq -r '.end.sum_received.bits_per_second // empty' 2>/dev/null || true)
+		[ -n "$bps" ] && break
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	if [ -z "$bps" ]; then
+		echo "benchmark-net: \`$* -p ...\` served nothing: $(tail -3 "$work/inside.log")" >&2
+		echo "n/a"
+		return
+	fi
+	awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1e9 }'
+}
+
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "n/a" }'
 }
@@ -91,4 +116,12 @@ for mtu in 1500 65520; do
 	printf '%-12s %6s %11s Gb/s %11s Gb/s %7s  (faster of rootlesskit slirp4netns, pasta alone; %s vs slirp4netns, %s vs pasta)\n' \
 		usernet "$mtu" "$mine" "$best" "$(ratio "$mine" "$best")" "$(ratio "$mine" "${reference[slirp4netns/$mtu]}")" \
 		"$(ratio "$mine" "${reference[pasta/$mtu]}")"
+done
+for mtu in 1500 65520; do
+	ref=$(inbound "$theirs" --net=slirp4netns --mtu="$mtu" --port-driver=slirp4netns)
+	for pd in usernet builtin; do
+		mine=$(inbound "$ours" --net=usernet --mtu="$mtu" --port-driver="$pd")
+		printf '%-12s %6s %11s Gb/s %11s Gb/s %7s  (host to namespace, -p via %s; reference rootlesskit slirp4netns -p)\n' \
+			"usernet-in" "$mtu" "$mine" "$ref" "$(ratio "$mine" "$ref")" "$pd"
+	done
 done

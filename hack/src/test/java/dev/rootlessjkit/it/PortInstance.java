@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * One launcher run with {@code --net=none --port-driver=builtin --pidns} and servers inside its network namespace,
+ * One launcher run with {@code --net=none --port-driver=builtin --pidns} (or other drivers) and servers inside its network namespace,
  * for the port forwarding and API tests. The command starts the servers, waits until each TCP one accepts
  * connections, records its state dir and touches a ready marker, then waits; it exits 0 on SIGTERM. {@link #stop()}
  * ends the run as a user would (SIGTERM to the launcher) and checks that nothing is left: no state dir, no listener.
@@ -127,9 +127,16 @@ final class PortInstance implements AutoCloseable {
         private final List<String> servers = new ArrayList<>();
         private final List<Integer> tcpPorts = new ArrayList<>();
         private String first = "";
+        private List<String> drivers = List.of("--net=none", "--port-driver=builtin");
 
         private Builder(Sandbox sandbox) {
             this.sandbox = sandbox;
+        }
+
+        /** The network and port driver flags, instead of {@code --net=none --port-driver=builtin}. */
+        Builder drivers(String... flags) {
+            drivers = List.of(flags);
+            return this;
         }
 
         Builder publish(String spec) {
@@ -175,7 +182,8 @@ final class PortInstance implements AutoCloseable {
             }
             script.append("touch ").append(Shell.quote(ready.toString())).append('\n')
                     .append("wait\necho 'the servers ended' >&2\nexit 3\n");
-            final List<String> args = new ArrayList<>(List.of("--net=none", "--port-driver=builtin", "--pidns"));
+            final List<String> args = new ArrayList<>(drivers);
+            args.add("--pidns");
             publish.forEach(spec -> args.addAll(List.of("-p", spec)));
             args.addAll(List.of("sh", "-c", script.toString()));
             final Running running = sandbox.rootless().launch(args.toArray(String[]::new)).start();

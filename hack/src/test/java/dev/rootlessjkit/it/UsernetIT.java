@@ -10,12 +10,15 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,6 +47,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class UsernetIT {
     private static final int PARALLEL = 20;
     private static final int TRANSFER_BYTES = 100 << 20;
+    private static final int BLOB_BYTES = 64 << 20;
 
     @RegisterExtension
     final Sandbox sandbox = new Sandbox();
@@ -242,12 +246,12 @@ class UsernetIT {
     }
 
     @Test
-    void usernetPortDriverIsRefusedClearly() {
+    void usernetPortDriverRefusesTcp6Clearly() {
         final Result result = sandbox.rootless().launch("--net=usernet", "--port-driver=usernet",
-                "--disable-host-loopback", "true").run();
+                "--disable-host-loopback", "-p", "[::1]:" + Ports.freeTcpPort() + ":53/tcp6", "true").run();
 
         Expect.oneLineError(result);
-        Expect.contains("not available", result.stderr(), result);
+        Expect.contains("unsupported protocol \"tcp6\"", result.stderr(), result);
     }
 
     @Test
@@ -269,6 +273,105 @@ class UsernetIT {
      * Frames of one size addressed to everyone: a third random bytes, a third IPv4 (header checks, lengths,
      * fragments, options all at random), a third IPv4 claiming TCP or UDP to the gateway.
      */
+    /**
+     * --port-driver=usernet: the stack opens published connections into the namespace itself, so the server inside
+     * sees the client's address; a loopback client is the gateway there. A port with nothing behind it is closed
+     * at once (the guest's RST), and 64 MiB cross each way intact.
+     */
+    @Test
+    void usernetPortDriverShowsTheClientAddressAndCarriesData() throws Exception {
+        final int[] ports = Ports.freeTcpPorts(4);
+        final int udpPort = Ports.freeUdpPort();
+        final Path dir = sandbox.workspace().path();
+        final String blob = Shell.quote(dir.resolve("blob").toString());
+        final Path blobHash = dir.resolve("blob.sha");
+        final Path uploadHash = dir.resolve("upload.sha");
+        try (PortInstance instance = PortInstance.with(sandbox)
+                .drivers("--net=usernet", "--port-driver=usernet")
+                .publish("127.0.0.1:" + ports[0] + ":8080/tcp")
+                .publish("127.0.0.1:" + ports[1] + ":8081/tcp")
+                .publish("127.0.0.1:" + ports[2] + ":8082/tcp")
+                .publish("127.0.0.1:" + ports[3] + ":8083/tcp")
+                .publish("127.0.0.1:" + udpPort + ":8084/udp")
+                .first("head -c " + BLOB_BYTES + " /dev/urandom > " + blob + " && sha256sum < " + blob
+                        + " | cut -d' ' -f1 > " + Shell.quote(blobHash.toString()))
+                .tcpServer(8080, "socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR'")
+                // Inside socat's single quotes: the workspace path has no characters that need quoting.
+                .tcpServer(8081, "socat -U TCP-LISTEN:8081,fork,reuseaddr SYSTEM:'cat " + dir.resolve("blob") + "'")
+                .tcpServer(8082, "socat -u TCP-LISTEN:8082,fork,reuseaddr SYSTEM:'sha256sum > " + uploadHash + "'")
+                .udpServer("socat UDP-LISTEN:8084,fork,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR'")
+                .start()) {
+
+            try (Socket s = Ports.connect(Ports.V4, ports[0])) {
+                final String seen = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+                assertEquals("10.0.2.2", seen, instance::describe);
+            }
+
+            try (Socket s = Ports.connect(Ports.V4, ports[1]); InputStream in = s.getInputStream()) {
+                final MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                final byte[] buffer = new byte[1 << 16];
+                long total = 0;
+                for (int n; (n = in.read(buffer)) > 0; total += n) {
+                    digest.update(buffer, 0, n);
+                }
+                assertEquals(BLOB_BYTES, total, instance::describe);
+                assertEquals(Files.readString(blobHash).strip(), HexFormat.of().formatHex(digest.digest()),
+                        instance::describe);
+            }
+
+            final byte[] upload = new byte[BLOB_BYTES];
+            new Random(7).nextBytes(upload);
+            try (Socket s = Ports.connect(Ports.V4, ports[2])) {
+                s.getOutputStream().write(upload);
+                s.shutdownOutput();
+                assertEquals(-1, s.getInputStream().read(), instance::describe);
+            }
+            final String expected = sha256(upload);
+            final Instant deadline = Instant.now().plusSeconds(20);
+            // The readiness probe's empty connection wrote a hash too; ours replaces it once sha256sum is done.
+            while (!firstWord(uploadHash).equals(expected) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(50);
+            }
+            assertEquals(expected, firstWord(uploadHash), instance::describe);
+
+            try (DatagramSocket udp = new DatagramSocket()) {
+                udp.connect(Ports.V4, udpPort);
+                assertEquals("10.0.2.2", firstUdpReply(udp, instance), instance::describe);
+            }
+
+            // Nothing listens on 8083 inside: the guest's RST resets the client, often before connect() returns.
+            try (Socket s = Ports.connect(Ports.V4, ports[3])) {
+                Ports.assertClosedByPeer(s, instance::describe);
+            } catch (SocketException e) {
+                assertTrue(e.getMessage().contains("reset"), () -> e + "\n" + instance.describe());
+            }
+            instance.stop();
+        }
+    }
+
+    /** The server's answer to a datagram, sent again until it is up. */
+    private static String firstUdpReply(DatagramSocket socket, PortInstance instance) throws IOException {
+        socket.setSoTimeout(500);
+        final byte[] ping = "ping\n".getBytes(StandardCharsets.US_ASCII);
+        for (int attempt = 0; attempt < 40; attempt++) {
+            socket.send(new DatagramPacket(ping, ping.length));
+            final DatagramPacket reply = new DatagramPacket(new byte[1500], 1500);
+            try {
+                socket.receive(reply);
+                return new String(reply.getData(), 0, reply.getLength(), StandardCharsets.US_ASCII).strip();
+            } catch (SocketTimeoutException e) {
+                // not up yet: send again
+            }
+        }
+        throw new AssertionError("no UDP reply after 40 attempts\n" + instance.describe());
+    }
+
+    private static String firstWord(Path file) throws IOException {
+        final String text = Files.exists(file) ? Files.readString(file).strip() : "";
+        final int space = text.indexOf(' ');
+        return space < 0 ? text : text.substring(0, space);
+    }
+
     private static byte[] garbageFrames(int size, int count, Random random) {
         final byte[] all = new byte[size * count];
         random.nextBytes(all);

@@ -66,7 +66,6 @@ public final class Parent {
 
     public int run() throws ParentException {
         Preflight.warn(log, linux.geteuid(), config.propagation());
-        checkPortDriverAvailable();
         final List<PortSpec> publish = parsePublish();
         try (ParentNetworkDriver network = networkDriver()) {
             return run(network, publish);
@@ -107,7 +106,7 @@ public final class Parent {
         });
 
         try (StateDir state = StateDir.open(config.stateDir(), log);
-                PortDriverHolder ports = new PortDriverHolder(portDriver(state));
+                PortDriverHolder ports = new PortDriverHolder(portDriver(state, network));
                 TapSocket tapSocket = config.net() == ParentConfig.NetworkMode.USERNET ? TapSocket.open() : null) {
             final int listenFds = listenFdsForUs();
             final Map<String, String> env = new HashMap<>();
@@ -261,20 +260,6 @@ public final class Parent {
         return new IdMapPlan(newuidmap, newgidmap, source.lookup(user, linux.geteuid()));
     }
 
-    /**
-     * Port drivers this build has; the others are parsed but refused here, clearly. {@code implicit} needs no
-     * driver of ours: pasta forwards the ports itself.
-     */
-    private void checkPortDriverAvailable() throws ParentException {
-        if (config.portDriver() != ParentConfig.PortDriverName.NONE
-                && config.portDriver() != ParentConfig.PortDriverName.BUILTIN
-                && config.portDriver() != ParentConfig.PortDriverName.SLIRP4NETNS
-                && config.portDriver() != ParentConfig.PortDriverName.IMPLICIT) {
-            throw new ParentException("port driver \"" + config.portDriver().cliName
-                    + "\" is not available in this build of rootlessjkit yet");
-        }
-    }
-
     /** -p specs, checked before anything starts (as RootlessKit does) so a typo costs no namespace set-up. */
     private List<PortSpec> parsePublish() throws ParentException {
         final List<PortSpec> specs = new ArrayList<>();
@@ -290,9 +275,9 @@ public final class Parent {
         return specs;
     }
 
-    private ParentPortDriver portDriver(StateDir state) throws ParentException {
+    private ParentPortDriver portDriver(StateDir state, ParentNetworkDriver network) throws ParentException {
         try {
-            return ParentPortDrivers.create(config.portDriver().cliName, state.path(), log);
+            return ParentPortDrivers.create(config.portDriver().cliName, state.path(), network, log);
         } catch (PortDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }

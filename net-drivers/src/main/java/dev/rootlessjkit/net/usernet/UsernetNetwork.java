@@ -1,12 +1,16 @@
 package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
+import dev.rootlessjkit.net.usernet.udp.PublishedUdpPort;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,6 +59,45 @@ public final class UsernetNetwork implements AutoCloseable {
             Thread.currentThread().interrupt();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new UsernetException("interrupted while starting the usernet stack", e);
+        }
+    }
+
+    /**
+     * Publishes {@code bind} to {@code guestIp:guestPort} (0: the guest's own address) over TCP, see
+     * {@link UsernetStack#publishTcp}. The returned handle's close stops listening and resets the port's
+     * connections before it returns.
+     *
+     * @throws UsernetException carrying the bind error (e.g. a {@link java.net.BindException}) as its cause
+     */
+    public AutoCloseable publishTcp(InetSocketAddress bind, int guestIp, int guestPort) throws UsernetException {
+        final PublishedTcpPort port = onLoop(() -> stack.publishTcp(bind, guestIp, guestPort),
+                "cannot listen on " + bind);
+        return () -> onLoop(() -> {
+            port.close();
+            return null;
+        }, "cannot close the published port " + bind);
+    }
+
+    /** As {@link #publishTcp} for UDP, see {@link UsernetStack#publishUdp}. */
+    public AutoCloseable publishUdp(InetSocketAddress bind, int guestIp, int guestPort) throws UsernetException {
+        final PublishedUdpPort port = onLoop(() -> stack.publishUdp(bind, guestIp, guestPort),
+                "cannot listen on " + bind);
+        return () -> onLoop(() -> {
+            port.close();
+            return null;
+        }, "cannot close the published port " + bind);
+    }
+
+    private <T> T onLoop(Callable<T> task, String what) throws UsernetException {
+        try {
+            return stack.loop().submit(task).get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new UsernetException(what, e.getCause());
+        } catch (TimeoutException e) {
+            throw new UsernetException(what + ": the usernet loop did not answer in time", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UsernetException(what, e);
         }
     }
 

@@ -31,7 +31,8 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
     private final NetworkOptions options;
     private final Path resolvConf;
     private final Log log;
-    private UsernetNetwork network;
+    /** Read by the port driver's threads (API requests). */
+    private volatile UsernetNetwork network;
 
     public UsernetParentDriver(NetworkOptions options, Map<String, String> env, Log log)
             throws NetworkDriverException {
@@ -81,6 +82,11 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         } catch (IllegalArgumentException e) {
             throw new NetworkDriverException("usernet: " + e.getMessage(), e);
         }
+    }
+
+    /** The running network, for the usernet port driver; null before {@link #start} and after {@link #close}. */
+    public UsernetNetwork network() {
+        return network;
     }
 
     @Override

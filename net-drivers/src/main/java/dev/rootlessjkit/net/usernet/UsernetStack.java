@@ -15,12 +15,15 @@ import dev.rootlessjkit.net.usernet.stack.IcmpHandler;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Input;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
 import dev.rootlessjkit.net.usernet.stack.Link;
+import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
 import dev.rootlessjkit.net.usernet.tcp.TcpNat;
+import dev.rootlessjkit.net.usernet.udp.PublishedUdpPort;
 import dev.rootlessjkit.net.usernet.udp.UdpNat;
 import dev.rootlessjkit.net.usernet.udp.UdpOutput;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
 import java.util.Map;
 
 /**
@@ -39,15 +42,17 @@ public final class UsernetStack implements AutoCloseable {
     private final TcpNat tcp;
     private final DnsForwarder dns;
     private final IcmpEchoNat echo;
+    private final int guest;
     private boolean closed;
 
     private UsernetStack(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
             ByteBufAllocator alloc, EchoSockets echoSockets) {
         this.loop = loop;
+        this.guest = config.guest();
         this.counters = new Counters();
         Destinations destinations = new Destinations(config);
         Batch batch = new Batch(loop);
-        this.link = new Link(ourMac(config.gateway()), alloc, sink, counters, batch);
+        this.link = new Link(ourMac(config.gateway()), config.gateway(), alloc, sink, counters, batch);
         this.arp = new ArpResponder(link, counters, destinations::ownsAddress);
         Ipv4Output out = new Ipv4Output(link, config.mtu());
         UsernetConfig.Limits limits = config.limits();
@@ -135,6 +140,23 @@ public final class UsernetStack implements AutoCloseable {
         } finally {
             frame.release();
         }
+    }
+
+    /**
+     * Publishes a host port (the usernet port driver): each client accepted on {@code bind} is connected by the
+     * stack to {@code guestIp:guestPort}, appearing inside with its own address (loopback clients as the gateway,
+     * see {@link Destinations#guestVisibleClient}).
+     *
+     * @param guestIp the guest's address, or 0 for the one the network gives it (cidr+100)
+     * @throws Exception the bind error when {@code bind} cannot be listened on
+     */
+    public PublishedTcpPort publishTcp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
+        return tcp.publish(bind, guestIp == 0 ? guest : guestIp, guestPort);
+    }
+
+    /** As {@link #publishTcp} for UDP: per client a flow to {@code guestIp:guestPort}, ended when idle. */
+    public PublishedUdpPort publishUdp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
+        return udp.publish(bind, guestIp == 0 ? guest : guestIp, guestPort);
     }
 
     public Counters counters() {

@@ -6,5 +6,11 @@
  * then sends and takes TCP segments of up to 64 KiB without checksums, which is most of the stack's speed at MTU
  * 1500. The parent JVM needs the C2 compiler for it (C1 alone cost ~40% of host-to-guest throughput).
  * {@code hack/benchmark-usernet.sh} measures the stack against slirp4netns and pasta.
+ *
+ * <p>Published ports ({@code --port-driver=usernet}): {@link dev.rootlessjkit.net.usernet.UsernetStack#publishTcp}
+ * and {@code publishUdp} listen on the host and the stack opens each connection into the guest itself (TCP from
+ * SYN-SENT in the same {@code TcpFlow} machinery), from the client's address as
+ * {@link dev.rootlessjkit.net.usernet.stack.Destinations#guestVisibleClient} maps it: loopback, IPv6 and
+ * guest-network clients appear as the gateway, others as themselves.
  */
 package dev.rootlessjkit.net.usernet;

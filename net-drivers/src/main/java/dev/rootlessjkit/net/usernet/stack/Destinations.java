@@ -53,6 +53,37 @@ public final class Destinations {
         return Ipv4Address.toInet(dst);
     }
 
+    /**
+     * The source address a client of a published port appears with inside: its real IPv4 address, except where
+     * that address would mean something else in the guest, which then sees the gateway instead: loopback (the
+     * guest's own), an address of the guest network (the guest or the stack), an IPv6 client (the guest network is
+     * IPv4 only; an IPv4-mapped client keeps its IPv4 address).
+     */
+    public int guestVisibleClient(InetAddress client) {
+        byte[] b = client.getAddress();
+        int v4;
+        if (b.length == 4) {
+            v4 = Ipv4Address.fromInet(client);
+        } else if (isV4Mapped(b)) {
+            v4 = ((b[12] & 0xff) << 24) | ((b[13] & 0xff) << 16) | ((b[14] & 0xff) << 8) | (b[15] & 0xff);
+        } else {
+            return gateway;
+        }
+        if (Ipv4Address.isLoopback(v4) || (v4 & netmask) == network || v4 == 0) {
+            return gateway;
+        }
+        return v4;
+    }
+
+    private static boolean isV4Mapped(byte[] b) {
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
+    }
+
     /** The source address the guest sees for a packet from {@code host}: the host's 127.0.0.1 is the gateway. */
     public int guestVisibleSource(int host) {
         return hostLoopback && host == LOCALHOST ? gateway : host;

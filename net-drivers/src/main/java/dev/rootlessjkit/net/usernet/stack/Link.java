@@ -3,6 +3,7 @@ package dev.rootlessjkit.net.usernet.stack;
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
 import dev.rootlessjkit.net.usernet.FrameSink;
+import dev.rootlessjkit.net.usernet.header.Arp;
 import dev.rootlessjkit.net.usernet.header.Ethernet;
 import dev.rootlessjkit.net.usernet.header.MacAddress;
 import io.netty.buffer.ByteBuf;
@@ -13,7 +14,12 @@ import io.netty.buffer.ByteBufAllocator;
  * frames, and output that is flushed once per event-loop wake-up however many frames it produced.
  */
 public final class Link implements Batch.Deferred {
+    private static final long BROADCAST = 0xffff_ffff_ffffL;
+    /** Where the destination address sits in an IPv4 frame. */
+    private static final int IPV4_DESTINATION = Ethernet.HEADER_LENGTH + 16;
+
     private final long ourMac;
+    private final int ourIp;
     private final ByteBufAllocator alloc;
     private final FrameSink sink;
     private final Counters counters;
@@ -21,8 +27,10 @@ public final class Link implements Batch.Deferred {
     private long guestMac = MacAddress.NONE;
     private boolean flushScheduled;
 
-    public Link(long ourMac, ByteBufAllocator alloc, FrameSink sink, Counters counters, Batch batch) {
+    /** @param ourIp the address ARP requests of the stack's come from (the gateway) */
+    public Link(long ourMac, int ourIp, ByteBufAllocator alloc, FrameSink sink, Counters counters, Batch batch) {
         this.ourMac = ourMac;
+        this.ourIp = ourIp;
         this.alloc = alloc;
         this.sink = sink;
         this.counters = counters;
@@ -55,12 +63,29 @@ public final class Link implements Batch.Deferred {
     /** Fills in the Ethernet header at index 0 and hands the frame to the sink. Takes ownership. */
     public void send(ByteBuf frame, int etherType) {
         if (guestMac == MacAddress.NONE) {
-            // Nothing has been heard from the guest yet; it will retry once it has sent something.
-            counters.increment(Counter.FRAMES_OUT_NO_GUEST_MAC);
-            frame.release();
+            noGuestMac(frame, etherType);
             return;
         }
         sendTo(frame, guestMac, etherType);
+    }
+
+    /**
+     * Nothing has been heard from the guest yet, which is normal for a guest that only serves published ports: the
+     * frame is dropped and an ARP request for its destination makes the guest answer, so that the retransmission
+     * finds its MAC.
+     */
+    private void noGuestMac(ByteBuf frame, int etherType) {
+        counters.increment(Counter.FRAMES_OUT_NO_GUEST_MAC);
+        int target = etherType == Ethernet.TYPE_IPV4 && frame.writerIndex() >= IPV4_DESTINATION + 4
+                ? frame.getInt(IPV4_DESTINATION) : 0;
+        frame.release();
+        if (target == 0) {
+            return;
+        }
+        ByteBuf request = allocate(Ethernet.HEADER_LENGTH + Arp.LENGTH);
+        request.writerIndex(Ethernet.HEADER_LENGTH + Arp.LENGTH);
+        Arp.write(request, Ethernet.HEADER_LENGTH, Arp.OP_REQUEST, ourMac, ourIp, 0, target);
+        sendTo(request, BROADCAST, Ethernet.TYPE_ARP);
     }
 
     public void sendTo(ByteBuf frame, long destinationMac, int etherType) {
@@ -78,8 +103,7 @@ public final class Link implements Batch.Deferred {
     /** As {@link #send} for an IPv4 frame with offloads, see {@link FrameSink#sendOffloaded}. */
     public void sendOffloaded(ByteBuf frame, int l4Offset, int checksumOffset, int gsoSize, int headerLength) {
         if (guestMac == MacAddress.NONE) {
-            counters.increment(Counter.FRAMES_OUT_NO_GUEST_MAC);
-            frame.release();
+            noGuestMac(frame, Ethernet.TYPE_IPV4);
             return;
         }
         Ethernet.write(frame, 0, guestMac, ourMac, Ethernet.TYPE_IPV4);

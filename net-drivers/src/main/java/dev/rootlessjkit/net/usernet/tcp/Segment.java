@@ -14,6 +14,9 @@ final class Segment {
     ByteBuf packet;
     int payloadOffset;
     int payloadLength;
+    /** The MSS and window-scale options of a SYN ({@code Tcp.ABSENT} when missing); not parsed otherwise. */
+    int synMss;
+    int synWscale;
 
     boolean has(int flag) {
         return (flags & flag) != 0;

@@ -14,19 +14,23 @@ import io.netty.channel.socket.DuplexChannel;
 
 /**
  * One guest TCP connection, terminated here and relayed to its host socket. The guest side is a TCP endpoint in
- * the passive role (RFC 9293 states from SYN-RECEIVED on); the host side is a plain non-blocking socket whose
+ * the passive role (RFC 9293 states from SYN-RECEIVED on) for connections the guest opens, or in the active role
+ * (from SYN-SENT on) for a client accepted on a published port, which the stack connects to the guest; the host
+ * side is a plain non-blocking socket whose
  * buffers give the flow control: the window offered to the guest is what the host socket's outbound buffer can
  * still take, and reading from the host stops while the guest has not acknowledged enough of what it was sent.
  */
 final class TcpFlow implements Batch.Deferred {
     enum State {
-        CONNECTING, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT,
+        CONNECTING, SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT,
         CLOSED
     }
 
     /** Retransmissions of one segment before the connection is given up (Linux's tcp_retries2 is 15). */
     static final int MAX_RETRIES = 12;
     static final int MAX_SYNACK_RETRIES = 5;
+    /** Linux's tcp_syn_retries is 6; a guest that does not answer within about a minute is not there. */
+    static final int MAX_SYN_RETRIES = 5;
     private static final int DEFAULT_MSS = 536;
     private static final int MIN_MSS = 64;
     /** An IPv4 packet's 65535 bytes less IP and TCP headers, rounded down to whole KiB. */
@@ -38,13 +42,15 @@ final class TcpFlow implements Batch.Deferred {
     final int guestPort;
     final int ourIp;
     final int ourPort;
-    private State state = State.CONNECTING;
+    private State state;
+    /** The published port that accepted the client of an actively opened flow, else null. */
+    private final PublishedTcpPort publishedBy;
     private Channel host;
 
     // Receive side: guest to host.
-    private final int guestIsn;
+    private int guestIsn;
     private int rcvNxt;
-    private final int rcvWscale;
+    private int rcvWscale;
     private final ReorderQueue reorder;
     private boolean guestFin;
     private boolean windowWatch;
@@ -57,11 +63,11 @@ final class TcpFlow implements Batch.Deferred {
     private int sndWnd;
     private int sndWl1;
     private int sndWl2;
-    private final int sndWscale;
-    private final boolean windowScaling;
-    private final int mss;
+    private int sndWscale;
+    private boolean windowScaling;
+    private int mss;
     /** The most payload put in one segment: the MSS, or 64 KiB less headers when the guest splits segments. */
-    private final int maxSegment;
+    private int maxSegment;
     private final SendQueue sendQueue = new SendQueue();
     private boolean hostEof;
     private boolean finSent;
@@ -97,6 +103,8 @@ final class TcpFlow implements Batch.Deferred {
         this.guestPort = guestPort;
         this.ourIp = ourIp;
         this.ourPort = ourPort;
+        this.state = State.CONNECTING;
+        this.publishedBy = null;
         this.guestIsn = guestIsn;
         this.rcvNxt = guestIsn + 1;
         this.iss = iss;
@@ -106,23 +114,59 @@ final class TcpFlow implements Batch.Deferred {
         this.sndWnd = guestWindow;
         this.sndWl1 = guestIsn;
         this.sndWl2 = iss;
-        int peerMss = guestMss == Tcp.ABSENT ? DEFAULT_MSS : Math.max(MIN_MSS, guestMss);
+        negotiate(guestMss, guestWscale);
+        this.reorder = new ReorderQueue(nat.receiveBuffer());
+    }
+
+    /**
+     * Active open for {@code client}, accepted on {@code port}: the flow starts in SYN-SENT once {@link #openToGuest}
+     * sends the SYN. The client's socket is not read until the guest has answered.
+     */
+    TcpFlow(TcpNat nat, long key, int guestIp, int guestPort, int ourIp, int ourPort, Channel client,
+            PublishedTcpPort port, int iss) {
+        this.nat = nat;
+        this.key = key;
+        this.guestIp = guestIp;
+        this.guestPort = guestPort;
+        this.ourIp = ourIp;
+        this.ourPort = ourPort;
+        this.state = State.SYN_SENT;
+        this.publishedBy = port;
+        this.host = client;
+        this.iss = iss;
+        this.sndUna = iss;
+        this.sndNxt = iss;
+        this.sndMax = iss;
+        this.sndWl2 = iss;
+        // Until the SYN-ACK says otherwise: our own MSS, and the window scale we offer in the SYN.
+        this.mss = nat.ourMss();
+        this.maxSegment = mss;
+        this.rcvWscale = receiveShift();
+        this.reorder = new ReorderQueue(nat.receiveBuffer());
+    }
+
+    /** The peer's MSS and window-scale options from its SYN or SYN-ACK. */
+    private void negotiate(int peerMssOption, int peerWscale) {
+        int peerMss = peerMssOption == Tcp.ABSENT ? DEFAULT_MSS : Math.max(MIN_MSS, peerMssOption);
         this.mss = Math.min(peerMss, nat.ourMss());
         this.maxSegment = nat.output().segmentsOffloaded() ? Math.max(mss, MAX_OFFLOADED_PAYLOAD) : mss;
         // Window scaling is used only when both sides offer it (RFC 7323).
-        this.windowScaling = guestWscale != Tcp.ABSENT;
+        this.windowScaling = peerWscale != Tcp.ABSENT;
         if (!windowScaling) {
             this.sndWscale = 0;
             this.rcvWscale = 0;
         } else {
-            this.sndWscale = Math.min(guestWscale, 14);
-            int shift = 0;
-            while ((nat.receiveBuffer() >> shift) > 0xffff) {
-                shift++;
-            }
-            this.rcvWscale = shift;
+            this.sndWscale = Math.min(peerWscale, 14);
+            this.rcvWscale = receiveShift();
         }
-        this.reorder = new ReorderQueue(nat.receiveBuffer());
+    }
+
+    private int receiveShift() {
+        int shift = 0;
+        while ((nat.receiveBuffer() >> shift) > 0xffff) {
+            shift++;
+        }
+        return shift;
     }
 
     /** The sequence number of the guest's SYN. */
@@ -142,6 +186,17 @@ final class TcpFlow implements Batch.Deferred {
         armIdleCheck(nat.idleNanos());
         state = State.SYN_RECEIVED;
         sendSynAck();
+        sndNxt = iss + 1;
+        sndMax = sndNxt;
+        startRtt(iss);
+        restartTimer();
+    }
+
+    /** Sends the SYN of an actively opened flow. */
+    void openToGuest() {
+        lastActive = nat.timers().nanoTime();
+        armIdleCheck(nat.idleNanos());
+        sendSyn();
         sndNxt = iss + 1;
         sndMax = sndNxt;
         startRtt(iss);
@@ -187,6 +242,10 @@ final class TcpFlow implements Batch.Deferred {
             return;
         }
         lastActive = nat.timers().nanoTime();
+        if (state == State.SYN_SENT) {
+            synSent(s);
+            return;
+        }
         if (s.has(Tcp.RST)) {
             onReset(s);
             return;
@@ -220,6 +279,47 @@ final class TcpFlow implements Batch.Deferred {
         }
         onData(s);
         transmit();
+    }
+
+    /** RFC 9293 3.10.7.3: the guest's answer to our SYN. */
+    private void synSent(Segment s) {
+        if (s.has(Tcp.ACK) && s.ack != iss + 1) {
+            if (!s.has(Tcp.RST)) {
+                nat.output().rst(ourIp, ourPort, guestIp, guestPort, s.ack, 0, Tcp.RST);
+            }
+            return;
+        }
+        if (s.has(Tcp.RST)) {
+            if (s.has(Tcp.ACK)) {
+                // Nothing listens on the guest's port: the client learns it at once, as a reset.
+                nat.counters().increment(Counter.TCP_RST_RECEIVED);
+                resetHost();
+                finish();
+            }
+            return;
+        }
+        if (!s.has(Tcp.SYN) || !s.has(Tcp.ACK)) {
+            // A simultaneous open would need the guest to connect to our ephemeral port: ignored.
+            return;
+        }
+        guestIsn = s.seq;
+        rcvNxt = s.seq + 1;
+        negotiate(s.synMss, s.synWscale);
+        // A SYN-ACK's window is never scaled (RFC 7323).
+        sndWnd = s.window;
+        sndWl1 = s.seq;
+        sndWl2 = s.ack;
+        sndUna = iss + 1;
+        if (rttActive) {
+            rto.sample(nat.timers().nanoTime() - rttStart);
+            rttActive = false;
+        }
+        rto.resetBackoff();
+        retries = 0;
+        stopTimer();
+        state = State.ESTABLISHED;
+        sendAck();
+        host.config().setAutoRead(true);
     }
 
     private void establish(Segment s) {
@@ -449,6 +549,11 @@ final class TcpFlow implements Batch.Deferred {
                 windowScaling ? rcvWscale : TcpOutput.NO_WSCALE);
     }
 
+    private void sendSyn() {
+        nat.output().syn(ourIp, ourPort, guestIp, guestPort, iss, Math.min(0xffff, windowBytes()), nat.ourMss(),
+                rcvWscale);
+    }
+
     private void sendAck() {
         emit(sndNxt, Tcp.ACK, 0, 0);
     }
@@ -541,6 +646,19 @@ final class TcpFlow implements Batch.Deferred {
     }
 
     private void onRetransmitTimeout() {
+        if (state == State.SYN_SENT) {
+            if (++retries > MAX_SYN_RETRIES) {
+                nat.counters().increment(Counter.TCP_ABORTED_TIMEOUT);
+                abort();
+                return;
+            }
+            rttActive = false;
+            rto.backOff();
+            nat.counters().increment(Counter.TCP_RETRANSMITS);
+            sendSyn();
+            restartTimer();
+            return;
+        }
         if (state == State.SYN_RECEIVED) {
             if (++retries > MAX_SYNACK_RETRIES) {
                 nat.counters().increment(Counter.TCP_ABORTED_TIMEOUT);
@@ -658,7 +776,12 @@ final class TcpFlow implements Batch.Deferred {
         if (state == State.CLOSED) {
             return;
         }
-        nat.output().rst(ourIp, ourPort, guestIp, guestPort, sndNxt, rcvNxt, Tcp.RST | Tcp.ACK);
+        if (state == State.SYN_SENT) {
+            // Nothing of the guest's is acknowledged yet: a bare RST in our sequence space ends its half-open one.
+            nat.output().rst(ourIp, ourPort, guestIp, guestPort, sndNxt, 0, Tcp.RST);
+        } else {
+            nat.output().rst(ourIp, ourPort, guestIp, guestPort, sndNxt, rcvNxt, Tcp.RST | Tcp.ACK);
+        }
         resetHost();
         finish();
     }
@@ -688,5 +811,8 @@ final class TcpFlow implements Batch.Deferred {
         sendQueue.clear();
         reorder.clear();
         nat.remove(this);
+        if (publishedBy != null) {
+            publishedBy.forget(this);
+        }
     }
 }

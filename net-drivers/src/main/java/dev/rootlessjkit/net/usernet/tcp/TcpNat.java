@@ -14,17 +14,20 @@ import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
 import dev.rootlessjkit.net.usernet.stack.TransportHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.collection.LongObjectHashMap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
@@ -34,6 +37,9 @@ import java.util.function.Supplier;
  */
 public final class TcpNat implements TransportHandler {
     private static final int DNS_PORT = 53;
+    /** Linux's default ip_local_port_range, for source ports of connections opened to the guest. */
+    private static final int EPHEMERAL_FIRST = 32768;
+    private static final int EPHEMERAL_COUNT = 61000 - EPHEMERAL_FIRST;
 
     private final EventLoop loop;
     private final Counters counters;
@@ -48,6 +54,7 @@ public final class TcpNat implements TransportHandler {
     private final LongObjectHashMap<TcpFlow> flows = new LongObjectHashMap<>();
     private final Segment segment = new Segment();
     private final SplittableRandom random = new SplittableRandom();
+    private final List<PublishedTcpPort> published = new ArrayList<>();
 
     public TcpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
             Supplier<InetSocketAddress> dnsUpstream, Ipv4Output out, IcmpErrors icmpErrors,
@@ -90,6 +97,10 @@ public final class TcpNat implements TransportHandler {
         s.packet = packet;
         s.payloadOffset = off + headerLength;
         s.payloadLength = len - headerLength;
+        if (s.has(Tcp.SYN)) {
+            s.synMss = Tcp.findOption(packet, off, headerLength, Tcp.OPT_MSS);
+            s.synWscale = Tcp.findOption(packet, off, headerLength, Tcp.OPT_WSCALE);
+        }
         try {
             long key = key(dst, srcPort, dstPort);
             TcpFlow flow = flows.get(key);
@@ -129,9 +140,8 @@ public final class TcpNat implements TransportHandler {
             output.resetFor(s, dst, dstPort, src, srcPort);
             return;
         }
-        TcpFlow flow = new TcpFlow(this, key, src, srcPort, dst, dstPort, s.seq, s.window,
-                Tcp.findOption(packet, off, headerLength, Tcp.OPT_MSS),
-                Tcp.findOption(packet, off, headerLength, Tcp.OPT_WSCALE), random.nextInt());
+        TcpFlow flow = new TcpFlow(this, key, src, srcPort, dst, dstPort, s.seq, s.window, s.synMss, s.synWscale,
+                random.nextInt());
         flows.put(key, flow);
         counters.increment(Counter.TCP_FLOWS_OPENED);
         connect(flow, target);
@@ -203,11 +213,80 @@ public final class TcpNat implements TransportHandler {
         return -1;
     }
 
+    /**
+     * Listens on {@code bind} and connects each client to {@code guestIp:guestPort}, from the client's address as
+     * {@link Destinations#guestVisibleClient} maps it. Called on the loop, so register and bind complete inline.
+     *
+     * @throws BindException and friends when the host address cannot be bound
+     */
+    public PublishedTcpPort publish(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
+        EpollServerSocketChannel server = new EpollServerSocketChannel();
+        server.config().setReuseAddress(true);
+        PublishedTcpPort.Acceptor acceptor = new PublishedTcpPort.Acceptor();
+        server.pipeline().addLast(acceptor);
+        ChannelFuture bound = loop.register(server);
+        if (bound.isSuccess()) {
+            bound = server.bind(bind);
+        }
+        if (!bound.isSuccess()) {
+            server.close();
+            Throwable cause = bound.cause();
+            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
+        }
+        PublishedTcpPort port = new PublishedTcpPort(this, server, guestIp, guestPort);
+        acceptor.attach(port);
+        published.add(port);
+        return port;
+    }
+
+    void unpublished(PublishedTcpPort port) {
+        published.remove(port);
+    }
+
+    /** The active open for a client of a published port; null (client closed) when no flow can be had. */
+    TcpFlow openToGuest(PublishedTcpPort port, Channel client, int guestIp, int guestPort) {
+        InetSocketAddress peer = (InetSocketAddress) client.remoteAddress();
+        if (flows.size() >= limits.maxTcpFlows() || peer == null) {
+            counters.increment(Counter.TCP_FLOW_LIMIT);
+            PublishedTcpPort.reject(client);
+            return null;
+        }
+        int source = destinations.guestVisibleClient(peer.getAddress());
+        // Our source port: the client's own when free (what the guest would see without NAT), else any free one.
+        int sourcePort = peer.getPort();
+        long key = key(source, guestPort, sourcePort);
+        for (int tries = 0; flows.containsKey(key); tries++) {
+            if (tries == EPHEMERAL_COUNT) {
+                counters.increment(Counter.TCP_FLOW_LIMIT);
+                PublishedTcpPort.reject(client);
+                return null;
+            }
+            sourcePort = EPHEMERAL_FIRST + random.nextInt(EPHEMERAL_COUNT);
+            key = key(source, guestPort, sourcePort);
+        }
+        TcpFlow flow = new TcpFlow(this, key, guestIp, guestPort, source, sourcePort, client, port,
+                random.nextInt());
+        client.config().setAutoRead(false);
+        client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        client.config().setOption(ChannelOption.TCP_NODELAY, true);
+        client.config().setWriteBufferWaterMark(new WriteBufferWaterMark(limits.tcpReceiveBuffer() / 2,
+                limits.tcpReceiveBuffer()));
+        client.pipeline().addLast(new HostRelay(flow));
+        flows.put(key, flow);
+        counters.increment(Counter.TCP_FLOWS_OPENED);
+        loop.register(client);
+        flow.openToGuest();
+        return flow;
+    }
+
     public int flowCount() {
         return flows.size();
     }
 
     public void close() {
+        for (PublishedTcpPort p : new ArrayList<>(published)) {
+            p.close();
+        }
         for (TcpFlow f : new ArrayList<>(flows.values())) {
             f.abort();
         }

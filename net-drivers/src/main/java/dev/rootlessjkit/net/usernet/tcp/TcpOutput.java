@@ -51,10 +51,20 @@ final class TcpOutput {
 
     void synAck(int srcIp, int srcPort, int dstIp, int dstPort, int seq, int ack, int window, int mss,
             int wscale) {
+        handshake(Tcp.SYN | Tcp.ACK, srcIp, srcPort, dstIp, dstPort, seq, ack, window, mss, wscale);
+    }
+
+    /** The SYN of a connection the stack opens to the guest, offering MSS and window scale. */
+    void syn(int srcIp, int srcPort, int dstIp, int dstPort, int seq, int window, int mss, int wscale) {
+        handshake(Tcp.SYN, srcIp, srcPort, dstIp, dstPort, seq, 0, window, mss, wscale);
+    }
+
+    private void handshake(int flags, int srcIp, int srcPort, int dstIp, int dstPort, int seq, int ack,
+            int window, int mss, int wscale) {
         int header = Tcp.MIN_HEADER_LENGTH + 8;
         ByteBuf f = out.allocate(header);
         int at = f.writerIndex();
-        Tcp.write(f, at, srcPort, dstPort, seq, ack, header, Tcp.SYN | Tcp.ACK, window);
+        Tcp.write(f, at, srcPort, dstPort, seq, ack, header, flags, window);
         int o = at + Tcp.MIN_HEADER_LENGTH;
         f.setByte(o, Tcp.OPT_MSS);
         f.setByte(o + 1, 4);

@@ -26,6 +26,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * UDP from the guest, relayed through one non-blocking host socket per guest source (address, port) that lives
@@ -35,6 +36,9 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     private static final int DNS_PORT = 53;
 
     private static final int MAX_DATAGRAM = 65535;
+    /** Linux's default ip_local_port_range, for source ports of published clients whose own port is taken. */
+    private static final int EPHEMERAL_FIRST = 32768;
+    private static final int EPHEMERAL_COUNT = 61000 - EPHEMERAL_FIRST;
 
     private final EventLoop loop;
     private final Counters counters;
@@ -47,6 +51,11 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     private final long idleNanos;
     private final LongObjectHashMap<UdpFlow> flows = new LongObjectHashMap<>();
     private final List<UdpFlow> toFlush = new ArrayList<>();
+    /** Clients of published ports, by what the guest's replies carry: (client's mapped address, its port, our port). */
+    private final LongObjectHashMap<PublishedUdpPort.Flow> inbound = new LongObjectHashMap<>();
+    private final List<PublishedUdpPort> portsToFlush = new ArrayList<>();
+    private final List<PublishedUdpPort> published = new ArrayList<>();
+    private final SplittableRandom random = new SplittableRandom();
 
     public UdpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
             DnsForwarder dns, UdpOutput output, int maxFlows, long idleNanos) {
@@ -89,6 +98,13 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             }
             return;
         }
+        PublishedUdpPort.Flow in = inbound.isEmpty() ? null : inbound.get(inboundKey(dst, dstPort, srcPort));
+        if (in != null && in.port.guestIp == src) {
+            in.lastActive = timers.nanoTime();
+            in.reply(packet.retainedSlice(payloadOffset, payloadLength));
+            queueFlush(in.port);
+            return;
+        }
         InetAddress host = destinations.hostAddressFor(dst);
         if (host == null || dstPort == 0) {
             counters.increment(Counter.UDP_REFUSED);
@@ -102,11 +118,115 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
         flow.write(packet.retainedSlice(payloadOffset, payloadLength), new InetSocketAddress(host, dstPort));
         if (!flow.flushQueued) {
             flow.flushQueued = true;
-            if (toFlush.isEmpty()) {
+            if (toFlush.isEmpty() && portsToFlush.isEmpty()) {
                 batch.defer(this);
             }
             toFlush.add(flow);
         }
+    }
+
+    private void queueFlush(PublishedUdpPort port) {
+        if (!port.flushQueued) {
+            port.flushQueued = true;
+            if (toFlush.isEmpty() && portsToFlush.isEmpty()) {
+                batch.defer(this);
+            }
+            portsToFlush.add(port);
+        }
+    }
+
+    /**
+     * Listens on {@code bind} and passes each client's datagrams to {@code guestIp:guestPort}, from the client's
+     * address as {@link Destinations#guestVisibleClient} maps it. Called on the loop.
+     *
+     * @throws Exception the bind error when {@code bind} cannot be bound
+     */
+    public PublishedUdpPort publish(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
+        EpollDatagramChannel ch = new EpollDatagramChannel();
+        ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+        PublishedUdpPort port = new PublishedUdpPort(this, ch, guestIp, guestPort);
+        ch.pipeline().addLast(port.new FromClients());
+        ChannelFuture bound = loop.register(ch);
+        if (bound.isSuccess()) {
+            bound = ch.bind(bind);
+        }
+        if (!bound.isSuccess()) {
+            ch.close();
+            Throwable cause = bound.cause();
+            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
+        }
+        published.add(port);
+        return port;
+    }
+
+    void unpublished(PublishedUdpPort port) {
+        published.remove(port);
+    }
+
+    /** A client's datagram for the guest; the payload stays the caller's. */
+    void fromClient(PublishedUdpPort port, InetSocketAddress client, ByteBuf payload) {
+        PublishedUdpPort.Flow flow = port.flow(client);
+        if (flow == null) {
+            flow = openInbound(port, client);
+            if (flow == null) {
+                return;
+            }
+        }
+        flow.lastActive = timers.nanoTime();
+        output.send(flow.source, flow.sourcePort, port.guestIp, port.guestPort, payload, payload.readerIndex(),
+                payload.readableBytes());
+    }
+
+    private PublishedUdpPort.Flow openInbound(PublishedUdpPort port, InetSocketAddress client) {
+        if (inbound.size() >= maxFlows) {
+            counters.increment(Counter.UDP_FLOW_LIMIT);
+            return null;
+        }
+        int source = destinations.guestVisibleClient(client.getAddress());
+        // The client's own port when free (what the guest would see without NAT), else any free one.
+        int sourcePort = client.getPort();
+        long key = inboundKey(source, sourcePort, port.guestPort);
+        for (int tries = 0; inbound.containsKey(key); tries++) {
+            if (tries == EPHEMERAL_COUNT) {
+                counters.increment(Counter.UDP_FLOW_LIMIT);
+                return null;
+            }
+            sourcePort = EPHEMERAL_FIRST + random.nextInt(EPHEMERAL_COUNT);
+            key = inboundKey(source, sourcePort, port.guestPort);
+        }
+        PublishedUdpPort.Flow flow = new PublishedUdpPort.Flow(port, client, key, source, sourcePort,
+                timers.nanoTime());
+        inbound.put(key, flow);
+        port.add(flow);
+        counters.increment(Counter.UDP_FLOWS_OPENED);
+        scheduleInboundIdleCheck(flow, idleNanos);
+        return flow;
+    }
+
+    private void scheduleInboundIdleCheck(PublishedUdpPort.Flow flow, long delay) {
+        timers.schedule(() -> {
+            if (inbound.get(flow.key) != flow) {
+                return;
+            }
+            long idle = timers.nanoTime() - flow.lastActive;
+            if (idle >= idleNanos) {
+                dropInbound(flow);
+            } else {
+                scheduleInboundIdleCheck(flow, idleNanos - idle);
+            }
+        }, delay);
+    }
+
+    void dropInbound(PublishedUdpPort.Flow flow) {
+        if (inbound.get(flow.key) == flow) {
+            inbound.remove(flow.key);
+        }
+        flow.port.forget(flow);
+    }
+
+    /** The flow key of a guest datagram to (our address, our port) from the guest's port. */
+    private static long inboundKey(int ourIp, int ourPort, int guestPort) {
+        return ((ourIp & 0xffffffffL) << 32) | ((long) ourPort << 16) | guestPort;
     }
 
     @Override
@@ -116,6 +236,11 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             f.channel.flush();
         }
         toFlush.clear();
+        for (PublishedUdpPort p : portsToFlush) {
+            p.flushQueued = false;
+            p.channel.flush();
+        }
+        portsToFlush.clear();
     }
 
     public int flowCount() {
@@ -123,6 +248,9 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     }
 
     public void close() {
+        for (PublishedUdpPort p : new ArrayList<>(published)) {
+            p.close();
+        }
         for (UdpFlow f : new ArrayList<>(flows.values())) {
             f.channel.close();
         }

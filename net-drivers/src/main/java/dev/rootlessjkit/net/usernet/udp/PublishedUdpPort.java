@@ -1,0 +1,107 @@
+package dev.rootlessjkit.net.usernet.udp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A host UDP port published into the guest by the stack (the usernet port driver): one socket on the host, and per
+ * client (address, port) a flow the guest sees coming from the client's mapped address, whose replies go back to
+ * that client from this socket. Flows end after the NAT's UDP idle time. Loop only.
+ */
+public final class PublishedUdpPort implements AutoCloseable {
+    private final UdpNat nat;
+    final EpollDatagramChannel channel;
+    final int guestIp;
+    final int guestPort;
+    private final Map<InetSocketAddress, Flow> byClient = new HashMap<>();
+    boolean flushQueued;
+    private boolean closed;
+
+    /** One client of the port. */
+    static final class Flow {
+        final PublishedUdpPort port;
+        final InetSocketAddress client;
+        final long key;
+        final int source;
+        final int sourcePort;
+        long lastActive;
+
+        Flow(PublishedUdpPort port, InetSocketAddress client, long key, int source, int sourcePort, long now) {
+            this.port = port;
+            this.client = client;
+            this.key = key;
+            this.source = source;
+            this.sourcePort = sourcePort;
+            this.lastActive = now;
+        }
+
+        /** A datagram from the guest back to the client; takes ownership of the payload. */
+        void reply(ByteBuf payload) {
+            port.channel.write(new DatagramPacket(payload, client), port.channel.voidPromise());
+        }
+    }
+
+    PublishedUdpPort(UdpNat nat, EpollDatagramChannel channel, int guestIp, int guestPort) {
+        this.nat = nat;
+        this.channel = channel;
+        this.guestIp = guestIp;
+        this.guestPort = guestPort;
+    }
+
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    public int flowCount() {
+        return byClient.size();
+    }
+
+    Flow flow(InetSocketAddress client) {
+        return byClient.get(client);
+    }
+
+    void add(Flow flow) {
+        byClient.put(flow.client, flow);
+    }
+
+    void forget(Flow flow) {
+        byClient.remove(flow.client, flow);
+    }
+
+    /** Stops listening and forgets every client flow. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        channel.close();
+        for (Flow f : new ArrayList<>(byClient.values())) {
+            nat.dropInbound(f);
+        }
+        byClient.clear();
+        nat.unpublished(this);
+    }
+
+    /** Datagrams from clients, into the guest. */
+    final class FromClients extends SimpleChannelInboundHandler<DatagramPacket> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+            if (!closed) {
+                nat.fromClient(PublishedUdpPort.this, p.sender(), p.content());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // ICMP errors from clients that went away; UDP may lose them.
+        }
+    }
+}

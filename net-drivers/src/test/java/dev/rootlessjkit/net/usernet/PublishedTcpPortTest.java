@@ -1,0 +1,222 @@
+package dev.rootlessjkit.net.usernet;
+
+import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
+import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
+import static dev.rootlessjkit.net.usernet.TestFrames.GUEST_MAC;
+import static dev.rootlessjkit.net.usernet.TestFrames.arpRequest;
+import static dev.rootlessjkit.net.usernet.TestFrames.synOptions;
+import static dev.rootlessjkit.net.usernet.TestFrames.tcpFrame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rootlessjkit.net.usernet.stack.Destinations;
+import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Published ports: the stack connects host clients to the guest itself (active open), with crafted guest frames. */
+class PublishedTcpPortTest {
+    static final int FIN = 1;
+    static final int SYN = 2;
+    static final int RST = 4;
+    static final int ACK = 16;
+    static final int PSH = 8;
+    static final byte[] NONE = new byte[0];
+    static final int GUEST_PORT = 8080;
+
+    private static TestLoop testLoop;
+    private StackHarness h;
+    private Socket client;
+
+    @BeforeAll
+    static void startLoop() {
+        testLoop = new TestLoop();
+    }
+
+    @AfterAll
+    static void stopLoop() {
+        testLoop.close();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (client != null) {
+            client.close();
+        }
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    private PublishedTcpPort publish() {
+        h = testLoop.harness();
+        return h.onLoop(() -> h.stack.publishTcp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0,
+                GUEST_PORT));
+    }
+
+    private Socket connect(PublishedTcpPort port) throws IOException {
+        client = new Socket();
+        client.connect(h.onLoop(port::localAddress), 5000);
+        client.setSoTimeout(5000);
+        return client;
+    }
+
+    private Parsed nextToGuest() {
+        Parsed p = h.next(f -> f.isTcp() && f.dstPort() == GUEST_PORT);
+        p.checkL4();
+        assertEquals(GUEST, p.ipDst());
+        return p;
+    }
+
+    /** The stack's SYN, after the guest's MAC is known. */
+    private Parsed syn(PublishedTcpPort port) throws IOException {
+        h.send(arpRequest(GUEST_MAC, GUEST, GATEWAY));
+        connect(port);
+        Parsed syn = nextToGuest();
+        assertEquals(SYN, syn.flags());
+        return syn;
+    }
+
+    private void fromGuest(Parsed syn, int seq, int ack, int flags, byte[] data) {
+        h.send(tcpFrame(GUEST, GUEST_PORT, GATEWAY, syn.srcPort(), seq, ack, flags, 65535, NONE, data));
+    }
+
+    @Test
+    void loopbackClientAppearsAsTheGatewayAndDataFlowsBothWaysUntilBothClose() throws IOException {
+        PublishedTcpPort port = publish();
+        Parsed syn = syn(port);
+        assertEquals(GATEWAY, syn.ipSrc(), "a loopback client is the gateway inside");
+        assertEquals(client.getLocalPort(), syn.srcPort(), "the client's own port when it is free");
+        int iss = syn.seq();
+        h.send(tcpFrame(GUEST, GUEST_PORT, GATEWAY, syn.srcPort(), 5000, iss + 1, SYN | ACK, 65535,
+                synOptions(1460, 7), NONE));
+        Parsed ack = nextToGuest();
+        assertEquals(ACK, ack.flags());
+        assertEquals(5001, ack.ack());
+        assertEquals(iss + 1, ack.seq());
+
+        client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+        Parsed data = h.next(f -> f.isTcp() && f.dstPort() == GUEST_PORT && f.payload().length > 0);
+        assertArrayEquals("hello".getBytes(StandardCharsets.US_ASCII), data.payload());
+        assertEquals(iss + 1, data.seq());
+
+        fromGuest(syn, 5001, iss + 6, ACK | PSH, "world".getBytes(StandardCharsets.US_ASCII));
+        assertArrayEquals("world".getBytes(StandardCharsets.US_ASCII), client.getInputStream().readNBytes(5));
+
+        client.shutdownOutput();
+        Parsed fin = h.next(f -> f.isTcp() && f.dstPort() == GUEST_PORT && f.has(FIN));
+        assertEquals(iss + 6, fin.seq());
+        fromGuest(syn, 5006, iss + 7, ACK | FIN, NONE);
+        assertEquals(-1, client.getInputStream().read(), "the guest's FIN reaches the client");
+        Parsed lastAck = nextToGuest();
+        assertEquals(5007, lastAck.ack());
+    }
+
+    @Test
+    void aResetFromTheGuestResetsTheClientAtOnce() throws IOException {
+        PublishedTcpPort port = publish();
+        Parsed syn = syn(port);
+        fromGuest(syn, 0, syn.seq() + 1, RST | ACK, NONE);
+        assertThrows(SocketException.class, () -> client.getInputStream().read());
+        assertEquals(0, h.onLoop(port::connectionCount));
+        assertEquals(0, h.onLoop(h.stack::tcpFlowCount));
+    }
+
+    @Test
+    void aSilentGuestIsAskedForItsMacAndTheSynRetransmitted() throws IOException {
+        PublishedTcpPort port = publish();
+        connect(port);
+        Parsed arp = h.next(f -> f.ethType() == 0x0806);
+        assertEquals(0xffff_ffff_ffffL, arp.ethDst());
+        h.send(arpRequest(GUEST_MAC, GUEST, GATEWAY));
+        h.advance(Duration.ofSeconds(3));
+        assertEquals(SYN, nextToGuest().flags());
+    }
+
+    @Test
+    void aClientThatLeavesBeforeTheGuestAnswersResetsTheGuestsHalfOpenConnection() throws IOException {
+        PublishedTcpPort port = publish();
+        Parsed syn = syn(port);
+        client.setSoLinger(true, 0);
+        client.close();
+        Parsed rst = nextToGuest();
+        assertEquals(RST, rst.flags());
+        assertEquals(syn.seq() + 1, rst.seq());
+    }
+
+    @Test
+    void closingThePortStopsListeningAndResetsItsConnections() throws IOException {
+        PublishedTcpPort port = publish();
+        InetSocketAddress address = h.onLoop(port::localAddress);
+        Parsed syn = syn(port);
+        h.send(tcpFrame(GUEST, GUEST_PORT, GATEWAY, syn.srcPort(), 5000, syn.seq() + 1, SYN | ACK, 65535,
+                synOptions(1460, 7), NONE));
+        nextToGuest();
+        h.run(port::close);
+        Parsed rst = nextToGuest();
+        assertTrue(rst.has(RST));
+        assertThrows(SocketException.class, () -> client.getInputStream().read());
+        assertThrows(ConnectException.class, () -> new Socket(address.getAddress(), address.getPort()).close());
+    }
+
+    @Test
+    void aPortInUseIsABindError() throws Exception {
+        PublishedTcpPort port = publish();
+        InetSocketAddress address = h.onLoop(port::localAddress);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> h.loop.submit(() -> h.stack.publishTcp(address, 0, GUEST_PORT)).get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("Address already in use"), e.getCause().toString());
+    }
+
+    @Test
+    void clientsBeyondTheFlowLimitAreClosed() throws IOException {
+        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
+        h = testLoop.harness(new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), new UsernetConfig.Limits(1,
+                d.maxUdpFlows(), d.udpIdleTimeout(), d.dnsQueryTimeout(), d.tcpConnectTimeout(), d.tcpTimeWait(),
+                d.tcpReceiveBuffer(), d.tcpSendBuffer(), d.maxReassemblies(), d.reassemblyTimeout(),
+                d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout())));
+        PublishedTcpPort port = h.onLoop(() -> h.stack.publishTcp(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, GUEST_PORT));
+        syn(port);
+        try (Socket second = new Socket()) {
+            second.connect(h.onLoop(port::localAddress), 5000);
+            second.setSoTimeout(5000);
+            try {
+                assertEquals(-1, second.getInputStream().read());
+            } catch (SocketException e) {
+                // reset: closed as well
+            }
+        }
+        assertEquals(1, h.counter(Counter.TCP_FLOW_LIMIT));
+        assertEquals(1, h.onLoop(port::connectionCount));
+    }
+
+    @Test
+    void clientAddressesKeepTheirRealValueUnlessItMeansSomethingElseInside() throws Exception {
+        Destinations d = new Destinations(UsernetConfig.defaults(List.of()));
+        assertEquals(GATEWAY, d.guestVisibleClient(InetAddress.getByName("127.0.0.1")));
+        assertEquals(GATEWAY, d.guestVisibleClient(InetAddress.getByName("127.3.4.5")));
+        assertEquals(GATEWAY, d.guestVisibleClient(InetAddress.getByName("::1")));
+        assertEquals(GATEWAY, d.guestVisibleClient(InetAddress.getByName("10.0.2.100")), "the guest's own subnet");
+        assertEquals(GATEWAY, d.guestVisibleClient(InetAddress.getByName("fd00::1")), "IPv6: no such address inside");
+        assertEquals(Ipv4Address.parse("192.168.1.7"), d.guestVisibleClient(InetAddress.getByName("192.168.1.7")));
+        assertEquals(Ipv4Address.parse("192.168.1.7"),
+                d.guestVisibleClient(InetAddress.getByAddress(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1,
+                        (byte) 192, (byte) 168, 1, 7})), "IPv4-mapped");
+    }
+}

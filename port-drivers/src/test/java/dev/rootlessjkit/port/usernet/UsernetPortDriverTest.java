@@ -1,0 +1,58 @@
+package dev.rootlessjkit.port.usernet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.NetworkOptions;
+import dev.rootlessjkit.net.usernet.UsernetParentDriver;
+import dev.rootlessjkit.port.ParentPortDrivers;
+import dev.rootlessjkit.port.PortDriverException;
+import dev.rootlessjkit.port.PortSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What needs no running stack; forwarding itself is tested in the stack's tests and in UsernetIT. */
+class UsernetPortDriverTest {
+    private final Log log = new Log("test", false);
+
+    @Test
+    void isParentOnlyAndRefusesLoopbackChildAddresses() {
+        UsernetPortDriver d = new UsernetPortDriver(() -> null, log);
+        assertEquals(Map.of(), d.opaqueForChild());
+        assertTrue(d.info().disallowLoopbackChildIP());
+        assertEquals("usernet", d.info().driver());
+    }
+
+    @Test
+    void startWithoutARunningNetworkFailsClearly() {
+        UsernetPortDriver d = new UsernetPortDriver(() -> null, log);
+        PortDriverException e = assertThrows(PortDriverException.class, () -> d.start(Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().contains("no running usernet network"), e.getMessage());
+        assertThrows(PortDriverException.class, () -> d.addPort(new PortSpec("tcp", "127.0.0.1", 8080, "", 80)));
+    }
+
+    @Test
+    void childAddressIsTheGuestsUnlessAnIpv4AddressIsGiven() throws PortDriverException {
+        assertEquals(0, UsernetPortDriver.guestAddress(new PortSpec("tcp", "", 8080, "", 80)));
+        assertEquals(0x0a000265, UsernetPortDriver.guestAddress(new PortSpec("tcp", "", 8080, "10.0.2.101", 80)));
+        assertThrows(PortDriverException.class,
+                () -> UsernetPortDriver.guestAddress(new PortSpec("tcp", "", 8080, "fd00::1", 80)));
+    }
+
+    @Test
+    void requiresTheUsernetNetwork() throws NetworkDriverException, PortDriverException {
+        PortDriverException e = assertThrows(PortDriverException.class,
+                () -> ParentPortDrivers.create("usernet", Path.of("/nonexistent"), null, log));
+        assertEquals("--port-driver=usernet requires --net=usernet", e.getMessage());
+        UsernetParentDriver net = new UsernetParentDriver(new NetworkOptions("usernet", 0, null, "tap0", false,
+                false, false, null, null, null, null, "usernet"), Map.of(), log);
+        assertInstanceOf(UsernetPortDriver.class, ParentPortDrivers.create("usernet", Path.of("/nonexistent"), net,
+                log));
+    }
+}
