@@ -42,7 +42,7 @@ class DockerIT {
      * is our own stack, publishing through the builtin port driver (the usernet port driver is not there yet).
      */
     @ParameterizedTest(name = "--net={0} --mtu={1} --port-driver={2}")
-    @CsvSource({"slirp4netns, 65520, builtin", "usernet, 65520, builtin"})
+    @CsvSource({"slirp4netns, 65520, builtin", "usernet, 65520, builtin", "usernet, 65520, usernet"})
     void dockerdRunsRootlessPublishesPortsAndStopsCleanly(String net, int mtu, String portDriver) throws IOException {
         try (RootlessDockerd dockerd = RootlessDockerd.start(sandbox.rootless(), net, mtu, portDriver)) {
             dockerd.awaitReady(START_LIMIT);
