@@ -2,18 +2,16 @@ package dev.rootlessjkit.port.builtin;
 
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
-import dev.rootlessjkit.linux.Sysctl;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.port.AddressInUseException;
 import dev.rootlessjkit.port.ChildHalfException;
 import dev.rootlessjkit.port.ListenException;
+import dev.rootlessjkit.port.ListenFailures;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortDriverInfo;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
-import dev.rootlessjkit.port.PrivilegedPortException;
 import dev.rootlessjkit.port.Proto;
 import dev.rootlessjkit.port.UnknownPortException;
 import io.netty.channel.EventLoopGroup;
@@ -39,7 +37,6 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     public static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration REMOVE_TIMEOUT = Duration.ofSeconds(5);
     private static final int EAFNOSUPPORT = 97;
-    private static final Path UNPRIVILEGED_PORT_START = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
 
     private final Path socketPath;
     private final Duration udpIdleTimeout;
@@ -145,22 +142,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         } catch (SocketCallException e) {
             final String message = "listen " + spec.proto() + " " + address.display() + ": " + e.call() + ": "
                     + e.description();
-            if (e.errno() == Sockets.EADDRINUSE) {
-                throw new AddressInUseException(message, e.errno());
-            }
-            final int start = unprivilegedPortStart();
-            if (e.errno() == Sockets.EACCES && spec.parentPort() < start) {
-                throw new PrivilegedPortException(spec.parentPort(), start, message, e.errno());
-            }
-            throw new ListenException(message, e.errno());
-        }
-    }
-
-    private static int unprivilegedPortStart() {
-        try {
-            return Integer.parseInt(Sysctl.read(UNPRIVILEGED_PORT_START));
-        } catch (IOException | NumberFormatException e) {
-            return 1024;
+            throw ListenFailures.classify(message, e.errno(), spec.parentPort());
         }
     }
 

@@ -1,28 +1,24 @@
 package dev.rootlessjkit.port.usernet;
 
-import dev.rootlessjkit.linux.Sysctl;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.UsernetException;
 import dev.rootlessjkit.net.usernet.UsernetNetwork;
-import dev.rootlessjkit.port.AddressInUseException;
 import dev.rootlessjkit.port.GoText;
 import dev.rootlessjkit.port.IpLiteral;
 import dev.rootlessjkit.port.ListenException;
+import dev.rootlessjkit.port.ListenFailures;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortDriverInfo;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
-import dev.rootlessjkit.port.PrivilegedPortException;
 import dev.rootlessjkit.port.UnknownPortException;
 import io.netty.channel.unix.Errors;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +39,6 @@ public final class UsernetPortDriver implements ParentPortDriver {
     public static final List<String> PROTOS = List.of("tcp", "tcp4", "udp", "udp4");
     private static final int EADDRINUSE = 98;
     private static final int EACCES = 13;
-    private static final Path UNPRIVILEGED_PORT_START = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
 
     private final Supplier<UsernetNetwork> networkSource;
     private final Log log;
@@ -159,14 +154,7 @@ public final class UsernetPortDriver implements ParentPortDriver {
     private static ListenException listenError(PortSpec spec, Throwable cause) {
         final int errno = cause instanceof Errors.NativeIoException n ? -n.expectedErr() : 0;
         final String message = "listen " + spec.proto() + " " + display(spec) + ": " + describe(errno, cause);
-        if (errno == EADDRINUSE) {
-            return new AddressInUseException(message, errno);
-        }
-        final int start = unprivilegedPortStart();
-        if (errno == EACCES && spec.parentPort() < start) {
-            return new PrivilegedPortException(spec.parentPort(), start, message, errno);
-        }
-        return new ListenException(message, errno);
+        return ListenFailures.classify(message, errno, spec.parentPort());
     }
 
     private static String describe(int errno, Throwable cause) {
@@ -180,14 +168,6 @@ public final class UsernetPortDriver implements ParentPortDriver {
     private static String display(PortSpec spec) {
         final String ip = spec.parentIP();
         return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + spec.parentPort();
-    }
-
-    private static int unprivilegedPortStart() {
-        try {
-            return Integer.parseInt(Sysctl.read(UNPRIVILEGED_PORT_START));
-        } catch (IOException | NumberFormatException e) {
-            return 1024;
-        }
     }
 
     @Override
