@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -58,7 +54,8 @@ class DockerIT {
             final int port = freePort();
             dockerd.dockerOk("run", "-d", "--name", "web", "-p", "127.0.0.1:" + port + ":80", image,
                     "httpd", "-f", "-p", "80", "-h", "/www");
-            assertEquals(PAGE, fetchWithin(Duration.ofSeconds(30), port, dockerd).strip());
+            assertEquals(PAGE, TestServers.fetchWithin(Duration.ofSeconds(30),
+                    "http://127.0.0.1:" + port + "/", dockerd.running()).strip());
             final Result published = dockerd.listPorts(stateDir);
             Expect.exitCode(0, published);
             Expect.contains("\"parentIP\":\"127.0.0.1\",\"parentPort\":" + port + ",", published.stdout(), published);
@@ -73,7 +70,8 @@ class DockerIT {
             final int lastPort = freePort();
             dockerd.dockerOk("run", "-d", "--stop-timeout", "1", "-p", "127.0.0.1:" + lastPort + ":80", image,
                     "httpd", "-f", "-p", "80", "-h", "/www");
-            assertEquals(PAGE, fetchWithin(Duration.ofSeconds(30), lastPort, dockerd).strip());
+            assertEquals(PAGE, TestServers.fetchWithin(Duration.ofSeconds(30),
+                    "http://127.0.0.1:" + lastPort + "/", dockerd.running()).strip());
             final Path userNamespace = dockerd.userNamespace(stateDir);
             final Set<ProcessHandle> processes = dockerd.processes(stateDir);
             // busybox httpd shows as "/bin/busybox -f -p 80 -h /www" (the executable, then the arguments).
@@ -108,28 +106,6 @@ class DockerIT {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** GET / on the host's loopback, retried: the proxy may still be starting when `docker run -d` returns. */
-    private static String fetchWithin(Duration limit, int port, RootlessDockerd dockerd) {
-        final Instant deadline = Instant.now().plus(limit);
-        IOException last = null;
-        while (Instant.now().isBefore(deadline)) {
-            try {
-                final HttpURLConnection connection =
-                        (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/").openConnection();
-                connection.setConnectTimeout(2000);
-                connection.setReadTimeout(5000);
-                try (var in = connection.getInputStream()) {
-                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                }
-            } catch (IOException e) {
-                last = e;
-                Host.sleep(Duration.ofMillis(250));
-            }
-        }
-        throw new AssertionError("nothing answered on 127.0.0.1:" + port + " within " + limit.toSeconds() + " s: "
-                + last + "\n" + dockerd.running().partialOutput());
     }
 
     /** Mount points on the host under {@code dir}: the run's mounts must all stay inside its own namespace. */

@@ -5,18 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.DatagramSocket;
-import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -163,7 +157,8 @@ class NetworkIT {
                 www.toString()).start()) {
             running.launcherHandle();
             // pasta looks for newly bound ports about once a second.
-            final String body = fetchWithin(Duration.ofSeconds(20), "http://127.0.0.1:" + port + "/", running);
+            final String body = TestServers.fetchWithin(Duration.ofSeconds(20), "http://127.0.0.1:" + port + "/",
+                    running);
             assertEquals("published by pasta", body.strip());
         }
     }
@@ -181,14 +176,14 @@ class NetworkIT {
                 .start()) {
             running.awaitFile(state.resolve("child_pid"));
             assertEquals("published by slirp4netns",
-                    fetchWithin(Duration.ofSeconds(10), "http://127.0.0.1:" + fromFlag + "/", running).strip());
+                    TestServers.fetchWithin(Duration.ofSeconds(10), "http://127.0.0.1:" + fromFlag + "/", running).strip());
 
             final Path ctl = Path.of(sandbox.rootless().launcher()).resolveSibling("rootlessjctl");
             final Result add = sandbox.rootless().program(List.of(ctl.toString(), "--socket=" + state.resolve("api.sock"),
                     "add-ports", "127.0.0.1:" + fromApi + ":80/tcp")).run();
             Expect.exitCode(0, add);
             assertEquals("published by slirp4netns",
-                    fetchWithin(Duration.ofSeconds(10), "http://127.0.0.1:" + fromApi + "/", running).strip());
+                    TestServers.fetchWithin(Duration.ofSeconds(10), "http://127.0.0.1:" + fromApi + "/", running).strip());
         }
     }
 
@@ -230,9 +225,10 @@ class NetworkIT {
         sandbox.workspace().ownerShell("echo served from another host > www/index.html");
         try (TestNetns other = TestNetns.create()) {
             other.start(List.of("busybox", "httpd", "-f", "-p", other.address() + ":8080", "-h", www.toString()));
-            final Process dns = other.start(List.of(javaBinary(), "-cp", System.getProperty("java.class.path"),
+            final Process dns = other.start(List.of(TestServers.javaBinary(), "-cp",
+                    System.getProperty("java.class.path"),
                     TinyDns.class.getName(), other.address(), "far.rjit.test", "192.0.2.77"));
-            awaitLine(dns, "ready");
+            TestServers.awaitLine(dns, "ready");
 
             final Result result = sandbox.rootless().launch("--net=" + driver, "--copy-up=/etc",
                     "--disable-host-loopback", "sh", "-c",
@@ -254,10 +250,11 @@ class NetworkIT {
         // 127.0.0.77: a loopback address no real resolver of the machine listens on.
         final Path resolvConf = sandbox.workspace().path().resolve("host-resolv.conf");
         java.nio.file.Files.writeString(resolvConf, "nameserver 127.0.0.77\n");
-        final Process dns = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+        final Process dns = new ProcessBuilder(TestServers.javaBinary(), "-cp",
+                System.getProperty("java.class.path"),
                 TinyDns.class.getName(), "127.0.0.77", "near.rjit.test", "192.0.2.88").start();
         try {
-            awaitLine(dns, "ready");
+            TestServers.awaitLine(dns, "ready");
             final Result result = sandbox.rootless().launch("--net=" + driver, "--copy-up=/etc", "sh", "-c",
                     "echo resolv=$(cat /etc/resolv.conf); "
                             + "echo dns=$(getent ahostsv4 near.rjit.test | head -1 | cut -d\" \" -f1)")
@@ -281,36 +278,5 @@ class NetworkIT {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
-    }
-
-    private static String fetchWithin(Duration limit, String url, Running running) {
-        final Instant deadline = Instant.now().plus(limit);
-        IOException last = null;
-        while (Instant.now().isBefore(deadline)) {
-            try {
-                final HttpURLConnection connection = (HttpURLConnection) new URL(url).openConnection();
-                connection.setConnectTimeout(2000);
-                connection.setReadTimeout(5000);
-                try (var in = connection.getInputStream()) {
-                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                }
-            } catch (IOException e) {
-                last = e;
-                Host.sleep(Duration.ofMillis(250));
-            }
-        }
-        throw new AssertionError("nothing answered at " + url + " within " + limit.toSeconds() + " s: " + last
-                + "\n" + running.partialOutput());
-    }
-
-    private static void awaitLine(Process process, String expected) throws IOException {
-        final BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8));
-        final String line = reader.readLine();
-        assertEquals(expected, line, "the test's server did not start");
-    }
-
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

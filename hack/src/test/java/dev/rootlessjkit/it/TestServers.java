@@ -1,7 +1,11 @@
 package dev.rootlessjkit.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
@@ -9,7 +13,12 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.net.HttpURLConnection;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 
 /** Servers the network tests reach from inside the namespace, on the host's loopback only. */
 final class TestServers {
@@ -59,5 +68,38 @@ final class TestServers {
         } catch (SocketException e) {
             throw new UncheckedIOException("cannot open the test UDP socket", e);
         }
+    }
+
+    /** GET {@code url}, retried until {@code limit}: a forwarder or proxy may still be starting. */
+    static String fetchWithin(Duration limit, String url, Running running) {
+        final Instant deadline = Instant.now().plus(limit);
+        IOException last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                final HttpURLConnection connection = (HttpURLConnection) new URL(url).openConnection();
+                connection.setConnectTimeout(2000);
+                connection.setReadTimeout(5000);
+                try (var in = connection.getInputStream()) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            } catch (IOException e) {
+                last = e;
+                Host.sleep(Duration.ofMillis(250));
+            }
+        }
+        throw new AssertionError("nothing answered at " + url + " within " + limit.toSeconds() + " s: " + last
+                + "\n" + running.partialOutput());
+    }
+
+    /** Waits for a server started as a process of its own to print its first line. */
+    static void awaitLine(Process process, String expected) throws IOException {
+        final BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
+        assertEquals(expected, reader.readLine(), "the test's server did not start");
+    }
+
+    /** The java of the JVM running the tests, to start servers such as {@link TinyDns} as processes. */
+    static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

@@ -12,14 +12,12 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,10 +57,11 @@ class UsernetIT {
         final HttpServer http = TestServers.http("hello from the host");
         final Path resolvConf = sandbox.workspace().path().resolve("resolv.conf");
         Files.writeString(resolvConf, "nameserver 127.0.53.1\n");
-        final Process dns = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+        final Process dns = new ProcessBuilder(TestServers.javaBinary(), "-cp",
+                System.getProperty("java.class.path"),
                 TinyDns.class.getName(), "127.0.53.1", "usernet.rjit.test", "192.0.2.55").start();
         try (DatagramSocket udp = TestServers.udpEcho()) {
-            awaitLine(dns, "ready");
+            TestServers.awaitLine(dns, "ready");
             final Result result = sandbox.rootless().launch("--net=usernet", "--copy-up=/etc", "sh", "-c",
                     "echo addr=$(ip -o -4 addr show tap0 | awk '{print $4}'); "
                             + "echo mtu=$(cat /sys/class/net/tap0/mtu); "
@@ -240,7 +239,7 @@ class UsernetIT {
         try (Running running = sandbox.rootless().launch("--net=usernet", "--port-driver=builtin",
                 "--disable-host-loopback", "--copy-up=/etc", "-p", "127.0.0.1:" + port + ":80/tcp",
                 "busybox", "httpd", "-f", "-p", "80", "-h", www.toString()).start()) {
-            assertEquals("published over usernet", fetchWithin(Duration.ofSeconds(20),
+            assertEquals("published over usernet", TestServers.fetchWithin(Duration.ofSeconds(20),
                     "http://127.0.0.1:" + port + "/", running).strip());
         }
     }
@@ -418,35 +417,5 @@ class UsernetIT {
 
     private static String sha256(byte[] data) throws NoSuchAlgorithmException {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    }
-
-    private static String fetchWithin(Duration limit, String url, Running running) {
-        final Instant deadline = Instant.now().plus(limit);
-        IOException last = null;
-        while (Instant.now().isBefore(deadline)) {
-            try {
-                final HttpURLConnection connection = (HttpURLConnection) new URL(url).openConnection();
-                connection.setConnectTimeout(2000);
-                connection.setReadTimeout(5000);
-                try (InputStream in = connection.getInputStream()) {
-                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                }
-            } catch (IOException e) {
-                last = e;
-                Host.sleep(Duration.ofMillis(250));
-            }
-        }
-        throw new AssertionError("nothing answered at " + url + " within " + limit.toSeconds() + " s: " + last
-                + "\n" + running.partialOutput());
-    }
-
-    private static void awaitLine(Process process, String expected) throws IOException {
-        final String line = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8)).readLine();
-        assertEquals(expected, line, "the test's DNS server did not start");
-    }
-
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }
