@@ -59,7 +59,8 @@ enum Flag {
             "publish a port of the namespace on the host, e.g. \"127.0.0.1:8080:80/tcp\"; repeatable or "
                     + "comma-separated"),
     SOURCE_IP_TRANSPARENT(Category.PORT, Kind.BOOL, "source-ip-transparent", null, "true",
-            "preserve the client's source IP address on published TCP ports (builtin port driver)"),
+            "accepted as RootlessKit v3 does; the builtin driver does not keep client source addresses yet, "
+                    + "--port-driver=usernet does"),
 
     PIDNS(Category.PROCESS, Kind.BOOL, "pidns", null, "false", "create a PID namespace"),
     CGROUPNS(Category.PROCESS, Kind.BOOL, "cgroupns", null, "false", "create a cgroup namespace"),
