@@ -1,5 +1,6 @@
 package dev.rootlessjkit.child;
 
+import dev.rootlessjkit.linux.TempDirs;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.IoErrors;
@@ -38,7 +39,7 @@ final class CopyUp {
         }
         final Path scratch;
         try {
-            scratch = Files.createTempDirectory(Path.of("/tmp"), "rootlessjkit-b");
+            scratch = TempDirs.create(Path.of("/tmp"), "rootlessjkit-b");
         } catch (IOException e) {
             throw new ChildException("failed to create a temporary directory for copy-up: " + e.getMessage(), e);
         }
@@ -65,7 +66,7 @@ final class CopyUp {
         try {
             linux.mount(dir.toString(), scratch.toString(), null, Linux.MS_BIND | Linux.MS_REC, null);
             linux.mount("tmpfs", dir.toString(), "tmpfs", 0, "mode=" + Integer.toOctalString(mode(dir)));
-            final Path hidden = Files.createTempDirectory(dir, ".ro");
+            final Path hidden = TempDirs.create(dir, ".ro");
             linux.mount(scratch.toString(), hidden.toString(), null, Linux.MS_MOVE, null);
             final Object device = Files.getAttribute(hidden, "unix:dev");
             populate(dir, hidden, hidden.getFileName().toString(), device);

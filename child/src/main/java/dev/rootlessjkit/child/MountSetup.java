@@ -1,5 +1,6 @@
 package dev.rootlessjkit.child;
 
+import dev.rootlessjkit.linux.TempDirs;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
@@ -53,7 +54,7 @@ final class MountSetup {
         Path aside = null;
         try {
             if (!ownCgroup2 && Files.isDirectory(cgroup)) {
-                aside = Files.createTempDirectory(Path.of("/tmp"), "rootlessjkit-sys");
+                aside = TempDirs.create(Path.of("/tmp"), "rootlessjkit-sys");
                 linux.mount(cgroup.toString(), aside.toString(), null, Linux.MS_BIND | Linux.MS_REC, null);
             }
             mountKernelFs("sysfs", "/sys");

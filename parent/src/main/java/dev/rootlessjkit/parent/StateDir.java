@@ -1,5 +1,6 @@
 package dev.rootlessjkit.parent;
 
+import dev.rootlessjkit.linux.TempDirs;
 import dev.rootlessjkit.log.IoErrors;
 import dev.rootlessjkit.log.Log;
 import java.io.IOException;
@@ -41,7 +42,7 @@ public final class StateDir implements AutoCloseable {
         try {
             if (requested == null) {
                 final String tmp = System.getenv().getOrDefault("TMPDIR", "/tmp");
-                dir = Files.createTempDirectory(Path.of(tmp.isEmpty() ? "/tmp" : tmp), "rootlessjkit");
+                dir = TempDirs.create(Path.of(tmp.isEmpty() ? "/tmp" : tmp), "rootlessjkit");
             } else {
                 dir = requested.toAbsolutePath().normalize();
                 Files.createDirectories(dir);
