@@ -75,35 +75,6 @@ ln -s busybox "$work/rootfs/bin/httpd"
 head -c 100 /dev/zero | tr '\0' x >"$work/rootfs/www/index.html"
 tar -C "$work/rootfs" --owner=0 --group=0 --numeric-owner -cf "$work/rootfs.tar" .
 
-cat >"$work/conns.py" <<'EOF'
-import socket, sys, threading, time
-port, secs, threads = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
-req = b"GET / HTTP/1.0\r\nHost: bench\r\n\r\n"
-counts, errors, stop = [0] * threads, [0] * threads, time.monotonic() + secs
-def work(i):
-    while time.monotonic() < stop:
-        try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=5)
-            s.sendall(req)
-            got = b""
-            while True:
-                b = s.recv(65536)
-                if not b:
-                    break
-                got += b
-            s.close()
-            if b" 200 " in got.split(b"\r\n", 1)[0]:
-                counts[i] += 1
-            else:
-                errors[i] += 1
-        except OSError:
-            errors[i] += 1
-ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-[t.start() for t in ts]
-[t.join() for t in ts]
-print("%.0f %d" % (sum(counts) / secs, sum(errors)))
-EOF
-
 # start NAME BINDIR NET: starts dockerd through the script with BINDIR first in PATH; sets $pid, $userns, $dir and
 # $elapsed, the seconds until `docker info` answered. Not for $(...): the caller needs $pid to stop it.
 start() {
@@ -154,8 +125,8 @@ requests() {
 			2>/dev/null && break
 		sleep 0.1
 	done
-	"$python" "$work/conns.py" "$port" 2 "$threads" >/dev/null # warm-up (JIT, first connections)
-	result=$("$python" "$work/conns.py" "$port" "$secs" "$threads")
+	"$python" "$top/hack/conns.py" "$port" 2 "$threads" >/dev/null # warm-up (JIT, first connections)
+	result=$("$python" "$top/hack/conns.py" "$port" "$secs" "$threads")
 	stop_dockerd
 	echo "requests: $name ${result%% *}/s (${result##* } failed)"
 }

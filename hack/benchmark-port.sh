@@ -31,36 +31,6 @@ trap cleanup EXIT
 mkdir -p "$work/www"
 head -c 100 /dev/zero | tr '\0' x >"$work/www/index.html"
 
-# Short connections per second: each worker connects, sends one request, reads to EOF, closes.
-cat >"$work/conns.py" <<'EOF'
-import socket, sys, threading, time
-port, secs, threads = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
-req = b"GET / HTTP/1.0\r\nHost: bench\r\n\r\n"
-counts, errors, stop = [0] * threads, [0] * threads, time.monotonic() + secs
-def work(i):
-    while time.monotonic() < stop:
-        try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=5)
-            s.sendall(req)
-            got = b""
-            while True:
-                b = s.recv(65536)
-                if not b:
-                    break
-                got += b
-            s.close()
-            if b" 200 " in got.split(b"\r\n", 1)[0]:
-                counts[i] += 1
-            else:
-                errors[i] += 1
-        except OSError:
-            errors[i] += 1
-ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-[t.start() for t in ts]
-[t.join() for t in ts]
-print("%.0f %d" % (sum(counts) / secs, sum(errors)))
-EOF
-
 # run NAME COMMAND...: starts the implementation with httpd on :80 and iperf3 on :5201 inside, ports published
 # as 127.0.0.1:$http and 127.0.0.1:$iperf (tcp and udp), then measures. Results go to $work/NAME.
 run() {
@@ -82,7 +52,7 @@ run() {
 		'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))')
 	udp=$(iperf3 -c 127.0.0.1 -p "$iperf" -u -b 100G -t "$secs" -J | "$python" -c \
 		'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print("%.2f" % (s["bits_per_second"] * (100 - s["lost_percent"]) / 100 / 1e9))')
-	conns=$("$python" "$work/conns.py" "$http" "$secs" "$threads")
+	conns=$("$python" "$top/hack/conns.py" "$http" "$secs" "$threads")
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	pid=""
