@@ -216,9 +216,12 @@ class NetworkIT {
         Expect.contains(driver.equals("pasta") ? "passt package" : "slirp4netns package", result.stderr(), result);
     }
 
-    /** Root only (CI): a server in a namespace of the test's own stands for another host; DNS from ours too. */
+    /**
+     * Root only (CI): a server in a namespace of the test's own stands for another host; DNS from ours too. usernet is
+     * here as well: its stack reaches other hosts through host sockets, whatever --disable-host-loopback says.
+     */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"slirp4netns", "pasta"})
+    @ValueSource(strings = {"slirp4netns", "pasta", "usernet"})
     void otherHostsAndDnsThroughTheNetworkWithHostLoopbackDisabled(String driver) throws IOException {
         assertTrue(Host.isRoot(), "needs root to create a network namespace: run the suite as hack/test.sh does");
         final Path www = sandbox.workspace().mkdir("www");
