@@ -646,8 +646,9 @@ final class TcpFlow implements Batch.Deferred {
     }
 
     private void onRetransmitTimeout() {
-        if (state == State.SYN_SENT) {
-            if (++retries > MAX_SYN_RETRIES) {
+        if (state == State.SYN_SENT || state == State.SYN_RECEIVED) {
+            final boolean activeOpen = state == State.SYN_SENT;
+            if (++retries > (activeOpen ? MAX_SYN_RETRIES : MAX_SYNACK_RETRIES)) {
                 nat.counters().increment(Counter.TCP_ABORTED_TIMEOUT);
                 abort();
                 return;
@@ -655,20 +656,11 @@ final class TcpFlow implements Batch.Deferred {
             rttActive = false;
             rto.backOff();
             nat.counters().increment(Counter.TCP_RETRANSMITS);
-            sendSyn();
-            restartTimer();
-            return;
-        }
-        if (state == State.SYN_RECEIVED) {
-            if (++retries > MAX_SYNACK_RETRIES) {
-                nat.counters().increment(Counter.TCP_ABORTED_TIMEOUT);
-                abort();
-                return;
+            if (activeOpen) {
+                sendSyn();
+            } else {
+                sendSynAck();
             }
-            rttActive = false;
-            rto.backOff();
-            nat.counters().increment(Counter.TCP_RETRANSMITS);
-            sendSynAck();
             restartTimer();
             return;
         }

@@ -2,6 +2,7 @@ package dev.rootlessjkit.net.usernet.tcp;
 
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
+import dev.rootlessjkit.net.usernet.SourcePorts;
 import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.UsernetConfig;
 import dev.rootlessjkit.net.usernet.header.Checksum;
@@ -37,9 +38,6 @@ import java.util.function.Supplier;
  */
 public final class TcpNat implements TransportHandler {
     private static final int DNS_PORT = 53;
-    /** Linux's default ip_local_port_range, for source ports of connections opened to the guest. */
-    private static final int EPHEMERAL_FIRST = 32768;
-    private static final int EPHEMERAL_COUNT = 61000 - EPHEMERAL_FIRST;
 
     private final EventLoop loop;
     private final Counters counters;
@@ -252,18 +250,13 @@ public final class TcpNat implements TransportHandler {
             return null;
         }
         int source = destinations.guestVisibleClient(peer.getAddress());
-        // Our source port: the client's own when free (what the guest would see without NAT), else any free one.
-        int sourcePort = peer.getPort();
-        long key = key(source, guestPort, sourcePort);
-        for (int tries = 0; flows.containsKey(key); tries++) {
-            if (tries == EPHEMERAL_COUNT) {
-                counters.increment(Counter.TCP_FLOW_LIMIT);
-                PublishedTcpPort.reject(client);
-                return null;
-            }
-            sourcePort = EPHEMERAL_FIRST + random.nextInt(EPHEMERAL_COUNT);
-            key = key(source, guestPort, sourcePort);
+        int sourcePort = SourcePorts.pick(peer.getPort(), p -> flows.containsKey(key(source, guestPort, p)), random);
+        if (sourcePort < 0) {
+            counters.increment(Counter.TCP_FLOW_LIMIT);
+            PublishedTcpPort.reject(client);
+            return null;
         }
+        long key = key(source, guestPort, sourcePort);
         TcpFlow flow = new TcpFlow(this, key, guestIp, guestPort, source, sourcePort, client, port,
                 random.nextInt());
         client.config().setAutoRead(false);

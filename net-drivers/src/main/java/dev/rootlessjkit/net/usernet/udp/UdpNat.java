@@ -2,6 +2,7 @@ package dev.rootlessjkit.net.usernet.udp;
 
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
+import dev.rootlessjkit.net.usernet.SourcePorts;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.dns.DnsForwarder;
@@ -36,9 +37,6 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     private static final int DNS_PORT = 53;
 
     private static final int MAX_DATAGRAM = 65535;
-    /** Linux's default ip_local_port_range, for source ports of published clients whose own port is taken. */
-    private static final int EPHEMERAL_FIRST = 32768;
-    private static final int EPHEMERAL_COUNT = 61000 - EPHEMERAL_FIRST;
 
     private final EventLoop loop;
     private final Counters counters;
@@ -183,17 +181,13 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             return null;
         }
         int source = destinations.guestVisibleClient(client.getAddress());
-        // The client's own port when free (what the guest would see without NAT), else any free one.
-        int sourcePort = client.getPort();
-        long key = inboundKey(source, sourcePort, port.guestPort);
-        for (int tries = 0; inbound.containsKey(key); tries++) {
-            if (tries == EPHEMERAL_COUNT) {
-                counters.increment(Counter.UDP_FLOW_LIMIT);
-                return null;
-            }
-            sourcePort = EPHEMERAL_FIRST + random.nextInt(EPHEMERAL_COUNT);
-            key = inboundKey(source, sourcePort, port.guestPort);
+        int sourcePort = SourcePorts.pick(client.getPort(),
+                p -> inbound.containsKey(inboundKey(source, p, port.guestPort)), random);
+        if (sourcePort < 0) {
+            counters.increment(Counter.UDP_FLOW_LIMIT);
+            return null;
         }
+        long key = inboundKey(source, sourcePort, port.guestPort);
         PublishedUdpPort.Flow flow = new PublishedUdpPort.Flow(port, client, key, source, sourcePort,
                 timers.nanoTime());
         inbound.put(key, flow);
