@@ -88,11 +88,13 @@ class NetworkIT {
         }
     }
 
-    @Test
-    void disableHostLoopbackRefusesTheHostsLoopbackViaSlirp4netns() {
+    /** Both drivers that stand for the host at 10.0.2.2; pasta's own way to the host is tested below. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slirp4netns", "usernet"})
+    void disableHostLoopbackRefusesTheHostsLoopbackViaTheGateway(String driver) {
         final HttpServer http = TestServers.http("must not be reached");
         try {
-            final Result result = sandbox.rootless().launch("--net=slirp4netns", "--disable-host-loopback",
+            final Result result = sandbox.rootless().launch("--net=" + driver, "--disable-host-loopback",
                     "--copy-up=/etc", "sh", "-c", "curl -sS -m 5 http://10.0.2.2:" + http.getAddress().getPort()
                             + "/ && echo REACHED || echo refused").run();
 

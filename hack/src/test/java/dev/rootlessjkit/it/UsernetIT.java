@@ -193,21 +193,6 @@ class UsernetIT {
         }
     }
 
-    @Test
-    void disableHostLoopbackRefusesTheHostsLoopback() {
-        final HttpServer http = TestServers.http("must not be reached");
-        try {
-            final Result result = sandbox.rootless().launch("--net=usernet", "--disable-host-loopback",
-                    "--copy-up=/etc", "sh", "-c", "curl -sS -m 5 http://10.0.2.2:" + http.getAddress().getPort()
-                            + "/ && echo REACHED || echo refused").run();
-
-            Expect.exitCode(0, result);
-            assertEquals("refused", result.stdoutLines().get(result.stdoutLines().size() - 1), result::describe);
-        } finally {
-            http.stop(0);
-        }
-    }
-
     /** Frames written to tap0 through a packet socket (CAP_NET_RAW inside) go straight to the stack. */
     @Test
     void garbageFramesDoNotBreakTheNetwork() throws IOException {
