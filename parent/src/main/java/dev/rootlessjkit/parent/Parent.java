@@ -106,7 +106,7 @@ public final class Parent {
             killQuietly(pid, signal);
         });
 
-        try (StateDir state = StateDir.open(config.stateDir(), log);
+        try (StateDir state = StateDir.open(config.stateDir(), linux, log);
                 PortDriverHolder ports = new PortDriverHolder(portDriver(state, network));
                 TapSocket tapSocket = config.net() == ParentConfig.NetworkMode.USERNET ? TapSocket.open() : null) {
             final int listenFds = listenFdsForUs();
