@@ -69,6 +69,7 @@ public final class StateDir implements AutoCloseable {
         final Path lockFile = dir.resolve(LOCK);
         int dirFd = -1;
         int lockFd = -1;
+        boolean opened = false;
         try {
             dirFd = linux.open(dir.toString(), Linux.OPEN_DIRECTORY, 0);
             if (!linux.tryFlock(dirFd, false, dir.toString())) {
@@ -81,21 +82,20 @@ public final class StateDir implements AutoCloseable {
             }
             final StateDir stateDir = new StateDir(dir, linux, dirFd, lockFd, log);
             stateDir.removeLeftovers();
+            opened = true;
             return stateDir;
         } catch (ErrnoException e) {
-            closeQuietly(linux, lockFd);
-            closeQuietly(linux, dirFd);
             if (e.errno() == ELOOP) {
                 throw new ParentException("failed to lock " + lockFile + ": it is a symlink; remove it", e);
             }
             throw new ParentException("failed to lock " + lockFile + ": " + e.getMessage(), e);
-        } catch (IOException | ParentException e) {
-            closeQuietly(linux, lockFd);
-            closeQuietly(linux, dirFd);
-            if (e instanceof ParentException p) {
-                throw p;
-            }
+        } catch (IOException e) {
             throw new ParentException("cannot clean state dir " + dir + ": " + e.getMessage(), e);
+        } finally {
+            if (!opened) {
+                closeQuietly(linux, lockFd);
+                closeQuietly(linux, dirFd);
+            }
         }
     }
 
