@@ -111,12 +111,20 @@ final class CopyUp {
     /**
      * Whether a relative symlink below {@code top} climbs above top's parent (the copied-up directory): from the
      * hidden bind it would land in the copied-up directory instead of above it. Unreadable parts are skipped:
-     * the command cannot read them either.
+     * the command cannot read them either; so are other file systems mounted below (FUSE mounts under /run/user
+     * can hang a walk, and nothing there is worth the risk).
      */
     private static boolean hasLinkClimbingOut(Path top) {
         final boolean[] found = {false};
         try {
+            final Object device = Files.getAttribute(top, "unix:dev", LinkOption.NOFOLLOW_LINKS);
             Files.walkFileTree(top, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    return device.equals(Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS))
+                            ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
+                }
+
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     if (attrs.isSymbolicLink() && climbsOut(top.getParent().relativize(file.getParent()), file)) {
