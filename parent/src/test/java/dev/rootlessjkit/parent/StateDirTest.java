@@ -34,6 +34,25 @@ class StateDirTest {
         assertFalse(Files.exists(dir));
     }
 
+    /** RootlessKit issue #185: systemd-tmpfiles' age-based cleaning of /tmp must leave a running state dir alone. */
+    @Test
+    void systemdTmpfilesCleaningSkipsTheStateDir() throws Exception {
+        final Path aged = Files.createDirectory(tmp.resolve("aged"));
+        final Path control = Files.createDirectories(aged.resolve("control"));
+        Files.writeString(control.resolve("file"), "x");
+        final Path config = Files.writeString(tmp.resolve("tmpfiles.conf"), "d " + aged + " 0755 - - 1s\n");
+        try (StateDir state = StateDir.open(aged.resolve("state"), LINUX, LOG)) {
+            state.publish(StateDir.CHILD_PID, "42");
+            // Older than the 1 s age on every timestamp, ctime included, which only time can move.
+            Thread.sleep(2500);
+            final Process clean = new ProcessBuilder("systemd-tmpfiles", "--clean", config.toString()).inheritIO()
+                    .start();
+            assertEquals(0, clean.waitFor());
+            assertFalse(Files.exists(control.resolve("file")), "systemd-tmpfiles did not clean at all");
+            assertTrue(Files.exists(state.resolve(StateDir.CHILD_PID)), "systemd-tmpfiles cleaned the state dir");
+        }
+    }
+
     @Test
     void aSecondOpenFails() throws Exception {
         final Path dir = tmp.resolve("state");
