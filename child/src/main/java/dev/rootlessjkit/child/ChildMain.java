@@ -163,7 +163,7 @@ public final class ChildMain {
         final int inheritedFds = socketActivation ? listenFds(env) : 0;
         final CommandRunner.Command command = new CommandRunner.Command(executable.toString(), config.command(),
                 env, inheritedFds, socketActivation);
-        final CommandRunner runner = new CommandRunner(linux);
+        final CommandRunner runner = new CommandRunner(linux, log);
         parent.expect(ParentInitCompleted.class, STEP_TIMEOUT);
         log.debug("mounts done; starting " + ChildConfig.describe(config.command()));
         if (!config.pidNs() && portDriver.isEmpty()) {

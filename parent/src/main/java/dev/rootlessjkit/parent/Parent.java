@@ -25,6 +25,7 @@ import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.ParentNetworkDriver;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
+import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.ParentPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
@@ -105,7 +106,7 @@ public final class Parent {
             killQuietly(pid, signal);
         });
 
-        try (StateDir state = StateDir.open(config.stateDir(), log);
+        try (StateDir state = StateDir.open(config.stateDir(), linux, log);
                 PortDriverHolder ports = new PortDriverHolder(portDriver(state, network));
                 TapSocket tapSocket = config.net() == ParentConfig.NetworkMode.USERNET ? TapSocket.open() : null) {
             final int listenFds = listenFdsForUs();
@@ -150,8 +151,11 @@ public final class Parent {
             }
             log.debug("child " + status.describe());
             if (status.signaled()) {
-                log.error((config.pidns() ? "child" : "command " + ChildConfig.describe(config.command())) + " exited: "
-                        + status.describe());
+                // Only a child that exec'd CMD in place (no PID namespace, no port driver's child half) is CMD.
+                final boolean childStaysResident = config.pidns() || (ports.driver != null
+                        && ChildPortDrivers.needsChildHalf(ports.driver.opaqueForChild()));
+                log.error((childStaysResident ? "child" : "command " + ChildConfig.describe(config.command()))
+                        + " exited: " + status.describe());
             }
             return status.toExitCode();
         }
