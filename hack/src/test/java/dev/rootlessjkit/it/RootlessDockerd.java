@@ -30,8 +30,8 @@ final class RootlessDockerd implements AutoCloseable {
     private static final String SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     /** What the rootlesskit package installs; none of it may be reachable but through the launcher's directory. */
     static final List<String> RK_PROGRAMS = List.of("rootlesskit", "rootlessctl", "rootlesskit-docker-proxy");
-    /** The main class of our rootlesskit-docker-proxy, which its processes show on their command line. */
-    static final String OUR_PROXY_MAIN = "dev.rootlessjkit.parent.ctl.DockerProxy";
+    /** Where Debian's rootlesskit package puts its proxy. */
+    static final String DEBIAN_PROXY = "/usr/bin/rootlesskit-docker-proxy";
 
     private final Rootless rootless;
     private final Path binDir;

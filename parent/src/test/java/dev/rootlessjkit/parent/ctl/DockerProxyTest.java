@@ -23,16 +23,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * rootlesskit-docker-proxy as Docker runs it: a separate process with a pipe on fd 3, against our API server on a
- * real unix socket, with a stand-in {@code docker-proxy} on PATH that records its arguments and PID and reports
- * readiness on its own fd 3 as the real one does.
+ * rootlesskit-docker-proxy as Docker runs it: the launcher script of the repository (with the Java step it runs)
+ * as a separate process with a pipe on fd 3, against our API server on a real unix socket, with a stand-in
+ * {@code docker-proxy} on PATH that records its arguments and PID and reports readiness on its own fd 3 as the
+ * real one does.
  */
 @Timeout(120)
 class DockerProxyTest {
@@ -49,10 +54,39 @@ class DockerProxyTest {
     private static final String[] DOCKER_ARGS = {"-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", "8080",
         "-container-ip", "172.17.0.2", "-container-port", "80"};
 
+    private static final Path SCRIPT = Path.of("..", "rootlesskit-docker-proxy").toAbsolutePath().normalize();
+
+    @TempDir
+    static Path jars;
     @TempDir
     Path dir;
     private ApiServer server;
     private Path fakeBin;
+
+    /**
+     * A jar directory for the script ($ROOTLESSJKIT_DIST) made of this test's class path: jars linked, class
+     * directories packed (the script's {@code -cp "$dist/*"} takes jars only).
+     */
+    @BeforeAll
+    static void distFromClassPath() throws IOException {
+        int n = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            final Path path = Path.of(entry);
+            final Path target = jars.resolve(n++ + "-" + path.getFileName() + (Files.isDirectory(path) ? ".jar" : ""));
+            if (Files.isDirectory(path)) {
+                try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(target));
+                        Stream<Path> files = Files.walk(path)) {
+                    for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                        jar.putNextEntry(new JarEntry(path.relativize(file).toString()));
+                        Files.copy(file, jar);
+                        jar.closeEntry();
+                    }
+                }
+            } else if (Files.exists(path)) {
+                Files.createSymbolicLink(target, path);
+            }
+        }
+    }
 
     @BeforeEach
     void fakeRealProxy() throws IOException {
@@ -87,6 +121,9 @@ class DockerProxyTest {
                 Files.readString(dir.resolve("args")).strip());
         final ProcessHandle real = realProxy();
         assertTrue(real.isAlive());
+        // Once published, only the script stays: no JVM per published port.
+        assertTrue(proxy.toHandle().children().noneMatch(p -> p.info().command().orElse("").endsWith("/java")),
+                () -> "a JVM stays resident: " + proxy.toHandle().children().map(p -> p.info().toString()).toList());
 
         assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(proxy.pid())).start().waitFor());
         assertEquals(0, exit(proxy), () -> stderr(proxy));
@@ -144,14 +181,25 @@ class DockerProxyTest {
     }
 
     @Test
+    void realProxyMissingIsReportedBeforeAnythingIsPublished() throws Exception {
+        serve(BUILTIN);
+        final Process proxy = proxy(Map.of("PATH", "/usr/bin:/bin"), DOCKER_ARGS);
+        assertEquals("1\nexec: \"docker-proxy\": executable file not found in $PATH", readReport(proxy, 4096));
+        assertEquals(1, exit(proxy));
+        assertEquals(List.of(), published());
+    }
+
+    @Test
     void withoutPortDriverTheRealProxyGetsDockersOwnArguments() throws Exception {
         serve(NO_PORT_DRIVER);
         final Process proxy = proxy(Map.of(), DOCKER_ARGS);
         assertEquals("0\n", readReport(proxy, 2));
         assertEquals(String.join(" ", DOCKER_ARGS), Files.readString(dir.resolve("args")).strip());
         assertEquals(List.of(), published());
+        // The script became the real proxy (exec), so Docker's signal reaches it directly.
+        assertEquals(proxy.pid(), realProxy().pid());
         proxy.destroy();
-        assertEquals(0, exit(proxy), () -> stderr(proxy));
+        exit(proxy);
     }
 
     @Test
@@ -207,15 +255,16 @@ class DockerProxyTest {
                 .map(PortStatus::spec).toList();
     }
 
-    /** The proxy in its own JVM, with fd 3 a pipe whose other end is this process's view of its stdout. */
+    /** The script, with fd 3 a pipe whose other end is this process's view of its stdout. */
     private Process proxy(Map<String, String> env, String... args) throws IOException {
         final List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$@\" 3>&1 1>&2", "sh",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), DockerProxy.class.getName()));
+                SCRIPT.toString()));
         argv.addAll(List.of(args));
         final ProcessBuilder builder = new ProcessBuilder(argv).redirectError(dir.resolve("stderr").toFile());
         builder.environment().put("ROOTLESSKIT_STATE_DIR", dir.toString());
-        builder.environment().put("PATH", fakeBin + ":/usr/bin:/bin");
+        builder.environment().put("ROOTLESSJKIT_DIST", jars.toString());
+        final Path java = Path.of(System.getProperty("java.home"), "bin");
+        builder.environment().put("PATH", fakeBin + ":" + java + ":/usr/bin:/bin");
         builder.environment().put("FAKE_DIR", dir.toString());
         builder.environment().putAll(env);
         return builder.start();
