@@ -439,7 +439,7 @@ final class TcpFlow implements Batch.Deferred {
         int d = s.seq - rcvNxt;
         if (d > 0) {
             nat.counters().increment(Counter.TCP_OUT_OF_ORDER);
-            reorder.add(s.seq, s.packet.slice(s.payloadOffset, s.payloadLength), fin);
+            reorder.add(s.seq, s.packet, s.payloadOffset, s.payloadLength, fin);
             // An immediate duplicate ACK lets the guest retransmit fast.
             sendAck();
             return;
