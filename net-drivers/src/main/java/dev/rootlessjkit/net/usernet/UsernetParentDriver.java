@@ -52,7 +52,7 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         }
         final UsernetConfig config = config();
         try {
-            network = UsernetNetwork.start(config, context.tapFd(), true);
+            network = UsernetNetwork.start(config, context.tapFd(), true, log::warn);
         } catch (UsernetException e) {
             throw new NetworkDriverException("failed to start the usernet stack: " + e.getMessage()
                     + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()), e);
