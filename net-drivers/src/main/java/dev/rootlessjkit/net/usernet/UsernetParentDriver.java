@@ -78,7 +78,7 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
                 : options.cidr();
         try {
             return new UsernetConfig(cidr, options.mtu() > 0 ? options.mtu() : UsernetConfig.DEFAULT_MTU,
-                    options.disableHostLoopback(), upstreams, UsernetConfig.Limits.DEFAULT);
+                    options.disableHostLoopback(), upstreams, UsernetConfig.Limits.forOpenFiles(OpenFileLimit.soft()));
         } catch (IllegalArgumentException e) {
             throw new NetworkDriverException("usernet: " + e.getMessage(), e);
         }

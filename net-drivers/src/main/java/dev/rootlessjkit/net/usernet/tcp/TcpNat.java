@@ -2,9 +2,12 @@ package dev.rootlessjkit.net.usernet.tcp;
 
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
+import dev.rootlessjkit.net.usernet.HostSockets;
 import dev.rootlessjkit.net.usernet.SourcePorts;
 import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.UsernetConfig;
+import dev.rootlessjkit.net.usernet.flow.FlowKey;
+import dev.rootlessjkit.net.usernet.flow.FlowTable;
 import dev.rootlessjkit.net.usernet.header.Checksum;
 import dev.rootlessjkit.net.usernet.header.Ipv4;
 import dev.rootlessjkit.net.usernet.header.Tcp;
@@ -16,6 +19,7 @@ import dev.rootlessjkit.net.usernet.stack.TransportHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -23,7 +27,6 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.util.collection.LongObjectHashMap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
@@ -49,14 +52,20 @@ public final class TcpNat implements TransportHandler {
     private final IcmpErrors icmpErrors;
     private final UsernetConfig.Limits limits;
     private final int ourMss;
-    private final LongObjectHashMap<TcpFlow> flows = new LongObjectHashMap<>();
+    private final HostSockets sockets;
+    /** Connections the guest opened, and those of published ports' clients: apart, so neither can starve the other. */
+    private final FlowTable<TcpFlow> outbound;
+    private final FlowTable<TcpFlow> inbound;
     private final Segment segment = new Segment();
     private final SplittableRandom random = new SplittableRandom();
     private final List<PublishedTcpPort> published = new ArrayList<>();
 
     public TcpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
             Supplier<InetSocketAddress> dnsUpstream, Ipv4Output out, IcmpErrors icmpErrors,
-            UsernetConfig.Limits limits) {
+            UsernetConfig.Limits limits, HostSockets sockets) {
+        this.sockets = sockets;
+        this.outbound = table(limits.tcpOutbound());
+        this.inbound = table(limits.tcpInbound());
         this.icmpErrors = icmpErrors;
         this.loop = loop;
         this.counters = counters;
@@ -67,6 +76,13 @@ public final class TcpNat implements TransportHandler {
         this.output = new TcpOutput(out, counters);
         this.limits = limits;
         this.ourMss = out.mtu() - Ipv4.MIN_HEADER_LENGTH - Tcp.MIN_HEADER_LENGTH;
+    }
+
+    private FlowTable<TcpFlow> table(UsernetConfig.TableLimits t) {
+        return new FlowTable<>(t.capacity(), t.perSource(), t.perDestination(), false, flow -> {
+            counters.increment(Counter.TCP_FLOWS_EVICTED);
+            flow.abort();
+        });
     }
 
     @Override
@@ -100,12 +116,10 @@ public final class TcpNat implements TransportHandler {
             s.synWscale = Tcp.findOption(packet, off, headerLength, Tcp.OPT_WSCALE);
         }
         try {
-            long key = key(dst, srcPort, dstPort);
-            TcpFlow flow = flows.get(key);
-            if (flow != null && flow.guestIp != src) {
-                // Two guest addresses on the same ports to the same destination: too rare to key on.
-                output.resetFor(s, dst, dstPort, src, srcPort);
-                return;
+            FlowKey key = FlowKey.ipv4(src, srcPort, dst, dstPort);
+            TcpFlow flow = outbound.get(key);
+            if (flow == null) {
+                flow = inbound.get(key);
             }
             if (flow == null) {
                 noFlow(s, packet, off, headerLength, src, srcPort, dst, dstPort, key);
@@ -118,17 +132,12 @@ public final class TcpNat implements TransportHandler {
     }
 
     private void noFlow(Segment s, ByteBuf packet, int off, int headerLength, int src, int srcPort, int dst,
-            int dstPort, long key) {
+            int dstPort, FlowKey key) {
         if (s.has(Tcp.RST)) {
             return;
         }
         if (!s.has(Tcp.SYN) || s.has(Tcp.ACK) || s.has(Tcp.FIN)) {
             counters.increment(Counter.TCP_NO_FLOW);
-            output.resetFor(s, dst, dstPort, src, srcPort);
-            return;
-        }
-        if (flows.size() >= limits.maxTcpFlows()) {
-            counters.increment(Counter.TCP_FLOW_LIMIT);
             output.resetFor(s, dst, dstPort, src, srcPort);
             return;
         }
@@ -138,9 +147,16 @@ public final class TcpNat implements TransportHandler {
             output.resetFor(s, dst, dstPort, src, srcPort);
             return;
         }
-        TcpFlow flow = new TcpFlow(this, key, src, srcPort, dst, dstPort, s.seq, s.window, s.synMss, s.synWscale,
-                random.nextInt());
-        flows.put(key, flow);
+        Object source = key.guestAddress();
+        Object destination = key.peerEndpoint();
+        if (!outbound.admit(source, destination, timers.nanoTime())) {
+            counters.increment(Counter.TCP_FLOW_LIMIT);
+            output.resetFor(s, dst, dstPort, src, srcPort);
+            return;
+        }
+        TcpFlow flow = new TcpFlow(this, key, source, destination, src, srcPort, dst, dstPort, s.seq, s.window,
+                s.synMss, s.synWscale, random.nextInt());
+        outbound.put(flow);
         counters.increment(Counter.TCP_FLOWS_OPENED);
         connect(flow, target);
     }
@@ -157,7 +173,16 @@ public final class TcpNat implements TransportHandler {
     }
 
     private void connect(TcpFlow flow, InetSocketAddress target) {
-        EpollSocketChannel ch = new EpollSocketChannel();
+        EpollSocketChannel ch;
+        try {
+            ch = sockets.tcp();
+        } catch (ChannelException e) {
+            // Out of descriptors: the guest's connect fails at once with a RST (ECONNREFUSED), as the kernel
+            // answers a SYN it cannot take, and the flow's slot is free again.
+            counters.increment(Counter.HOST_SOCKET_FAILURES);
+            flow.abort();
+            return;
+        }
         ch.config().setAutoRead(false)
                 .setAllowHalfClosure(true)
                 .setTcpNoDelay(true)
@@ -166,7 +191,12 @@ public final class TcpNat implements TransportHandler {
                         limits.tcpReceiveBuffer()));
         ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
         ch.pipeline().addLast(new HostRelay(flow));
-        loop.register(ch);
+        if (!loop.register(ch).isSuccess()) {
+            counters.increment(Counter.HOST_SOCKET_FAILURES);
+            ch.unsafe().closeForcibly();
+            flow.abort();
+            return;
+        }
         ch.connect(target).addListener((ChannelFuture f) -> {
             if (flow.state() != TcpFlow.State.CONNECTING) {
                 ch.close();
@@ -244,20 +274,22 @@ public final class TcpNat implements TransportHandler {
     /** The active open for a client of a published port; null (client closed) when no flow can be had. */
     TcpFlow openToGuest(PublishedTcpPort port, Channel client, int guestIp, int guestPort) {
         InetSocketAddress peer = (InetSocketAddress) client.remoteAddress();
-        if (flows.size() >= limits.maxTcpFlows() || peer == null) {
+        // Each client address is a source: one local user cannot take every inbound slot.
+        if (peer == null || !inbound.admit(peer.getAddress(), port, timers.nanoTime())) {
             counters.increment(Counter.TCP_FLOW_LIMIT);
             PublishedTcpPort.reject(client);
             return null;
         }
         int source = destinations.guestVisibleClient(peer.getAddress());
-        int sourcePort = SourcePorts.pick(peer.getPort(), p -> flows.containsKey(key(source, guestPort, p)), random);
+        int sourcePort = SourcePorts.pick(peer.getPort(), p -> inUse(FlowKey.ipv4(guestIp, guestPort, source, p)),
+                random);
         if (sourcePort < 0) {
             counters.increment(Counter.TCP_FLOW_LIMIT);
             PublishedTcpPort.reject(client);
             return null;
         }
-        long key = key(source, guestPort, sourcePort);
-        TcpFlow flow = new TcpFlow(this, key, guestIp, guestPort, source, sourcePort, client, port,
+        FlowKey key = FlowKey.ipv4(guestIp, guestPort, source, sourcePort);
+        TcpFlow flow = new TcpFlow(this, key, peer.getAddress(), guestIp, guestPort, source, sourcePort, client, port,
                 random.nextInt());
         client.config().setAutoRead(false);
         client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -265,35 +297,44 @@ public final class TcpNat implements TransportHandler {
         client.config().setWriteBufferWaterMark(new WriteBufferWaterMark(limits.tcpReceiveBuffer() / 2,
                 limits.tcpReceiveBuffer()));
         client.pipeline().addLast(new HostRelay(flow));
-        flows.put(key, flow);
+        inbound.put(flow);
         counters.increment(Counter.TCP_FLOWS_OPENED);
         loop.register(client);
         flow.openToGuest();
         return flow;
     }
 
+    private boolean inUse(FlowKey key) {
+        return outbound.contains(key) || inbound.contains(key);
+    }
+
     public int flowCount() {
-        return flows.size();
+        return outbound.size() + inbound.size();
+    }
+
+    public int outboundFlowCount() {
+        return outbound.size();
+    }
+
+    public int inboundFlowCount() {
+        return inbound.size();
     }
 
     public void close() {
         for (PublishedTcpPort p : new ArrayList<>(published)) {
             p.close();
         }
-        for (TcpFlow f : new ArrayList<>(flows.values())) {
+        for (TcpFlow f : outbound.snapshot()) {
             f.abort();
         }
-        flows.clear();
+        for (TcpFlow f : inbound.snapshot()) {
+            f.abort();
+        }
     }
 
     void remove(TcpFlow flow) {
-        if (flows.get(flow.key) == flow) {
-            flows.remove(flow.key);
-        }
-    }
-
-    private static long key(int dst, int srcPort, int dstPort) {
-        return ((dst & 0xffffffffL) << 32) | ((long) srcPort << 16) | dstPort;
+        outbound.remove(flow);
+        inbound.remove(flow);
     }
 
     Counters counters() {
