@@ -178,6 +178,11 @@ public final class UsernetStack implements AutoCloseable {
         return tcp.flowCount();
     }
 
+    /** DNS queries sent upstream and not yet answered. */
+    public int dnsPendingCount() {
+        return dns.pendingCount();
+    }
+
     public int udpFlowCount() {
         return udp.flowCount();
     }

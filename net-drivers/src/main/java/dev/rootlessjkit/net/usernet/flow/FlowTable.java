@@ -1,6 +1,7 @@
 package dev.rootlessjkit.net.usernet.flow;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -109,9 +110,11 @@ public final class FlowTable<E extends FlowEntry> {
         unlink(byDestination, flow.destination, flow);
     }
 
-    private boolean evictFrom(Iterable<E> oldestFirst, long now) {
+    private boolean evictFrom(Collection<E> oldestFirst, long now) {
         E oldest = null;
-        for (int i = 0; i < EVICTION_CANDIDATES; i++) {
+        // Never more than one round: the group's order is what it was when nothing could be ended.
+        int candidates = Math.min(EVICTION_CANDIDATES, oldestFirst.size());
+        for (int i = 0; i < candidates; i++) {
             Iterator<E> it = oldestFirst.iterator();
             if (!it.hasNext()) {
                 return true;
