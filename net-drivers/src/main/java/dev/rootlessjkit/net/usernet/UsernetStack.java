@@ -199,5 +199,6 @@ public final class UsernetStack implements AutoCloseable {
         echo.close();
         dns.close();
         reassembler.clear();
+        link.releaseHeld();
     }
 }

@@ -82,6 +82,8 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     private int finSeq;
     private boolean hostReadPaused;
     private int dupAcks;
+    /** Whether our SYN was already sent again at once after resetting what the guest's ACK belonged to. */
+    private boolean synResentAfterReset;
 
     // Timers.
     private final RtoEstimator rto = new RtoEstimator();
@@ -299,6 +301,12 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         if (s.has(Tcp.ACK) && s.ack != iss + 1) {
             if (!s.has(Tcp.RST)) {
                 nat.output().rst(ourIp, ourPort, guestIp, guestPort, s.ack, 0, Tcp.RST);
+                if (!synResentAfterReset) {
+                    // The guest answered from an old connection in TIME-WAIT, which the RST has ended: our SYN now
+                    // finds the listener. Sent again at once (only once), not after a retransmission timeout.
+                    synResentAfterReset = true;
+                    sendSyn();
+                }
             }
             return;
         }

@@ -58,6 +58,7 @@ public final class TcpNat implements TransportHandler {
     private final FlowTable<TcpFlow> inbound;
     private final Segment segment = new Segment();
     private final SplittableRandom random = new SplittableRandom();
+    private final InitialSequence initialSequence = new InitialSequence(random);
     private final List<PublishedTcpPort> published = new ArrayList<>();
 
     public TcpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
@@ -290,7 +291,7 @@ public final class TcpNat implements TransportHandler {
         }
         FlowKey key = FlowKey.ipv4(guestIp, guestPort, source, sourcePort);
         TcpFlow flow = new TcpFlow(this, key, peer.getAddress(), guestIp, guestPort, source, sourcePort, client, port,
-                random.nextInt());
+                initialSequence.next(source, sourcePort, guestIp, guestPort));
         client.config().setAutoRead(false);
         client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         client.config().setOption(ChannelOption.TCP_NODELAY, true);
