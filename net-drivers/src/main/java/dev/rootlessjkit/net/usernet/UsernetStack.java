@@ -178,6 +178,14 @@ public final class UsernetStack implements AutoCloseable {
         return tcp.flowCount();
     }
 
+    /**
+     * What TCP flows hold, for invariant checks: {most bytes held by one flow, bytes held by all, most out-of-order
+     * segments held by one flow}.
+     */
+    public long[] tcpBuffered() {
+        return tcp.bufferedBytes();
+    }
+
     /** DNS queries sent upstream and not yet answered. */
     public int dnsPendingCount() {
         return dns.pendingCount();

@@ -12,6 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.DuplexChannel;
 
 /**
@@ -182,6 +183,20 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     protected boolean evictable(long now) {
         long idle = now - lastActive;
         return idle >= (state == State.ESTABLISHED ? EVICTABLE_ESTABLISHED_NANOS : EVICTABLE_TRANSIENT_NANOS);
+    }
+
+    /**
+     * Bytes the flow holds: out-of-order segments (as charged: the memory they pin), host data for the guest, and
+     * guest data written to the host socket but not yet taken by the kernel.
+     */
+    long bufferedBytes() {
+        ChannelOutboundBuffer pending = host == null ? null : host.unsafe().outboundBuffer();
+        return reorder.pinnedBytes() + sendQueue.size() + (pending == null ? 0 : pending.totalPendingWriteBytes());
+    }
+
+    /** Out-of-order segments held. */
+    int heldSegments() {
+        return reorder.size();
     }
 
     /** The sequence number of the guest's SYN. */

@@ -313,6 +313,22 @@ public final class TcpNat implements TransportHandler {
         return outbound.size() + inbound.size();
     }
 
+    /** The most bytes any one flow holds (see TcpFlow#bufferedBytes), and their total, for invariant checks. */
+    public long[] bufferedBytes() {
+        long max = 0;
+        long total = 0;
+        int segments = 0;
+        for (FlowTable<TcpFlow> t : List.of(outbound, inbound)) {
+            for (TcpFlow f : t.snapshot()) {
+                long b = f.bufferedBytes();
+                max = Math.max(max, b);
+                total += b;
+                segments = Math.max(segments, f.heldSegments());
+            }
+        }
+        return new long[] {max, total, segments};
+    }
+
     public int outboundFlowCount() {
         return outbound.size();
     }
