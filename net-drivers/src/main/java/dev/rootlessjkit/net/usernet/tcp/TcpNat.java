@@ -56,6 +56,8 @@ public final class TcpNat implements TransportHandler {
     /** Connections the guest opened, and those of published ports' clients: apart, so neither can starve the other. */
     private final FlowTable<TcpFlow> outbound;
     private final FlowTable<TcpFlow> inbound;
+    /** The flow of the previous segment: a bulk transfer's segments all belong to one, and skip the key lookup. */
+    private TcpFlow lastFlow;
     private final Segment segment = new Segment();
     private final SplittableRandom random = new SplittableRandom();
     private final InitialSequence initialSequence = new InitialSequence(random);
@@ -77,6 +79,12 @@ public final class TcpNat implements TransportHandler {
         this.output = new TcpOutput(out, counters);
         this.limits = limits;
         this.ourMss = out.mtu() - Ipv4.MIN_HEADER_LENGTH - Tcp.MIN_HEADER_LENGTH;
+    }
+
+    private TcpFlow lookUp(int src, int srcPort, int dst, int dstPort) {
+        FlowKey key = FlowKey.ipv4(src, srcPort, dst, dstPort);
+        TcpFlow flow = outbound.get(key);
+        return flow != null ? flow : inbound.get(key);
     }
 
     private FlowTable<TcpFlow> table(UsernetConfig.TableLimits t) {
@@ -117,15 +125,17 @@ public final class TcpNat implements TransportHandler {
             s.synWscale = Tcp.findOption(packet, off, headerLength, Tcp.OPT_WSCALE);
         }
         try {
-            FlowKey key = FlowKey.ipv4(src, srcPort, dst, dstPort);
-            TcpFlow flow = outbound.get(key);
-            if (flow == null) {
-                flow = inbound.get(key);
+            TcpFlow flow = lastFlow;
+            if (flow == null || flow.guestIp != src || flow.guestPort != srcPort || flow.ourIp != dst
+                    || flow.ourPort != dstPort) {
+                flow = lookUp(src, srcPort, dst, dstPort);
             }
             if (flow == null) {
+                FlowKey key = FlowKey.ipv4(src, srcPort, dst, dstPort);
                 noFlow(s, packet, off, headerLength, src, srcPort, dst, dstPort, key);
                 return;
             }
+            lastFlow = flow;
             flow.receive(s);
         } finally {
             s.packet = null;
@@ -350,6 +360,9 @@ public final class TcpNat implements TransportHandler {
     }
 
     void remove(TcpFlow flow) {
+        if (lastFlow == flow) {
+            lastFlow = null;
+        }
         outbound.remove(flow);
         inbound.remove(flow);
     }

@@ -55,6 +55,8 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     /** Guest sources, each with its host socket. */
     private final FlowTable<UdpFlow> flows;
     private final List<UdpFlow> toFlush = new ArrayList<>();
+    /** The flow of the previous datagram: a stream of datagrams from one source skips the key lookup. */
+    private UdpFlow lastFlow;
     /** Clients of published ports, by what the guest's replies carry: (guest, its port, client's mapped address, port). */
     private final FlowTable<PublishedUdpPort.Flow> inbound;
     private final List<PublishedUdpPort> portsToFlush = new ArrayList<>();
@@ -271,9 +273,14 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     }
 
     private UdpFlow flowFor(int guestIp, int guestPort) {
+        UdpFlow last = lastFlow;
+        if (last != null && last.guestIp == guestIp && last.guestPort == guestPort) {
+            return last;
+        }
         FlowKey key = FlowKey.ipv4Source(guestIp, guestPort);
         UdpFlow flow = flows.get(key);
         if (flow != null) {
+            lastFlow = flow;
             return flow;
         }
         long now = timers.nanoTime();
@@ -304,6 +311,7 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             return null;
         }
         flows.put(created);
+        lastFlow = created;
         counters.increment(Counter.UDP_FLOWS_OPENED);
         scheduleIdleCheck(created, idleNanos);
         return created;
@@ -324,6 +332,9 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     }
 
     private void drop(UdpFlow flow) {
+        if (lastFlow == flow) {
+            lastFlow = null;
+        }
         flows.remove(flow);
         flow.channel.close();
     }
