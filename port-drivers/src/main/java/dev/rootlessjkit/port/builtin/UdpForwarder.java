@@ -19,10 +19,9 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,12 +30,19 @@ import java.util.concurrent.TimeUnit;
  * A published UDP port. Each client address gets its own flow: a UDP socket connected inside the namespace
  * (obtained from the child half), datagrams relayed both ways, closed after {@code idleTimeout} without traffic.
  * The listener and all flows live on one event loop, so the flow table needs no locking.
+ *
+ * <p>The table is bounded (each flow holds an fd) and, when full, a new client evicts the flow that has been
+ * idle longest instead of being refused: a burst of one-datagram clients must not lock out the next ones, as
+ * RootlessKit's unbounded table does not either. Datagrams waiting for their flow's socket are bounded per flow
+ * and in total.
  */
 final class UdpForwarder implements Forwarder {
     /** The largest UDP payload over IPv4; a smaller buffer would silently truncate datagrams. */
     private static final int MAX_DATAGRAM = 65507;
-    private static final int MAX_FLOWS = 4096;
+    static final int MAX_FLOWS = 4096;
     private static final int MAX_QUEUED = 64;
+    /** Bytes of datagrams waiting for a flow's socket, over all flows. */
+    static final int MAX_QUEUED_BYTES = 4 << 20;
     /**
      * Up to 16 datagrams per wake-up (Netty's default for datagram channels, which a bare
      * FixedRecvByteBufAllocator would lower to 1), so that the flush after them sends them with one sendmmsg.
@@ -50,7 +56,9 @@ final class UdpForwarder implements Forwarder {
     private final Duration idleTimeout;
     private final Log log;
     private final EpollDatagramChannel listener;
-    private final Map<InetSocketAddress, Flow> flows = new HashMap<>();
+    /** In access order: the first entry is the flow idle longest. */
+    private final LinkedHashMap<InetSocketAddress, Flow> flows = new LinkedHashMap<>(64, 0.75f, true);
+    private int queuedBytes;
     /** Flows written to during the current read batch of the listener. */
     private final Set<Flow> dirty = new HashSet<>();
     private volatile boolean closed;
@@ -88,9 +96,12 @@ final class UdpForwarder implements Forwarder {
             final InetSocketAddress client = packet.sender();
             Flow flow = flows.get(client);
             if (flow == null) {
-                if (closed || flows.size() >= MAX_FLOWS) {
+                if (closed) {
                     packet.release();
                     return;
+                }
+                if (flows.size() >= MAX_FLOWS) {
+                    flows.values().iterator().next().evict();
                 }
                 flow = new Flow(client);
                 flows.put(client, flow);
@@ -121,6 +132,7 @@ final class UdpForwarder implements Forwarder {
         private final InetSocketAddress client;
         private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
         private EpollDatagramChannel backend;
+        private boolean evicted;
         /**
          * The address the child connected the backend to. Netty sends a bare ByteBuf with send(2), one call per
          * datagram, on a socket it did not connect itself; a DatagramPacket addressed to the same peer goes out
@@ -155,7 +167,8 @@ final class UdpForwarder implements Forwarder {
             if (backend != null) {
                 backend.write(addressed(datagram), backend.voidPromise());
                 dirty.add(this);
-            } else if (queued.size() < MAX_QUEUED) {
+            } else if (queued.size() < MAX_QUEUED && queuedBytes + datagram.readableBytes() <= MAX_QUEUED_BYTES) {
+                queuedBytes += datagram.readableBytes();
                 queued.add(datagram);
             } else {
                 datagram.release();
@@ -167,7 +180,7 @@ final class UdpForwarder implements Forwarder {
         }
 
         private void adopt(int fd) {
-            if (closed || flows.get(client) != this) {
+            if (closed || evicted) {
                 closeFd(fd);
                 drop();
                 return;
@@ -182,10 +195,16 @@ final class UdpForwarder implements Forwarder {
                     drop();
                     return;
                 }
+                if (evicted) {
+                    ch.close();
+                    return;
+                }
                 backend = ch;
                 inside = ch.remoteAddress();
                 while (!queued.isEmpty()) {
-                    ch.write(addressed(queued.poll()), ch.voidPromise());
+                    final ByteBuf datagram = queued.poll();
+                    queuedBytes -= datagram.readableBytes();
+                    ch.write(addressed(datagram), ch.voidPromise());
                 }
                 ch.flush();
             });
@@ -194,7 +213,23 @@ final class UdpForwarder implements Forwarder {
         /** Forgets the flow; the next datagram from the client starts a new one. */
         void drop() {
             flows.remove(client, this);
-            queued.forEach(ByteBuf::release);
+            releaseQueued();
+        }
+
+        /** Makes room for a new client: forgets this flow and closes its socket (or the one still on its way). */
+        void evict() {
+            evicted = true;
+            drop();
+            if (backend != null) {
+                backend.close();
+            }
+        }
+
+        void releaseQueued() {
+            for (ByteBuf datagram : queued) {
+                queuedBytes -= datagram.readableBytes();
+                datagram.release();
+            }
             queued.clear();
         }
     }
@@ -210,6 +245,7 @@ final class UdpForwarder implements Forwarder {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             final DatagramPacket packet = (DatagramPacket) msg;
+            flows.get(flow.client); // an answer counts as activity: the flow moves to the young end
             listener.write(new DatagramPacket(packet.content(), flow.client), listener.voidPromise());
         }
 
@@ -254,8 +290,7 @@ final class UdpForwarder implements Forwarder {
                 if (f.backend != null) {
                     backends.add(f.backend);
                 }
-                f.queued.forEach(ByteBuf::release);
-                f.queued.clear();
+                f.releaseQueued();
             });
             flows.clear();
             dirty.clear();
