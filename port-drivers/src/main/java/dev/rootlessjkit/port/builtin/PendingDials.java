@@ -95,8 +95,10 @@ final class PendingDials implements AutoCloseable {
                         : (int) Math.max(0, Math.min(Integer.MAX_VALUE, (next - System.nanoTime()) / 1_000_000L + 1));
                 final BitSet ready = sockets.awaitWritable(fds, watched.size(), wake[0], timeout);
                 if (ready.get(watched.size())) {
-                    wakePending.set(false);
+                    // Drained before the flag is cleared: a wake-up sent in between is read by the next poll, and
+                    // one skipped in between (flag still set) finds its dial in the next snapshot.
                     sockets.receive(wake[0], drain);
+                    wakePending.set(false);
                 }
                 final long now = System.nanoTime();
                 for (int i = 0; i < watched.size(); i++) {
