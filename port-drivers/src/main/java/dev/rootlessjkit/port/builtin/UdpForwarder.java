@@ -2,6 +2,7 @@ package dev.rootlessjkit.port.builtin;
 
 import dev.rootlessjkit.log.Log;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -9,11 +10,13 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -49,6 +52,12 @@ final class UdpForwarder implements Forwarder {
      */
     private static final RecvByteBufAllocator READS = new FixedRecvByteBufAllocator(MAX_DATAGRAM)
             .maxMessagesPerRead(16);
+    /**
+     * Datagrams waiting in a channel's outbound buffer because the kernel's send buffer was full; past the high
+     * mark new ones are dropped, as a full socket buffer drops them. A batch is flushed early rather than let
+     * grow past it (see {@link #write}), so only a peer that does not keep up loses datagrams. 256 KiB per flow.
+     */
+    private static final WriteBufferWaterMark PENDING_WRITES = new WriteBufferWaterMark(128 << 10, 256 << 10);
 
     private final EventLoopGroup group;
     private final ChildBridge bridge;
@@ -72,7 +81,7 @@ final class UdpForwarder implements Forwarder {
         this.idleTimeout = idleTimeout;
         this.log = log;
         this.listener = new EpollDatagramChannel(fd);
-        listener.config().setRecvByteBufAllocator(READS);
+        listener.config().setRecvByteBufAllocator(READS).setWriteBufferWaterMark(PENDING_WRITES);
         listener.pipeline().addLast(new Front());
     }
 
@@ -165,11 +174,14 @@ final class UdpForwarder implements Forwarder {
 
         void send(ByteBuf datagram) {
             if (backend != null) {
-                backend.write(addressed(datagram), backend.voidPromise());
-                dirty.add(this);
+                if (write(backend, addressed(datagram))) {
+                    dirty.add(this);
+                }
             } else if (queued.size() < MAX_QUEUED && queuedBytes + datagram.readableBytes() <= MAX_QUEUED_BYTES) {
+                // A copy the datagram's size: the receive buffer it came in is sized for the largest datagram.
                 queuedBytes += datagram.readableBytes();
-                queued.add(datagram);
+                queued.add(datagram.copy());
+                datagram.release();
             } else {
                 datagram.release();
             }
@@ -186,7 +198,7 @@ final class UdpForwarder implements Forwarder {
                 return;
             }
             final EpollDatagramChannel ch = new EpollDatagramChannel(fd);
-            ch.config().setRecvByteBufAllocator(READS);
+            ch.config().setRecvByteBufAllocator(READS).setWriteBufferWaterMark(PENDING_WRITES);
             ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
                     new Back(this));
             loop().register(ch).addListener((ChannelFutureListener) f -> {
@@ -246,7 +258,7 @@ final class UdpForwarder implements Forwarder {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             final DatagramPacket packet = (DatagramPacket) msg;
             flows.get(flow.client); // an answer counts as activity: the flow moves to the young end
-            listener.write(new DatagramPacket(packet.content(), flow.client), listener.voidPromise());
+            write(listener, new DatagramPacket(packet.content(), flow.client));
         }
 
         @Override
@@ -271,6 +283,23 @@ final class UdpForwarder implements Forwarder {
             // ECONNREFUSED after an ICMP port unreachable: nobody listens inside yet. Keep the flow, like a socket.
             log.debug("builtin port driver: udp flow " + flow.client + ": " + cause.getMessage());
         }
+    }
+
+    /**
+     * Queues a datagram for the next flush, or drops it when the channel already holds its high mark of unsent
+     * ones (the peer does not keep up: a full socket buffer drops too). Flushes at once when one more datagram
+     * could cross the mark, so a read batch alone never causes a drop. False when dropped.
+     */
+    private static boolean write(Channel ch, Object datagram) {
+        if (!ch.isWritable()) {
+            ReferenceCountUtil.release(datagram);
+            return false;
+        }
+        ch.write(datagram, ch.voidPromise());
+        if (ch.bytesBeforeUnwritable() < MAX_DATAGRAM) {
+            ch.flush();
+        }
+        return true;
     }
 
     private static void closeFd(int fd) {
