@@ -9,7 +9,8 @@
 # Usage: hack/benchmark-port.sh            (as a user with subuids, or as root: then runs as $BENCH_USER)
 # Env:   SECONDS_PER_RUN (default 10), CONNS_THREADS (default 8), BENCH_USER (default rjtest),
 #        ROOTLESSKIT (default rootlesskit, Debian's 1.1.0), NET (network driver of the builtin runs, default
-#        slirp4netns), ONLY (space-separated subset of: rj-builtin rk-builtin rk-slirp4netns rj-usernet)
+#        slirp4netns), ONLY (space-separated subset of: rj-builtin rk-builtin rk-slirp4netns rj-usernet),
+#        RJ_BASELINE (another built checkout of rootlessjkit: its builtin driver runs too, for before/after)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
@@ -19,7 +20,8 @@ secs=${SECONDS_PER_RUN:-10}
 threads=${CONNS_THREADS:-8}
 net=${NET:-slirp4netns}
 rootlesskit_bin=${ROOTLESSKIT:-rootlesskit}
-only=${ONLY:-rj-builtin rk-builtin rk-slirp4netns rj-usernet}
+baseline=${RJ_BASELINE:-}
+only=${ONLY:-rj-builtin rk-builtin rk-slirp4netns rj-usernet}${baseline:+ rj-baseline}
 python=/usr/bin/python3
 for tool in iperf3 busybox "$python" "$rootlesskit_bin"; do
 	command -v "$tool" >/dev/null || { echo "benchmark-port: $tool is required" >&2; exit 1; }
@@ -116,6 +118,9 @@ run rk-builtin 28180 28181 "$rootlesskit_bin" --net="$net" --port-driver=builtin
 run rj-builtin 28190 28191 "$top/rootlessjkit" --net="$net" --port-driver=builtin
 run rk-slirp4netns 28182 28183 "$rootlesskit_bin" --net=slirp4netns --port-driver=slirp4netns
 run rj-usernet 28192 28193 "$top/rootlessjkit" --net=usernet --port-driver=usernet
+if [ -n "$baseline" ]; then
+	run rj-baseline 28194 28195 "$baseline/rootlessjkit" --net="$net" --port-driver=builtin
+fi
 echo "load average after: $(cut -d' ' -f1 /proc/loadavg)"
 
 # field NAME INDEX: the INDEX-th figure of NAME's run, or n/a when it did not run
@@ -147,3 +152,13 @@ printf '%-24s %16s %16s %16s %16s   %-22s %-22s %s\n' "p99 connection ms" "$(fie
 	"$(field rk-builtin 7)" "$(field rk-slirp4netns 7)" "$(field rj-usernet 7)" \
 	"$(ratio "$(field rk-builtin 7)" "$(field rj-builtin 7)")" "$(ratio "$(field rk-builtin 7)" "$(field rj-usernet 7)")" \
 	"$(ratio "$(field rk-slirp4netns 7)" "$(field rj-usernet 7)")"
+if [ -n "$baseline" ]; then
+	echo
+	echo "rj builtin against the baseline checkout $baseline (same run):"
+	printf '  %-22s %s / %s = %s\n' "TCP Gbit/s" "$(field rj-builtin 1)" "$(field rj-baseline 1)" \
+		"$(ratio "$(field rj-builtin 1)" "$(field rj-baseline 1)")"
+	printf '  %-22s %s / %s = %s\n' "UDP Gbit/s" "$(field rj-builtin 3)" "$(field rj-baseline 3)" \
+		"$(ratio "$(field rj-builtin 3)" "$(field rj-baseline 3)")"
+	printf '  %-22s %s / %s = %s\n' "conn/s" "$(field rj-builtin 5)" "$(field rj-baseline 5)" \
+		"$(ratio "$(field rj-builtin 5)" "$(field rj-baseline 5)")"
+fi
