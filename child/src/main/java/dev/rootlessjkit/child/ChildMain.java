@@ -135,7 +135,8 @@ public final class ChildMain {
                 .opaque();
         // Started before any mount changes, so its socket lands in the state directory the parent sees, and
         // inside this network namespace, where it connects.
-        final Optional<ChildPortDriver> portDriver = ChildPortDrivers.forOpaque(portOpaque, log);
+        final Optional<ChildPortDriver> portDriver = ChildPortDrivers.forOpaque(portOpaque,
+                config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null, log);
         if (portDriver.isPresent()) {
             try {
                 portDriver.get().run(portOpaque);
