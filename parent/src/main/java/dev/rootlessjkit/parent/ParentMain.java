@@ -23,9 +23,6 @@ public final class ParentMain {
 
     public static void main(String[] args) {
         final Log log = new Log("parent", false);
-        // Jackson's first use costs a cold JVM as much as the rest of the way to the spawn: it runs on the other
-        // core while this thread parses the command line, loads jnr-ffi and spawns the child.
-        final Supplier<FrameCodec> codec = FrameCodec.prepareInBackground();
         final CliOutcome outcome;
         try {
             outcome = Cli.parse(args);
@@ -40,6 +37,9 @@ public final class ParentMain {
             System.exit(print.exitCode());
             return;
         }
+        // Jackson's first use costs a cold JVM as much as the rest of the way to the spawn: it runs on the other
+        // core while this thread loads jnr-ffi and spawns the child.
+        final Supplier<FrameCodec> codec = FrameCodec.prepareInBackground();
         final CliOutcome.Run run = (CliOutcome.Run) outcome;
         final Log runLog = log.withDebug(run.config().debug());
         run.warnings().forEach(runLog::warn);
