@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Port forwarding through the builtin port driver, rootlessjkit next to RootlessKit on this machine:
-# iperf3 TCP and UDP from the host through a published port into the namespace, and connections per second
-# for short HTTP requests (HTTP/1.0, one request per connection: the per-connection fd passing is what costs).
-# Prints each figure and the ratio rootlessjkit / RootlessKit. A benchmark, not a test: it never fails on ratios.
+# Port forwarding, rootlessjkit next to RootlessKit on this machine, all in one run: iperf3 TCP and UDP from the
+# host through a published port into the namespace, short HTTP connections per second (HTTP/1.0, one request per
+# connection: the per-connection set-up is what costs) and their p99 latency. Next to each figure, the CPU time
+# the implementation's own processes (parents, children, slirp4netns; not the servers) spent per Gbit moved, or
+# per 1,000 connections. Ratios against RootlessKit's builtin and slirp4netns port drivers.
+# A benchmark, not a test: it never fails on ratios.
 #
 # Usage: hack/benchmark-port.sh            (as a user with subuids, or as root: then runs as $BENCH_USER)
 # Env:   SECONDS_PER_RUN (default 10), CONNS_THREADS (default 8), BENCH_USER (default rjtest),
-#        ROOTLESSKIT (default rootlesskit, Debian's 1.1.0), RK_NET (default slirp4netns), RJ_NET (default none)
+#        ROOTLESSKIT (default rootlesskit, Debian's 1.1.0), NET (network driver of the builtin runs, default
+#        slirp4netns), ONLY (space-separated subset of: rj-builtin rk-builtin rk-slirp4netns rj-usernet),
+#        RJ_BASELINE (another built checkout of rootlessjkit: its builtin driver runs too, for before/after)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
@@ -14,7 +18,10 @@ if [ "$(id -u)" = 0 ]; then
 fi
 secs=${SECONDS_PER_RUN:-10}
 threads=${CONNS_THREADS:-8}
+net=${NET:-slirp4netns}
 rootlesskit_bin=${ROOTLESSKIT:-rootlesskit}
+baseline=${RJ_BASELINE:-}
+only=${ONLY:-rj-builtin rk-builtin rk-slirp4netns rj-usernet}${baseline:+ rj-baseline}
 python=/usr/bin/python3
 for tool in iperf3 busybox "$python" "$rootlesskit_bin"; do
 	command -v "$tool" >/dev/null || { echo "benchmark-port: $tool is required" >&2; exit 1; }
@@ -31,14 +38,46 @@ trap cleanup EXIT
 mkdir -p "$work/www"
 head -c 100 /dev/zero | tr '\0' x >"$work/www/index.html"
 
-# run NAME COMMAND...: starts the implementation with httpd on :80 and iperf3 on :5201 inside, ports published
-# as 127.0.0.1:$http and 127.0.0.1:$iperf (tcp and udp), then measures. Results go to $work/NAME.
+# cpu_ticks PID: user+system clock ticks so far of PID and its descendants, the servers (iperf3, busybox, sh)
+# left out: what the implementation itself spends.
+cpu_ticks() {
+	"$python" - "$1" <<'PY'
+import os, sys
+root = int(sys.argv[1]); kids = {}; stat = {}
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        s = open("/proc/%s/stat" % p).read()
+    except OSError:
+        continue
+    comm = s[s.index("(") + 1:s.rindex(")")]
+    f = s[s.rindex(")") + 2:].split()
+    kids.setdefault(int(f[1]), []).append(int(p))
+    stat[int(p)] = (comm, int(f[11]) + int(f[12]))
+total, todo = 0, [root]
+while todo:
+    p = todo.pop()
+    todo.extend(kids.get(p, []))
+    comm, ticks = stat.get(p, ("", 0))
+    if comm not in ("iperf3", "busybox", "sh"):
+        total += ticks
+print(total)
+PY
+}
+hz=$(getconf CLK_TCK)
+# per_unit TICKS_BEFORE TICKS_AFTER AMOUNT: CPU seconds per unit of AMOUNT
+per_unit() { "$python" -c "import sys; t=(int(sys.argv[2])-int(sys.argv[1]))/$hz; a=float(sys.argv[3]); print('%.3f' % (t/a) if a else 'n/a')" "$@"; }
+
+# run NAME HTTP_PORT IPERF_PORT COMMAND...: starts the implementation with httpd on :80 and iperf3 on :5201
+# inside, published as 127.0.0.1:$http and 127.0.0.1:$iperf (tcp and udp), warms up, then measures.
 run() {
 	local name=$1 http=$2 iperf=$3
 	shift 3
+	case " $only " in *" $name "*) ;; *) return 0 ;; esac
 	local state="$work/state-$name"
 	# --pidns: everything started inside dies with the run (busybox httpd daemonizes).
-	"$@" --state-dir="$state" --pidns --port-driver=builtin \
+	"$@" --state-dir="$state" --pidns \
 		-p "127.0.0.1:$http:80/tcp" -p "127.0.0.1:$iperf:5201/tcp" -p "127.0.0.1:$iperf:5201/udp" \
 		sh -c "busybox httpd -p 80 -h $work/www && exec iperf3 -s" >"$work/$name.log" 2>&1 &
 	pid=$!
@@ -47,28 +86,79 @@ run() {
 		sleep 0.1
 	done
 	sleep 1
-	local tcp udp conns
+	iperf3 -c 127.0.0.1 -p "$iperf" -t 1 >/dev/null 2>&1 || true
+	"$python" "$top/hack/conns.py" "$http" 1 "$threads" >/dev/null
+	local t0 t1 tcp udp conns
+	t0=$(cpu_ticks "$pid")
 	tcp=$(iperf3 -c 127.0.0.1 -p "$iperf" -t "$secs" -J | "$python" -c \
 		'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))')
+	t1=$(cpu_ticks "$pid")
+	local tcp_cpu udp_cpu conns_cpu
+	tcp_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($tcp * $secs)")")
+	t0=$t1
 	udp=$(iperf3 -c 127.0.0.1 -p "$iperf" -u -b 100G -t "$secs" -J | "$python" -c \
 		'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print("%.2f" % (s["bits_per_second"] * (100 - s["lost_percent"]) / 100 / 1e9))')
-	conns=$("$python" "$top/hack/conns.py" "$http" "$secs" "$threads")
+	t1=$(cpu_ticks "$pid")
+	udp_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($udp * $secs)")")
+	t0=$t1
+	conns=$("$python" "$top/hack/conns.py" "$http" "$secs" "$threads" latency)
+	t1=$(cpu_ticks "$pid")
+	read -r rate failed p50 p99 <<<"$conns"
+	conns_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($rate * $secs / 1000)")")
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	pid=""
-	echo "$tcp $udp $conns" >"$work/$name"
-	echo "$name: TCP $tcp Gbit/s, UDP $udp Gbit/s received, $(echo "$conns" | cut -d' ' -f1) conn/s" \
-		"($(echo "$conns" | cut -d' ' -f2) failed)"
+	echo "$tcp $tcp_cpu $udp $udp_cpu $rate $conns_cpu $p99 $failed" >"$work/$name"
+	echo "$name: TCP $tcp Gbit/s ($tcp_cpu CPU s/Gbit), UDP $udp Gbit/s received ($udp_cpu CPU s/Gbit)," \
+		"$rate conn/s ($conns_cpu CPU s/1k conns, $failed failed), p50 $p50 ms, p99 $p99 ms"
 }
 
-run rootlesskit 28180 28181 "$rootlesskit_bin" --net="${RK_NET:-slirp4netns}"
-run rootlessjkit 28190 28191 "$top/rootlessjkit" --net="${RJ_NET:-none}"
+echo "load average before: $(cut -d' ' -f1 /proc/loadavg); $secs s per figure"
+run rk-builtin 28180 28181 "$rootlesskit_bin" --net="$net" --port-driver=builtin
+run rj-builtin 28190 28191 "$top/rootlessjkit" --net="$net" --port-driver=builtin
+run rk-slirp4netns 28182 28183 "$rootlesskit_bin" --net=slirp4netns --port-driver=slirp4netns
+run rj-usernet 28192 28193 "$top/rootlessjkit" --net=usernet --port-driver=usernet
+if [ -n "$baseline" ]; then
+	run rj-baseline 28194 28195 "$baseline/rootlessjkit" --net="$net" --port-driver=builtin
+fi
+echo "load average after: $(cut -d' ' -f1 /proc/loadavg)"
 
-read -r rk_tcp rk_udp rk_conns _ <"$work/rootlesskit"
-read -r rj_tcp rj_udp rj_conns _ <"$work/rootlessjkit"
-ratio() { "$python" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print('%.2fx' % (a / b) if b else 'n/a')" "$1" "$2"; }
+# field NAME INDEX: the INDEX-th figure of NAME's run, or n/a when it did not run
+field() { if [ -f "$work/$1" ]; then cut -d' ' -f"$2" "$work/$1"; else echo n/a; fi; }
+ratio() {
+	"$python" -c "import sys
+try:
+    a, b = float(sys.argv[1]), float(sys.argv[2]); print('%.2fx' % (a / b) if b else 'n/a')
+except ValueError:
+    print('n/a')" "$1" "$2"
+}
 echo
-printf '%-22s %12s %12s %8s\n' "" rootlessjkit RootlessKit ratio
-printf '%-22s %12s %12s %8s\n' "TCP Gbit/s" "$rj_tcp" "$rk_tcp" "$(ratio "$rj_tcp" "$rk_tcp")"
-printf '%-22s %12s %12s %8s\n' "UDP Gbit/s (received)" "$rj_udp" "$rk_udp" "$(ratio "$rj_udp" "$rk_udp")"
-printf '%-22s %12s %12s %8s\n' "HTTP conn/s" "$rj_conns" "$rk_conns" "$(ratio "$rj_conns" "$rk_conns")"
+printf '%-24s %16s %16s %16s %16s   %s\n' "" "rj builtin" "RK builtin" "RK slirp4netns" "rj usernet" \
+	"rj-builtin/RK-builtin  rj-usernet/RK-builtin  rj-usernet/RK-slirp4netns"
+row() {
+	local label=$1 value=$2 cpu=$3
+	local a b c d
+	a=$(field rj-builtin "$value"); b=$(field rk-builtin "$value")
+	c=$(field rk-slirp4netns "$value"); d=$(field rj-usernet "$value")
+	cell() { if [ -n "$cpu" ]; then echo "$(field "$1" "$value") ($(field "$1" "$cpu"))"; else field "$1" "$value"; fi; }
+	printf '%-24s %16s %16s %16s %16s   %-22s %-22s %s\n' "$label" "$(cell rj-builtin)" "$(cell rk-builtin)" \
+		"$(cell rk-slirp4netns)" "$(cell rj-usernet)" "$(ratio "$a" "$b")" "$(ratio "$d" "$b")" "$(ratio "$d" "$c")"
+}
+row "TCP Gbit/s (CPU s/Gbit)" 1 2
+row "UDP Gbit/s (CPU s/Gbit)" 3 4
+row "conn/s (CPU s/1k conns)" 5 6
+# Latency: lower is better, so the ratio columns read "how many times the other's latency".
+printf '%-24s %16s %16s %16s %16s   %-22s %-22s %s\n' "p99 connection ms" "$(field rj-builtin 7)" \
+	"$(field rk-builtin 7)" "$(field rk-slirp4netns 7)" "$(field rj-usernet 7)" \
+	"$(ratio "$(field rk-builtin 7)" "$(field rj-builtin 7)")" "$(ratio "$(field rk-builtin 7)" "$(field rj-usernet 7)")" \
+	"$(ratio "$(field rk-slirp4netns 7)" "$(field rj-usernet 7)")"
+if [ -n "$baseline" ]; then
+	echo
+	echo "rj builtin against the baseline checkout $baseline (same run):"
+	printf '  %-22s %s / %s = %s\n' "TCP Gbit/s" "$(field rj-builtin 1)" "$(field rj-baseline 1)" \
+		"$(ratio "$(field rj-builtin 1)" "$(field rj-baseline 1)")"
+	printf '  %-22s %s / %s = %s\n' "UDP Gbit/s" "$(field rj-builtin 3)" "$(field rj-baseline 3)" \
+		"$(ratio "$(field rj-builtin 3)" "$(field rj-baseline 3)")"
+	printf '  %-22s %s / %s = %s\n' "conn/s" "$(field rj-builtin 5)" "$(field rj-baseline 5)" \
+		"$(ratio "$(field rj-builtin 5)" "$(field rj-baseline 5)")"
+fi

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Prepares a Debian machine to run rootlessjkit's tests: the packages the tests call, an unprivileged test user
 # with sub-ids, a second user without any (for the "missing /etc/subuid entry" test), and /dev/net/tun open to
-# unprivileged users. Idempotent: every step checks first, so it is cheap to run again. Needs root.
-#   sudo hack/ci-setup.sh
+# unprivileged users. Idempotent: every step checks first, so it is cheap to run again. It first prints what it
+# is about to install and change (or that nothing needs changing), then does it. Needs root:
+#   hack/ci-setup.sh              (as root)
+#   hack/ci-setup.sh --dry-run    (only say what it would do)
 # Users can be renamed with ROOTLESSJKIT_TEST_USER and ROOTLESSJKIT_TEST_NOSUB_USER (the tests read the same).
 set -euo pipefail
 
-if [ "$(id -u)" != 0 ]; then
-	echo "hack/ci-setup.sh: must run as root (sudo hack/ci-setup.sh)" >&2
+dry_run=false
+[ "${1:-}" = --dry-run ] && dry_run=true
+if [ "$(id -u)" != 0 ] && ! $dry_run; then
+	echo "hack/ci-setup.sh: must run as root (as root: hack/ci-setup.sh; with sudo: sudo hack/ci-setup.sh)" >&2
 	exit 1
 fi
 
@@ -36,7 +40,7 @@ package_installed() {
 	[ "$(dpkg-query -W -f '${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
 
-install_missing_packages() {
+missing_packages() {
 	local missing=() cmd pkg
 	for cmd in "${!package_of[@]}"; do
 		# dockerd and friends live in sbin, which is not in every PATH
@@ -47,14 +51,45 @@ install_missing_packages() {
 	for pkg in "${required_packages[@]}"; do
 		package_installed "$pkg" || missing+=("$pkg")
 	done
-	if [ ${#missing[@]} -eq 0 ]; then
-		log "all packages present"
-		return
+	[ ${#missing[@]} -eq 0 ] || printf '%s\n' "${missing[@]}" | sort -u
+}
+
+# How long to wait for another apt or dpkg (unattended-upgrades, a user's apt-get) to let go of the package lock.
+lock_wait=${ROOTLESSJKIT_APT_LOCK_WAIT:-600}
+package_locks=(/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock)
+
+package_lock_holder() {
+	if command -v fuser >/dev/null 2>&1; then
+		fuser "${package_locks[@]}" 2>/dev/null | tr -s ' ' | sed 's/^ //'
+	else
+		pgrep -d ' ' -x 'apt|apt-get|aptitude|dpkg|unattended-upgr' || true
 	fi
-	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+}
+
+# Waits, saying so, until no other process holds the package lock; fails after $lock_wait seconds.
+wait_for_package_lock() {
+	local waited=0 holder
+	while holder=$(package_lock_holder) && [ -n "$holder" ]; do
+		if [ "$waited" -ge "$lock_wait" ]; then
+			log "error: the package lock is still held by PID $holder after ${lock_wait}s; try again when that" \
+				"apt/dpkg has finished (ROOTLESSJKIT_APT_LOCK_WAIT=SECONDS waits longer)" >&2
+			return 1
+		fi
+		[ "$waited" -eq 0 ] && log "waiting up to ${lock_wait}s for another apt/dpkg (PID $holder) to release the package lock"
+		sleep 5
+		waited=$((waited + 5))
+	done
+}
+
+install_missing_packages() {
+	local missing=("$@")
+	[ ${#missing[@]} -gt 0 ] || return 0
+	wait_for_package_lock
 	log "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
+	# The lock timeout also covers an apt that starts between our check and our own call.
+	local apt=(apt-get -o DPkg::Lock::Timeout="$lock_wait")
+	"${apt[@]}" update -qq
 	# docker.io and containerd would start system-wide daemons as root; the tests run their own, rootless.
 	# policy-rc.d exiting 101 makes invoke-rc.d and deb-systemd-invoke skip every start during the install.
 	local policy=/usr/sbin/policy-rc.d own_policy=""
@@ -63,7 +98,7 @@ install_missing_packages() {
 		printf '#!/bin/sh\nexit 101\n' >"$policy"
 		chmod 755 "$policy"
 	fi
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+	"${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
 		[ -z "$own_policy" ] || rm -f "$own_policy"
 		return 1
 	}
@@ -147,7 +182,45 @@ allow_ping_sockets() {
 	fi
 }
 
-install_missing_packages
+# What would change, one line each, before anything is done.
+planned_changes() {
+	local missing user file
+	mapfile -t missing < <(missing_packages)
+	[ ${#missing[@]} -eq 0 ] || echo "install Debian packages: ${missing[*]} (apt-get; daemons are not started)"
+	for user in "$test_user" "$nosub_user"; do
+		id "$user" >/dev/null 2>&1 || echo "create user $user (useradd --create-home)"
+	done
+	for file in /etc/subuid /etc/subgid; do
+		if ! id "$test_user" >/dev/null 2>&1 || ! has_subids "$test_user" "$file"; then
+			echo "add a 65536-id range for $test_user to $file"
+		fi
+		if id "$nosub_user" >/dev/null 2>&1 && has_subids "$nosub_user" "$file"; then
+			echo "remove $nosub_user's ranges from $file"
+		fi
+	done
+	local knob=/proc/sys/kernel/unprivileged_userns_clone
+	if [ -e "$knob" ] && [ "$(cat "$knob")" != 1 ]; then echo "set kernel.unprivileged_userns_clone=1"; fi
+	[ "$(cat /proc/sys/user/max_user_namespaces)" -ge 1024 ] || echo "set user.max_user_namespaces=15000"
+	if [ ! -c /dev/net/tun ]; then
+		echo "create /dev/net/tun, mode 0666"
+	elif [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+		echo "chmod 0666 /dev/net/tun (now $(stat -c %a /dev/net/tun))"
+	fi
+	[ "$(cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '0\t2147483647')" ] ||
+		echo "set net.ipv4.ping_group_range=\"0 2147483647\" (unprivileged ping sockets)"
+}
+
+mapfile -t changes < <(planned_changes)
+if [ ${#changes[@]} -eq 0 ]; then
+	log "nothing to install or change on this machine"
+else
+	log "this machine needs these changes for the tests:"
+	printf '  - %s\n' "${changes[@]}"
+fi
+$dry_run && exit 0
+
+mapfile -t missing < <(missing_packages)
+install_missing_packages "${missing[@]}"
 ensure_user "$test_user"
 ensure_subids "$test_user"
 ensure_user "$nosub_user"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test as CI does, on this machine: prepares it (root: installs the tools the tests call, creates
-# the unprivileged test users), then builds and runs unit and integration tests with `mvn -B -ntp verify`.
-# The integration tests start the launcher as the unprivileged test user, so that user must be able to read
-# the build; when the checkout sits where it cannot (e.g. under /root or a 0700 home), build and test a
-# readable copy instead.
+# Runs every test as CI does, on this machine: prepares it with hack/ci-setup.sh (which first lists what it will
+# install and change: packages the tests call, the unprivileged test users and their sub-ids, /dev/net/tun,
+# sysctls; it waits for another apt to finish), then builds and runs unit and integration tests with
+# `mvn -B -ntp verify`.
+#   as root:            hack/test.sh     the integration tests start the launcher as the test user (rjtest)
+#   as a user with sudo: sudo hack/test.sh, or hack/test.sh (the set-up then runs through sudo, the tests as you;
+#                        you need sub-ids, and passwordless sudo for the tests' few host-side steps)
+# As root, the test user must be able to read the build; when the checkout sits where it cannot (e.g. under
+# /root or a 0700 home), build and test a readable copy instead.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,7 +15,16 @@ test_user=${ROOTLESSJKIT_TEST_USER:-rjtest}
 # Files Maven writes must stay readable by the test user.
 umask 022
 
-"$repo/hack/ci-setup.sh"
+if [ "$(id -u)" = 0 ]; then
+	"$repo/hack/ci-setup.sh"
+elif command -v sudo >/dev/null 2>&1; then
+	echo "ci: preparing the machine through sudo (hack/ci-setup.sh needs root)"
+	sudo "$repo/hack/ci-setup.sh"
+else
+	echo "ci: preparing the machine needs root and there is no sudo: run hack/test.sh as root" >&2
+	"$repo/hack/ci-setup.sh" --dry-run
+	exit 1
+fi
 
 # True when the test user can enter every directory of the tree and read every file in it.
 readable_by_test_user() {
@@ -21,7 +34,7 @@ readable_by_test_user() {
 }
 
 workdir=$repo
-if ! readable_by_test_user "$repo"; then
+if [ "$(id -u)" = 0 ] && ! readable_by_test_user "$repo"; then
 	workdir=/var/tmp/rootlessjkit-ci
 	echo "ci: $test_user cannot read $repo; building and testing a copy in $workdir"
 	rm -rf "$workdir"

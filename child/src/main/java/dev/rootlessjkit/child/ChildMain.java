@@ -141,7 +141,8 @@ public final class ChildMain {
                 .opaque();
         // Started before any mount changes, so its socket lands in the state directory the parent sees, and
         // inside this network namespace, where it connects.
-        final Optional<ChildPortDriver> portDriver = ChildPortDrivers.forOpaque(portOpaque, log);
+        final Optional<ChildPortDriver> portDriver = ChildPortDrivers.forOpaque(portOpaque,
+                config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null, log);
         if (portDriver.isPresent()) {
             try {
                 portDriver.get().run(portOpaque);
@@ -169,7 +170,7 @@ public final class ChildMain {
         final int inheritedFds = socketActivation ? listenFds(env) : 0;
         final CommandRunner.Command command = new CommandRunner.Command(executable.toString(), config.command(),
                 env, inheritedFds, socketActivation);
-        final CommandRunner runner = new CommandRunner(linux);
+        final CommandRunner runner = new CommandRunner(linux, log);
         parent.expect(ParentInitCompleted.class, STEP_TIMEOUT);
         log.debug("mounts done; starting " + ChildConfig.describe(config.command()));
         if (!config.pidNs() && portDriver.isEmpty()) {

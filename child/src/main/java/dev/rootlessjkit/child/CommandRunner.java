@@ -3,10 +3,14 @@ package dev.rootlessjkit.child;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.WaitStatus;
+import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.ChildConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntConsumer;
 
 /** Starts CMD: either in place of the child JVM, or as its child with the JVM staying on as reaper. */
@@ -14,10 +18,18 @@ final class CommandRunner {
     /** A shell line that sets LISTEN_PID to the PID it is about to exec into: systemd checks it equals $$. */
     private static final String SET_LISTEN_PID = "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\"";
 
-    private final Linux linux;
+    /**
+     * util-linux's setpriv, which arms the parent-death signal and execs CMD: posix_spawn cannot run a prctl
+     * between fork and exec, and Java cannot run code there at all.
+     */
+    private static final List<Path> SETPRIV = List.of(Path.of("/usr/bin/setpriv"), Path.of("/bin/setpriv"));
 
-    CommandRunner(Linux linux) {
+    private final Linux linux;
+    private final Log log;
+
+    CommandRunner(Linux linux, Log log) {
         this.linux = linux;
+        this.log = log;
     }
 
     /** What to run: the resolved executable, argv (argv[0] as the user wrote it) and the environment. */
@@ -52,6 +64,11 @@ final class CommandRunner {
      * Spawns CMD and waits for it. With {@code reapAll} every child that ends is collected too (orphans are
      * re-parented to us as PID 1 of the namespace), so no zombies accumulate.
      *
+     * <p>CMD gets SIGKILL as its parent-death signal, so it never outlives this JVM: killed (the PID in
+     * {@code $STATE/child_pid}) without a PID namespace, it would otherwise leave CMD running, re-parented,
+     * as RootlessKit does not. The signal fires when the spawning thread ends; this one, the main thread,
+     * waits for CMD until the JVM exits.
+     *
      * @param started told CMD's PID once it runs, so signals can be passed on to it
      */
     WaitStatus spawnAndWait(Command command, boolean reapAll, IntConsumer started) throws ChildException {
@@ -61,6 +78,17 @@ final class CommandRunner {
             argv = new ArrayList<>(List.of("sh", "-c", SET_LISTEN_PID, "sh", executable));
             argv.addAll(command.argv().subList(1, command.argv().size()));
             executable = "/bin/sh";
+        }
+        final Optional<Path> setpriv = SETPRIV.stream().filter(Files::isExecutable).findFirst();
+        if (setpriv.isPresent()) {
+            // setpriv execs its argument by name, so CMD sees the resolved path as argv[0].
+            final List<String> wrapped = new ArrayList<>(List.of(setpriv.get().toString(), "--pdeathsig", "KILL",
+                    "--", executable));
+            wrapped.addAll(argv.subList(1, argv.size()));
+            argv = wrapped;
+            executable = setpriv.get().toString();
+        } else {
+            log.warn("setpriv (util-linux) not found: the command may outlive the child if the child is killed");
         }
         final int pid;
         try {

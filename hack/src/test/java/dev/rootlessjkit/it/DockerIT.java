@@ -21,9 +21,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The headline use (issue 6): Debian's docker.io 20.10 run rootless by its own dockerd-rootless.sh, with the
  * launcher in RootlessKit's place. dockerd reports rootless, runs a container from an image imported from the
- * host's static busybox (never a registry), publishes a container port on the host's loopback through Docker's
- * rootlesskit-docker-proxy and our API, unpublishes it on `docker rm -f`, and stops cleanly on SIGTERM to the
- * launcher, leaving no process, mount, port or state directory behind.
+ * host's static busybox (never a registry), publishes a container port on the host's loopback through our
+ * rootlesskit-docker-proxy (nothing of the rootlesskit package is in dockerd's PATH) and our API, unpublishes it on
+ * `docker rm -f`, and stops cleanly on SIGTERM to the launcher, leaving no process, mount, port or state directory
+ * behind.
  */
 class DockerIT {
 
@@ -59,12 +60,23 @@ class DockerIT {
             final Result published = dockerd.listPorts(stateDir);
             Expect.exitCode(0, published);
             Expect.contains("\"parentIP\":\"127.0.0.1\",\"parentPort\":" + port + ",", published.stdout(), published);
-
+            // dockerd ran our proxy (the script beside the launcher, which stays without a JVM), and it runs
+            // Docker's real docker-proxy; Debian's rootlesskit-docker-proxy is nowhere.
+            final List<String> proxies = dockerd.proxiesFor(stateDir, port);
+            final String ours = "/bin/sh " + dockerd.binDir().resolve("rootlesskit-docker-proxy") + " ";
+            assertTrue(proxies.stream().anyMatch(p -> p.startsWith(ours)),
+                    () -> "our rootlesskit-docker-proxy is not serving port " + port + ": " + proxies);
+            assertTrue(proxies.stream().anyMatch(p -> p.split(" ")[0].replaceAll(".*/", "").equals("docker-proxy")),
+                    () -> "the real docker-proxy is not serving port " + port + ": " + proxies);
+            assertTrue(proxies.stream().noneMatch(p -> p.startsWith(RootlessDockerd.DEBIAN_PROXY)
+                    || p.contains("java ")), () -> "another proxy, or a JVM, serves port " + port + ": " + proxies);
             dockerd.dockerOk("rm", "-f", "web");
             dockerd.running().await("port " + port + " to leave the API", Duration.ofSeconds(30),
                     () -> !dockerd.listPorts(stateDir).stdout().contains("\"parentPort\":" + port + ","));
             dockerd.running().await("the listener on port " + port + " to close", Duration.ofSeconds(30),
                     () -> !accepts(port));
+            dockerd.running().await("the proxies of port " + port + " to exit", Duration.ofSeconds(30),
+                    () -> dockerd.proxiesFor(stateDir, port).isEmpty());
 
             // Stop with a container still running and publishing: dockerd stops it (after its 1 s stop timeout).
             final int lastPort = freePort();

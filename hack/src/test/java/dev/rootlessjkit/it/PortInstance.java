@@ -126,6 +126,7 @@ final class PortInstance implements AutoCloseable {
         private final List<String> publish = new ArrayList<>();
         private final List<String> servers = new ArrayList<>();
         private final List<Integer> tcpPorts = new ArrayList<>();
+        private final List<Integer> udpPorts = new ArrayList<>();
         private String first = "";
         private List<String> drivers = List.of("--net=none", "--port-driver=builtin");
 
@@ -157,6 +158,13 @@ final class PortInstance implements AutoCloseable {
             return this;
         }
 
+        /** A UDP server inside on port {@code port}: ready once a socket is bound to it (ss shows it). */
+        Builder udpServer(int port, String command) {
+            servers.add(command);
+            udpPorts.add(port);
+            return this;
+        }
+
         /** Shell commands the command runs first, before any server starts. */
         Builder first(String script) {
             first = script;
@@ -180,12 +188,20 @@ final class PortInstance implements AutoCloseable {
                         .append("; do until socat -u OPEN:/dev/null TCP4:127.0.0.1:$port 2>/dev/null;")
                         .append(" do sleep 0.05; done; done\n");
             }
+            for (final int port : udpPorts) {
+                script.append("until ss -Hlun 'sport = :").append(port).append("' | grep -q .; do sleep 0.02; done\n");
+            }
             script.append("touch ").append(Shell.quote(ready.toString())).append('\n')
                     .append("wait\necho 'the servers ended' >&2\nexit 3\n");
             final List<String> args = new ArrayList<>(drivers);
             args.add("--pidns");
             publish.forEach(spec -> args.addAll(List.of("-p", spec)));
             args.addAll(List.of("sh", "-c", script.toString()));
+            try {
+                Files.deleteIfExists(ready); // left by an earlier run of the same test
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             final Running running = sandbox.rootless().launch(args.toArray(String[]::new)).start();
             running.awaitFile(ready);
             final Path stateDir = Path.of(Exec.read(stateFile).strip());

@@ -16,6 +16,9 @@ import java.util.stream.Stream;
  * Debian's unmodified {@code dockerd-rootless.sh}, run as the test user with the launcher under test first in PATH
  * under the name {@code rootlesskit}, exactly as Docker's rootless mode runs RootlessKit. HOME, XDG_RUNTIME_DIR
  * (where dockerd puts docker.sock and containerd's state) and Docker's data root all live in the workspace.
+ * The rest of PATH is a directory of links to the system's programs less RootlessKit's own
+ * ({@link #RK_PROGRAMS}), so that the {@code rootlesskit-docker-proxy} dockerd runs for published ports can only
+ * be the one beside the launcher, even on a machine that has Debian's rootlesskit package installed.
  */
 final class RootlessDockerd implements AutoCloseable {
 
@@ -25,6 +28,10 @@ final class RootlessDockerd implements AutoCloseable {
     /** How long dockerd may take to stop after SIGTERM: containers get their own stop timeout first. */
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final String SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** What the rootlesskit package installs; none of it may be reachable but through the launcher's directory. */
+    static final List<String> RK_PROGRAMS = List.of("rootlesskit", "rootlessctl", "rootlesskit-docker-proxy");
+    /** Where Debian's rootlesskit package puts its proxy. */
+    static final String DEBIAN_PROXY = "/usr/bin/rootlesskit-docker-proxy";
 
     private final Rootless rootless;
     private final Path binDir;
@@ -59,7 +66,7 @@ final class RootlessDockerd implements AutoCloseable {
                 .program(List.of(SCRIPT.toString(), "--data-root", workspace.path().resolve("data").toString()))
                 .env("HOME", home.toString())
                 .env("XDG_RUNTIME_DIR", runtimeDir.toString())
-                .env("PATH", binDir + ":" + SYSTEM_PATH)
+                .env("PATH", path(workspace, binDir))
                 .env("DOCKERD_ROOTLESS_ROOTLESSKIT_NET", net)
                 .env("DOCKERD_ROOTLESS_ROOTLESSKIT_MTU", Integer.toString(mtu))
                 .env("DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER", portDriver)
@@ -70,6 +77,44 @@ final class RootlessDockerd implements AutoCloseable {
 
     Running running() {
         return running;
+    }
+
+    Path binDir() {
+        return binDir;
+    }
+
+    /**
+     * The launcher's directory, then links to every program of the system's PATH except {@link #RK_PROGRAMS};
+     * fails when a RootlessKit program would still resolve to anything but the launcher's directory.
+     */
+    static String path(Workspace workspace, Path binDir) {
+        // Made here rather than by a shell loop: thousands of `ln` processes take too long on a loaded machine.
+        final Path links = workspace.mkdir("system-bin");
+        for (final String dir : SYSTEM_PATH.split(":")) {
+            try (Stream<Path> programs = Files.list(Path.of(dir))) {
+                for (final Path program : (Iterable<Path>) programs::iterator) {
+                    final Path link = links.resolve(program.getFileName().toString());
+                    if (!RK_PROGRAMS.contains(program.getFileName().toString()) && !Files.exists(link,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createSymbolicLink(link, program);
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // Not every system has every directory of the usual PATH.
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot link the programs of " + dir + " into " + links, e);
+            }
+        }
+        final String path = binDir + ":" + links;
+        for (final String name : RK_PROGRAMS) {
+            final Result found = Exec.run(List.of("env", "PATH=" + path, "sh", "-c", "command -v \"$0\"", name),
+                    Duration.ofSeconds(10));
+            if (!found.stdout().strip().equals(binDir.resolve(name).toString())) {
+                throw new IllegalStateException(name + " resolves to \"" + found.stdout().strip() + "\" instead of "
+                        + binDir.resolve(name) + " in PATH=" + path);
+            }
+        }
+        return path;
     }
 
     /** Waits until dockerd answers on its socket, failing with the script's output if it dies first. */
@@ -160,6 +205,26 @@ final class RootlessDockerd implements AutoCloseable {
         return now;
     }
 
+    /**
+     * The command lines (arguments joined by spaces) of the processes in dockerd's namespace that serve
+     * {@code hostPort}: the userland proxy dockerd ran and the real docker-proxy that one runs.
+     */
+    List<String> proxiesFor(Path stateDir, int hostPort) {
+        final List<String> found = new ArrayList<>();
+        for (final ProcessHandle process : inNamespace(userNamespace(stateDir))) {
+            try {
+                final String commandLine = Files.readString(Path.of("/proc/" + process.pid() + "/cmdline"))
+                        .replace('\0', ' ').strip();
+                if (commandLine.contains("-host-port " + hostPort + " ")) {
+                    found.add(commandLine);
+                }
+            } catch (IOException e) {
+                // Gone meanwhile.
+            }
+        }
+        return found;
+    }
+
     /** Live (non-zombie) processes whose user namespace is {@code namespace}. */
     static List<ProcessHandle> inNamespace(Path namespace) {
         final List<ProcessHandle> found = new ArrayList<>();
@@ -196,10 +261,10 @@ final class RootlessDockerd implements AutoCloseable {
 
     private static void checkInstalled() {
         for (final Path needed : List.of(SCRIPT, Path.of("/usr/sbin/dockerd"), Path.of("/usr/bin/docker"),
-                Path.of("/usr/bin/rootlesskit-docker-proxy"), Path.of("/bin/busybox"))) {
+                Path.of("/usr/sbin/docker-proxy"), Path.of("/bin/busybox"))) {
             if (!Files.exists(needed)) {
-                throw new IllegalStateException(needed + " is missing: run `sudo hack/ci-setup.sh` (it installs "
-                        + "docker.io, containerd, runc, iptables, busybox-static and rootlesskit)");
+                throw new IllegalStateException(needed + " is missing: run hack/ci-setup.sh as root (it installs "
+                        + "docker.io, containerd, runc, iptables and busybox-static)");
             }
         }
     }
@@ -207,6 +272,7 @@ final class RootlessDockerd implements AutoCloseable {
     /**
      * The directory whose {@code rootlesskit} is the launcher under test: the repository's bin/ (bin/rootlesskit
      * links to ./rootlessjkit), or the launcher's own directory when the override is itself named rootlesskit.
+     * Its rootlesskit-docker-proxy is the one dockerd runs.
      */
     private static Path binDirFor(String launcher) {
         final Path path = Path.of(launcher).toAbsolutePath();

@@ -89,4 +89,13 @@ class StateDirIT {
         Expect.exitCode(255, result);
         Expect.emptyDir(sandbox.workspace().tmpdir(), result);
     }
+
+    /** Another user's directory (here /tmp itself) is refused in one line. */
+    @Test
+    void aStateDirOfAnotherUserIsRefused() {
+        final Result result = sandbox.rootless().launch("--state-dir=/tmp", "true").run();
+
+        Expect.oneLineError(result);
+        Expect.contains("state dir /tmp is owned by uid 0", result.stderr(), result);
+    }
 }

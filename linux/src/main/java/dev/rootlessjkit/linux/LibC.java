@@ -134,4 +134,7 @@ public interface LibC {
 
     @SaveError
     int shutdown(int fd, int how);
+
+    @SaveError
+    int flock(int fd, int operation);
 }

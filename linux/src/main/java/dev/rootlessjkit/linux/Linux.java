@@ -420,6 +420,38 @@ public final class Linux {
         return !(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0, 0, 0) < 0 && runtime.getLastError() == EINVAL);
     }
 
+    /** O_CREAT | O_RDWR | O_NOFOLLOW | O_CLOEXEC: a symlink in place of the file fails (ELOOP), never followed. */
+    public static final int OPEN_FILE_NO_FOLLOW = 0100 | O_RDWR | 0400000 | O_CLOEXEC;
+    /** O_RDONLY | O_DIRECTORY | O_CLOEXEC. */
+    public static final int OPEN_DIRECTORY = O_RDONLY | 0200000 | O_CLOEXEC;
+    private static final int LOCK_SH = 1;
+    private static final int LOCK_EX = 2;
+    private static final int LOCK_NB = 4;
+    private static final int EWOULDBLOCK = 11;
+
+    /** open(2) with {@code flags} and {@code mode}, e.g. {@link #OPEN_FILE_NO_FOLLOW}. */
+    public int open(String path, int flags, int mode) throws ErrnoException {
+        final int fd = libc.open(path, flags, mode);
+        if (fd < 0) {
+            throw error("open", path);
+        }
+        return fd;
+    }
+
+    /**
+     * flock(2) without waiting: a BSD lock, the kind flock(1) and Go's gofrs/flock take and systemd-tmpfiles
+     * honours (a shared lock on a directory keeps it from cleaning it). False when another holder conflicts.
+     */
+    public boolean tryFlock(int fd, boolean exclusive, String subject) throws ErrnoException {
+        if (libc.flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
+            return true;
+        }
+        if (runtime.getLastError() == EWOULDBLOCK) {
+            return false;
+        }
+        throw error("flock", subject);
+    }
+
     private int inetSocket() throws ErrnoException {
         final int fd = libc.socket(AF_INET, SOCK_DGRAM, 0);
         if (fd < 0) {

@@ -3,6 +3,7 @@ package dev.rootlessjkit.linux;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.BitSet;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -22,6 +23,7 @@ public final class Sockets {
     public static final int EMFILE = 24;
     public static final int EADDRINUSE = 98;
     public static final int EADDRNOTAVAIL = 99;
+    public static final int ECONNABORTED = 103;
     public static final int ETIMEDOUT = 110;
     public static final int ECONNREFUSED = 111;
     public static final int EINPROGRESS = 115;
@@ -38,10 +40,13 @@ public final class Sockets {
     private static final int IPPROTO_IPV6 = 41;
     private static final int IPV6_V6ONLY = 26;
     private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_CTRUNC = 0x8;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
     private static final int SHUT_RDWR = 2;
+    private static final short POLLIN = 1;
     private static final short POLLOUT = 4;
+    private static final int POLLFD_BYTES = 8;
     private static final int SUN_PATH_MAX = 108;
     // struct msghdr / iovec / cmsghdr on LP64 Linux (x86-64 and arm64 alike).
     private static final int MSGHDR_BYTES = 56;
@@ -141,41 +146,44 @@ public final class Sockets {
         }
     }
 
-    /** Waits for a connect that {@link #connectInet} left in progress; closes the fd when it fails. */
-    public void awaitConnected(int fd, int timeoutMillis, String subject) throws SocketCallException {
-        final Pointer pollfd = Memory.allocateDirect(runtime, 8, true);
-        pollfd.putInt(0, fd);
-        pollfd.putShort(4, POLLOUT);
-        final long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        try {
-            while (true) {
-                final int left = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
-                final int n = lib.poll(pollfd, 1, left);
-                if (n < 0 && runtime.getLastError() == EINTR) {
-                    continue;
-                }
-                if (n < 0) {
-                    throw error("poll", subject);
-                }
-                if (n == 0) {
-                    throw new SocketCallException("connect", subject, ETIMEDOUT, lib.strerror(ETIMEDOUT));
-                }
-                final Pointer value = Memory.allocateDirect(runtime, 4, true);
-                final Pointer len = Memory.allocateDirect(runtime, 4, true);
-                len.putInt(0, 4);
-                if (lib.getsockopt(fd, SOL_SOCKET, SO_ERROR, value, len) != 0) {
-                    throw error("getsockopt SO_ERROR", subject);
-                }
-                final int soError = value.getInt(0);
-                if (soError != 0) {
-                    throw new SocketCallException("connect", subject, soError, lib.strerror(soError));
-                }
-                return;
-            }
-        } catch (SocketCallException e) {
-            lib.close(fd);
-            throw e;
+    /**
+     * Waits, without blocking for longer than {@code timeoutMillis}, until one of {@code connecting[0..count)}
+     * is writable (its connect finished, one way or the other) or {@code wakeFd} is readable. Returns a bit set
+     * of the ready indexes, {@code count} standing for {@code wakeFd}; empty on timeout.
+     */
+    public BitSet awaitWritable(int[] connecting, int count, int wakeFd, int timeoutMillis)
+            throws SocketCallException {
+        final Pointer pollfds = Memory.allocateDirect(runtime, (long) (count + 1) * POLLFD_BYTES, true);
+        for (int i = 0; i < count; i++) {
+            pollfds.putInt((long) i * POLLFD_BYTES, connecting[i]);
+            pollfds.putShort((long) i * POLLFD_BYTES + 4, POLLOUT);
         }
+        pollfds.putInt((long) count * POLLFD_BYTES, wakeFd);
+        pollfds.putShort((long) count * POLLFD_BYTES + 4, POLLIN);
+        int n;
+        while ((n = lib.poll(pollfds, count + 1, timeoutMillis)) < 0) {
+            if (runtime.getLastError() != EINTR) {
+                throw error("poll", "");
+            }
+        }
+        final BitSet ready = new BitSet(count + 1);
+        for (int i = 0; n > 0 && i <= count; i++) {
+            if (pollfds.getShort((long) i * POLLFD_BYTES + 6) != 0) {
+                ready.set(i);
+            }
+        }
+        return ready;
+    }
+
+    /** The outcome of a finished non-blocking connect: 0, or the errno it failed with (SO_ERROR). */
+    public int connectResult(int fd) throws SocketCallException {
+        final Pointer value = Memory.allocateDirect(runtime, 4, true);
+        final Pointer len = Memory.allocateDirect(runtime, 4, true);
+        len.putInt(0, 4);
+        if (lib.getsockopt(fd, SOL_SOCKET, SO_ERROR, value, len) != 0) {
+            throw error("getsockopt SO_ERROR", "");
+        }
+        return value.getInt(0);
     }
 
     /**
@@ -252,6 +260,26 @@ public final class Sockets {
 
     /** Sends {@code data} as one message, with {@code fdToPass} attached by SCM_RIGHTS unless it is negative. */
     public void send(int socket, byte[] data, int fdToPass) throws SocketCallException {
+        sendMessage(socket, data, fdToPass, 0);
+    }
+
+    /**
+     * Like {@link #send} but never blocks: false, with nothing sent, when the socket's send buffer is full
+     * (EAGAIN).
+     */
+    public boolean trySend(int socket, byte[] data, int fdToPass) throws SocketCallException {
+        try {
+            sendMessage(socket, data, fdToPass, MSG_DONTWAIT);
+            return true;
+        } catch (SocketCallException e) {
+            if (e.errno() == EAGAIN) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private void sendMessage(int socket, byte[] data, int fdToPass, int flags) throws SocketCallException {
         final Pointer buf = Memory.allocateDirect(runtime, Math.max(1, data.length));
         buf.put(0, data, 0, data.length);
         final Pointer control = fdToPass < 0 ? null : Memory.allocateDirect(runtime, CMSG_SPACE_ONE_FD, true);
@@ -262,7 +290,7 @@ public final class Sockets {
             control.putInt(CMSG_HEADER, fdToPass);
         }
         final Pointer msg = message(buf, data.length, control);
-        while (lib.sendmsg(socket, msg, MSG_NOSIGNAL) < 0) {
+        while (lib.sendmsg(socket, msg, MSG_NOSIGNAL | flags) < 0) {
             final int errno = runtime.getLastError();
             if (errno != EINTR) {
                 throw new SocketCallException("sendmsg", "", errno, lib.strerror(errno));

@@ -3,17 +3,29 @@ package dev.rootlessjkit.log;
 import java.io.PrintStream;
 
 /**
- * Lines on stderr prefixed with the process role, as RootlessKit prints them ({@code [rootlessjkit:parent] ...}).
+ * Lines on stderr prefixed with the program and the process role, as RootlessKit prints them
+ * ({@code [rootlessjkit:parent] ...}). Run under a RootlessKit name (the drop-in {@code rootlesskit}), the prefix
+ * is RootlessKit's own ({@code [rootlesskit:parent] ...}), for scripts that look for its wording.
  * A plain writer on purpose: a logging framework costs hundreds of milliseconds of start-up.
  */
 public final class Log {
+    /** The name the launcher was run as ({@code $0}), passed by the launcher; absent means rootlessjkit. */
+    public static final String PROGRAM_PROPERTY = "rootlessjkit.program";
+
     private final String prefix;
     private final boolean debug;
     private final long origin;
     private final PrintStream err;
 
     public Log(String role, boolean debug) {
-        this("[rootlessjkit:" + role + "] ", debug, System.nanoTime());
+        this("[" + programName(System.getProperty(PROGRAM_PROPERTY, "")) + ":" + role + "] ", debug,
+                System.nanoTime());
+    }
+
+    /** {@code rootlesskit} for any name that contains it (rootlesskit, docker-rootlesskit), else rootlessjkit. */
+    public static String programName(String argv0) {
+        final String base = argv0.substring(argv0.lastIndexOf('/') + 1);
+        return base.contains("rootlesskit") ? "rootlesskit" : "rootlessjkit";
     }
 
     private Log(String prefix, boolean debug, long origin) {

@@ -32,4 +32,13 @@ public record NetworkConfig(
     public boolean hasInterface() {
         return dev != null && !dev.isEmpty();
     }
+
+    /** For debug lines: {@code tap0 10.0.2.100/24 via 10.0.2.2, dns [10.0.2.3], mtu 65520}. */
+    @Override
+    public String toString() {
+        if (!hasInterface()) {
+            return "no interface of its own";
+        }
+        return dev + " " + ip + "/" + netmask + " via " + gateway + ", dns " + dns + ", mtu " + mtu;
+    }
 }

@@ -5,11 +5,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /** Looks up the external programs the parent runs, by name in $PATH. */
-final class Executables {
+public final class Executables {
     private Executables() {
     }
 
-    static Optional<Path> find(String name) {
+    public static Optional<Path> find(String name) {
         if (name.contains("/")) {
             final Path path = Path.of(name);
             return Files.isExecutable(path) ? Optional.of(path) : Optional.empty();

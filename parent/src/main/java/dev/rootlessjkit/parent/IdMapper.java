@@ -1,12 +1,11 @@
 package dev.rootlessjkit.parent;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Writes the child's uid_map and gid_map: root in the namespace is the caller, ids from 1 up are the caller's
@@ -14,12 +13,21 @@ import java.util.concurrent.TimeUnit;
  * needs no helper: the owner of a user namespace may write that one line itself.
  */
 public final class IdMapper {
+    /** newuidmap reads /etc/subuid (or asks NSS, possibly over the network) and writes one file: seconds at most. */
+    private static final Duration HELPER_TIMEOUT = Duration.ofSeconds(30);
+
     private final int uid;
     private final int gid;
+    private final Duration helperTimeout;
 
     public IdMapper(int uid, int gid) {
+        this(uid, gid, HELPER_TIMEOUT);
+    }
+
+    IdMapper(int uid, int gid, Duration helperTimeout) {
         this.uid = uid;
         this.gid = gid;
+        this.helperTimeout = helperTimeout;
     }
 
     /** The triples newuidmap takes: {@code 0 UID 1}, then each range stacked from 1 up. */
@@ -41,21 +49,19 @@ public final class IdMapper {
         runHelper(newgidmap, pid, mapping(gid, ranges.gids()));
     }
 
-    private static void runHelper(Path helper, long pid, List<String> mapping) throws ParentException {
+    private void runHelper(Path helper, long pid, List<String> mapping) throws ParentException {
         final List<String> command = new ArrayList<>();
         command.add(helper.toString());
         command.add(Long.toString(pid));
         command.addAll(mapping);
         try {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new ParentException("failed to setup UID/GID map: " + String.join(" ", command) + " timed out");
+            final BoundedHelper.Outcome outcome = BoundedHelper.run(command, helperTimeout);
+            if (outcome.timedOut()) {
+                throw new ParentException("failed to setup UID/GID map: " + outcome.describeTimeout(helperTimeout));
             }
-            if (process.exitValue() != 0) {
+            if (outcome.exitCode() != 0) {
                 throw new ParentException("failed to setup UID/GID map: " + String.join(" ", command) + " failed: "
-                        + output.strip().replace('\n', ' ') + ": exit status " + process.exitValue());
+                        + outcome.output().strip().replace('\n', ' ') + ": exit status " + outcome.exitCode());
             }
         } catch (IOException e) {
             throw new ParentException("failed to setup UID/GID map: cannot run " + helper + ": " + e.getMessage(), e);

@@ -26,6 +26,7 @@ import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.ParentNetworkDriver;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
+import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.ParentPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
@@ -138,7 +139,7 @@ public final class Parent {
     private int superviseChild(ChildProcess child, ExitWatcher exit, TapSocket tapSocket, List<PortSpec> publish,
             AtomicInteger relayTarget) throws ParentException {
         final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
-        try (StateDir state = StateDir.open(config.stateDir(), log)) {
+        try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
             try {
                 child.channel().send(new ParentHello(childConfig(state)));
                 mapIds(child, exit, plan);
@@ -181,7 +182,10 @@ public final class Parent {
             log.debug("child " + status.describe());
         }
         if (status.signaled()) {
-            log.error((config.pidns() ? "child" : "command " + ChildConfig.describe(config.command()))
+            // Only a child that exec'd CMD in place (no PID namespace, no port driver's child half) is CMD.
+            final boolean childStaysResident = config.pidns() || (ports != null
+                    && ChildPortDrivers.needsChildHalf(ports.opaqueForChild()));
+            log.error((childStaysResident ? "child" : "command " + ChildConfig.describe(config.command()))
                     + " exited: " + status.describe());
         }
         return status.toExitCode();

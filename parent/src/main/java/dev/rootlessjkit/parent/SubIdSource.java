@@ -6,30 +6,42 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Where the user's subordinate ids come from: shadow's {@code getsubids} (which also knows NSS sources such as
  * SSSD), or /etc/subuid and /etc/subgid read directly. {@code auto} tries the first and falls back to the second.
  */
 public final class SubIdSource {
+    /** getsubids answers from files or NSS (SSSD) in well under a second; a hung lookup must not hold the start. */
+    private static final Duration GETSUBIDS_TIMEOUT = Duration.ofSeconds(10);
+
     private final ParentConfig.SubidSource mode;
     private final Path subuid;
     private final Path subgid;
     private final Log log;
+    private final String getsubids;
+    private final Duration timeout;
 
     /** Both kinds of range for one user. */
     public record Ranges(List<SubIdRange> uids, List<SubIdRange> gids) {
     }
 
     public SubIdSource(ParentConfig.SubidSource mode, Path subuid, Path subgid, Log log) {
+        this(mode, subuid, subgid, log, System.getenv().getOrDefault("GETSUBIDS", "getsubids"), GETSUBIDS_TIMEOUT);
+    }
+
+    SubIdSource(ParentConfig.SubidSource mode, Path subuid, Path subgid, Log log, String getsubids,
+            Duration timeout) {
         this.mode = mode;
         this.subuid = subuid;
         this.subgid = subgid;
         this.log = log;
+        this.getsubids = getsubids;
+        this.timeout = timeout;
     }
 
     public Ranges lookup(String user, int uid) throws ParentException {
@@ -114,37 +126,33 @@ public final class SubIdSource {
     }
 
     private Ranges fromGetsubids(String user, int uid) throws ParentException {
-        final String executable = System.getenv().getOrDefault("GETSUBIDS", "getsubids");
-        final List<SubIdRange> uids = getsubids(executable, false, user, uid);
-        final List<SubIdRange> gids = getsubids(executable, true, user, uid);
+        final List<SubIdRange> uids = getsubids(false, user, uid);
+        final List<SubIdRange> gids = getsubids(true, user, uid);
         return new Ranges(uids, gids);
     }
 
     /** Asks getsubids by name and by number; either may fail (shadow looks names up, some NSS modules only ids). */
-    private static List<SubIdRange> getsubids(String executable, boolean groups, String user, int uid)
-            throws ParentException {
+    private List<SubIdRange> getsubids(boolean groups, String user, int uid) throws ParentException {
         final LinkedHashSet<SubIdRange> ranges = new LinkedHashSet<>();
         String lastError = null;
         for (String who : List.of(user, Integer.toString(uid))) {
-            final List<String> command = groups ? List.of(executable, "-g", who) : List.of(executable, who);
+            final List<String> command = groups ? List.of(getsubids, "-g", who) : List.of(getsubids, who);
             try {
-                final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-                final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    lastError = String.join(" ", command) + " timed out";
+                final BoundedHelper.Outcome outcome = BoundedHelper.run(command, timeout);
+                if (outcome.timedOut()) {
+                    // A helper that hangs once will hang again: no second attempt by number.
+                    throw new ParentException("subid-source dynamic: " + outcome.describeTimeout(timeout));
+                }
+                if (outcome.exitCode() != 0) {
+                    lastError = String.join(" ", command) + " failed: " + outcome.output().strip();
                     continue;
                 }
-                if (process.exitValue() != 0) {
-                    lastError = String.join(" ", command) + " failed: " + output.strip();
-                    continue;
-                }
-                ranges.addAll(parseGetsubids(output));
+                ranges.addAll(parseGetsubids(outcome.output()));
             } catch (IOException e) {
-                throw new ParentException("subid-source dynamic: cannot run " + executable + ": " + e.getMessage(), e);
+                throw new ParentException("subid-source dynamic: cannot run " + getsubids + ": " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ParentException("interrupted while running " + executable, e);
+                throw new ParentException("interrupted while running " + getsubids, e);
             }
         }
         if (ranges.isEmpty() && lastError != null) {

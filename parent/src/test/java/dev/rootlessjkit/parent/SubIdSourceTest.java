@@ -8,8 +8,10 @@ import dev.rootlessjkit.log.Log;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class SubIdSourceTest {
@@ -65,5 +67,19 @@ class SubIdSourceTest {
         final SubIdSource.Ranges ranges = new SubIdSource(ParentConfig.SubidSource.AUTO, subuid, subgid,
                 new Log("parent", false)).lookup("no-such-user-rjk", 4000000);
         assertEquals(List.of(new SubIdRange(100000, 65536)), ranges.uids());
+    }
+
+    @Test
+    @Timeout(30)
+    void aHungGetsubidsIsKilledAtTheDeadlineAndNamed() throws Exception {
+        final Path pidFile = dir.resolve("sleeper.pid");
+        final Path getsubids = HungHelper.write(dir.resolve("getsubids"), pidFile);
+        final SubIdSource source = new SubIdSource(ParentConfig.SubidSource.DYNAMIC, dir.resolve("subuid"),
+                dir.resolve("subgid"), new Log("parent", false), getsubids.toString(), Duration.ofSeconds(1));
+        final ParentException e = assertThrows(ParentException.class, () -> source.lookup("alice", 1000));
+        assertTrue(e.getMessage().startsWith("subid-source dynamic: " + getsubids + " (pid "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" did not finish within 1 s and was killed: " + getsubids + " alice"),
+                e.getMessage());
+        HungHelper.assertSleeperGone(pidFile);
     }
 }

@@ -1,8 +1,10 @@
 package dev.rootlessjkit.port;
 
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.builtin.BuiltinChildDriver;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
@@ -19,10 +21,16 @@ public final class ChildPortDrivers {
         return BuiltinChildDriver.handles(opaque);
     }
 
-    /** The child half for {@code opaque}, not yet running; empty when the driver has none. */
-    public static Optional<ChildPortDriver> forOpaque(Map<String, String> opaque, Log log) {
+    /**
+     * The child half for {@code opaque}, not yet running; empty when the driver has none.
+     *
+     * @param detachedNetns the namespace of {@code --detach-netns} ({@code $STATE/netns}), where the child half
+     *                      must connect; null when the child is itself in the command's network namespace
+     */
+    public static Optional<ChildPortDriver> forOpaque(Map<String, String> opaque, Path detachedNetns, Log log) {
         if (BuiltinChildDriver.handles(opaque)) {
-            return Optional.of(new BuiltinChildDriver(Sockets.load(), log));
+            return Optional.of(new BuiltinChildDriver(Sockets.load(), detachedNetns == null ? null : Linux.load(),
+                    detachedNetns, log));
         }
         return Optional.empty();
     }

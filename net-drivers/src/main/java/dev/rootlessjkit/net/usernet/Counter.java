@@ -59,5 +59,18 @@ public enum Counter {
     TCP_OUT_OF_WINDOW,
     TCP_ABORTED_TIMEOUT,
     /** Connections reset after the idle timeout. */
-    TCP_IDLE_TIMEOUTS
+    TCP_IDLE_TIMEOUTS,
+    /** Connections reset, and UDP flows dropped, to make room in a full flow table (or a peer's full share). */
+    TCP_FLOWS_EVICTED,
+    UDP_FLOWS_EVICTED,
+    /** A host socket could not be opened (EMFILE and the like): the guest got a RST, ICMP error or SERVFAIL. */
+    HOST_SOCKET_FAILURES,
+    /** UDP datagrams dropped because the host socket's send buffer was full (a slow or unreachable peer). */
+    UDP_HOST_BACKLOG_DROPS,
+    /** DNS answers that matched no outstanding query (wrong ID, question, server or port): dropped. */
+    DNS_UNMATCHED_ANSWERS,
+    /** DNS queries too long or with a malformed question section: dropped. */
+    DNS_MALFORMED,
+    /** DNS queries dropped because too many were outstanding. */
+    DNS_PENDING_LIMIT
 }

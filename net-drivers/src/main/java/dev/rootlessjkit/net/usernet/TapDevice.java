@@ -12,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * A TAP device (IFF_TAP | IFF_NO_PI, optionally IFF_VNET_HDR) as the stack's frame source and sink. One blocking
@@ -34,6 +35,13 @@ public final class TapDevice implements FrameSink, AutoCloseable {
     /** An IPv4 packet (at most 65535 bytes) in an Ethernet frame: the largest segment the kernel hands over. */
     private static final int MAX_GSO_FRAME = 14 + 65535;
     private static final long EAGAIN_PAUSE_NANOS = 200_000;
+    /**
+     * After an Error such as OutOfDirectMemoryError the reader waits this long before reading on: long enough for the
+     * loop to free buffers, short enough that the guest's TCP retransmits find the device reading again.
+     */
+    private static final long ERROR_PAUSE_NANOS = 10_000_000;
+    /** At most one warning about dropped frames per this interval, so a guest cannot flood the log. */
+    private static final long WARNING_INTERVAL_NANOS = 10_000_000_000L;
 
     private final FileDescriptor in;
     private final FileDescriptor out;
@@ -41,6 +49,7 @@ public final class TapDevice implements FrameSink, AutoCloseable {
     private final int headerLength;
     private final int readCapacity;
     private final ByteBufAllocator alloc;
+    private final Consumer<String> warnings;
     private final Queue<ByteBuf> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -51,19 +60,27 @@ public final class TapDevice implements FrameSink, AutoCloseable {
     private final IovArray iov;
     private long writeErrors;
     private Thread reader;
+    // Reader-thread-only state for rate-limited warnings.
+    private long lastWarning;
+    private long errorsSinceWarning;
+    /** The reader's buffer for the next read; null once handed to the loop with a large frame. */
+    private ByteBuf readBuffer;
 
     /**
      * @param in where frames are read, {@code out} where they are written: the same TAP fd in production
      * @param mtu the interface's MTU; frames up to MTU plus the Ethernet header are read whole
      * @param vnetHdr whether the fd was opened with IFF_VNET_HDR (and its offloads set with TUNSETOFFLOAD)
+     * @param warnings where the reader reports dropped frames (rate-limited) and a device that stopped
      */
-    public TapDevice(FileDescriptor in, FileDescriptor out, int mtu, boolean vnetHdr, ByteBufAllocator alloc) {
+    public TapDevice(FileDescriptor in, FileDescriptor out, int mtu, boolean vnetHdr, ByteBufAllocator alloc,
+            Consumer<String> warnings) {
         this.in = in;
         this.out = out;
         this.vnetHdr = vnetHdr;
         this.headerLength = vnetHdr ? VnetHeader.LENGTH : 0;
         this.readCapacity = headerLength + (vnetHdr ? MAX_GSO_FRAME : mtu + 14);
         this.alloc = alloc;
+        this.warnings = warnings;
         this.outHeader = vnetHdr ? alloc.directBuffer(VnetHeader.LENGTH, VnetHeader.LENGTH) : null;
         this.iov = vnetHdr ? new IovArray() : null;
     }
@@ -161,57 +178,85 @@ public final class TapDevice implements FrameSink, AutoCloseable {
     }
 
     private void readLoop(EventLoop loop, Runnable drain) {
-        ByteBuf buf = null;
         try {
             while (!closed.get()) {
-                if (buf == null) {
-                    buf = alloc.directBuffer(readCapacity, readCapacity);
-                }
-                int n = buf.hasMemoryAddress() ? in.readAddress(buf.memoryAddress(), 0, readCapacity)
-                        : in.read(buf.internalNioBuffer(0, readCapacity), 0, readCapacity);
-                if (n < 0) {
-                    return;
-                }
-                if (n == 0) {
-                    // EAGAIN: the fd is non-blocking (a TAP fd is normally opened blocking); do not spin.
-                    LockSupport.parkNanos(EAGAIN_PAUSE_NANOS);
-                    continue;
-                }
-                if (n < headerLength) {
-                    // Not even a virtio-net header: nothing the stack could parse.
+                try {
+                    if (readBuffer == null) {
+                        readBuffer = alloc.directBuffer(readCapacity, readCapacity);
+                    }
+                    readOne(readBuffer, loop, drain);
+                } catch (Error e) {
+                    // OutOfDirectMemoryError and the like: this frame is lost, as a NIC out of buffers loses it; the
+                    // network must go on, or every connection of the namespace stops for good.
                     readerDrops.incrementAndGet();
-                    continue;
-                }
-                ByteBuf frame;
-                if (n < readCapacity / 4) {
-                    // Small frames get a buffer of their size: the stack keeps slices of frames (out-of-order
-                    // data, data waiting for the host socket), and a slice must not pin a 64 KiB buffer.
-                    frame = alloc.directBuffer(n, n);
-                    frame.writeBytes(buf, 0, n);
-                } else {
-                    frame = buf.writerIndex(n);
-                    buf = null;
-                }
-                if (queuedBytes.addAndGet(frame.capacity()) > MAX_QUEUED_BYTES) {
-                    queuedBytes.addAndGet(-frame.capacity());
-                    readerDrops.incrementAndGet();
-                    frame.release();
-                    continue;
-                }
-                queue.add(frame);
-                if (!drainScheduled.getAndSet(true)) {
-                    loop.execute(drain);
+                    warnRateLimited(e);
+                    LockSupport.parkNanos(ERROR_PAUSE_NANOS);
                 }
             }
         } catch (IOException e) {
-            // The device is gone (the child's namespace was torn down) or was closed: nothing more to read.
+            if (!closed.get()) {
+                warnings.accept("usernet: reading the TAP device failed, the namespace's network has stopped: "
+                        + e.getMessage());
+            }
         } catch (RejectedExecutionException e) {
             // The loop shut down first.
         } finally {
-            if (buf != null) {
-                buf.release();
+            if (readBuffer != null) {
+                readBuffer.release();
+                readBuffer = null;
             }
         }
+    }
+
+    /** Reads one frame into {@code buf} (the read buffer) and queues it, or a copy of it when it is small. */
+    private void readOne(ByteBuf buf, EventLoop loop, Runnable drain) throws IOException {
+        int n = buf.hasMemoryAddress() ? in.readAddress(buf.memoryAddress(), 0, readCapacity)
+                : in.read(buf.internalNioBuffer(0, readCapacity), 0, readCapacity);
+        if (n < 0) {
+            throw new IOException("end of file");
+        }
+        if (n == 0) {
+            // EAGAIN: the fd is non-blocking (a TAP fd is normally opened blocking); do not spin.
+            LockSupport.parkNanos(EAGAIN_PAUSE_NANOS);
+            return;
+        }
+        if (n < headerLength) {
+            // Not even a virtio-net header: nothing the stack could parse.
+            readerDrops.incrementAndGet();
+            return;
+        }
+        ByteBuf frame;
+        if (n < readCapacity / 4) {
+            // Small frames get a buffer of their size: the stack keeps slices of frames (out-of-order
+            // data, data waiting for the host socket), and a slice must not pin a 64 KiB buffer.
+            frame = alloc.directBuffer(n, n);
+            frame.writeBytes(buf, 0, n);
+        } else {
+            frame = buf.writerIndex(n);
+            readBuffer = null;
+        }
+        if (queuedBytes.addAndGet(frame.capacity()) > MAX_QUEUED_BYTES) {
+            queuedBytes.addAndGet(-frame.capacity());
+            readerDrops.incrementAndGet();
+            frame.release();
+            return;
+        }
+        queue.add(frame);
+        if (!drainScheduled.getAndSet(true)) {
+            loop.execute(drain);
+        }
+    }
+
+    private void warnRateLimited(Error e) {
+        errorsSinceWarning++;
+        long now = System.nanoTime();
+        if (lastWarning != 0 && now - lastWarning < WARNING_INTERVAL_NANOS) {
+            return;
+        }
+        lastWarning = now == 0 ? 1 : now;
+        warnings.accept("usernet: dropped " + errorsSinceWarning + " frame(s) from the TAP device: " + e
+                + " (the network goes on; frames are dropped while it lasts)");
+        errorsSinceWarning = 0;
     }
 
     /** Stops reading and closes the file descriptors. Frames still queued are released by the stack's loop. */

@@ -89,10 +89,29 @@ public record UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, L
     }
 
     /**
+     * The caps of one flow table (one protocol, one direction).
+     *
+     * @param capacity flows in the table at most
+     * @param perSource flows one source (who opened them) may hold: the guest's address outbound, a client's address
+     *         inbound
+     * @param perDestination flows to one destination: a host address and port outbound, a published port inbound
+     */
+    public record TableLimits(int capacity, int perSource, int perDestination) {
+        public TableLimits {
+            if (capacity < 1 || perSource < 1 || perDestination < 1) {
+                throw new IllegalArgumentException("flow table caps must be positive");
+            }
+        }
+    }
+
+    /**
      * Caps and timeouts.
      *
-     * @param maxTcpFlows connections beyond this are refused with a RST
-     * @param maxUdpFlows UDP flows beyond this are dropped
+     * @param tcpOutbound connections the guest opens; beyond the caps the oldest idle one of the group is reset, or
+     *         the new one refused with a RST when none is idle
+     * @param tcpInbound connections of published ports' clients into the guest
+     * @param udpOutbound guest UDP sources (one host socket each); beyond the caps the oldest is dropped
+     * @param udpInbound clients of published UDP ports
      * @param udpIdleTimeout a UDP flow without traffic either way for this long is closed
      * @param dnsQueryTimeout a DNS query without an answer for this long goes to the next upstream
      * @param tcpConnectTimeout host connects that take longer are answered with a RST
@@ -103,22 +122,71 @@ public record UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, L
      * @param maxReassemblies IPv4 datagrams being reassembled at once
      * @param reassemblyTimeout fragments of an incomplete datagram are dropped after this long
      * @param tcpIdleTimeout a connection with no segment from the guest and no data from the host for this long is
-     *         reset both ways (as a NAT forgets it; netfilter's default for established connections is 5 days)
+     *         reset both ways (as a NAT forgets it)
      * @param tcpHalfClosedIdleTimeout the same once either side has sent its FIN, when a vanished peer is the
      *         likelier reason for the silence
      */
-    public record Limits(int maxTcpFlows, int maxUdpFlows, Duration udpIdleTimeout, Duration dnsQueryTimeout,
+    public record Limits(TableLimits tcpOutbound, TableLimits tcpInbound, TableLimits udpOutbound,
+            TableLimits udpInbound, Duration udpIdleTimeout, Duration dnsQueryTimeout,
             Duration tcpConnectTimeout, Duration tcpTimeWait, int tcpReceiveBuffer,
             int tcpSendBuffer, int maxReassemblies, Duration reassemblyTimeout, Duration tcpIdleTimeout,
             Duration tcpHalfClosedIdleTimeout) {
 
-        public static final Limits DEFAULT = new Limits(4096, 1024, Duration.ofSeconds(240), Duration.ofSeconds(2),
-                Duration.ofSeconds(20), Duration.ofSeconds(2), 4 << 20, 4 << 20, 64,
-                Duration.ofSeconds(30), Duration.ofDays(5), Duration.ofMinutes(2));
+        /**
+         * Descriptors kept out of the flow tables: the JVM's own (jars, epoll and event fds), the TAP device, the API
+         * server and its clients, published ports' listeners, the pipes to the child, the DNS forwarder's sockets.
+         */
+        static final long RESERVED_FDS = 512;
+        /**
+         * No table grows beyond this whatever the descriptor limit: an idle flow with its host channel costs a few
+         * KiB of heap, so 64 Ki flows per table stay within a few hundred MiB.
+         */
+        static final int MAX_TABLE = 65536;
+        /** A table is never smaller than this, so that a tiny descriptor limit still leaves a working network. */
+        static final int MIN_TABLE = 64;
+        /**
+         * Clients of published UDP ports share the port's socket and hold no descriptor of their own; bounded by
+         * memory (~200 bytes each), with eviction of the oldest when full.
+         */
+        static final int UDP_INBOUND_FLOWS = 16384;
+
+        /** Limits for a process whose RLIMIT_NOFILE soft limit is 4096, the size the tests assume. */
+        public static final Limits DEFAULT = forOpenFiles(4096);
+
+        /**
+         * Limits sized from the descriptors the process may open ({@link OpenFileLimit#soft()}): half of what is left
+         * after {@link #RESERVED_FDS} for connections the guest opens (the busier direction in a container), 3/10 for
+         * published ports' clients, 2/10 for guest UDP sources. Per destination (outbound) and per client address
+         * (inbound) at most a quarter of the table, so that one peer cannot take it. The guest's own address may
+         * use all of the outbound tables: every container behind the namespace's NAT shares it.
+         *
+         * <p>Timeouts: established TCP idle 2 h 4 min and transitory (half-closed) 4 min, RFC 5382's minimums for a
+         * NAT; UDP 4 min, above RFC 4787's 2 min minimum. Half-open connections end sooner by themselves: a host
+         * connect after 20 s, an unanswered SYN or SYN-ACK after its retransmissions (about a minute).
+         */
+        public static Limits forOpenFiles(long softLimit) {
+            long usable = Math.max(0, softLimit - RESERVED_FDS);
+            TableLimits tcpOut = table(usable * 5 / 10, true);
+            TableLimits tcpIn = table(usable * 3 / 10, false);
+            TableLimits udpOut = table(usable * 2 / 10, true);
+            TableLimits udpIn = new TableLimits(UDP_INBOUND_FLOWS, UDP_INBOUND_FLOWS / 4, UDP_INBOUND_FLOWS);
+            return new Limits(tcpOut, tcpIn, udpOut, udpIn, Duration.ofMinutes(4), Duration.ofSeconds(2),
+                    Duration.ofSeconds(20), Duration.ofSeconds(2), 4 << 20, 4 << 20, 64,
+                    Duration.ofSeconds(30), Duration.ofMinutes(124), Duration.ofMinutes(4));
+        }
+
+        private static TableLimits table(long fds, boolean outbound) {
+            int capacity = (int) Math.max(MIN_TABLE, Math.min(MAX_TABLE, fds));
+            int quarter = Math.max(1, capacity / 4);
+            // Outbound: the guest's address is the one source; each host endpoint a destination. Inbound: each
+            // client address a source; a published port may take the whole table.
+            return outbound ? new TableLimits(capacity, capacity, quarter) : new TableLimits(capacity, quarter,
+                    capacity);
+        }
 
         public Limits {
-            if (maxTcpFlows < 1 || maxUdpFlows < 1 || maxReassemblies < 0) {
-                throw new IllegalArgumentException("flow limits must be positive");
+            if (maxReassemblies < 0) {
+                throw new IllegalArgumentException("maxReassemblies must not be negative");
             }
             if (tcpIdleTimeout.isNegative() || tcpIdleTimeout.isZero() || tcpHalfClosedIdleTimeout.isNegative()
                     || tcpHalfClosedIdleTimeout.isZero()) {
@@ -127,6 +195,20 @@ public record UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, L
             if (tcpReceiveBuffer < 4096 || tcpSendBuffer < 4096) {
                 throw new IllegalArgumentException("TCP buffers must be at least 4096 bytes");
             }
+        }
+
+        /** The same limits with other TCP tables (tests). */
+        public Limits withTcp(TableLimits outbound, TableLimits inbound) {
+            return new Limits(outbound, inbound, udpOutbound, udpInbound, udpIdleTimeout, dnsQueryTimeout,
+                    tcpConnectTimeout, tcpTimeWait, tcpReceiveBuffer, tcpSendBuffer, maxReassemblies,
+                    reassemblyTimeout, tcpIdleTimeout, tcpHalfClosedIdleTimeout);
+        }
+
+        /** The same limits with other UDP tables (tests). */
+        public Limits withUdp(TableLimits outbound, TableLimits inbound) {
+            return new Limits(tcpOutbound, tcpInbound, outbound, inbound, udpIdleTimeout, dnsQueryTimeout,
+                    tcpConnectTimeout, tcpTimeWait, tcpReceiveBuffer, tcpSendBuffer, maxReassemblies,
+                    reassemblyTimeout, tcpIdleTimeout, tcpHalfClosedIdleTimeout);
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * The running user-mode network of one child: its own event-loop thread, the stack, and the TAP device the child
@@ -36,13 +37,14 @@ public final class UsernetNetwork implements AutoCloseable {
      *
      * @param vnetHdr the fd was opened with IFF_VNET_HDR and its offloads (checksum, TSO4) were set
      */
-    public static UsernetNetwork start(UsernetConfig config, int tapFd, boolean vnetHdr) throws UsernetException {
+    public static UsernetNetwork start(UsernetConfig config, int tapFd, boolean vnetHdr, Consumer<String> warnings)
+            throws UsernetException {
         if (!Epoll.isAvailable()) {
             // Also what loads Netty's native library, which the TAP device's writev needs before any loop exists.
             throw new UsernetException("Netty's epoll transport is unavailable", Epoll.unavailabilityCause());
         }
         FileDescriptor fd = new FileDescriptor(tapFd);
-        return start(config, new TapDevice(fd, fd, config.mtu(), vnetHdr, ByteBufAllocator.DEFAULT));
+        return start(config, new TapDevice(fd, fd, config.mtu(), vnetHdr, ByteBufAllocator.DEFAULT, warnings));
     }
 
     static UsernetNetwork start(UsernetConfig config, TapDevice tap) throws UsernetException {

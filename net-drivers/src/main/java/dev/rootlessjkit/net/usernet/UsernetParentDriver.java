@@ -52,7 +52,7 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         }
         final UsernetConfig config = config();
         try {
-            network = UsernetNetwork.start(config, context.tapFd(), true);
+            network = UsernetNetwork.start(config, context.tapFd(), true, log::warn);
         } catch (UsernetException e) {
             throw new NetworkDriverException("failed to start the usernet stack: " + e.getMessage()
                     + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()), e);
@@ -78,7 +78,7 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
                 : options.cidr();
         try {
             return new UsernetConfig(cidr, options.mtu() > 0 ? options.mtu() : UsernetConfig.DEFAULT_MTU,
-                    options.disableHostLoopback(), upstreams, UsernetConfig.Limits.DEFAULT);
+                    options.disableHostLoopback(), upstreams, UsernetConfig.Limits.forOpenFiles(OpenFileLimit.soft()));
         } catch (IllegalArgumentException e) {
             throw new NetworkDriverException("usernet: " + e.getMessage(), e);
         }

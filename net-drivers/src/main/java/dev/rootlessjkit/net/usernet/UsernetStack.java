@@ -46,7 +46,7 @@ public final class UsernetStack implements AutoCloseable {
     private boolean closed;
 
     private UsernetStack(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
-            ByteBufAllocator alloc, EchoSockets echoSockets) {
+            ByteBufAllocator alloc, EchoSockets echoSockets, HostSockets hostSockets) {
         this.loop = loop;
         this.guest = config.guest();
         this.counters = new Counters();
@@ -57,13 +57,13 @@ public final class UsernetStack implements AutoCloseable {
         Ipv4Output out = new Ipv4Output(link, config.mtu());
         UsernetConfig.Limits limits = config.limits();
         UdpOutput udpOut = new UdpOutput(out);
-        this.dns = new DnsForwarder(loop, counters, timers, udpOut, config.dns(), config.dnsUpstreams(),
-                limits.dnsQueryTimeout().toNanos());
-        this.udp = new UdpNat(loop, counters, timers, batch, destinations, dns, udpOut, limits.maxUdpFlows(),
-                limits.udpIdleTimeout().toNanos());
+        this.dns = new DnsForwarder(loop, counters, timers, udpOut, hostSockets, config.dns(),
+                config.dnsUpstreams(), limits.dnsQueryTimeout().toNanos());
         IcmpErrors icmpErrors = new IcmpErrors(out, counters);
+        this.udp = new UdpNat(loop, counters, timers, batch, destinations, dns, udpOut, icmpErrors, hostSockets,
+                limits.udpOutbound(), limits.udpInbound(), limits.udpIdleTimeout().toNanos());
         this.tcp = new TcpNat(loop, counters, timers, batch, destinations, dns::primaryUpstream, out, icmpErrors,
-                limits);
+                limits, hostSockets);
         this.reassembler = new FragmentReassembler(alloc, counters, timers, limits.maxReassemblies(),
                 limits.reassemblyTimeout().toNanos());
         this.echo = new IcmpEchoNat(loop, counters, timers, out, destinations, echoSockets);
@@ -89,7 +89,13 @@ public final class UsernetStack implements AutoCloseable {
     /** As above, with the ping sockets for echo requests to other hosts opened by {@code echoSockets}. */
     public static UsernetStack create(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
             ByteBufAllocator alloc, EchoSockets echoSockets) {
-        return new UsernetStack(config, loop, sink, timers, alloc, echoSockets);
+        return create(config, loop, sink, timers, alloc, echoSockets, HostSockets.EPOLL);
+    }
+
+    /** As above, with the host's TCP and UDP sockets opened by {@code hostSockets}. */
+    public static UsernetStack create(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
+            ByteBufAllocator alloc, EchoSockets echoSockets, HostSockets hostSockets) {
+        return new UsernetStack(config, loop, sink, timers, alloc, echoSockets, hostSockets);
     }
 
     /** slirp4netns' convention: the stack's MAC is 52:55 followed by the gateway address. */
@@ -172,6 +178,19 @@ public final class UsernetStack implements AutoCloseable {
         return tcp.flowCount();
     }
 
+    /**
+     * What TCP flows hold, for invariant checks: {most bytes held by one flow, bytes held by all, most out-of-order
+     * segments held by one flow}.
+     */
+    public long[] tcpBuffered() {
+        return tcp.bufferedBytes();
+    }
+
+    /** DNS queries sent upstream and not yet answered. */
+    public int dnsPendingCount() {
+        return dns.pendingCount();
+    }
+
     public int udpFlowCount() {
         return udp.flowCount();
     }
@@ -188,5 +207,6 @@ public final class UsernetStack implements AutoCloseable {
         echo.close();
         dns.close();
         reassembler.clear();
+        link.releaseHeld();
     }
 }

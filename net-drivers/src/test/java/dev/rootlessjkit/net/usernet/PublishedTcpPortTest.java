@@ -186,10 +186,8 @@ class PublishedTcpPortTest {
     @Test
     void clientsBeyondTheFlowLimitAreClosed() throws IOException {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        h = testLoop.harness(new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), new UsernetConfig.Limits(1,
-                d.maxUdpFlows(), d.udpIdleTimeout(), d.dnsQueryTimeout(), d.tcpConnectTimeout(), d.tcpTimeWait(),
-                d.tcpReceiveBuffer(), d.tcpSendBuffer(), d.maxReassemblies(), d.reassemblyTimeout(),
-                d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout())));
+        h = testLoop.harness(new UsernetConfig("10.0.2.0/24", 65520, false, List.of(),
+                d.withTcp(d.tcpOutbound(), new UsernetConfig.TableLimits(1, 1, 1))));
         PublishedTcpPort port = h.onLoop(() -> h.stack.publishTcp(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, GUEST_PORT));
         syn(port);

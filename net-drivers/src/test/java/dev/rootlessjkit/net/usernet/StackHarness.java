@@ -33,6 +33,10 @@ final class StackHarness implements AutoCloseable {
     }
 
     StackHarness(EventLoop loop, UsernetConfig config, EchoSockets echoSockets) {
+        this(loop, config, echoSockets, HostSockets.EPOLL);
+    }
+
+    StackHarness(EventLoop loop, UsernetConfig config, EchoSockets echoSockets, HostSockets hostSockets) {
         this.loop = loop;
         FrameSink sink = new FrameSink() {
             @Override
@@ -57,7 +61,7 @@ final class StackHarness implements AutoCloseable {
             }
         };
         this.stack = onLoop(() -> UsernetStack.create(config, loop, sink, timers, ByteBufAllocator.DEFAULT,
-                echoSockets));
+                echoSockets, hostSockets));
     }
 
     <T> T onLoop(Callable<T> c) {

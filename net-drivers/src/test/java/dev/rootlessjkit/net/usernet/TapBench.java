@@ -28,7 +28,7 @@ public final class TapBench {
             tap.setOffload(fd, Tap.TUN_F_CSUM | Tap.TUN_F_TSO4);
         }
         UsernetConfig config = new UsernetConfig(UsernetConfig.DEFAULT_CIDR, mtu, false, List.of(), null);
-        try (UsernetNetwork net = UsernetNetwork.start(config, fd, vnet)) {
+        try (UsernetNetwork net = UsernetNetwork.start(config, fd, vnet, System.err::println)) {
             System.out.println("ready");
             System.out.flush();
             waitForEof();

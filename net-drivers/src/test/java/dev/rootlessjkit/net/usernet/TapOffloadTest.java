@@ -75,7 +75,7 @@ class TapOffloadTest {
         Epoll.ensureAvailability();
         FileDescriptor[] toStack = FileDescriptor.pipe();
         FileDescriptor[] fromStack = FileDescriptor.pipe();
-        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, true, ByteBufAllocator.DEFAULT);
+        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, true, ByteBufAllocator.DEFAULT, System.err::println);
         UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 UsernetNetwork net = UsernetNetwork.start(config, tap)) {

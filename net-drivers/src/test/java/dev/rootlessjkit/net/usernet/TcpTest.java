@@ -77,8 +77,9 @@ class TcpTest {
 
     private static UsernetConfig.Limits limits(int maxFlows, int receiveBuffer, int sendBuffer) {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        return new UsernetConfig.Limits(maxFlows, d.maxUdpFlows(), d.udpIdleTimeout(), d.dnsQueryTimeout(),
-                d.tcpConnectTimeout(), d.tcpTimeWait(), receiveBuffer, sendBuffer, d.maxReassemblies(),
+        return new UsernetConfig.Limits(new UsernetConfig.TableLimits(maxFlows, maxFlows, maxFlows), d.tcpInbound(),
+                d.udpOutbound(), d.udpInbound(), d.udpIdleTimeout(), d.dnsQueryTimeout(), d.tcpConnectTimeout(),
+                d.tcpTimeWait(), receiveBuffer, sendBuffer, d.maxReassemblies(),
                 d.reassemblyTimeout(), d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout());
     }
 
@@ -533,14 +534,16 @@ class TcpTest {
         h.advance(Duration.ofMinutes(1));
         open.send(ACK, "still here".getBytes());
         open.next();
-        h.advance(Duration.ofMinutes(1).plusSeconds(1));
+        h.advance(Duration.ofMinutes(3).plusSeconds(1));
         Parsed r = h.next(f -> f.isTcp() && f.has(RST));
-        assertEquals(33031, r.dstPort(), "the half-closed connection goes after 2 minutes of silence");
+        assertEquals(33031, r.dstPort(), "the half-closed connection goes after 4 minutes of silence (RFC 5382)");
         assertEquals(1, h.onLoop(h.stack::tcpFlowCount));
         assertEquals(-1, halfClosed.peer.getInputStream().read(), "the host had the guest's FIN");
 
         open.readPeer(10);
-        h.advance(Duration.ofDays(5));
+        h.advance(Duration.ofHours(2));
+        h.expectNothing(20);
+        h.advance(Duration.ofMinutes(4));
         r = h.next(f -> f.isTcp() && f.has(RST));
         assertEquals(33030, r.dstPort());
         assertEquals(0, h.onLoop(h.stack::tcpFlowCount));

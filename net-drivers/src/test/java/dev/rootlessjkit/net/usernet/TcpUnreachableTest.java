@@ -21,7 +21,8 @@ class TcpUnreachableTest {
     @Test
     void connectTimeoutBecomesIcmpHostUnreachable() throws IOException {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        UsernetConfig.Limits limits = new UsernetConfig.Limits(d.maxTcpFlows(), d.maxUdpFlows(), d.udpIdleTimeout(),
+        UsernetConfig.Limits limits = new UsernetConfig.Limits(d.tcpOutbound(), d.tcpInbound(), d.udpOutbound(),
+                d.udpInbound(), d.udpIdleTimeout(),
                 d.dnsQueryTimeout(), Duration.ofMillis(300), d.tcpTimeWait(), d.tcpReceiveBuffer(),
                 d.tcpSendBuffer(), d.maxReassemblies(), d.reassemblyTimeout(),
                 d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout());

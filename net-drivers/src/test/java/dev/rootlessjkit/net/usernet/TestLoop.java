@@ -26,6 +26,13 @@ final class TestLoop implements AutoCloseable {
         return new StackHarness(loop(), config, echoSockets);
     }
 
+    /** A harness whose host TCP and UDP sockets come from {@code hostSockets}. */
+    StackHarness harness(UsernetConfig config, HostSockets hostSockets) {
+        return new StackHarness(loop(), config, () -> {
+            throw new java.io.IOException("ping sockets are off in this test");
+        }, hostSockets);
+    }
+
     @Override
     public void close() {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

@@ -47,7 +47,7 @@ class UsernetNetworkTest {
         Epoll.ensureAvailability();
         FileDescriptor[] toStack = FileDescriptor.pipe();
         FileDescriptor[] fromStack = FileDescriptor.pipe();
-        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, false, ByteBufAllocator.DEFAULT);
+        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, false, ByteBufAllocator.DEFAULT, System.err::println);
         UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
         try (UsernetNetwork net = UsernetNetwork.start(config, tap)) {
             assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {

@@ -9,6 +9,8 @@ import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortStatus;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -22,8 +24,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AttributeKey;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -36,33 +41,104 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final String PORTS_PREFIX = "/v1/ports/";
     private static final String JSON = "application/json";
     private static final String TEXT = "text/plain; charset=utf-8";
+    /** The last answer queued on a connection, which the next one waits for. */
+    private static final AttributeKey<CompletableFuture<Void>> LAST_ANSWER =
+            AttributeKey.valueOf("rootlessjkit.api.lastAnswer");
 
     private final Supplier<Info> info;
     private final ParentPortDriver ports;
     private final ObjectMapper mapper;
     private final SpecDecoder decoder;
     private final Log log;
+    private final Executor driverCalls;
 
-    ApiHandler(Supplier<Info> info, ParentPortDriver ports, ObjectMapper mapper, Log log) {
+    /**
+     * @param driverCalls where calls that wait for the port driver run: one thread, so that ports are added and
+     *                    removed in the order the requests came, as RootlessKit's mutex does
+     */
+    ApiHandler(Supplier<Info> info, ParentPortDriver ports, ObjectMapper mapper, Log log, Executor driverCalls) {
         this.info = info;
         this.ports = ports;
         this.mapper = mapper;
         this.decoder = new SpecDecoder(mapper);
         this.log = log;
+        this.driverCalls = driverCalls;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        final boolean keepAlive = HttpUtil.isKeepAlive(req);
         if (req.decoderResult().isFailure()) {
-            send(ctx, req, response(HttpResponseStatus.BAD_REQUEST, TEXT, "400 Bad Request"), true);
+            answer(ctx, false, ApiHandler::goBadRequest, false);
             return;
         }
-        send(ctx, req, route(req), false);
+        final String path;
+        try {
+            path = new QueryStringDecoder(req.uri()).path();
+        } catch (IllegalArgumentException e) {
+            // A bad percent escape (/v1/%, /v1/ports/%zz): Go's server rejects the request line this way.
+            log.debug("api: bad request URI " + req.uri() + ": " + e.getMessage());
+            answer(ctx, false, ApiHandler::goBadRequest, false);
+            return;
+        }
+        final HttpMethod method = req.method();
+        if (path.equals("/v1/ports") && method.equals(HttpMethod.POST) && ports != null) {
+            final byte[] body = ByteBufUtil.getBytes(req.content());
+            answer(ctx, true, () -> addPort(body), keepAlive);
+        } else if (isPortPath(path) && method.equals(HttpMethod.DELETE) && ports != null) {
+            answer(ctx, true, () -> removePort(path.substring(PORTS_PREFIX.length())), keepAlive);
+        } else {
+            answer(ctx, false, () -> route(path, method), keepAlive);
+        }
     }
 
-    private FullHttpResponse route(FullHttpRequest req) {
-        final String path = new QueryStringDecoder(req.uri()).path();
-        final HttpMethod method = req.method();
+    /**
+     * Answers with what {@code call} returns once every earlier request on this connection has been answered, so
+     * a client that pipelines requests sees them done and answered in order. Calls that wait for the port driver
+     * run on {@link #driverCalls}, never on the event loop. Reading stops while an answer is pending, so a client
+     * cannot queue requests without bound.
+     */
+    private void answer(ChannelHandlerContext ctx, boolean waitsForDriver, Supplier<FullHttpResponse> call,
+            boolean keepAlive) {
+        final Channel channel = ctx.channel();
+        final CompletableFuture<Void> previous = channel.attr(LAST_ANSWER).get();
+        if (!waitsForDriver && (previous == null || previous.isDone())) {
+            send(ctx, call.get(), keepAlive);
+            return;
+        }
+        channel.config().setAutoRead(false);
+        final CompletableFuture<Void> inTurn = previous == null ? CompletableFuture.completedFuture(null)
+                : previous.handle((v, e) -> null);
+        final CompletableFuture<FullHttpResponse> response = waitsForDriver
+                ? inTurn.thenApplyAsync(v -> driverCall(call), driverCalls)
+                : inTurn.thenApplyAsync(v -> call.get(), ctx.executor());
+        final CompletableFuture<Void> sent = response.thenAcceptAsync(r -> send(ctx, r, keepAlive), ctx.executor());
+        channel.attr(LAST_ANSWER).set(sent);
+        sent.whenCompleteAsync((v, e) -> {
+            if (e != null) {
+                log.debug("api: " + e);
+                ctx.close();
+            } else if (channel.attr(LAST_ANSWER).get() == sent) {
+                channel.config().setAutoRead(true);
+            }
+        }, ctx.executor());
+    }
+
+    private FullHttpResponse driverCall(Supplier<FullHttpResponse> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            log.warn("api: port driver: " + e);
+            return error(HttpResponseStatus.INTERNAL_SERVER_ERROR, String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static boolean isPortPath(String path) {
+        return path.startsWith(PORTS_PREFIX) && path.length() > PORTS_PREFIX.length()
+                && path.indexOf('/', PORTS_PREFIX.length()) < 0;
+    }
+
+    private FullHttpResponse route(String path, HttpMethod method) {
         if (path.equals("/v1/info")) {
             return method.equals(HttpMethod.GET) ? info() : methodNotAllowed();
         }
@@ -70,19 +146,19 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (method.equals(HttpMethod.GET)) {
                 return listPorts();
             }
-            if (method.equals(HttpMethod.POST)) {
-                return addPort(ByteBufUtil.getBytes(req.content()));
-            }
-            return methodNotAllowed();
+            return method.equals(HttpMethod.POST) ? noDriver() : methodNotAllowed();
         }
-        if (path.startsWith(PORTS_PREFIX) && path.length() > PORTS_PREFIX.length()
-                && path.indexOf('/', PORTS_PREFIX.length()) < 0) {
-            return method.equals(HttpMethod.DELETE) ? removePort(path.substring(PORTS_PREFIX.length()))
-                    : methodNotAllowed();
+        if (isPortPath(path)) {
+            return method.equals(HttpMethod.DELETE) ? noDriver() : methodNotAllowed();
         }
         final FullHttpResponse r = response(HttpResponseStatus.NOT_FOUND, TEXT, "404 page not found\n");
         r.headers().set("X-Content-Type-Options", "nosniff");
         return r;
+    }
+
+    /** Go's net/http answer to a request it cannot parse; it closes the connection after it. */
+    private static FullHttpResponse goBadRequest() {
+        return response(HttpResponseStatus.BAD_REQUEST, TEXT, "400 Bad Request");
     }
 
     private FullHttpResponse info() {
@@ -102,9 +178,6 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private FullHttpResponse addPort(byte[] body) {
-        if (ports == null) {
-            return noDriver();
-        }
         try {
             final PortSpec spec = decoder.decode(body);
             final PortStatus status = ports.addPort(spec);
@@ -115,9 +188,6 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private FullHttpResponse removePort(String idText) {
-        if (ports == null) {
-            return noDriver();
-        }
         final long id;
         try {
             id = GoText.atoi(idText);
@@ -163,10 +233,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return r;
     }
 
-    private static void send(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse r, boolean close) {
-        if (close || !HttpUtil.isKeepAlive(req)) {
+    private static void send(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
+        if (!keepAlive) {
             r.headers().set(HttpHeaderNames.CONNECTION, "close");
-            ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.writeAndFlush(r);
         }

@@ -23,6 +23,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -30,20 +33,42 @@ import java.util.function.Supplier;
 /**
  * The REST API v1 on {@code $STATE/api.sock}, one event-loop thread. The socket is created mode 0600 before it
  * listens, so there is no moment at which another user could connect; a stale socket file is replaced.
+ *
+ * <p>Clients cannot hold the server: a connection must deliver each request within {@link Limits#requestDeadline}
+ * (slowloris, idle keep-alive), the oldest idle connections are closed beyond {@link Limits#maxConnections}
+ * (held-open connections would otherwise use up the parent's fds), and port additions and removals, which wait
+ * for the driver, run on their own thread so that a slow driver never stalls the event loop.
  */
 public final class ApiServer implements AutoCloseable {
     /** Bodies are a few hundred bytes; anything near this is not a port spec. */
     static final int MAX_BODY = 1 << 20;
+    /**
+     * The kernel's own cap (net.core.somaxconn, 4096 since Linux 5.4): a burst of non-blocking connects from a
+     * script starting many containers at once must not get EAGAIN while the event loop catches up.
+     */
+    static final int BACKLOG = 4096;
+
+    /**
+     * How much a client may hold. Docker, nerdctl and rootlessctl open a handful of short connections; 128 is
+     * far above that and a small part of the parent's fds. A minute is far longer than any real client takes
+     * to send a request of a few hundred bytes, and shorter than Go's default idle keep-alive (90 s), whose
+     * transport retries on a fresh connection when the server closed an idle one.
+     */
+    record Limits(int maxConnections, Duration requestDeadline) {
+        static final Limits DEFAULT = new Limits(128, Duration.ofSeconds(60));
+    }
 
     /** Where the socket file is now: it moves once, when the server is published under its final name. */
     private final AtomicReference<Path> socket;
     private final EventLoopGroup group;
     private final Channel channel;
+    private final ExecutorService driverCalls;
 
-    private ApiServer(Path socket, EventLoopGroup group, Channel channel) {
+    private ApiServer(Path socket, EventLoopGroup group, Channel channel, ExecutorService driverCalls) {
         this.socket = new AtomicReference<>(socket);
         this.group = group;
         this.channel = channel;
+        this.driverCalls = driverCalls;
     }
 
     /**
@@ -55,31 +80,40 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(Path socket, Supplier<Info> info, ParentPortDriver portDriver, Log log)
             throws IOException {
+        return start(socket, info, portDriver, log, Limits.DEFAULT);
+    }
+
+    static ApiServer start(Path socket, Supplier<Info> info, ParentPortDriver portDriver, Log log, Limits limits)
+            throws IOException {
         final int fd;
         try {
-            fd = Sockets.load().listenUnix(socket, Sockets.Type.STREAM, true, 0600, 128);
+            fd = Sockets.load().listenUnix(socket, Sockets.Type.STREAM, true, 0600, BACKLOG);
         } catch (SocketCallException e) {
             throw new IOException("cannot serve the API: " + e.getMessage(), e);
         }
         final EventLoopGroup group = new EpollEventLoopGroup(1, new DefaultThreadFactory("api", true));
-        final ApiHandler handler = new ApiHandler(info, portDriver, new ObjectMapper(), log);
+        final ExecutorService driverCalls = Executors.newSingleThreadExecutor(new DefaultThreadFactory("api-ports", true));
+        final ApiHandler handler = new ApiHandler(info, portDriver, new ObjectMapper(), log, driverCalls);
+        final ConnectionLimit connections = new ConnectionLimit(limits, log);
         final ChannelFuture registered = new ServerBootstrap()
                 .group(group)
                 .channelFactory(() -> new EpollServerDomainSocketChannel(fd, true))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new BodyLimit(), handler);
+                        ch.pipeline().addLast(connections, new HttpServerCodec(), new BodyLimit(),
+                                new RequestDeadline(limits.requestDeadline()), handler);
                     }
                 })
                 .register()
                 .awaitUninterruptibly();
         if (!registered.isSuccess()) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            driverCalls.shutdownNow();
             throw new IOException("cannot serve the API on " + socket + ": " + registered.cause(),
                     registered.cause());
         }
-        return new ApiServer(socket, group, registered.channel());
+        return new ApiServer(socket, group, registered.channel(), driverCalls);
     }
 
     /** Answers an oversized body with the API's error shape (and closes: the rest of the body is not read). */
@@ -115,6 +149,7 @@ public final class ApiServer implements AutoCloseable {
     public void close() {
         channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        driverCalls.shutdownNow();
         try {
             Files.deleteIfExists(socket.get());
         } catch (IOException e) {

@@ -7,6 +7,8 @@ enum Category {
     NETWORK("Network"),
     NETWORK_PASTA("Network [pasta]"),
     NETWORK_SLIRP4NETNS("Network [slirp4netns]"),
+    NETWORK_VPNKIT("Network [vpnkit]"),
+    NETWORK_LXC_USER_NIC("Network [lxc-user-nic]"),
     PORT("Port"),
     PROCESS("Process"),
     STATE("State"),

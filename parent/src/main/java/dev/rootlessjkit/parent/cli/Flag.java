@@ -18,9 +18,11 @@ enum Flag {
                     + "(default: a new temporary directory)"),
 
     NET(Category.NETWORK, Kind.STRING, "net", null, "host",
-            "network driver [host, none, pasta, slirp4netns, usernet]"),
+            "network driver [host, none, pasta, slirp4netns, usernet, gvisor-tap-vsock (served by usernet, "
+                    + "MTU 1500 by default as RootlessKit's), vpnkit and lxc-user-nic (accepted names; not "
+                    + "available yet)]"),
     MTU(Category.NETWORK, Kind.STRING, "mtu", null, "0",
-            "MTU for non-host networks; 0 means the driver's default (65520)"),
+            "MTU for non-host networks; 0 means the driver's default (65520; 1500 for gvisor-tap-vsock)"),
     CIDR(Category.NETWORK, Kind.STRING, "cidr", null, "",
             "IPv4 network for pasta, slirp4netns and usernet (default: 10.0.2.0/24)"),
     IFNAME(Category.NETWORK, Kind.STRING, "ifname", null, "",
@@ -44,6 +46,14 @@ enum Flag {
     SLIRP4NETNS_SECCOMP(Category.NETWORK_SLIRP4NETNS, Kind.STRING, "slirp4netns-seccomp", null, "false",
             "enable slirp4netns seccomp (experimental) [auto, true, false]"),
 
+    VPNKIT_BINARY(Category.NETWORK_VPNKIT, Kind.STRING, "vpnkit-binary", null, "vpnkit",
+            "path of VPNKit binary for --net=vpnkit"),
+
+    LXC_USER_NIC_BINARY(Category.NETWORK_LXC_USER_NIC, Kind.STRING, "lxc-user-nic-binary", null,
+            LxcUserNic.defaultBinary(), "path of lxc-user-nic binary for --net=lxc-user-nic"),
+    LXC_USER_NIC_BRIDGE(Category.NETWORK_LXC_USER_NIC, Kind.STRING, "lxc-user-nic-bridge", null, "lxcbr0",
+            "lxc-user-nic bridge name"),
+
     COPY_UP(Category.MOUNT, Kind.LIST, "copy-up", null, "",
             "make a directory writable by mounting a tmpfs on it that links back to the original entries, "
                     + "e.g. \"--copy-up=/etc\" (typically required for non-host networks); "
@@ -54,13 +64,13 @@ enum Flag {
 
     PORT_DRIVER(Category.PORT, Kind.STRING, "port-driver", null, "none",
             "port driver for non-host networks [none, builtin, slirp4netns, implicit (for pasta), "
-                    + "usernet (for usernet)]"),
+                    + "usernet and gvisor-tap-vsock (for usernet and gvisor-tap-vsock)]"),
     PUBLISH(Category.PORT, Kind.LIST, "publish", "p", "",
             "publish a port of the namespace on the host, e.g. \"127.0.0.1:8080:80/tcp\"; repeatable or "
                     + "comma-separated"),
     SOURCE_IP_TRANSPARENT(Category.PORT, Kind.BOOL, "source-ip-transparent", null, "true",
-            "accepted as RootlessKit v3 does; the builtin driver does not keep client source addresses yet, "
-                    + "--port-driver=usernet does"),
+            "accepted and ignored for now: the builtin driver does not keep client source addresses yet "
+                    + "(RootlessKit v3 does, with IP_TRANSPARENT); --port-driver=usernet always does"),
 
     PIDNS(Category.PROCESS, Kind.BOOL, "pidns", null, "false", "create a PID namespace"),
     CGROUPNS(Category.PROCESS, Kind.BOOL, "cgroupns", null, "false", "create a cgroup namespace"),

@@ -4,13 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.port.ParentPortDriver;
+import dev.rootlessjkit.port.PortDriverException;
+import dev.rootlessjkit.port.PortDriverInfo;
+import dev.rootlessjkit.port.PortSpec;
+import dev.rootlessjkit.port.PortStatus;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -183,6 +195,196 @@ class ApiServerTest {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void badPercentEscapesAnswer400LikeGo() throws IOException {
+        for (String path : new String[] {"/v1/%", "/v1/ports/%zz", "/v1/info%"}) {
+            final RawHttp.Response r = RawHttp.send(socket, path.startsWith("/v1/ports/") ? "DELETE" : "GET", path,
+                    null);
+            assertEquals(400, r.status(), path);
+            assertEquals(TEXT, r.header("Content-Type"), path);
+            assertEquals("close", r.header("Connection"), path);
+            assertEquals("400 Bad Request", r.body(), path);
+        }
+        expect("GET", "/v1/ports", null, 200, JSON, "null");
+    }
+
+    /** A script starting many containers at once connects in bursts; the kernel queue must not overflow. */
+    @Test
+    void listenBacklogTakesABurstOfNonBlockingConnects() throws Exception {
+        final Process ss = new ProcessBuilder("ss", "-xlnH", "src", socket.toString()).redirectErrorStream(true)
+                .start();
+        final String line = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, ss.waitFor());
+        assertEquals(String.valueOf(ApiServer.BACKLOG), line.split("\\s+")[3], line);
+        final List<SocketChannel> burst = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2000; i++) {
+                final SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                burst.add(ch);
+                ch.configureBlocking(false);
+                ch.connect(UnixDomainSocketAddress.of(socket));
+            }
+        } finally {
+            for (SocketChannel ch : burst) {
+                ch.close();
+            }
+        }
+        expect("GET", "/v1/ports", null, 200, JSON, "null");
+    }
+
+    /**
+     * Held-open connections cannot use up the parent's fds (the oldest idle ones are closed beyond the cap) and a
+     * slowloris client, one header byte at a time, is cut off at the request deadline; the API keeps answering.
+     */
+    @Test
+    void idleConnectionsAndSlowlorisDoNotHoldTheServer() throws Exception {
+        server.close();
+        server = ApiServer.start(socket, () -> INFO, new FakePortDriver(), new Log("test", false),
+                new ApiServer.Limits(64, Duration.ofSeconds(2)));
+        final List<SocketChannel> idle = new ArrayList<>();
+        final List<SocketChannel> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 1000; i++) {
+                idle.add(connect());
+            }
+            expect("GET", "/v1/ports", null, 200, JSON, "null");
+            final long closedByServer = idle.stream().filter(ApiServerTest::closedByPeer).count();
+            assertTrue(closedByServer >= 1000 - 64, closedByServer + " of 1000 idle connections closed");
+
+            for (int i = 0; i < 20; i++) {
+                slow.add(connect());
+            }
+            final byte[] request = "GET /v1/info HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII);
+            final long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+            int sent = 0;
+            while (System.nanoTime() < end && slow.stream().anyMatch(ch -> !closedByPeer(ch))) {
+                for (SocketChannel ch : slow) {
+                    try {
+                        ch.write(ByteBuffer.wrap(request, sent % request.length, 1));
+                    } catch (IOException closed) {
+                        // The server cut it off: what this test waits for.
+                    }
+                }
+                sent++;
+                Thread.sleep(100);
+            }
+            assertEquals(20, slow.stream().filter(ApiServerTest::closedByPeer).count(),
+                    "slowloris connections still open after " + sent + " bytes each");
+            expect("GET", "/v1/ports", null, 200, JSON, "null");
+        } finally {
+            for (SocketChannel ch : idle) {
+                ch.close();
+            }
+            for (SocketChannel ch : slow) {
+                ch.close();
+            }
+        }
+    }
+
+    /** Adding a port waits for the driver (the child half, a helper): other requests are answered meanwhile. */
+    @Test
+    void slowDriverCallsDoNotStallOtherRequests() throws Exception {
+        final CountDownLatch release = new CountDownLatch(1);
+        final FakePortDriver fake = new FakePortDriver();
+        server.close();
+        server = ApiServer.start(socket, () -> INFO, new SlowAddDriver(fake, release), new Log("test", false));
+        final ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            final Future<RawHttp.Response> adding = pool.submit(() -> RawHttp.send(socket, "POST", "/v1/ports",
+                    "{\"proto\":\"tcp\",\"parentPort\":28080,\"childPort\":80}"));
+            final SocketChannel ch = connect();
+            ch.write(ByteBuffer.wrap("GET /v1/ports HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII)));
+            ch.configureBlocking(false);
+            final ByteBuffer buf = ByteBuffer.allocate(4096);
+            final long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (buf.position() == 0 && System.nanoTime() < end) {
+                ch.read(buf);
+                Thread.sleep(10);
+            }
+            ch.close();
+            assertTrue(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8)
+                    .startsWith("HTTP/1.1 200 OK"), "GET /v1/ports not answered while a port was being added");
+            release.countDown();
+            assertEquals(201, adding.get().status());
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    /** Pipelined requests, one of them waiting for the driver, are answered in order. */
+    @Test
+    void pipelinedAnswersKeepTheirOrder() throws IOException {
+        final String spec = "{\"proto\":\"tcp\",\"parentPort\":28080,\"childPort\":80}";
+        final String add = "POST /v1/ports HTTP/1.1\r\nHost: x\r\nContent-Length: " + spec.length() + "\r\n\r\n"
+                + spec;
+        final String list = "GET /v1/ports HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        final RawHttp.Response last = RawHttp.exchange(socket, (add + list).getBytes(StandardCharsets.US_ASCII));
+        // RawHttp splits off the first answer's head; the second answer follows the first's body.
+        assertEquals(201, last.status());
+        assertTrue(last.body().contains("HTTP/1.1 200 OK"), last.body().replace("\r", "\\r"));
+        assertTrue(last.body().endsWith("[{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentPort\":28080,"
+                + "\"childPort\":80}}]"), last.body().replace("\r", "\\r"));
+    }
+
+    private SocketChannel connect() throws IOException {
+        final SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        ch.connect(UnixDomainSocketAddress.of(socket));
+        return ch;
+    }
+
+    /** Whether the server has closed {@code ch} (reads end of stream), without blocking. */
+    private static boolean closedByPeer(SocketChannel ch) {
+        try {
+            ch.configureBlocking(false);
+            return ch.read(ByteBuffer.allocate(1024)) < 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Delegates to a fake driver, holding each addition until released. */
+    private record SlowAddDriver(FakePortDriver fake, CountDownLatch release) implements ParentPortDriver {
+        @Override
+        public PortDriverInfo info() {
+            return fake.info();
+        }
+
+        @Override
+        public Map<String, String> opaqueForChild() {
+            return fake.opaqueForChild();
+        }
+
+        @Override
+        public void start(Duration timeout) {
+        }
+
+        @Override
+        public PortStatus addPort(PortSpec spec) throws PortDriverException {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return fake.addPort(spec);
+        }
+
+        @Override
+        public List<PortStatus> listPorts() {
+            return fake.listPorts();
+        }
+
+        @Override
+        public void removePort(int id) throws PortDriverException {
+            fake.removePort(id);
+        }
+
+        @Override
+        public void close() {
         }
     }
 

@@ -21,7 +21,15 @@ class CliErrorsTest {
             --pidns=yes true :: invalid boolean value "yes" for --pidns
             --pidns= true :: invalid boolean value "" for --pidns
             --net=foo true :: unknown network mode: foo
-            --net=vpnkit true :: unknown network mode: vpnkit
+            --net=vpnkit true :: --net=vpnkit: VPNKit binary "vpnkit" not found in $PATH: install it, point --vpnkit-binary at it, or use --net=usernet, --net=slirp4netns or --net=pasta
+            --net=vpnkit --vpnkit-binary=/nonexistent/vpnkit true :: --net=vpnkit: VPNKit binary "/nonexistent/vpnkit" not found in $PATH: install it, point --vpnkit-binary at it, or use --net=usernet, --net=slirp4netns or --net=pasta
+            --net=vpnkit --vpnkit-binary=/bin/true true :: --net=vpnkit is not supported by rootlessjkit yet: use --net=usernet, --net=slirp4netns or --net=pasta
+            --net=vpnkit --cidr=10.0.3.0/24 true :: custom cidr is not supported for --net=vpnkit
+            --net=lxc-user-nic --lxc-user-nic-binary=/nonexistent/lxc-user-nic true :: --net=lxc-user-nic: lxc-user-nic not found at "/nonexistent/lxc-user-nic": install lxc (Debian: apt-get install lxc), point --lxc-user-nic-binary at it, or use --net=usernet, --net=slirp4netns or --net=pasta
+            --net=lxc-user-nic --lxc-user-nic-binary=/bin/true true :: --net=lxc-user-nic is not supported by rootlessjkit yet: use --net=usernet, --net=slirp4netns or --net=pasta
+            --net=lxc-user-nic --cidr=10.0.3.0/24 true :: custom cidr is not supported for --net=lxc-user-nic
+            --net=gvisor-tap-vsock --ipv6 true :: --ipv6 is not supported for gvisor-tap-vsock
+            --net=slirp4netns --port-driver=gvisor-tap-vsock true :: port driver requires usernet or gvisor-tap-vsock network
             --port-driver=foo true :: unknown port driver: foo
             --mtu=70000 --net=slirp4netns true :: mtu must be <= 65521, got 70000
             --mtu=-1 true :: mtu must be <= 65521, got -1
@@ -42,7 +50,7 @@ class CliErrorsTest {
             --port-driver=builtin true :: port driver requires non-host network
             --net=slirp4netns --port-driver=implicit true :: port driver requires pasta network
             --net=usernet --port-driver=slirp4netns true :: port driver requires slirp4netns network
-            --net=slirp4netns --port-driver=usernet true :: port driver requires usernet network
+            --net=slirp4netns --port-driver=usernet true :: port driver requires usernet or gvisor-tap-vsock network
             --net=slirp4netns -p 127.0.0.1:8080:80/tcp true :: port driver "none" does not support publishing ports
             --copy-up-mode=overlayfs true :: unknown copy-up mode: overlayfs
             --reaper=maybe true :: unknown reaper mode: maybe

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CliTest {
@@ -211,6 +212,48 @@ class CliTest {
         assertEquals("false", config("--slirp4netns-sandbox=", "x").slirp4netnsSandbox());
     }
 
+    /** dockerd-rootless.sh's fallback when no helper binary is installed; usernet serves it. */
+    @Test
+    void gvisorTapVsockIsServedByUsernetWithItsDefaults() throws UsageException {
+        ParentConfig c = config("--net=gvisor-tap-vsock", "--port-driver=gvisor-tap-vsock", "--disable-host-loopback",
+                "x");
+        assertEquals(NetworkMode.USERNET, c.net());
+        assertEquals(PortDriverName.USERNET, c.portDriver());
+        assertEquals(1500, c.mtu());
+        assertTrue(c.disableHostLoopback());
+        assertEquals(9000, config("--net=gvisor-tap-vsock", "--mtu=9000", "x").mtu());
+        assertEquals("10.0.3.0/24", config("--net=gvisor-tap-vsock", "--cidr=10.0.3.0/24", "x").cidr());
+        assertEquals(PortDriverName.USERNET, config("--net=usernet", "--port-driver=gvisor-tap-vsock", "x")
+                .portDriver());
+        assertEquals(PortDriverName.BUILTIN, config("--net=gvisor-tap-vsock", "--port-driver=builtin", "x")
+                .portDriver());
+    }
+
+    /** Scripts pass these whatever the network; RootlessKit 1.1.0 accepts them, so must we. */
+    @Test
+    void vpnkitAndLxcUserNicFlagsAreAccepted() throws UsageException {
+        ParentConfig c = config("--net=slirp4netns", "--vpnkit-binary=/opt/vpnkit",
+                "--lxc-user-nic-binary=/opt/lxc-user-nic", "--lxc-user-nic-bridge=br0", "x");
+        assertEquals(NetworkMode.SLIRP4NETNS, c.net());
+        String help = print("--help").text();
+        assertTrue(help.contains("--vpnkit-binary value") && help.contains("(default: \"vpnkit\")"), help);
+        assertTrue(help.contains("--lxc-user-nic-bridge value") && help.contains("(default: \"lxcbr0\")"), help);
+        UsageException e = assertThrows(UsageException.class, () -> config("--net=lxc-user-nic", "x"));
+        if (LxcUserNic.defaultBinary().isEmpty()) {
+            assertTrue(e.getMessage().startsWith("--net=lxc-user-nic: lxc-user-nic not found (looked for "
+                    + "/usr/libexec/lxc/lxc-user-nic, "), e.getMessage());
+        }
+    }
+
+    @Test
+    void sourceIpTransparentIsAcceptedAndDocumentedAsIgnored() throws UsageException {
+        assertTrue(config("--net=slirp4netns", "--port-driver=builtin", "--source-ip-transparent", "x")
+                .sourceIpTransparent());
+        assertFalse(config("--net=slirp4netns", "--port-driver=builtin", "--source-ip-transparent=false", "x")
+                .sourceIpTransparent());
+        assertTrue(print("--help").text().contains("accepted and ignored for now"));
+    }
+
     @Test
     void remainingFlags() throws UsageException {
         ParentConfig c = config("--debug", "--cgroupns", "--pidns", "--utsns", "--ipcns", "--evacuate-cgroup2=evac",
@@ -237,8 +280,8 @@ class CliTest {
         assertTrue(text.startsWith("NAME:\n   rootlessjkit - Linux-native fakeroot using user namespaces\n"), text);
         assertTrue(text.contains("USAGE:\n   rootlessjkit [global options] [arguments...]\n"), text);
         int previous = -1;
-        for (String heading : List.of("Misc", "Mount", "Network", "Network [pasta]", "Network [slirp4netns]", "Port",
-                "Process", "State", "SubID")) {
+        for (String heading : List.of("Misc", "Mount", "Network", "Network [lxc-user-nic]", "Network [pasta]",
+                "Network [slirp4netns]", "Network [vpnkit]", "Port", "Process", "State", "SubID")) {
             int at = text.indexOf("\n  " + heading + ":\n");
             assertTrue(at > previous, heading + " missing or out of order");
             previous = at;

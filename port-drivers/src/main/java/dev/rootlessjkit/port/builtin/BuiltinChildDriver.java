@@ -1,5 +1,7 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
@@ -12,32 +14,40 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The builtin driver's half inside the namespace: listens on {@code .bp.sock} (mode 0600) and, for each request,
- * connects a socket inside this network namespace and passes it back. Uses no Netty, so the child JVM stays lean:
- * one accept thread, one reader thread per parent connection, and workers only for connects that do not complete
- * at once (loopback connects, the common case, complete inside connect(2)).
+ * connects a socket inside the network namespace and passes it back. Uses no Netty, so the child JVM stays lean:
+ * one accept thread, one reader thread per parent connection, and one thread watching the connects that do not
+ * complete at once (loopback connects, the common case, complete inside connect(2)).
+ *
+ * <p>With {@code --detach-netns} the child process stays in the host's network namespace and the namespace to
+ * dial in is the one bind-mounted at {@code $STATE/netns}: each reader thread enters it before serving, and the
+ * kernel creates a socket in the namespace of the thread that calls socket(2). Dialling from the host's namespace
+ * instead would reach the host's own loopback, often the parent's listener for the same port: a loop.
  */
 public final class BuiltinChildDriver implements ChildPortDriver {
     static final String SOCKET_PATH_KEY = "builtin.socketpath";
     private static final int CONNECT_TIMEOUT_MILLIS = 30_000;
 
     private final Sockets sockets;
+    private final Linux linux;
+    private final Path detachedNetns;
     private final Log log;
     private final Set<Integer> connections = ConcurrentHashMap.newKeySet();
-    private final ThreadPoolExecutor workers;
+    private PendingDials pending;
     private volatile boolean closed;
     private int listener = -1;
 
-    public BuiltinChildDriver(Sockets sockets, Log log) {
+    /**
+     * @param linux         enters {@code detachedNetns}; unused when that is null
+     * @param detachedNetns the namespace to dial in ({@code $STATE/netns}), or null for this process's own
+     */
+    public BuiltinChildDriver(Sockets sockets, Linux linux, Path detachedNetns, Log log) {
         this.sockets = sockets;
+        this.linux = linux;
+        this.detachedNetns = detachedNetns;
         this.log = log;
-        this.workers = new ThreadPoolExecutor(0, 64, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                r -> daemon(r, "builtin-port-connect"), new ThreadPoolExecutor.CallerRunsPolicy());
     }
 
     /** Whether {@code opaque} came from a builtin parent half. */
@@ -52,8 +62,12 @@ public final class BuiltinChildDriver implements ChildPortDriver {
             throw new ChildHalfException("builtin port driver: no " + SOCKET_PATH_KEY + " from the parent");
         }
         try {
+            pending = new PendingDials(sockets, log);
             listener = sockets.listenUnix(Path.of(path), Sockets.Type.SEQPACKET, false, 0600, 16);
         } catch (SocketCallException e) {
+            if (pending != null) {
+                pending.close();
+            }
             throw new ChildHalfException("builtin port driver: " + e.getMessage(), e);
         }
         final int fd = listener;
@@ -79,6 +93,9 @@ public final class BuiltinChildDriver implements ChildPortDriver {
     private void serve(int conn) {
         final byte[] buf = new byte[ConnectRequest.MAX_BYTES];
         try {
+            if (detachedNetns != null) {
+                linux.enterNamespace(detachedNetns.toString(), Linux.CLONE_NEWNET);
+            }
             while (true) {
                 final Sockets.Received r = sockets.receive(conn, buf);
                 if (r.fd() >= 0) {
@@ -94,6 +111,8 @@ public final class BuiltinChildDriver implements ChildPortDriver {
                 }
                 connect(conn, req);
             }
+        } catch (ErrnoException e) {
+            log.error("builtin port driver: cannot enter the detached network namespace: " + e.getMessage());
         } catch (SocketCallException e) {
             if (!closed) {
                 log.warn("builtin port driver: " + e.getMessage());
@@ -104,6 +123,7 @@ public final class BuiltinChildDriver implements ChildPortDriver {
         }
     }
 
+    /** Never waits for the target: a connect still in progress goes to the watcher, or is refused at its bound. */
     private void connect(int conn, ConnectRequest req) {
         final Sockets.Type type = req.tcp() ? Sockets.Type.STREAM : Sockets.Type.DGRAM;
         final String subject = describe(req);
@@ -117,17 +137,12 @@ public final class BuiltinChildDriver implements ChildPortDriver {
         }
         if (c.completed()) {
             reply(conn, req.id(), 0, c.fd());
-            return;
+        } else if (!pending.add(c.fd(), subject, CONNECT_TIMEOUT_MILLIS,
+                (errno, fd) -> reply(conn, req.id(), errno, fd))) {
+            sockets.close(c.fd());
+            log.debug("builtin port driver: " + subject + ": too many connects in progress, refusing");
+            reply(conn, req.id(), Sockets.EAGAIN, -1);
         }
-        workers.execute(() -> {
-            try {
-                sockets.awaitConnected(c.fd(), CONNECT_TIMEOUT_MILLIS, subject);
-                reply(conn, req.id(), 0, c.fd());
-            } catch (SocketCallException e) {
-                log.debug("builtin port driver: " + e.getMessage());
-                reply(conn, req.id(), e.errno(), -1);
-            }
-        });
     }
 
     /** Sends the reply and closes our copy of the passed socket: the parent owns it from here on. */
@@ -170,6 +185,8 @@ public final class BuiltinChildDriver implements ChildPortDriver {
             sockets.shutdown(listener);
         }
         connections.forEach(sockets::shutdown);
-        workers.shutdownNow();
+        if (pending != null) {
+            pending.close();
+        }
     }
 }

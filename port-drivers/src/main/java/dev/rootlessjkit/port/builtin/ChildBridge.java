@@ -6,6 +6,7 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.ChildHalfException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,13 +17,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * SOCK_SEQPACKET socket (message boundaries and the fds attached to them are kept by the kernel), so a
  * connection costs one sendmsg and one recvmsg rather than a new unix connection. One reader thread completes
  * the futures; callers hop back to their own event loop.
+ *
+ * <p>Callers are event loops, so a request is sent without blocking; when the socket's buffer is full (a burst
+ * of connections, or a child half that stopped reading) requests wait in a bounded backlog that a writer thread
+ * sends in order, and past that bound a connection is refused with a message saying so.
  */
 final class ChildBridge implements AutoCloseable {
+    static final int MAX_BACKLOG = 4096;
     private final Sockets sockets;
     private final Path socketPath;
     private final Log log;
     private final Map<Integer, CompletableFuture<Integer>> pending = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger();
+    /** Requests that did not fit in the socket's send buffer, oldest first; guarded by {@code this}. */
+    private final ArrayDeque<byte[]> backlog = new ArrayDeque<>();
+    /** The reader and the writer: the last of them to stop closes the socket, so no fd number is reused early. */
+    private final AtomicInteger users = new AtomicInteger(2);
     private volatile int fd = -1;
     private volatile boolean closed;
 
@@ -39,9 +49,8 @@ final class ChildBridge implements AutoCloseable {
         do {
             try {
                 fd = sockets.connectUnix(socketPath, Sockets.Type.SEQPACKET);
-                final Thread reader = new Thread(this::readLoop, "builtin-port-bridge");
-                reader.setDaemon(true);
-                reader.start();
+                daemon(this::readLoop, "builtin-port-bridge").start();
+                daemon(this::writeLoop, "builtin-port-bridge-writer").start();
                 return;
             } catch (SocketCallException e) {
                 last = e;
@@ -61,7 +70,9 @@ final class ChildBridge implements AutoCloseable {
     CompletableFuture<Integer> open(boolean tcp, byte[] address, int port) {
         final CompletableFuture<Integer> f = new CompletableFuture<>();
         final int id = nextId.incrementAndGet();
-        // Under the lock so that the reader cannot close the fd (and the kernel reuse its number) mid-send.
+        final byte[] request = new ConnectRequest(id, tcp, address, port).encode();
+        // Under the lock so that the socket cannot be closed (and the kernel reuse its number) mid-send, and so
+        // that nothing overtakes the backlog.
         synchronized (this) {
             if (closed || fd < 0) {
                 f.completeExceptionally(new ConnectFailedException("the builtin port driver's child half is gone"));
@@ -69,13 +80,63 @@ final class ChildBridge implements AutoCloseable {
             }
             pending.put(id, f);
             try {
-                sockets.send(fd, new ConnectRequest(id, tcp, address, port).encode(), -1);
+                if (backlog.isEmpty() && sockets.trySend(fd, request, -1)) {
+                    return f;
+                }
             } catch (SocketCallException e) {
                 pending.remove(id);
                 f.completeExceptionally(new ConnectFailedException("cannot reach the child half: " + e.getMessage()));
+                return f;
             }
+            if (backlog.size() >= MAX_BACKLOG) {
+                pending.remove(id);
+                f.completeExceptionally(new ConnectFailedException("refused: " + MAX_BACKLOG
+                        + " connections are already waiting for the child half"));
+                return f;
+            }
+            backlog.add(request);
+            notifyAll();
         }
         return f;
+    }
+
+    /** Sends the backlog in order, blocking outside the lock so that {@link #open} never waits for it. */
+    private void writeLoop() {
+        final int socket = fd;
+        try {
+            while (true) {
+                final byte[] request;
+                synchronized (this) {
+                    while (backlog.isEmpty() && !closed) {
+                        wait();
+                    }
+                    if (closed) {
+                        return;
+                    }
+                    request = backlog.peek();
+                }
+                sockets.send(socket, request, -1);
+                synchronized (this) {
+                    backlog.poll();
+                }
+            }
+        } catch (SocketCallException e) {
+            if (!closed) {
+                log.warn("builtin port driver: cannot reach the child half: " + e.getMessage());
+            }
+            // The reader wakes up at end of stream and fails what is pending.
+            sockets.shutdown(socket);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            release(socket);
+        }
+    }
+
+    private void release(int socket) {
+        if (users.decrementAndGet() == 0) {
+            sockets.close(socket);
+        }
     }
 
     private void readLoop() {
@@ -95,7 +156,10 @@ final class ChildBridge implements AutoCloseable {
                     }
                     continue;
                 }
-                if (reply.errno() != 0) {
+                if (reply.errno() == Sockets.EAGAIN) {
+                    f.completeExceptionally(new ConnectFailedException("refused: " + PendingDials.MAX_PER_TARGET
+                            + " connects to this target are already in progress inside the namespace"));
+                } else if (reply.errno() != 0) {
                     f.completeExceptionally(new ConnectFailedException("connect: " + sockets.describe(reply.errno())));
                 } else if (r.fd() < 0) {
                     // The kernel drops a passed fd when this process is at its fd limit (EMFILE): MSG_CTRUNC.
@@ -113,12 +177,20 @@ final class ChildBridge implements AutoCloseable {
         } finally {
             synchronized (this) {
                 closed = true;
-                sockets.close(socket);
+                backlog.clear();
+                notifyAll();
             }
+            release(socket);
             pending.values().forEach(f -> f.completeExceptionally(
                     new ConnectFailedException("the builtin port driver's child half is gone")));
             pending.clear();
         }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        final Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     @Override
@@ -128,5 +200,6 @@ final class ChildBridge implements AutoCloseable {
             sockets.shutdown(fd);
         }
         closed = true;
+        notifyAll();
     }
 }

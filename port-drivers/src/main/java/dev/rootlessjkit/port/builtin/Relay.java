@@ -12,7 +12,7 @@ import io.netty.channel.socket.DuplexChannel;
  * Copies what one TCP channel reads to its peer (both on the same event loop), with back-pressure (stop reading
  * while the peer's outbound buffer is over its high-water mark) and TCP half-close: end of input on one side
  * becomes shutdown(SHUT_WR) on the other once every byte before it is written. Both close when both directions
- * are finished, or at once on an error or reset. A buffer copy rather than splice: DESIGN §8 saw splice lose
+ * are finished, or at once on an error or reset. A buffer copy rather than splice: docs/design-notes.md records splice losing
  * bytes around half-close.
  */
 final class Relay extends ChannelInboundHandlerAdapter {

@@ -2,6 +2,7 @@ package dev.rootlessjkit.port.builtin;
 
 import dev.rootlessjkit.log.Log;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -9,20 +10,21 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,18 +33,31 @@ import java.util.concurrent.TimeUnit;
  * A published UDP port. Each client address gets its own flow: a UDP socket connected inside the namespace
  * (obtained from the child half), datagrams relayed both ways, closed after {@code idleTimeout} without traffic.
  * The listener and all flows live on one event loop, so the flow table needs no locking.
+ *
+ * <p>The table is bounded (each flow holds an fd) and, when full, a new client evicts the flow that has been
+ * idle longest instead of being refused: a burst of one-datagram clients must not lock out the next ones, as
+ * RootlessKit's unbounded table does not either. Datagrams waiting for their flow's socket are bounded per flow
+ * and in total.
  */
 final class UdpForwarder implements Forwarder {
     /** The largest UDP payload over IPv4; a smaller buffer would silently truncate datagrams. */
     private static final int MAX_DATAGRAM = 65507;
-    private static final int MAX_FLOWS = 4096;
+    static final int MAX_FLOWS = 4096;
     private static final int MAX_QUEUED = 64;
+    /** Bytes of datagrams waiting for a flow's socket, over all flows. */
+    static final int MAX_QUEUED_BYTES = 4 << 20;
     /**
      * Up to 16 datagrams per wake-up (Netty's default for datagram channels, which a bare
      * FixedRecvByteBufAllocator would lower to 1), so that the flush after them sends them with one sendmmsg.
      */
     private static final RecvByteBufAllocator READS = new FixedRecvByteBufAllocator(MAX_DATAGRAM)
             .maxMessagesPerRead(16);
+    /**
+     * Datagrams waiting in a channel's outbound buffer because the kernel's send buffer was full; past the high
+     * mark new ones are dropped, as a full socket buffer drops them. A batch is flushed early rather than let
+     * grow past it (see {@link #write}), so only a peer that does not keep up loses datagrams. 256 KiB per flow.
+     */
+    private static final WriteBufferWaterMark PENDING_WRITES = new WriteBufferWaterMark(128 << 10, 256 << 10);
 
     private final EventLoopGroup group;
     private final ChildBridge bridge;
@@ -50,7 +65,9 @@ final class UdpForwarder implements Forwarder {
     private final Duration idleTimeout;
     private final Log log;
     private final EpollDatagramChannel listener;
-    private final Map<InetSocketAddress, Flow> flows = new HashMap<>();
+    /** In access order: the first entry is the flow idle longest. */
+    private final LinkedHashMap<InetSocketAddress, Flow> flows = new LinkedHashMap<>(64, 0.75f, true);
+    private int queuedBytes;
     /** Flows written to during the current read batch of the listener. */
     private final Set<Flow> dirty = new HashSet<>();
     private volatile boolean closed;
@@ -64,7 +81,7 @@ final class UdpForwarder implements Forwarder {
         this.idleTimeout = idleTimeout;
         this.log = log;
         this.listener = new EpollDatagramChannel(fd);
-        listener.config().setRecvByteBufAllocator(READS);
+        listener.config().setRecvByteBufAllocator(READS).setWriteBufferWaterMark(PENDING_WRITES);
         listener.pipeline().addLast(new Front());
     }
 
@@ -88,9 +105,12 @@ final class UdpForwarder implements Forwarder {
             final InetSocketAddress client = packet.sender();
             Flow flow = flows.get(client);
             if (flow == null) {
-                if (closed || flows.size() >= MAX_FLOWS) {
+                if (closed) {
                     packet.release();
                     return;
+                }
+                if (flows.size() >= MAX_FLOWS) {
+                    flows.values().iterator().next().evict();
                 }
                 flow = new Flow(client);
                 flows.put(client, flow);
@@ -121,6 +141,7 @@ final class UdpForwarder implements Forwarder {
         private final InetSocketAddress client;
         private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
         private EpollDatagramChannel backend;
+        private boolean evicted;
         /**
          * The address the child connected the backend to. Netty sends a bare ByteBuf with send(2), one call per
          * datagram, on a socket it did not connect itself; a DatagramPacket addressed to the same peer goes out
@@ -153,10 +174,14 @@ final class UdpForwarder implements Forwarder {
 
         void send(ByteBuf datagram) {
             if (backend != null) {
-                backend.write(addressed(datagram), backend.voidPromise());
-                dirty.add(this);
-            } else if (queued.size() < MAX_QUEUED) {
-                queued.add(datagram);
+                if (write(backend, addressed(datagram))) {
+                    dirty.add(this);
+                }
+            } else if (queued.size() < MAX_QUEUED && queuedBytes + datagram.readableBytes() <= MAX_QUEUED_BYTES) {
+                // A copy the datagram's size: the receive buffer it came in is sized for the largest datagram.
+                queuedBytes += datagram.readableBytes();
+                queued.add(datagram.copy());
+                datagram.release();
             } else {
                 datagram.release();
             }
@@ -167,13 +192,13 @@ final class UdpForwarder implements Forwarder {
         }
 
         private void adopt(int fd) {
-            if (closed || flows.get(client) != this) {
+            if (closed || evicted) {
                 closeFd(fd);
                 drop();
                 return;
             }
             final EpollDatagramChannel ch = new EpollDatagramChannel(fd);
-            ch.config().setRecvByteBufAllocator(READS);
+            ch.config().setRecvByteBufAllocator(READS).setWriteBufferWaterMark(PENDING_WRITES);
             ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
                     new Back(this));
             loop().register(ch).addListener((ChannelFutureListener) f -> {
@@ -182,10 +207,16 @@ final class UdpForwarder implements Forwarder {
                     drop();
                     return;
                 }
+                if (evicted) {
+                    ch.close();
+                    return;
+                }
                 backend = ch;
                 inside = ch.remoteAddress();
                 while (!queued.isEmpty()) {
-                    ch.write(addressed(queued.poll()), ch.voidPromise());
+                    final ByteBuf datagram = queued.poll();
+                    queuedBytes -= datagram.readableBytes();
+                    ch.write(addressed(datagram), ch.voidPromise());
                 }
                 ch.flush();
             });
@@ -194,7 +225,23 @@ final class UdpForwarder implements Forwarder {
         /** Forgets the flow; the next datagram from the client starts a new one. */
         void drop() {
             flows.remove(client, this);
-            queued.forEach(ByteBuf::release);
+            releaseQueued();
+        }
+
+        /** Makes room for a new client: forgets this flow and closes its socket (or the one still on its way). */
+        void evict() {
+            evicted = true;
+            drop();
+            if (backend != null) {
+                backend.close();
+            }
+        }
+
+        void releaseQueued() {
+            for (ByteBuf datagram : queued) {
+                queuedBytes -= datagram.readableBytes();
+                datagram.release();
+            }
             queued.clear();
         }
     }
@@ -210,7 +257,8 @@ final class UdpForwarder implements Forwarder {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             final DatagramPacket packet = (DatagramPacket) msg;
-            listener.write(new DatagramPacket(packet.content(), flow.client), listener.voidPromise());
+            flows.get(flow.client); // an answer counts as activity: the flow moves to the young end
+            write(listener, new DatagramPacket(packet.content(), flow.client));
         }
 
         @Override
@@ -237,6 +285,23 @@ final class UdpForwarder implements Forwarder {
         }
     }
 
+    /**
+     * Queues a datagram for the next flush, or drops it when the channel already holds its high mark of unsent
+     * ones (the peer does not keep up: a full socket buffer drops too). Flushes at once when one more datagram
+     * could cross the mark, so a read batch alone never causes a drop. False when dropped.
+     */
+    private static boolean write(Channel ch, Object datagram) {
+        if (!ch.isWritable()) {
+            ReferenceCountUtil.release(datagram);
+            return false;
+        }
+        ch.write(datagram, ch.voidPromise());
+        if (ch.bytesBeforeUnwritable() < MAX_DATAGRAM) {
+            ch.flush();
+        }
+        return true;
+    }
+
     private static void closeFd(int fd) {
         try {
             new FileDescriptor(fd).close();
@@ -254,8 +319,7 @@ final class UdpForwarder implements Forwarder {
                 if (f.backend != null) {
                     backends.add(f.backend);
                 }
-                f.queued.forEach(ByteBuf::release);
-                f.queued.clear();
+                f.releaseQueued();
             });
             flows.clear();
             dirty.clear();

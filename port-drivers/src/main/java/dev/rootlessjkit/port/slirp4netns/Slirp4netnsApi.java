@@ -9,24 +9,39 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Client of slirp4netns' API socket: one connection per request, the JSON request in a single write (slirp4netns
- * reads it with one read(2)), then the reply until slirp4netns shuts the connection down.
+ * reads it with one read(2)), then the reply until slirp4netns shuts the connection down, all within a deadline.
  */
 final class Slirp4netnsApi {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * slirp4netns answers from its event loop at once; one that does not within this is stuck, and an API call
+     * (dockerd publishing a port) must fail with a message instead of hanging for ever.
+     */
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final Path socket;
+    private final Duration timeout;
 
     Slirp4netnsApi(Path socket) {
+        this(socket, TIMEOUT);
+    }
+
+    Slirp4netnsApi(Path socket, Duration timeout) {
         this.socket = socket;
+        this.timeout = timeout;
     }
 
     /** {@code add_hostfwd}; returns slirp4netns' id for the forward. */
@@ -83,25 +98,53 @@ final class Slirp4netnsApi {
     }
 
     private JsonNode call(String execute, ObjectNode arguments) throws PortDriverException {
-        final StringBuilder reply = new StringBuilder();
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        final ByteArrayOutputStream in = new ByteArrayOutputStream();
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+                Selector selector = Selector.open()) {
             channel.connect(UnixDomainSocketAddress.of(socket));
+            channel.configureBlocking(false);
             final ByteBuffer out = ByteBuffer.wrap(request(execute, arguments));
             while (out.hasRemaining()) {
-                channel.write(out);
+                if (channel.write(out) == 0) {
+                    await(channel, selector, SelectionKey.OP_WRITE, deadline, execute);
+                }
             }
             channel.shutdownOutput();
-            final ByteArrayOutputStream in = new ByteArrayOutputStream();
             final ByteBuffer buffer = ByteBuffer.allocate(4096);
-            while (channel.read(buffer) >= 0) {
+            int n;
+            while ((n = channel.read(buffer)) >= 0) {
+                if (n == 0) {
+                    await(channel, selector, SelectionKey.OP_READ, deadline, execute);
+                    continue;
+                }
                 in.write(buffer.array(), 0, buffer.position());
                 buffer.clear();
             }
-            reply.append(in.toString(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new PortDriverException("slirp4netns API socket " + socket + ": " + e.getMessage(), e);
         }
-        return result(reply.toString());
+        return result(in.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Waits until {@code channel} is ready for {@code op}, or fails at the deadline naming the request. */
+    private void await(SocketChannel channel, Selector selector, int op, long deadline, String execute)
+            throws IOException, PortDriverException {
+        final long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+            throw timedOut(execute);
+        }
+        final SelectionKey key = channel.keyFor(selector) == null ? channel.register(selector, op)
+                : channel.keyFor(selector).interestOps(op);
+        if (selector.select(left) == 0 && System.nanoTime() - deadline >= 0) {
+            throw timedOut(execute);
+        }
+        selector.selectedKeys().remove(key);
+    }
+
+    private PortDriverException timedOut(String execute) {
+        return new PortDriverException("slirp4netns did not answer " + execute + " on its API socket " + socket
+                + " within " + timeout.toSeconds() + " s: is it stuck?");
     }
 
     /** Go's {@code %+v} of a map[string]interface{}: {@code map[desc:bad request: ...]}, keys sorted. */

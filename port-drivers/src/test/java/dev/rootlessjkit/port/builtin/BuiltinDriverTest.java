@@ -1,12 +1,17 @@
 package dev.rootlessjkit.port.builtin;
 
+import static dev.rootlessjkit.port.builtin.Peers.freePort;
+import static dev.rootlessjkit.port.builtin.Peers.hasIpv6Loopback;
+import static dev.rootlessjkit.port.builtin.Peers.openFds;
+import static dev.rootlessjkit.port.builtin.Peers.readOrReset;
+import static dev.rootlessjkit.port.builtin.Peers.roundTrip;
+import static dev.rootlessjkit.port.builtin.Peers.roundTrips;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.AddressInUseException;
 import dev.rootlessjkit.port.PortConflictException;
@@ -48,22 +53,19 @@ class BuiltinDriverTest {
     Path state;
 
     private final Log log = new Log("test", false);
-    private BuiltinChildDriver child;
+    private DriverPair pair;
     private BuiltinParentDriver parent;
     private ServerSocket server;
 
     @BeforeEach
     void start() throws Exception {
-        parent = new BuiltinParentDriver(state, Duration.ofMillis(500), log);
-        child = new BuiltinChildDriver(Sockets.load(), log);
-        child.run(parent.opaqueForChild());
-        parent.start(Duration.ofSeconds(5));
+        pair = new DriverPair(state, Duration.ofMillis(500), null, log);
+        parent = pair.parent;
     }
 
     @AfterEach
     void stop() throws IOException {
-        parent.close();
-        child.close();
+        pair.close();
         if (server != null) {
             server.close();
         }
@@ -144,11 +146,7 @@ class BuiltinDriverTest {
         roundTrips(port, 20);
         final long before = openFds();
         roundTrips(port, 1000);
-        long after = openFds();
-        for (int i = 0; i < 50 && after > before; i++) {
-            Thread.sleep(20);
-            after = openFds();
-        }
+        final long after = Peers.openFdsSettledTo(before);
         assertTrue(after <= before, "fds before " + before + ", after " + after);
     }
 
@@ -185,20 +183,7 @@ class BuiltinDriverTest {
     @Test
     void udpEchoPerFlow() throws Exception {
         final DatagramSocket echo = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-        final Thread t = new Thread(() -> {
-            final byte[] buf = new byte[65535];
-            try {
-                while (true) {
-                    final DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    echo.receive(p);
-                    echo.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
-                }
-            } catch (IOException e) {
-                // closed at the end of the test
-            }
-        });
-        t.setDaemon(true);
-        t.start();
+        Peers.serveUdpEcho(echo);
         try (echo) {
             final int port = publish("udp", "127.0.0.1", echo.getLocalPort());
             for (int client = 0; client < 2; client++) {
@@ -267,77 +252,11 @@ class BuiltinDriverTest {
     }
 
     private int publish(String proto, String ip, int childPort) throws PortDriverException, IOException {
-        return parent.addPort(new PortSpec(proto, ip, freePort(), "", childPort)).spec().parentPort();
+        return pair.publish(proto, ip, childPort);
     }
 
     private int echoServer() throws IOException {
         server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
-        final Thread t = new Thread(() -> {
-            while (!server.isClosed()) {
-                try {
-                    final Socket c = server.accept();
-                    final Thread h = new Thread(() -> {
-                        try (c) {
-                            c.getInputStream().transferTo(c.getOutputStream());
-                            c.shutdownOutput();
-                        } catch (IOException e) {
-                            // client went away
-                        }
-                    });
-                    h.setDaemon(true);
-                    h.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        return server.getLocalPort();
-    }
-
-    private static void roundTrips(int port, int n) throws IOException {
-        for (int i = 0; i < n; i++) {
-            roundTrip(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        }
-    }
-
-    private static void roundTrip(InetSocketAddress to) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(to, 3000);
-            s.setSoTimeout(3000);
-            s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
-            s.shutdownOutput();
-            assertEquals("ping", new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
-        }
-    }
-
-    private static int readOrReset(Socket s) throws IOException {
-        try {
-            return s.getInputStream().read();
-        } catch (java.net.SocketException e) {
-            return -1;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static long openFds() throws IOException {
-        try (var list = Files.list(Path.of("/proc/self/fd"))) {
-            return list.count();
-        }
-    }
-
-    private static boolean hasIpv6Loopback() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("::1", 0));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return Peers.serveTcpEcho(server);
     }
 }

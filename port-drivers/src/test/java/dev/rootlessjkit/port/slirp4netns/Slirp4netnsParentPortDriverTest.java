@@ -26,6 +26,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Against a stand-in for slirp4netns' API socket that answers as slirp4netns 1.2.0 does. */
@@ -135,5 +136,19 @@ class Slirp4netnsParentPortDriverTest {
         final Slirp4netnsParentPortDriver driver = new Slirp4netnsParentPortDriver(stateDir.resolve("elsewhere"));
         final PortDriverException e = assertThrows(PortDriverException.class, () -> driver.start(Duration.ofSeconds(1)));
         assertEquals(true, e.getMessage().startsWith("slirp4netns API socket "), e.getMessage());
+    }
+
+    /** A stuck slirp4netns (here: a socket nobody answers on) is a clear error at the deadline, not a hang. */
+    @Test
+    @Timeout(30)
+    void aSlirp4netnsThatNeverAnswersTimesOut() throws IOException {
+        final Path silent = stateDir.resolve("silent.sock");
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(silent));
+            final Slirp4netnsApi api = new Slirp4netnsApi(silent, Duration.ofSeconds(1));
+            final PortDriverException e = assertThrows(PortDriverException.class, api::listHostForwards);
+            assertEquals("slirp4netns did not answer list_hostfwd on its API socket " + silent
+                    + " within 1 s: is it stuck?", e.getMessage());
+        }
     }
 }

@@ -14,6 +14,7 @@ import io.netty.buffer.ByteBuf;
 public final class IcmpErrors {
     public static final int CODE_NET_UNREACHABLE = 0;
     public static final int CODE_HOST_UNREACHABLE = 1;
+    public static final int CODE_PORT_UNREACHABLE = 3;
     public static final int CODE_ADMIN_PROHIBITED = 13;
     private static final int QUOTED_L4 = 8;
 

@@ -8,6 +8,7 @@ import dev.rootlessjkit.net.usernet.header.Ethernet;
 import dev.rootlessjkit.net.usernet.header.MacAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.util.ArrayDeque;
 
 /**
  * The Ethernet end of the stack: one MAC for every address the stack answers for, the guest's MAC as learnt from its
@@ -24,6 +25,16 @@ public final class Link implements Batch.Deferred {
     private final FrameSink sink;
     private final Counters counters;
     private final Batch batch;
+    /**
+     * Frames held while the guest's MAC is unknown, sent once its ARP reply tells us (as a kernel queues packets for
+     * an unresolved neighbour): a guest that only serves published ports must not lose the first connection's SYN,
+     * nor wait a retransmission timeout for it. Bounded like Linux's unres_qlen: a few frames, a few hundred KiB.
+     */
+    static final int MAX_HELD_FRAMES = 16;
+    static final int MAX_HELD_BYTES = 256 * 1024;
+    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private final ArrayDeque<Integer> heldTypes = new ArrayDeque<>();
+    private int heldBytes;
     private long guestMac = MacAddress.NONE;
     private boolean flushScheduled;
 
@@ -46,9 +57,28 @@ public final class Link implements Batch.Deferred {
     }
 
     public void learnGuestMac(long mac) {
-        if (!MacAddress.isMulticast(mac)) {
+        if (!MacAddress.isMulticast(mac) && mac != MacAddress.NONE) {
             guestMac = mac;
+            sendHeld();
         }
+    }
+
+    private void sendHeld() {
+        ByteBuf frame;
+        while ((frame = held.poll()) != null) {
+            heldBytes -= frame.readableBytes();
+            sendTo(frame, guestMac, heldTypes.poll());
+        }
+    }
+
+    /** Drops the frames still waiting for the guest's MAC (the stack is closing). */
+    public void releaseHeld() {
+        ByteBuf frame;
+        while ((frame = held.poll()) != null) {
+            frame.release();
+        }
+        heldTypes.clear();
+        heldBytes = 0;
     }
 
     public ByteBufAllocator alloc() {
@@ -71,14 +101,20 @@ public final class Link implements Batch.Deferred {
 
     /**
      * Nothing has been heard from the guest yet, which is normal for a guest that only serves published ports: the
-     * frame is dropped and an ARP request for its destination makes the guest answer, so that the retransmission
-     * finds its MAC.
+     * frame is held (up to the bound; dropped beyond it) and an ARP request for its destination makes the guest
+     * answer, which sends the held frames.
      */
     private void noGuestMac(ByteBuf frame, int etherType) {
         counters.increment(Counter.FRAMES_OUT_NO_GUEST_MAC);
         int target = etherType == Ethernet.TYPE_IPV4 && frame.writerIndex() >= IPV4_DESTINATION + 4
                 ? frame.getInt(IPV4_DESTINATION) : 0;
-        frame.release();
+        if (target != 0 && held.size() < MAX_HELD_FRAMES && heldBytes + frame.readableBytes() <= MAX_HELD_BYTES) {
+            held.add(frame);
+            heldTypes.add(etherType);
+            heldBytes += frame.readableBytes();
+        } else {
+            frame.release();
+        }
         if (target == 0) {
             return;
         }

@@ -1,23 +1,37 @@
 package dev.rootlessjkit.net.usernet.tcp;
 
 import io.netty.buffer.ByteBuf;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Guest segments that arrived ahead of RCV.NXT, kept (up to a byte limit) until the gap before them is filled.
- * Sorted by sequence number; a short list, since reordering on a TAP device is rare and shallow.
+ * Guest segments that arrived ahead of RCV.NXT, kept until the gap before them is filled. Sorted by sequence number
+ * in a tree, so a guest sending a long stream of out-of-order segments costs O(log n) per segment, not O(n).
+ *
+ * <p>What is charged against the byte limit is the memory a segment pins, not its payload: the capacity of the
+ * buffer kept plus a per-segment overhead, as Linux charges an skb's truesize. A small payload is copied out of its
+ * receive frame (which may be a 64 KiB buffer), so one-byte segments cannot pin 64 KiB each.
  */
 final class ReorderQueue {
+    /**
+     * Segments queued at most, whatever their size: with the overhead below and a 4 MiB window, 1-byte segments
+     * would otherwise allow ~8,000 entries; 2,048 covers a whole 4 MiB window of 2 KiB segments, more reordering than
+     * a TAP device ever shows, and keeps the tree shallow.
+     */
+    static final int MAX_SEGMENTS = 2048;
+    /** Bookkeeping charged per segment (tree node, record, buffer object): roughly what they take on the heap. */
+    static final int SEGMENT_OVERHEAD = 256;
+
     private final int maxBytes;
-    private final List<Segment> segments = new ArrayList<>();
-    private int bytes;
+    /** By sequence number; the comparison is modulo 2^32, which is consistent within a window of less than 2 GiB. */
+    private final TreeMap<Integer, Segment> segments = new TreeMap<>((a, b) -> a - b);
+    private int pinnedBytes;
 
     ReorderQueue(int maxBytes) {
         this.maxBytes = maxBytes;
     }
 
-    record Segment(int seq, ByteBuf data, boolean fin) {
+    record Segment(int seq, ByteBuf data, boolean fin, int charge) {
         int end() {
             return seq + data.readableBytes();
         }
@@ -27,36 +41,64 @@ final class ReorderQueue {
         return segments.isEmpty();
     }
 
-    /** Keeps a retained copy of the segment's view; false when it does not fit (the guest will resend it). */
-    boolean add(int seq, ByteBuf data, boolean fin) {
-        int len = data.readableBytes();
-        if (bytes + len > maxBytes) {
-            return false;
-        }
-        int i = 0;
-        while (i < segments.size() && segments.get(i).seq - seq < 0) {
-            i++;
-        }
-        if (i < segments.size() && segments.get(i).seq == seq && segments.get(i).data.readableBytes() >= len) {
+    int size() {
+        return segments.size();
+    }
+
+    /** The memory charged for what is queued: buffer capacities plus per-segment overhead. */
+    int pinnedBytes() {
+        return pinnedBytes;
+    }
+
+    /**
+     * Keeps the segment's payload {@code packet[offset, offset+length)}, retained or copied; false when it does not
+     * fit (the guest will resend it). A segment wholly covered by one already queued is taken as a duplicate.
+     */
+    boolean add(int seq, ByteBuf packet, int offset, int length, boolean fin) {
+        Map.Entry<Integer, Segment> before = segments.floorEntry(seq);
+        if (before != null && before.getValue().end() - (seq + length) >= 0
+                && (!fin || before.getValue().fin())) {
             return true;
         }
-        segments.add(i, new Segment(seq, data.retain(), fin));
-        bytes += len;
+        Segment same = segments.get(seq);
+        if (same == null && segments.size() >= MAX_SEGMENTS) {
+            return false;
+        }
+        // Copy when the payload is less than half of the buffer it sits in: the copy pins only what it holds.
+        boolean copy = length < packet.capacity() / 2;
+        int charge = (copy ? length : packet.capacity()) + SEGMENT_OVERHEAD;
+        int freed = same == null ? 0 : same.charge();
+        if (pinnedBytes - freed + charge > maxBytes) {
+            return false;
+        }
+        ByteBuf data;
+        if (copy) {
+            data = packet.alloc().directBuffer(length, length);
+            data.writeBytes(packet, offset, length);
+        } else {
+            data = packet.retainedSlice(offset, length);
+        }
+        if (same != null) {
+            same.data().release();
+        }
+        segments.put(seq, new Segment(seq, data, fin, charge));
+        pinnedBytes += charge - freed;
         return true;
     }
 
     /**
      * The next segment that starts at or before {@code rcvNxt}, removed from the queue, or null. Segments wholly
-     * before it are dropped on the way.
+     * before it are dropped on the way. The caller releases the returned segment's data.
      */
     Segment pollAt(int rcvNxt) {
-        while (!segments.isEmpty()) {
-            Segment s = segments.get(0);
+        Map.Entry<Integer, Segment> first;
+        while ((first = segments.firstEntry()) != null) {
+            Segment s = first.getValue();
             if (s.seq - rcvNxt > 0) {
                 return null;
             }
-            segments.remove(0);
-            bytes -= s.data.readableBytes();
+            segments.pollFirstEntry();
+            pinnedBytes -= s.charge();
             if (s.end() - rcvNxt > 0 || (s.fin && s.end() == rcvNxt)) {
                 return s;
             }
@@ -66,10 +108,10 @@ final class ReorderQueue {
     }
 
     void clear() {
-        for (Segment s : segments) {
+        for (Segment s : segments.values()) {
             s.data.release();
         }
         segments.clear();
-        bytes = 0;
+        pinnedBytes = 0;
     }
 }

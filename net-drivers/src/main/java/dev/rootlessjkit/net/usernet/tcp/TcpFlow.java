@@ -2,6 +2,8 @@ package dev.rootlessjkit.net.usernet.tcp;
 
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Timers;
+import dev.rootlessjkit.net.usernet.flow.FlowEntry;
+import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.header.Tcp;
 import dev.rootlessjkit.net.usernet.stack.Batch;
 import io.netty.buffer.ByteBuf;
@@ -10,6 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.DuplexChannel;
 
 /**
@@ -20,7 +23,7 @@ import io.netty.channel.socket.DuplexChannel;
  * buffers give the flow control: the window offered to the guest is what the host socket's outbound buffer can
  * still take, and reading from the host stops while the guest has not acknowledged enough of what it was sent.
  */
-final class TcpFlow implements Batch.Deferred {
+final class TcpFlow extends FlowEntry implements Batch.Deferred {
     enum State {
         CONNECTING, SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT,
         CLOSED
@@ -35,9 +38,15 @@ final class TcpFlow implements Batch.Deferred {
     private static final int MIN_MSS = 64;
     /** An IPv4 packet's 65535 bytes less IP and TCP headers, rounded down to whole KiB. */
     private static final int MAX_OFFLOADED_PAYLOAD = 63 * 1024;
+    /**
+     * An established connection silent this long may be reset to make room for a new one when its table (or its
+     * group's share) is full: long enough that a request/response exchange in progress is never cut.
+     */
+    static final long EVICTABLE_ESTABLISHED_NANOS = 30_000_000_000L;
+    /** Half-open and closing connections are cheaper to lose: one second without a segment. */
+    static final long EVICTABLE_TRANSIENT_NANOS = 1_000_000_000L;
 
     private final TcpNat nat;
-    final long key;
     final int guestIp;
     final int guestPort;
     final int ourIp;
@@ -74,6 +83,8 @@ final class TcpFlow implements Batch.Deferred {
     private int finSeq;
     private boolean hostReadPaused;
     private int dupAcks;
+    /** Whether our SYN was already sent again at once after resetting what the guest's ACK belonged to. */
+    private boolean synResentAfterReset;
 
     // Timers.
     private final RtoEstimator rto = new RtoEstimator();
@@ -85,8 +96,7 @@ final class TcpFlow implements Batch.Deferred {
     private int rttSeq;
     private long rttStart;
 
-    // Idle timeout: one chain of checks at a time; arming a new one orphans the old (its generation is stale).
-    private long lastActive;
+    // Idle timeout (since FlowEntry.lastActive): one chain of checks at a time; arming a new one orphans the old.
     private int idleGeneration;
     private long idleCheckAt;
 
@@ -95,10 +105,10 @@ final class TcpFlow implements Batch.Deferred {
     private boolean ackWanted;
     private boolean hostFlushWanted;
 
-    TcpFlow(TcpNat nat, long key, int guestIp, int guestPort, int ourIp, int ourPort, int guestIsn, int guestWindow,
-            int guestMss, int guestWscale, int iss) {
+    TcpFlow(TcpNat nat, FlowKey key, Object source, Object destination, int guestIp, int guestPort, int ourIp,
+            int ourPort, int guestIsn, int guestWindow, int guestMss, int guestWscale, int iss) {
+        super(key, source, destination, nat.timers().nanoTime());
         this.nat = nat;
-        this.key = key;
         this.guestIp = guestIp;
         this.guestPort = guestPort;
         this.ourIp = ourIp;
@@ -122,10 +132,10 @@ final class TcpFlow implements Batch.Deferred {
      * Active open for {@code client}, accepted on {@code port}: the flow starts in SYN-SENT once {@link #openToGuest}
      * sends the SYN. The client's socket is not read until the guest has answered.
      */
-    TcpFlow(TcpNat nat, long key, int guestIp, int guestPort, int ourIp, int ourPort, Channel client,
-            PublishedTcpPort port, int iss) {
+    TcpFlow(TcpNat nat, FlowKey key, Object source, int guestIp, int guestPort, int ourIp, int ourPort,
+            Channel client, PublishedTcpPort port, int iss) {
+        super(key, source, port, nat.timers().nanoTime());
         this.nat = nat;
-        this.key = key;
         this.guestIp = guestIp;
         this.guestPort = guestPort;
         this.ourIp = ourIp;
@@ -167,6 +177,26 @@ final class TcpFlow implements Batch.Deferred {
             shift++;
         }
         return shift;
+    }
+
+    @Override
+    protected boolean evictable(long now) {
+        long idle = now - lastActive;
+        return idle >= (state == State.ESTABLISHED ? EVICTABLE_ESTABLISHED_NANOS : EVICTABLE_TRANSIENT_NANOS);
+    }
+
+    /**
+     * Bytes the flow holds: out-of-order segments (as charged: the memory they pin), host data for the guest, and
+     * guest data written to the host socket but not yet taken by the kernel.
+     */
+    long bufferedBytes() {
+        ChannelOutboundBuffer pending = host == null ? null : host.unsafe().outboundBuffer();
+        return reorder.pinnedBytes() + sendQueue.size() + (pending == null ? 0 : pending.totalPendingWriteBytes());
+    }
+
+    /** Out-of-order segments held. */
+    int heldSegments() {
+        return reorder.size();
     }
 
     /** The sequence number of the guest's SYN. */
@@ -286,6 +316,12 @@ final class TcpFlow implements Batch.Deferred {
         if (s.has(Tcp.ACK) && s.ack != iss + 1) {
             if (!s.has(Tcp.RST)) {
                 nat.output().rst(ourIp, ourPort, guestIp, guestPort, s.ack, 0, Tcp.RST);
+                if (!synResentAfterReset) {
+                    // The guest answered from an old connection in TIME-WAIT, which the RST has ended: our SYN now
+                    // finds the listener. Sent again at once (only once), not after a retransmission timeout.
+                    synResentAfterReset = true;
+                    sendSyn();
+                }
             }
             return;
         }
@@ -439,7 +475,7 @@ final class TcpFlow implements Batch.Deferred {
         int d = s.seq - rcvNxt;
         if (d > 0) {
             nat.counters().increment(Counter.TCP_OUT_OF_ORDER);
-            reorder.add(s.seq, s.packet.slice(s.payloadOffset, s.payloadLength), fin);
+            reorder.add(s.seq, s.packet, s.payloadOffset, s.payloadLength, fin);
             // An immediate duplicate ACK lets the guest retransmit fast.
             sendAck();
             return;

@@ -2,9 +2,12 @@ package dev.rootlessjkit.net.usernet.tcp;
 
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
+import dev.rootlessjkit.net.usernet.HostSockets;
 import dev.rootlessjkit.net.usernet.SourcePorts;
 import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.UsernetConfig;
+import dev.rootlessjkit.net.usernet.flow.FlowKey;
+import dev.rootlessjkit.net.usernet.flow.FlowTable;
 import dev.rootlessjkit.net.usernet.header.Checksum;
 import dev.rootlessjkit.net.usernet.header.Ipv4;
 import dev.rootlessjkit.net.usernet.header.Tcp;
@@ -16,6 +19,7 @@ import dev.rootlessjkit.net.usernet.stack.TransportHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -23,7 +27,6 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.util.collection.LongObjectHashMap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
@@ -49,14 +52,23 @@ public final class TcpNat implements TransportHandler {
     private final IcmpErrors icmpErrors;
     private final UsernetConfig.Limits limits;
     private final int ourMss;
-    private final LongObjectHashMap<TcpFlow> flows = new LongObjectHashMap<>();
+    private final HostSockets sockets;
+    /** Connections the guest opened, and those of published ports' clients: apart, so neither can starve the other. */
+    private final FlowTable<TcpFlow> outbound;
+    private final FlowTable<TcpFlow> inbound;
+    /** The flow of the previous segment: a bulk transfer's segments all belong to one, and skip the key lookup. */
+    private TcpFlow lastFlow;
     private final Segment segment = new Segment();
     private final SplittableRandom random = new SplittableRandom();
+    private final InitialSequence initialSequence = new InitialSequence(random);
     private final List<PublishedTcpPort> published = new ArrayList<>();
 
     public TcpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
             Supplier<InetSocketAddress> dnsUpstream, Ipv4Output out, IcmpErrors icmpErrors,
-            UsernetConfig.Limits limits) {
+            UsernetConfig.Limits limits, HostSockets sockets) {
+        this.sockets = sockets;
+        this.outbound = table(limits.tcpOutbound());
+        this.inbound = table(limits.tcpInbound());
         this.icmpErrors = icmpErrors;
         this.loop = loop;
         this.counters = counters;
@@ -67,6 +79,19 @@ public final class TcpNat implements TransportHandler {
         this.output = new TcpOutput(out, counters);
         this.limits = limits;
         this.ourMss = out.mtu() - Ipv4.MIN_HEADER_LENGTH - Tcp.MIN_HEADER_LENGTH;
+    }
+
+    private TcpFlow lookUp(int src, int srcPort, int dst, int dstPort) {
+        FlowKey key = FlowKey.ipv4(src, srcPort, dst, dstPort);
+        TcpFlow flow = outbound.get(key);
+        return flow != null ? flow : inbound.get(key);
+    }
+
+    private FlowTable<TcpFlow> table(UsernetConfig.TableLimits t) {
+        return new FlowTable<>(t.capacity(), t.perSource(), t.perDestination(), false, flow -> {
+            counters.increment(Counter.TCP_FLOWS_EVICTED);
+            flow.abort();
+        });
     }
 
     @Override
@@ -100,17 +125,17 @@ public final class TcpNat implements TransportHandler {
             s.synWscale = Tcp.findOption(packet, off, headerLength, Tcp.OPT_WSCALE);
         }
         try {
-            long key = key(dst, srcPort, dstPort);
-            TcpFlow flow = flows.get(key);
-            if (flow != null && flow.guestIp != src) {
-                // Two guest addresses on the same ports to the same destination: too rare to key on.
-                output.resetFor(s, dst, dstPort, src, srcPort);
-                return;
+            TcpFlow flow = lastFlow;
+            if (flow == null || flow.guestIp != src || flow.guestPort != srcPort || flow.ourIp != dst
+                    || flow.ourPort != dstPort) {
+                flow = lookUp(src, srcPort, dst, dstPort);
             }
             if (flow == null) {
+                FlowKey key = FlowKey.ipv4(src, srcPort, dst, dstPort);
                 noFlow(s, packet, off, headerLength, src, srcPort, dst, dstPort, key);
                 return;
             }
+            lastFlow = flow;
             flow.receive(s);
         } finally {
             s.packet = null;
@@ -118,17 +143,12 @@ public final class TcpNat implements TransportHandler {
     }
 
     private void noFlow(Segment s, ByteBuf packet, int off, int headerLength, int src, int srcPort, int dst,
-            int dstPort, long key) {
+            int dstPort, FlowKey key) {
         if (s.has(Tcp.RST)) {
             return;
         }
         if (!s.has(Tcp.SYN) || s.has(Tcp.ACK) || s.has(Tcp.FIN)) {
             counters.increment(Counter.TCP_NO_FLOW);
-            output.resetFor(s, dst, dstPort, src, srcPort);
-            return;
-        }
-        if (flows.size() >= limits.maxTcpFlows()) {
-            counters.increment(Counter.TCP_FLOW_LIMIT);
             output.resetFor(s, dst, dstPort, src, srcPort);
             return;
         }
@@ -138,9 +158,16 @@ public final class TcpNat implements TransportHandler {
             output.resetFor(s, dst, dstPort, src, srcPort);
             return;
         }
-        TcpFlow flow = new TcpFlow(this, key, src, srcPort, dst, dstPort, s.seq, s.window, s.synMss, s.synWscale,
-                random.nextInt());
-        flows.put(key, flow);
+        Object source = key.guestAddress();
+        Object destination = key.peerEndpoint();
+        if (!outbound.admit(source, destination, timers.nanoTime())) {
+            counters.increment(Counter.TCP_FLOW_LIMIT);
+            output.resetFor(s, dst, dstPort, src, srcPort);
+            return;
+        }
+        TcpFlow flow = new TcpFlow(this, key, source, destination, src, srcPort, dst, dstPort, s.seq, s.window,
+                s.synMss, s.synWscale, random.nextInt());
+        outbound.put(flow);
         counters.increment(Counter.TCP_FLOWS_OPENED);
         connect(flow, target);
     }
@@ -157,7 +184,16 @@ public final class TcpNat implements TransportHandler {
     }
 
     private void connect(TcpFlow flow, InetSocketAddress target) {
-        EpollSocketChannel ch = new EpollSocketChannel();
+        EpollSocketChannel ch;
+        try {
+            ch = sockets.tcp();
+        } catch (ChannelException e) {
+            // Out of descriptors: the guest's connect fails at once with a RST (ECONNREFUSED), as the kernel
+            // answers a SYN it cannot take, and the flow's slot is free again.
+            counters.increment(Counter.HOST_SOCKET_FAILURES);
+            flow.abort();
+            return;
+        }
         ch.config().setAutoRead(false)
                 .setAllowHalfClosure(true)
                 .setTcpNoDelay(true)
@@ -166,7 +202,12 @@ public final class TcpNat implements TransportHandler {
                         limits.tcpReceiveBuffer()));
         ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
         ch.pipeline().addLast(new HostRelay(flow));
-        loop.register(ch);
+        if (!loop.register(ch).isSuccess()) {
+            counters.increment(Counter.HOST_SOCKET_FAILURES);
+            ch.unsafe().closeForcibly();
+            flow.abort();
+            return;
+        }
         ch.connect(target).addListener((ChannelFuture f) -> {
             if (flow.state() != TcpFlow.State.CONNECTING) {
                 ch.close();
@@ -244,56 +285,86 @@ public final class TcpNat implements TransportHandler {
     /** The active open for a client of a published port; null (client closed) when no flow can be had. */
     TcpFlow openToGuest(PublishedTcpPort port, Channel client, int guestIp, int guestPort) {
         InetSocketAddress peer = (InetSocketAddress) client.remoteAddress();
-        if (flows.size() >= limits.maxTcpFlows() || peer == null) {
+        // Each client address is a source: one local user cannot take every inbound slot.
+        if (peer == null || !inbound.admit(peer.getAddress(), port, timers.nanoTime())) {
             counters.increment(Counter.TCP_FLOW_LIMIT);
             PublishedTcpPort.reject(client);
             return null;
         }
         int source = destinations.guestVisibleClient(peer.getAddress());
-        int sourcePort = SourcePorts.pick(peer.getPort(), p -> flows.containsKey(key(source, guestPort, p)), random);
+        int sourcePort = SourcePorts.pick(peer.getPort(), p -> inUse(FlowKey.ipv4(guestIp, guestPort, source, p)),
+                random);
         if (sourcePort < 0) {
             counters.increment(Counter.TCP_FLOW_LIMIT);
             PublishedTcpPort.reject(client);
             return null;
         }
-        long key = key(source, guestPort, sourcePort);
-        TcpFlow flow = new TcpFlow(this, key, guestIp, guestPort, source, sourcePort, client, port,
-                random.nextInt());
+        FlowKey key = FlowKey.ipv4(guestIp, guestPort, source, sourcePort);
+        TcpFlow flow = new TcpFlow(this, key, peer.getAddress(), guestIp, guestPort, source, sourcePort, client, port,
+                initialSequence.next(source, sourcePort, guestIp, guestPort));
         client.config().setAutoRead(false);
         client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         client.config().setOption(ChannelOption.TCP_NODELAY, true);
         client.config().setWriteBufferWaterMark(new WriteBufferWaterMark(limits.tcpReceiveBuffer() / 2,
                 limits.tcpReceiveBuffer()));
         client.pipeline().addLast(new HostRelay(flow));
-        flows.put(key, flow);
+        inbound.put(flow);
         counters.increment(Counter.TCP_FLOWS_OPENED);
         loop.register(client);
         flow.openToGuest();
         return flow;
     }
 
+    private boolean inUse(FlowKey key) {
+        return outbound.contains(key) || inbound.contains(key);
+    }
+
     public int flowCount() {
-        return flows.size();
+        return outbound.size() + inbound.size();
+    }
+
+    /** The most bytes any one flow holds (see TcpFlow#bufferedBytes), and their total, for invariant checks. */
+    public long[] bufferedBytes() {
+        long max = 0;
+        long total = 0;
+        int segments = 0;
+        for (FlowTable<TcpFlow> t : List.of(outbound, inbound)) {
+            for (TcpFlow f : t.snapshot()) {
+                long b = f.bufferedBytes();
+                max = Math.max(max, b);
+                total += b;
+                segments = Math.max(segments, f.heldSegments());
+            }
+        }
+        return new long[] {max, total, segments};
+    }
+
+    public int outboundFlowCount() {
+        return outbound.size();
+    }
+
+    public int inboundFlowCount() {
+        return inbound.size();
     }
 
     public void close() {
         for (PublishedTcpPort p : new ArrayList<>(published)) {
             p.close();
         }
-        for (TcpFlow f : new ArrayList<>(flows.values())) {
+        for (TcpFlow f : outbound.snapshot()) {
             f.abort();
         }
-        flows.clear();
+        for (TcpFlow f : inbound.snapshot()) {
+            f.abort();
+        }
     }
 
     void remove(TcpFlow flow) {
-        if (flows.get(flow.key) == flow) {
-            flows.remove(flow.key);
+        if (lastFlow == flow) {
+            lastFlow = null;
         }
-    }
-
-    private static long key(int dst, int srcPort, int dstPort) {
-        return ((dst & 0xffffffffL) << 32) | ((long) srcPort << 16) | dstPort;
+        outbound.remove(flow);
+        inbound.remove(flow);
     }
 
     Counters counters() {

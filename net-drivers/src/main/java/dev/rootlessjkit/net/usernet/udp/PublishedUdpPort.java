@@ -1,5 +1,7 @@
 package dev.rootlessjkit.net.usernet.udp;
 
+import dev.rootlessjkit.net.usernet.flow.FlowEntry;
+import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -25,28 +27,42 @@ public final class PublishedUdpPort implements AutoCloseable {
     private boolean closed;
 
     /** One client of the port. */
-    static final class Flow {
+    static final class Flow extends FlowEntry {
         final PublishedUdpPort port;
         final InetSocketAddress client;
-        final long key;
         final int source;
         final int sourcePort;
-        long lastActive;
 
-        Flow(PublishedUdpPort port, InetSocketAddress client, long key, int source, int sourcePort, long now) {
+        /** Counted per client address (a source) and per port (a destination) in the inbound table. */
+        Flow(PublishedUdpPort port, InetSocketAddress client, FlowKey key, int source, int sourcePort, long now) {
+            super(key, client.getAddress(), port, now);
             this.port = port;
             this.client = client;
-            this.key = key;
             this.source = source;
             this.sourcePort = sourcePort;
-            this.lastActive = now;
         }
 
-        /** A datagram from the guest back to the client; takes ownership of the payload. */
-        void reply(ByteBuf payload) {
+        @Override
+        protected boolean evictable(long now) {
+            return now - lastActive >= EVICTABLE_NANOS;
+        }
+
+        /**
+         * A datagram from the guest back to the client; false (payload released) when the port's socket has a full
+         * backlog. Takes ownership of the payload.
+         */
+        boolean reply(ByteBuf payload) {
+            if (!port.channel.isWritable()) {
+                payload.release();
+                return false;
+            }
             port.channel.write(new DatagramPacket(payload, client), port.channel.voidPromise());
+            return true;
         }
     }
+
+    /** A client silent for a second may lose its flow to a new client when the table is full. */
+    private static final long EVICTABLE_NANOS = 1_000_000_000L;
 
     PublishedUdpPort(UdpNat nat, EpollDatagramChannel channel, int guestIp, int guestPort) {
         this.nat = nat;

@@ -1,7 +1,10 @@
 package dev.rootlessjkit.net.usernet.udp;
 
+import dev.rootlessjkit.net.usernet.flow.FlowEntry;
+import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
 
@@ -9,24 +12,42 @@ import java.net.InetSocketAddress;
  * One guest UDP source (address and port) and the host socket that speaks for it. The socket is not connected:
  * like slirp, answers from any host reach the guest's port, with their own source address.
  */
-final class UdpFlow {
-    final long key;
+final class UdpFlow extends FlowEntry {
+    /**
+     * Datagrams waiting for the host socket (its send buffer full: a slow or unreachable peer) beyond 64 KiB are
+     * dropped, as a full socket buffer drops them in the kernel: one batch's worth of datagrams, never a backlog.
+     */
+    static final WriteBufferWaterMark BACKLOG = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+    /** A source silent for a second may lose its socket to a new one when the table is full. */
+    private static final long EVICTABLE_NANOS = 1_000_000_000L;
+
     final int guestIp;
     final int guestPort;
     final Channel channel;
     boolean flushQueued;
-    long lastActive;
 
-    UdpFlow(long key, int guestIp, int guestPort, Channel channel, long now) {
-        this.key = key;
+    UdpFlow(FlowKey key, int guestIp, int guestPort, Channel channel, long now) {
+        super(key, key.guestAddress(), null, now);
         this.guestIp = guestIp;
         this.guestPort = guestPort;
         this.channel = channel;
-        this.lastActive = now;
     }
 
-    /** Queues a datagram for the host until the end of the batch. Takes ownership of the payload. */
-    void write(ByteBuf payload, InetSocketAddress to) {
+    @Override
+    protected boolean evictable(long now) {
+        return now - lastActive >= EVICTABLE_NANOS;
+    }
+
+    /**
+     * Queues a datagram for the host until the end of the batch; false (and the payload released) when the socket's
+     * backlog is full. Takes ownership of the payload.
+     */
+    boolean write(ByteBuf payload, InetSocketAddress to) {
+        if (!channel.isWritable()) {
+            payload.release();
+            return false;
+        }
         channel.write(new DatagramPacket(payload, to), channel.voidPromise());
+        return true;
     }
 }

@@ -2,6 +2,10 @@ package dev.rootlessjkit.net.usernet.udp;
 
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
+import dev.rootlessjkit.net.usernet.HostSockets;
+import dev.rootlessjkit.net.usernet.UsernetConfig;
+import dev.rootlessjkit.net.usernet.flow.FlowKey;
+import dev.rootlessjkit.net.usernet.flow.FlowTable;
 import dev.rootlessjkit.net.usernet.SourcePorts;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.Timers;
@@ -11,9 +15,11 @@ import dev.rootlessjkit.net.usernet.header.Ipv4;
 import dev.rootlessjkit.net.usernet.header.Udp;
 import dev.rootlessjkit.net.usernet.stack.Batch;
 import dev.rootlessjkit.net.usernet.stack.Destinations;
+import dev.rootlessjkit.net.usernet.stack.IcmpErrors;
 import dev.rootlessjkit.net.usernet.stack.TransportHandler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
@@ -21,8 +27,6 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.InternetProtocolFamily;
-import io.netty.util.collection.LongObjectHashMap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -45,18 +49,23 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     private final Destinations destinations;
     private final DnsForwarder dns;
     private final UdpOutput output;
-    private final int maxFlows;
+    private final IcmpErrors icmpErrors;
+    private final HostSockets sockets;
     private final long idleNanos;
-    private final LongObjectHashMap<UdpFlow> flows = new LongObjectHashMap<>();
+    /** Guest sources, each with its host socket. */
+    private final FlowTable<UdpFlow> flows;
     private final List<UdpFlow> toFlush = new ArrayList<>();
-    /** Clients of published ports, by what the guest's replies carry: (client's mapped address, its port, our port). */
-    private final LongObjectHashMap<PublishedUdpPort.Flow> inbound = new LongObjectHashMap<>();
+    /** The flow of the previous datagram: a stream of datagrams from one source skips the key lookup. */
+    private UdpFlow lastFlow;
+    /** Clients of published ports, by what the guest's replies carry: (guest, its port, client's mapped address, port). */
+    private final FlowTable<PublishedUdpPort.Flow> inbound;
     private final List<PublishedUdpPort> portsToFlush = new ArrayList<>();
     private final List<PublishedUdpPort> published = new ArrayList<>();
     private final SplittableRandom random = new SplittableRandom();
 
     public UdpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
-            DnsForwarder dns, UdpOutput output, int maxFlows, long idleNanos) {
+            DnsForwarder dns, UdpOutput output, IcmpErrors icmpErrors, HostSockets sockets,
+            UsernetConfig.TableLimits outboundLimits, UsernetConfig.TableLimits inboundLimits, long idleNanos) {
         this.loop = loop;
         this.counters = counters;
         this.timers = timers;
@@ -64,8 +73,20 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
         this.destinations = destinations;
         this.dns = dns;
         this.output = output;
-        this.maxFlows = maxFlows;
+        this.icmpErrors = icmpErrors;
+        this.sockets = sockets;
         this.idleNanos = idleNanos;
+        // UDP flows cost nothing to re-create: when full, the oldest goes even if it was active (evictActive).
+        this.flows = new FlowTable<>(outboundLimits.capacity(), outboundLimits.perSource(),
+                outboundLimits.perDestination(), true, flow -> {
+                    counters.increment(Counter.UDP_FLOWS_EVICTED);
+                    drop(flow);
+                });
+        this.inbound = new FlowTable<>(inboundLimits.capacity(), inboundLimits.perSource(),
+                inboundLimits.perDestination(), true, flow -> {
+                    counters.increment(Counter.UDP_FLOWS_EVICTED);
+                    dropInbound(flow);
+                });
     }
 
     @Override
@@ -96,10 +117,12 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             }
             return;
         }
-        PublishedUdpPort.Flow in = inbound.isEmpty() ? null : inbound.get(inboundKey(dst, dstPort, srcPort));
-        if (in != null && in.port.guestIp == src) {
-            in.lastActive = timers.nanoTime();
-            in.reply(packet.retainedSlice(payloadOffset, payloadLength));
+        PublishedUdpPort.Flow in = inbound.size() == 0 ? null : inbound.get(FlowKey.ipv4(src, srcPort, dst, dstPort));
+        if (in != null) {
+            in.touch(timers.nanoTime());
+            if (!in.reply(packet.retainedSlice(payloadOffset, payloadLength))) {
+                counters.increment(Counter.UDP_HOST_BACKLOG_DROPS);
+            }
             queueFlush(in.port);
             return;
         }
@@ -110,10 +133,15 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
         }
         UdpFlow flow = flowFor(src, srcPort);
         if (flow == null) {
+            // No host socket to be had: the guest's socket gets ECONNREFUSED, as from a closed port.
+            icmpErrors.unreachable(IcmpErrors.CODE_PORT_UNREACHABLE, destinations.gateway(), src, dst,
+                    Ipv4.PROTO_UDP, packet, off, udpLength);
             return;
         }
-        flow.lastActive = timers.nanoTime();
-        flow.write(packet.retainedSlice(payloadOffset, payloadLength), new InetSocketAddress(host, dstPort));
+        flow.touch(timers.nanoTime());
+        if (!flow.write(packet.retainedSlice(payloadOffset, payloadLength), new InetSocketAddress(host, dstPort))) {
+            counters.increment(Counter.UDP_HOST_BACKLOG_DROPS);
+        }
         if (!flow.flushQueued) {
             flow.flushQueued = true;
             if (toFlush.isEmpty() && portsToFlush.isEmpty()) {
@@ -142,6 +170,7 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     public PublishedUdpPort publish(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
         EpollDatagramChannel ch = new EpollDatagramChannel();
         ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+        ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
         PublishedUdpPort port = new PublishedUdpPort(this, ch, guestIp, guestPort);
         ch.pipeline().addLast(port.new FromClients());
         ChannelFuture bound = loop.register(ch);
@@ -170,27 +199,27 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
                 return;
             }
         }
-        flow.lastActive = timers.nanoTime();
+        flow.touch(timers.nanoTime());
         output.send(flow.source, flow.sourcePort, port.guestIp, port.guestPort, payload, payload.readerIndex(),
                 payload.readableBytes());
     }
 
     private PublishedUdpPort.Flow openInbound(PublishedUdpPort port, InetSocketAddress client) {
-        if (inbound.size() >= maxFlows) {
+        if (!inbound.admit(client.getAddress(), port, timers.nanoTime())) {
             counters.increment(Counter.UDP_FLOW_LIMIT);
             return null;
         }
         int source = destinations.guestVisibleClient(client.getAddress());
         int sourcePort = SourcePorts.pick(client.getPort(),
-                p -> inbound.containsKey(inboundKey(source, p, port.guestPort)), random);
+                p -> inbound.contains(FlowKey.ipv4(port.guestIp, port.guestPort, source, p)), random);
         if (sourcePort < 0) {
             counters.increment(Counter.UDP_FLOW_LIMIT);
             return null;
         }
-        long key = inboundKey(source, sourcePort, port.guestPort);
+        FlowKey key = FlowKey.ipv4(port.guestIp, port.guestPort, source, sourcePort);
         PublishedUdpPort.Flow flow = new PublishedUdpPort.Flow(port, client, key, source, sourcePort,
                 timers.nanoTime());
-        inbound.put(key, flow);
+        inbound.put(flow);
         port.add(flow);
         counters.increment(Counter.UDP_FLOWS_OPENED);
         scheduleInboundIdleCheck(flow, idleNanos);
@@ -199,10 +228,10 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
 
     private void scheduleInboundIdleCheck(PublishedUdpPort.Flow flow, long delay) {
         timers.schedule(() -> {
-            if (inbound.get(flow.key) != flow) {
+            if (inbound.get(flow.flowKey()) != flow) {
                 return;
             }
-            long idle = timers.nanoTime() - flow.lastActive;
+            long idle = timers.nanoTime() - flow.lastActive();
             if (idle >= idleNanos) {
                 dropInbound(flow);
             } else {
@@ -212,15 +241,8 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     }
 
     void dropInbound(PublishedUdpPort.Flow flow) {
-        if (inbound.get(flow.key) == flow) {
-            inbound.remove(flow.key);
-        }
+        inbound.remove(flow);
         flow.port.forget(flow);
-    }
-
-    /** The flow key of a guest datagram to (our address, our port) from the guest's port. */
-    private static long inboundKey(int ourIp, int ourPort, int guestPort) {
-        return ((ourIp & 0xffffffffL) << 32) | ((long) ourPort << 16) | guestPort;
     }
 
     @Override
@@ -245,26 +267,38 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
         for (PublishedUdpPort p : new ArrayList<>(published)) {
             p.close();
         }
-        for (UdpFlow f : new ArrayList<>(flows.values())) {
-            f.channel.close();
+        for (UdpFlow f : flows.snapshot()) {
+            drop(f);
         }
-        flows.clear();
     }
 
     private UdpFlow flowFor(int guestIp, int guestPort) {
-        long key = ((guestIp & 0xffffffffL) << 16) | guestPort;
+        UdpFlow last = lastFlow;
+        if (last != null && last.guestIp == guestIp && last.guestPort == guestPort) {
+            return last;
+        }
+        FlowKey key = FlowKey.ipv4Source(guestIp, guestPort);
         UdpFlow flow = flows.get(key);
         if (flow != null) {
+            lastFlow = flow;
             return flow;
         }
-        if (flows.size() >= maxFlows) {
+        long now = timers.nanoTime();
+        if (!flows.admit(key.guestAddress(), null, now)) {
             counters.increment(Counter.UDP_FLOW_LIMIT);
             return null;
         }
-        EpollDatagramChannel ch = new EpollDatagramChannel(InternetProtocolFamily.IPv4);
+        EpollDatagramChannel ch;
+        try {
+            ch = sockets.udp();
+        } catch (ChannelException e) {
+            counters.increment(Counter.HOST_SOCKET_FAILURES);
+            return null;
+        }
         // Netty reads datagrams into 2 KiB by default and would cut larger ones.
         ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
-        UdpFlow created = new UdpFlow(key, guestIp, guestPort, ch, timers.nanoTime());
+        ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
+        UdpFlow created = new UdpFlow(key, guestIp, guestPort, ch, now);
         ch.pipeline().addLast(new Replies(created));
         // Called on the loop, so register and bind complete inline: the socket is ready for the first write.
         ChannelFuture bound = loop.register(ch);
@@ -272,11 +306,12 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             bound = ch.bind(new InetSocketAddress(Ipv4Address.toInet(0), 0));
         }
         if (!bound.isSuccess()) {
-            counters.increment(Counter.UDP_SEND_ERRORS);
+            counters.increment(Counter.HOST_SOCKET_FAILURES);
             ch.close();
             return null;
         }
-        flows.put(key, created);
+        flows.put(created);
+        lastFlow = created;
         counters.increment(Counter.UDP_FLOWS_OPENED);
         scheduleIdleCheck(created, idleNanos);
         return created;
@@ -284,10 +319,10 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
 
     private void scheduleIdleCheck(UdpFlow flow, long delay) {
         timers.schedule(() -> {
-            if (flows.get(flow.key) != flow) {
+            if (flows.get(flow.flowKey()) != flow) {
                 return;
             }
-            long idle = timers.nanoTime() - flow.lastActive;
+            long idle = timers.nanoTime() - flow.lastActive();
             if (idle >= idleNanos) {
                 drop(flow);
             } else {
@@ -297,9 +332,10 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     }
 
     private void drop(UdpFlow flow) {
-        if (flows.get(flow.key) == flow) {
-            flows.remove(flow.key);
+        if (lastFlow == flow) {
+            lastFlow = null;
         }
+        flows.remove(flow);
         flow.channel.close();
     }
 
@@ -316,7 +352,7 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             if (from == 0) {
                 return;
             }
-            flow.lastActive = timers.nanoTime();
+            flow.touch(timers.nanoTime());
             ByteBuf data = p.content();
             output.send(destinations.guestVisibleSource(from), p.sender().getPort(), flow.guestIp, flow.guestPort,
                     data, data.readerIndex(), data.readableBytes());

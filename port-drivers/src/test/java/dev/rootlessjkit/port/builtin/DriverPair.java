@@ -1,0 +1,35 @@
+package dev.rootlessjkit.port.builtin;
+
+import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.Sockets;
+import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.port.PortDriverException;
+import dev.rootlessjkit.port.PortSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Both halves of the builtin driver in this JVM, connected over {@code state/.bp.sock}. */
+final class DriverPair implements AutoCloseable {
+    final BuiltinParentDriver parent;
+    final BuiltinChildDriver child;
+
+    /** @param netns the namespace the child half dials in, or null for this process's */
+    DriverPair(Path state, Duration udpIdleTimeout, Path netns, Log log) throws PortDriverException {
+        parent = new BuiltinParentDriver(state, udpIdleTimeout, log);
+        child = new BuiltinChildDriver(Sockets.load(), netns == null ? null : Linux.load(), netns, log);
+        child.run(parent.opaqueForChild());
+        parent.start(Duration.ofSeconds(5));
+    }
+
+    /** Publishes {@code proto} on {@code ip}:(a free port) to {@code childPort}; returns the parent port. */
+    int publish(String proto, String ip, int childPort) throws PortDriverException, IOException {
+        return parent.addPort(new PortSpec(proto, ip, Peers.freePort(), "", childPort)).spec().parentPort();
+    }
+
+    @Override
+    public void close() {
+        parent.close();
+        child.close();
+    }
+}
