@@ -1,29 +1,33 @@
 #!/usr/bin/env bash
-# Start-up time of rootlessjkit next to RootlessKit: median wall time of `X true`, `X --pidns true` and
-# `X --copy-up=/etc true`, printed as a table with ratios. A benchmark, not a test: nothing here gates CI.
+# Start-up and footprint of rootlessjkit next to RootlessKit, all from one run (a benchmark: nothing here gates CI):
+#   1. median wall time of `X true`, `X --pidns true`, `X --copy-up=/etc true`, and of a bare JVM launch (the
+#      floor of one JVM) for the JDK the launcher picks and for JDK 17, with ratios to RootlessKit;
+#   2. the `--debug` phase timeline of one `rootlessjkit true`;
+#   3. time from launch until a published port answers (builtin driver over slirp4netns, usernet driver over
+#      usernet) next to RootlessKit's (builtin over slirp4netns);
+#   4. idle RSS of every process of one instance (`--net=slirp4netns --port-driver=builtin -p ... sleep infinity`
+#      and `--net=usernet --port-driver=usernet -p ...`) next to RootlessKit's.
 #   hack/benchmark-startup.sh            # as a user with /etc/subuid entries, or as root (runs as $ROOTLESSJKIT_TEST_USER)
-# Environment: RUNS (default 20), ROOTLESSJKIT (launcher, default ./rootlessjkit), ROOTLESSKIT (default rootlesskit).
-# Uses hyperfine when installed, else a loop timed with date +%s%N.
+# Environment: RUNS (default 20), PORT_RUNS (default 5), ROOTLESSJKIT (launcher, default ./rootlessjkit),
+# ROOTLESSKIT (default rootlesskit), JAVA_HOME (picks the JDK, as for the launcher).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 if [ "$(id -u)" = 0 ]; then
 	user=${ROOTLESSJKIT_TEST_USER:-rjtest}
-	exec runuser -u "$user" -- env RUNS="${RUNS:-}" ROOTLESSJKIT="${ROOTLESSJKIT:-}" ROOTLESSKIT="${ROOTLESSKIT:-}" \
+	exec runuser -u "$user" -- env PATH="$PATH" RUNS="${RUNS:-}" PORT_RUNS="${PORT_RUNS:-}" \
+		ROOTLESSJKIT="${ROOTLESSJKIT:-}" ROOTLESSKIT="${ROOTLESSKIT:-}" JAVA_HOME="${JAVA_HOME:-}" \
 		"$repo/hack/benchmark-startup.sh" "$@"
 fi
 
 runs=${RUNS:-20}
-[ -n "$runs" ] || runs=20
+port_runs=${PORT_RUNS:-5}
 ours=${ROOTLESSJKIT:-$repo/rootlessjkit}
-[ -n "$ours" ] || ours=$repo/rootlessjkit
 theirs=${ROOTLESSKIT:-rootlesskit}
-[ -n "$theirs" ] || theirs=rootlesskit
-
-for tool in "$ours" "$theirs"; do
+for tool in "$ours" "$theirs" hyperfine curl busybox slirp4netns; do
 	if ! command -v "$tool" >/dev/null; then
-		echo "benchmark-startup: $tool not found (build with mvn -B package -DskipTests; RootlessKit: apt-get install rootlesskit)" >&2
+		echo "benchmark-startup: $tool not found (build with mvn -B package -DskipTests; the rest: hack/ci-setup.sh)" >&2
 		exit 1
 	fi
 done
@@ -39,38 +43,157 @@ for args in "${cases[@]}"; do
 	done
 done
 
-cd /tmp
+work=$(mktemp -d)
+instance=""
+cleanup() {
+	if [ -n "$instance" ]; then kill "$instance" 2>/dev/null || true; wait "$instance" 2>/dev/null || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+
+# An older launcher (one without the describe mode) runs java from PATH.
+describe=$(_ROOTLESSJKIT_DESCRIBE=1 "$ours" 2>/dev/null || true)
+java=$(sed -n 's/^java=//p' <<<"$describe")
+[ -n "$java" ] || java=$(readlink -f "$(command -v java)")
+jdk17=""
+for candidate in /usr/lib/jvm/*; do
+	if [ -x "$candidate/bin/java" ] && grep -q '^JAVA_VERSION="17[."]' "$candidate/release" 2>/dev/null; then
+		jdk17=$candidate
+		break
+	fi
+done
+# The floor of one JVM: a class that prints a line, with the flags the child JVM starts with.
+mkdir -p hello
+printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' >hello/Hello.java
+"${jdk17:-$(dirname "$(dirname "$java")")}/bin/javac" --release 17 -d hello hello/Hello.java
+bare_flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto -cp $work/hello Hello"
 
 # Prints the median wall time of a command line in milliseconds (one decimal).
 median_ms() {
-	local line=$1
-	if command -v hyperfine >/dev/null; then
-		local csv
-		csv=$(mktemp)
-		# Its outlier warnings would break the table; the commands were checked above.
-		hyperfine --style none --warmup 2 --runs "$runs" --export-csv "$csv" "$line" >/dev/null 2>&1
-		# columns: command,mean,stddev,median,user,system,min,max (seconds)
-		awk -F, 'NR == 2 { printf "%.1f\n", $4 * 1000 }' "$csv"
-		rm -f "$csv"
-		return
+	local csv
+	csv=$(mktemp)
+	# Its outlier warnings would break the table; a run that fails is reported instead of a time.
+	if ! hyperfine --style none --warmup 2 --runs "$runs" --export-csv "$csv" "$1" >"$csv.out" 2>&1; then
+		echo "benchmark-startup: a run of \`$1\` failed:" >&2
+		tail -5 "$csv.out" >&2
+		echo failed
 	fi
-	local i start end samples=()
-	for i in 1 2; do bash -c "$line" >/dev/null 2>&1; done
-	for ((i = 0; i < runs; i++)); do
-		start=$(date +%s%N)
-		bash -c "$line" >/dev/null 2>&1
-		end=$(date +%s%N)
-		samples+=($((end - start)))
-	done
-	printf '%s\n' "${samples[@]}" | sort -n | awk '{ v[NR] = $1 } END {
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f\n", m / 1e6 }'
+	# columns: command,mean,stddev,median,user,system,min,max (seconds)
+	awk -F, 'NR == 2 { printf "%.1f\n", $4 * 1000 }' "$csv"
+	rm -f "$csv" "$csv.out"
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2fx", a / b; else printf "-" }'; }
 
-echo "median wall time over $runs runs ($(command -v hyperfine >/dev/null && echo hyperfine || echo 'bash loop')), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
-printf '%-22s %14s %14s %8s\n' "command" "rootlesskit ms" "rootlessjkit ms" "ratio"
+echo "== start-up: median wall time over $runs runs (hyperfine), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+if [ -n "$describe" ]; then
+	echo "   rootlessjkit runs $java, start-up archives: $(sed -n 's/^archives=//p' <<<"$describe")"
+else
+	echo "   rootlessjkit is an older launcher: it runs java from PATH, $java"
+fi
+printf '%-34s %14s %15s %8s\n' "command" "rootlesskit ms" "rootlessjkit ms" "ratio"
 for args in "${cases[@]}"; do
 	theirs_ms=$(median_ms "$(printf '%q' "$theirs") $args")
 	ours_ms=$(median_ms "$(printf '%q' "$ours") $args")
-	ratio=$(awk -v a="$ours_ms" -v b="$theirs_ms" 'BEGIN { printf "%.2fx", a / b }')
-	printf '%-22s %14s %14s %8s\n' "X $args" "$theirs_ms" "$ours_ms" "$ratio"
+	printf '%-34s %14s %15s %8s\n' "X $args" "$theirs_ms" "$ours_ms" "$(ratio "$ours_ms" "$theirs_ms")"
+	[ "$args" = true ] && true_theirs=$theirs_ms
 done
+# shellcheck disable=SC2086 # the flags are meant to split
+bare=$(median_ms "$(printf '%q' "$java") $bare_flags")
+printf '%-34s %14s %15s %8s\n' "bare JVM ($("$java" -XX:-UsePerfData -version 2>&1 | sed -n '1s/.*version "\([^"]*\)".*/\1/p'))" \
+	"$true_theirs" "$bare" "$(ratio "$bare" "$true_theirs")"
+if [ -n "$jdk17" ] && [ "$jdk17/bin/java" != "$java" ]; then
+	bare17=$(median_ms "$(printf '%q' "$jdk17/bin/java") $bare_flags")
+	printf '%-34s %14s %15s %8s\n' "bare JVM (JDK 17)" "$true_theirs" "$bare17" "$(ratio "$bare17" "$true_theirs")"
+fi
+
+echo
+echo "== --debug timeline of one \`rootlessjkit true\` (ms since each JVM's main began)"
+"$ours" --debug true 2>&1 | sed 's/^/   /'
+
+# Starts NAME's instance in the background (sets $instance); its state directory is $work/state.
+start_instance() {
+	rm -rf "$work/state"
+	"$@" >"$work/instance.log" 2>&1 &
+	instance=$!
+}
+stop_instance() {
+	kill "$instance" 2>/dev/null || true
+	wait "$instance" 2>/dev/null || true
+	instance=""
+}
+
+mkdir -p www
+echo hello >www/index.html
+# Milliseconds from launch until http://127.0.0.1:PORT/ answers; `--pidns` so that httpd dies with the run.
+port_answers_ms() {
+	local port start now
+	port=$(free_port)
+	start=$(date +%s%N)
+	start_instance "$@" --state-dir="$work/state" --pidns -p "127.0.0.1:$port:80/tcp" busybox httpd -f -p 80 -h "$work/www"
+	until curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; do
+		now=$(date +%s%N)
+		if [ $(((now - start) / 1000000)) -gt 30000 ]; then
+			echo "benchmark-startup: no answer after 30 s from $*:" >&2
+			cat "$work/instance.log" >&2
+			exit 1
+		fi
+		sleep 0.005
+	done
+	now=$(date +%s%N)
+	stop_instance
+	echo $(((now - start) / 1000000))
+}
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+port_median() {
+	local i
+	for ((i = 0; i < port_runs; i++)); do port_answers_ms "$@"; done | median
+}
+
+echo
+echo "== time until a published port answers (median of $port_runs launches), load $(cut -d' ' -f1 /proc/loadavg)"
+theirs_port=$(port_median "$theirs" --net=slirp4netns --port-driver=builtin)
+printf '%-52s %8s\n' "configuration" "ms"
+printf '%-52s %8s\n' "rootlesskit --net=slirp4netns --port-driver=builtin" "$theirs_port"
+for drivers in "--net=slirp4netns --port-driver=builtin" "--net=usernet --port-driver=usernet"; do
+	# shellcheck disable=SC2086 # the flags are meant to split
+	ms=$(port_median "$ours" $drivers)
+	printf '%-52s %8s (%s)\n' "rootlessjkit $drivers" "$ms" "$(ratio "$ms" "$theirs_port")"
+done
+
+# Prints "PID RSS_KB NAME" for a process and all its descendants.
+process_tree_rss() {
+	ps -e -o pid=,ppid=,rss=,comm= | awk -v root="$1" '
+		{ pid[NR] = $1; ppid[NR] = $2; rss[NR] = $3; name[NR] = $4 }
+		END {
+			keep[root] = 1
+			do { grew = 0; for (i = 1; i <= NR; i++) if (!(pid[i] in keep) && (ppid[i] in keep)) { keep[pid[i]] = 1; grew = 1 } } while (grew)
+			for (i = 1; i <= NR; i++) if (pid[i] in keep) print pid[i], rss[i], name[i]
+		}'
+}
+# Idle RSS of every process of one instance, 3 s after its set-up is done (child_pid written), no traffic.
+idle_rss() {
+	local label=$1 port
+	shift
+	port=$(free_port)
+	start_instance "$@" --state-dir="$work/state" -p "127.0.0.1:$port:80/tcp" sleep infinity
+	for _ in $(seq 300); do
+		[ -s "$work/state/child_pid" ] && break
+		sleep 0.1
+	done
+	sleep 3
+	process_tree_rss "$instance" | awk -v label="$label" '
+		{ total += $2; parts = parts sprintf(" %s %.1f", $3, $2 / 1024) }
+		END { printf "%-52s %8.1f  =%s\n", label, total / 1024, parts }'
+	stop_instance
+}
+
+echo
+echo "== idle RSS of one instance, every process (MB), load $(cut -d' ' -f1 /proc/loadavg)"
+printf '%-52s %8s  %s\n' "configuration" "total" "per process"
+idle_rss "rootlesskit --net=slirp4netns --port-driver=builtin" "$theirs" --net=slirp4netns --port-driver=builtin
+idle_rss "rootlessjkit --net=slirp4netns --port-driver=builtin" "$ours" --net=slirp4netns --port-driver=builtin
+idle_rss "rootlessjkit --net=usernet --port-driver=usernet" "$ours" --net=usernet --port-driver=usernet

@@ -1,24 +1,46 @@
 #!/usr/bin/env bash
-# Builds the class-data sharing archives the launcher and the parent use to start their JVMs faster
-# (DESIGN.md: start-up is a product feature). A training run of the real launcher records which classes
-# each JVM loads: the parent JVM through -XX:ArchiveClassesAtExit on its command line, the child JVM through
-# JAVA_TOOL_OPTIONS, which the parent passes on (its own command-line flag wins over that variable).
-# Without user namespaces on the build machine there is nothing to train with: the archives are then left
-# out, loudly, and rootlessjkit runs without them.
+# Trains the start-up archives of the parent and child JVMs (DESIGN.md: start-up is a product feature) for the
+# jar directory and the JDK that LAUNCHER resolves (default: this checkout's ./rootlessjkit; an installation runs
+# it with its own bin/rootlessjkit). JDK 25 and later get an AOT cache (JEP 483/514/515: classes loaded and linked
+# ahead of time, plus method profiles); older JDKs a dynamic AppCDS archive. They are written to
+# DIST/archives/JAVA_RUNTIME_VERSION/ with a file `jdk` naming the JDK home that made them: the launcher passes
+# them only to that JDK.
+#   hack/build-cds.sh [LAUNCHER]         # JAVA_HOME, if set, picks the JDK as it does for the launcher
+# The training run is a real launch: the parent JVM records through its command line (ROOTLESSJKIT_JAVA_OPTIONS),
+# the child JVM through JAVA_TOOL_OPTIONS, which the parent passes on (its own command-line flag wins over it).
+# Without user namespaces on the build machine there is nothing to train with: the archives are then left out,
+# loudly, and rootlessjkit runs without them.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-dist="$top/parent/target/dist"
-rm -f "$dist/parent.jsa" "$dist/child.jsa"
+launcher=${1:-$top/rootlessjkit}
+describe=$(_ROOTLESSJKIT_DESCRIBE=1 "$launcher")
+field() { sed -n "s/^$1=//p" <<<"$describe"; }
+dir=$(field archive_dir)
+kind=$(field archive_kind)
+jdk=$(field jdk)
+if [ -z "$dir" ]; then
+	echo "build-cds: WARNING: $jdk has no release file naming its build: rootlessjkit will start without archives" >&2
+	exit 0
+fi
+rm -rf "$dir"
+mkdir -p "$dir"
+if [ "$kind" = aot ]; then
+	record() { echo "-XX:AOTCacheOutput=$dir/$1.aot"; }
+else
+	record() { echo "-XX:ArchiveClassesAtExit=$dir/$1.jsa"; }
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# --pidns keeps the child JVM until it exits normally (without it the child execs CMD and never dumps).
-if JAVA_TOOL_OPTIONS="-XX:ArchiveClassesAtExit=$dist/child.jsa" \
-	ROOTLESSJKIT_JAVA_OPTIONS="-XX:ArchiveClassesAtExit=$dist/parent.jsa" \
-	"$top/rootlessjkit" --single-id-mapping --pidns --net=none --copy-up=/etc true >"$log" 2>&1; then
-	chmod 644 "$dist"/*.jsa
-	echo "build-cds: wrote $(cd "$dist" && ls ./*.jsa | tr '\n' ' ')"
+# --pidns keeps the child JVM until it exits normally (without it the child execs CMD and never dumps); the
+# copy-up and network namespace walk the child's usual set-up, the parent's API server and handshake its own.
+if JAVA_TOOL_OPTIONS="$(record child)" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent)" \
+	"$launcher" --single-id-mapping --pidns --net=none --copy-up=/etc true >"$log" 2>&1 &&
+	[ -s "$dir/parent.$kind" ] && [ -s "$dir/child.$kind" ]; then
+	printf '%s\n' "$jdk" >"$dir/jdk"
+	chmod -R a+rX "$dir"
+	echo "build-cds: wrote $(cd "$dir" && ls ./*."$kind" | tr '\n' ' ')in $dir for $jdk"
 else
-	echo "build-cds: WARNING: training run failed, rootlessjkit will start without CDS archives:" >&2
+	echo "build-cds: WARNING: training run failed, rootlessjkit will start without start-up archives:" >&2
 	cat "$log" >&2
-	rm -f "$dist/parent.jsa" "$dist/child.jsa"
+	rm -rf "$dir"
 fi

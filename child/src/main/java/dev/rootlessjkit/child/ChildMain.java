@@ -10,6 +10,7 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.ChildConfig;
 import dev.rootlessjkit.messages.ChildHello;
 import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
+import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.HandshakeException;
 import dev.rootlessjkit.messages.MessageChannel;
 import dev.rootlessjkit.messages.ParentHello;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The child: runs inside the new namespaces, finishes their set-up once the parent has mapped its uid, then
@@ -58,9 +60,11 @@ public final class ChildMain {
 
     public static void main(String[] args) {
         final Log log = new Log("child ", false);
+        // Jackson and jnr-ffi are the two slow first uses on the way to the handshake: one per core.
+        final Supplier<FrameCodec> codec = FrameCodec.prepareInBackground();
         int exitCode;
         try {
-            exitCode = new ChildMain(log).run();
+            exitCode = new ChildMain(log).run(codec);
         } catch (ChildException | HandshakeException e) {
             log.error(e.getMessage());
             exitCode = 1;
@@ -68,7 +72,7 @@ public final class ChildMain {
         System.exit(exitCode);
     }
 
-    private int run() throws ChildException, HandshakeException {
+    private int run(Supplier<FrameCodec> codec) throws ChildException, HandshakeException {
         final Map<String, String> env = new HashMap<>(System.getenv());
         final String[] fds = env.getOrDefault(PIPE_FD_ENV, "").split(",");
         if (fds.length != 2) {
@@ -78,7 +82,7 @@ public final class ChildMain {
         final MessageChannel parent;
         try {
             parent = new MessageChannel(FdStreams.input(linux, Integer.parseInt(fds[0].trim())),
-                    FdStreams.output(linux, Integer.parseInt(fds[1].trim())), "parent");
+                    FdStreams.output(linux, Integer.parseInt(fds[1].trim())), "parent", codec.get());
         } catch (NumberFormatException e) {
             throw new ChildException("bad " + PIPE_FD_ENV + ": " + env.get(PIPE_FD_ENV), e);
         }
@@ -87,6 +91,8 @@ public final class ChildMain {
         final String tapSocket = env.remove(TapHandOver.SOCKET_FD_ENV);
 
         final ChildConfig config = parent.expect(ParentHello.class, STEP_TIMEOUT).config();
+        // The parent makes the state directory while this JVM boots, so it names it here rather than at the spawn.
+        env.put("ROOTLESSKIT_STATE_DIR", config.stateDir());
         final Log log = this.log.withDebug(config.debug());
         SignalRelay.install(linux, commandPid::get, signal -> {
             log.error("interrupted by signal: " + Signals.describe(signal) + " before the command started");

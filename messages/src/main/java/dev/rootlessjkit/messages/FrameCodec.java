@@ -3,10 +3,15 @@ package dev.rootlessjkit.messages;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.function.Supplier;
 
 /**
  * Frames as RootlessKit writes them: a little-endian uint32 length, then that many bytes of JSON.
@@ -19,6 +24,34 @@ public final class FrameCodec {
 
     public FrameCodec() {
         this.mapper = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    }
+
+    /**
+     * Starts making a codec on a thread of its own and returns what waits for it. Jackson's first use costs a cold
+     * JVM tens to hundreds of milliseconds; made this way, on the other core, it overlaps the JVM's other start-up
+     * work. The codec has written and read one message, so its first real use finds Jackson's caches warm.
+     */
+    public static Supplier<FrameCodec> prepareInBackground() {
+        final FutureTask<FrameCodec> task = new FutureTask<>(() -> {
+            final FrameCodec codec = new FrameCodec();
+            final ByteArrayOutputStream frame = new ByteArrayOutputStream();
+            codec.write(frame, new ParentInitIdmapCompleted());
+            codec.read(new ByteArrayInputStream(frame.toByteArray()));
+            return codec;
+        });
+        final Thread maker = new Thread(task, "rootlessjkit-codec");
+        maker.setDaemon(true);
+        maker.start();
+        return () -> {
+            try {
+                return task.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while making the message codec", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("cannot make the message codec: " + e.getCause(), e.getCause());
+            }
+        };
     }
 
     public void write(OutputStream out, Message message) throws IOException {

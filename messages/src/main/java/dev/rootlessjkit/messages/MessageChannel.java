@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * waits for a message.
  */
 public final class MessageChannel {
-    private final FrameCodec codec = new FrameCodec();
+    private final FrameCodec codec;
     private final InputStream in;
     private final OutputStream out;
     private final String peer;
@@ -26,7 +26,9 @@ public final class MessageChannel {
     private record Closed(IOException cause) {
     }
 
-    public MessageChannel(InputStream in, OutputStream out, String peer) {
+    /** {@code codec} may be made ahead of time, on another thread: Jackson's first use is slow in a cold JVM. */
+    public MessageChannel(InputStream in, OutputStream out, String peer, FrameCodec codec) {
+        this.codec = codec;
         this.in = in;
         this.out = out;
         this.peer = peer;

@@ -3,6 +3,8 @@ package dev.rootlessjkit.parent;
 import dev.rootlessjkit.child.ChildMain;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.MessageChannel;
 import dev.rootlessjkit.net.TapHandOver;
 import dev.rootlessjkit.linux.FdStreams;
@@ -14,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The child JVM, started through util-linux {@code unshare}: a JVM is multi-threaded and cannot unshare its
@@ -27,13 +30,20 @@ record ChildProcess(int pid, MessageChannel channel) {
     // jnr-ffi generating bytecode for the libc binding costs ~40 ms of start-up, which the few native calls of
     // the child do not repay.
     private static final String JNR_WITHOUT_CODEGEN = "-Djnr.ffi.asm.enabled=false";
-    // The child only sets up mounts and runs or reaps CMD: a small heap, the serial GC and C1 start fastest.
+    // The child only sets up mounts and runs or reaps CMD: a small heap, the serial GC, C1 with one compiler
+    // thread and a small code cache start fastest and stay small when it has to stay (--pidns, a port driver).
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:-UsePerfData", "-Xshare:auto", JNR_WITHOUT_CODEGEN);
+            "-XX:CICompilerCount=1", "-Xms4m", "-Xmx64m", "-Xss512k", "-XX:ReservedCodeCacheSize=16m",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-UsePerfData", JNR_WITHOUT_CODEGEN);
 
     /** Where the launcher found jffi's native library unpacked by the build; the child uses the same. */
     private static final String JFFI_LIBRARY_PATH = "jffi.boot.library.path";
-    private static final List<String> PARENT_ONLY_JARS = List.of("rootlessjkit-parent");
+    /**
+     * From the launcher: the flags its JDK needs (the child runs the same JDK), space-separated, and the option
+     * naming the child's start-up archive trained for this JDK by hack/build-cds.sh, empty when there is none.
+     */
+    private static final String JDK_FLAGS_PROPERTY = "rootlessjkit.jdkFlags";
+    private static final String CHILD_ARCHIVE_PROPERTY = "rootlessjkit.childArchive";
 
     /** Namespace flags of unshare(1) for this run. */
     static List<String> unshareFlags(ParentConfig config) {
@@ -64,20 +74,21 @@ record ChildProcess(int pid, MessageChannel channel) {
      * their numbers 3..3+N-1), and {@code tapSocket} as fd 5 unless it is negative.
      */
     static ChildProcess spawn(Linux linux, Path unshare, ParentConfig config, Map<String, String> extraEnv,
-            int listenFds, int tapSocket) throws ParentException {
+            int listenFds, int tapSocket, Supplier<FrameCodec> codec, Log log) throws ParentException {
         final List<String> argv = new ArrayList<>();
         argv.add("unshare");
         argv.addAll(unshareFlags(config));
         argv.add("--");
+        // The parent's own JDK, so the child's archive, trained with it, fits.
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         argv.addAll(CHILD_JVM_OPTIONS);
-        childClassDataArchive().ifPresent(archive -> argv.add("-XX:SharedArchiveFile=" + archive));
+        argv.addAll(launcherJvmFlags());
         final String jffiLibrary = System.getProperty(JFFI_LIBRARY_PATH);
         if (jffiLibrary != null) {
             argv.add("-D" + JFFI_LIBRARY_PATH + "=" + jffiLibrary);
         }
         argv.add("-cp");
-        argv.add(childClassPath());
+        argv.add(ChildClassPath.select(System.getProperty("java.class.path")));
         argv.add(CHILD_MAIN);
 
         final int readFd = 3 + listenFds;
@@ -108,8 +119,9 @@ record ChildProcess(int pid, MessageChannel channel) {
                         + " collide with the fds the child expects");
             }
             final int pid = linux.spawn(unshare.toString(), argv, env, dup2, highestTarget + 1);
+            log.debug("spawned the child, pid " + pid);
             final MessageChannel channel = new MessageChannel(FdStreams.input(linux, fromChild[0]),
-                    FdStreams.output(linux, toChild[1]), "child");
+                    FdStreams.output(linux, toChild[1]), "child", codec.get());
             closeAll(linux, toChild[0], fromChild[1]);
             return new ChildProcess(pid, channel);
         } catch (ErrnoException e) {
@@ -134,26 +146,18 @@ record ChildProcess(int pid, MessageChannel channel) {
         }
     }
 
-    /** The child's archive from hack/build-cds.sh, next to the jars the launcher names in rootlessjkit.dist. */
-    private static java.util.Optional<Path> childClassDataArchive() {
-        final String dist = System.getProperty("rootlessjkit.dist");
-        if (dist == null) {
-            return java.util.Optional.empty();
-        }
-        final Path archive = Path.of(dist, "child.jsa");
-        return Files.isReadable(archive) ? java.util.Optional.of(archive) : java.util.Optional.empty();
-    }
-
-    /** The parent's class path less what only the parent uses, so the child JVM opens fewer jars. */
-    private static String childClassPath() {
-        final StringBuilder path = new StringBuilder();
-        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-            final String name = Path.of(entry).getFileName().toString();
-            if (PARENT_ONLY_JARS.stream().noneMatch(name::startsWith)) {
-                path.append(path.length() == 0 ? "" : java.io.File.pathSeparator).append(entry);
+    private static List<String> launcherJvmFlags() {
+        final List<String> flags = new ArrayList<>();
+        for (String flag : System.getProperty(JDK_FLAGS_PROPERTY, "").split(" ")) {
+            if (!flag.isEmpty()) {
+                flags.add(flag);
             }
         }
-        return path.toString();
+        final String archive = System.getProperty(CHILD_ARCHIVE_PROPERTY, "");
+        if (!archive.isEmpty()) {
+            flags.add(archive);
+        }
+        return flags;
     }
 
     /** Whether the kernel shows the process in a user namespace other than ours, i.e. unshare has run. */

@@ -10,6 +10,7 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.ChildConfig;
 import dev.rootlessjkit.messages.ChildHello;
 import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
+import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.HandshakeException;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.messages.ParentHello;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * One run: spawn the child, map its ids, start the drivers, hand signals on, and return CMD's exit status.
@@ -65,11 +67,53 @@ public final class Parent {
     private record IdMapPlan(Path newuidmap, Path newgidmap, SubIdSource.Ranges ranges) {
     }
 
-    public int run() throws ParentException {
-        Preflight.warn(log, linux.geteuid(), config.propagation());
+    /**
+     * Spawns the child first: its JVM takes longer to boot than anything the parent has to prepare, so every check
+     * and set-up step that the spawn itself does not need runs while it boots.
+     *
+     * @param codec the handshake's codec, made on another thread while this one loaded jnr-ffi
+     */
+    public int run(Supplier<FrameCodec> codec) throws ParentException {
         final List<PortSpec> publish = parsePublish();
-        try (ParentNetworkDriver network = networkDriver()) {
-            return run(network, publish);
+        final Path unshare = Executables.require("unshare", "install util-linux");
+        final AtomicInteger relayTarget = new AtomicInteger();
+        final AtomicInteger spawned = new AtomicInteger();
+        final AtomicInteger pendingSignal = new AtomicInteger();
+        SignalRelay.install(linux, relayTarget::get, signal -> {
+            // Until the child can pass signals on, a signal goes to the process we spawned, which ends the
+            // handshake as it would have ended CMD.
+            final int pid = spawned.get();
+            if (pid <= 0) {
+                pendingSignal.set(signal);
+                return;
+            }
+            killQuietly(pid, signal);
+        });
+        try (TapSocket tapSocket = config.net() == ParentConfig.NetworkMode.USERNET ? TapSocket.open() : null) {
+            final int listenFds = listenFdsForUs();
+            // ROOTLESSKIT_STATE_DIR is the child's to add: the state directory is made while it boots.
+            final Map<String, String> env = new HashMap<>();
+            env.put("ROOTLESSKIT_PARENT_EUID", Integer.toString(linux.geteuid()));
+            env.put("ROOTLESSKIT_PARENT_EGID", Integer.toString(linux.getegid()));
+            if (listenFds > 0) {
+                env.put(ChildMain.ACTIVATION_ENV, "true");
+            }
+            final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds,
+                    tapSocket == null ? -1 : tapSocket.childEnd(), codec, log);
+            if (tapSocket != null) {
+                tapSocket.childSpawned();
+            }
+            spawned.set(child.pid());
+            final ExitWatcher exit = new ExitWatcher(linux, child.pid());
+            if (pendingSignal.get() != 0) {
+                killQuietly(child.pid(), pendingSignal.get());
+            }
+            try {
+                return superviseChild(child, exit, tapSocket, publish, relayTarget);
+            } catch (ParentException e) {
+                stopChild(child, exit);
+                throw e;
+            }
         }
     }
 
@@ -88,93 +132,81 @@ public final class Parent {
         }
     }
 
-    private int run(ParentNetworkDriver network, List<PortSpec> publish) throws ParentException {
-        final Path unshare = Executables.require("unshare", "install util-linux");
-        final IdMapper mapper = new IdMapper(linux.geteuid(), linux.getegid());
+    /**
+     * Everything after the spawn, in the order the child needs it: its configuration and its id maps first (its
+     * JVM waits for them as soon as it is up), then the checks and drivers that only later steps use.
+     */
+    private int superviseChild(ChildProcess child, ExitWatcher exit, TapSocket tapSocket, List<PortSpec> publish,
+            AtomicInteger relayTarget) throws ParentException {
         final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
-        final AtomicInteger relayTarget = new AtomicInteger();
-        final AtomicInteger spawned = new AtomicInteger();
-        final AtomicInteger pendingSignal = new AtomicInteger();
-        SignalRelay.install(linux, relayTarget::get, signal -> {
-            // Until the child can pass signals on, a signal goes to the process we spawned, which ends the
-            // handshake as it would have ended CMD.
-            final int pid = spawned.get();
-            if (pid <= 0) {
-                pendingSignal.set(signal);
-                return;
+        try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
+            try {
+                child.channel().send(new ParentHello(childConfig(state)));
+                mapIds(child, exit, plan);
+            } catch (HandshakeException e) {
+                return failedHandshake(child, exit, e);
             }
-            killQuietly(pid, signal);
-        });
-
-        try (StateDir state = StateDir.open(config.stateDir(), linux, log);
-                PortDriverHolder ports = new PortDriverHolder(portDriver(state, network));
-                TapSocket tapSocket = config.net() == ParentConfig.NetworkMode.USERNET ? TapSocket.open() : null) {
-            final int listenFds = listenFdsForUs();
-            final Map<String, String> env = new HashMap<>();
-            env.put("ROOTLESSKIT_STATE_DIR", state.path().toString());
-            env.put("ROOTLESSKIT_PARENT_EUID", Integer.toString(linux.geteuid()));
-            env.put("ROOTLESSKIT_PARENT_EGID", Integer.toString(linux.getegid()));
-            if (listenFds > 0) {
-                env.put(ChildMain.ACTIVATION_ENV, "true");
+            Preflight.warn(log, linux.geteuid(), config.propagation());
+            try (ParentNetworkDriver network = networkDriver();
+                    PortDriverHolder ports = new PortDriverHolder(portDriver(state, network))) {
+                return finishSetUpAndWait(child, exit, state, network, ports.driver, tapSocket, publish,
+                        relayTarget);
             }
-            final WaitStatus status;
-            final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds,
-                    tapSocket == null ? -1 : tapSocket.childEnd());
-            if (tapSocket != null) {
-                tapSocket.childSpawned();
-            }
-            spawned.set(child.pid());
-            final ExitWatcher exit = new ExitWatcher(linux, child.pid());
-            if (pendingSignal.get() != 0) {
-                killQuietly(child.pid(), pendingSignal.get());
-            }
-            final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
-            final AtomicReference<Info> info = new AtomicReference<>();
-            try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports.driver, log)) {
-                try {
-                    final long childPid = handshake(child, exit, state, mapper, plan, network, ports.driver,
-                            tapSocket, networkConfig);
-                    relayTarget.set((int) childPid);
-                    publishPorts(ports.driver, publish);
-                    state.publish(StateDir.CHILD_PID, Long.toString(childPid));
-                    info.set(info(state, (int) childPid, networkConfig.get(), ports.driver));
-                    api.publishAs(state.resolve("api.sock"));
-                    child.channel().send(new ParentInitCompleted());
-                } catch (HandshakeException e) {
-                    return failedHandshake(child, exit, e);
-                } catch (ParentException e) {
-                    killQuietly(child.pid(), Signals.SIGKILL);
-                    exit.await();
-                    throw e;
-                }
-                status = exit.await();
-            }
-            log.debug("child " + status.describe());
-            if (status.signaled()) {
-                // Only a child that exec'd CMD in place (no PID namespace, no port driver's child half) is CMD.
-                final boolean childStaysResident = config.pidns() || (ports.driver != null
-                        && ChildPortDrivers.needsChildHalf(ports.driver.opaqueForChild()));
-                log.error((childStaysResident ? "child" : "command " + ChildConfig.describe(config.command()))
-                        + " exited: " + status.describe());
-            }
-            return status.toExitCode();
         }
     }
 
-    private long handshake(ChildProcess child, ExitWatcher exit, StateDir state, IdMapper mapper, IdMapPlan plan,
-            ParentNetworkDriver network, ParentPortDriver ports, TapSocket tapSocket,
-            AtomicReference<NetworkConfig> networkOut)
-            throws HandshakeException, ParentException {
-        child.channel().send(new ParentHello(childConfig(state)));
-        log.debug("spawned the child, pid " + child.pid());
+    private int finishSetUpAndWait(ChildProcess child, ExitWatcher exit, StateDir state, ParentNetworkDriver network,
+            ParentPortDriver ports, TapSocket tapSocket, List<PortSpec> publish, AtomicInteger relayTarget)
+            throws ParentException {
+        final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
+        final AtomicReference<Info> info = new AtomicReference<>();
+        final WaitStatus status;
+        try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports, log)) {
+            try {
+                final long childPid = handshake(child, state, network, ports, tapSocket, networkConfig);
+                relayTarget.set((int) childPid);
+                publishPorts(ports, publish);
+                state.publish(StateDir.CHILD_PID, Long.toString(childPid));
+                info.set(info(state, (int) childPid, networkConfig.get(), ports));
+                api.publishAs(state.resolve("api.sock"));
+                child.channel().send(new ParentInitCompleted());
+                log.debug("set-up done");
+            } catch (HandshakeException e) {
+                return failedHandshake(child, exit, e);
+            } catch (ParentException e) {
+                // Stopped before the state directory and the drivers go, which it may still be using.
+                stopChild(child, exit);
+                throw e;
+            }
+            status = exit.await();
+            log.debug("child " + status.describe());
+        }
+        if (status.signaled()) {
+            // Only a child that exec'd CMD in place (no PID namespace, no port driver's child half) is CMD.
+            final boolean childStaysResident = config.pidns() || (ports != null
+                    && ChildPortDrivers.needsChildHalf(ports.opaqueForChild()));
+            log.error((childStaysResident ? "child" : "command " + ChildConfig.describe(config.command()))
+                    + " exited: " + status.describe());
+        }
+        return status.toExitCode();
+    }
+
+    /** Writes the uid and gid maps as soon as unshare has made the namespace, while the child JVM still boots. */
+    private void mapIds(ChildProcess child, ExitWatcher exit, IdMapPlan plan) throws ParentException {
         awaitUserNamespace(child, exit);
         log.debug("the user namespace exists");
+        final IdMapper mapper = new IdMapper(linux.geteuid(), linux.getegid());
         if (plan == null) {
             mapper.mapSingleId(child.pid());
         } else {
             mapper.mapWithHelpers(child.pid(), plan.newuidmap(), plan.newgidmap(), plan.ranges());
         }
         log.debug("uid and gid maps written");
+    }
+
+    private long handshake(ChildProcess child, StateDir state, ParentNetworkDriver network, ParentPortDriver ports,
+            TapSocket tapSocket, AtomicReference<NetworkConfig> networkOut)
+            throws HandshakeException, ParentException {
         final ChildHello hello = child.channel().expect(ChildHello.class, STEP_TIMEOUT);
         log.debug("child JVM up, host pid " + hello.hostPid());
         child.channel().send(new ParentInitIdmapCompleted());
@@ -234,8 +266,7 @@ public final class Parent {
     /** A child that exited during the handshake has said why; one that hangs or misbehaves is stopped here. */
     private int failedHandshake(ChildProcess child, ExitWatcher exit, HandshakeException e) throws ParentException {
         if (!e.peerGone()) {
-            killQuietly(child.pid(), Signals.SIGKILL);
-            exit.await();
+            stopChild(child, exit);
             throw new ParentException(e.getMessage(), e);
         }
         final WaitStatus status = exit.await();
@@ -337,6 +368,14 @@ public final class Parent {
         } catch (NumberFormatException e) {
             return 0;
         }
+    }
+
+    /** Kills the child and reaps it, unless it has been reaped already (its PID could then be someone else's). */
+    private void stopChild(ChildProcess child, ExitWatcher exit) throws ParentException {
+        if (!exit.exited()) {
+            killQuietly(child.pid(), Signals.SIGKILL);
+        }
+        exit.await();
     }
 
     private void killQuietly(int pid, int signal) {
