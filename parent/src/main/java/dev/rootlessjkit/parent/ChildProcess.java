@@ -36,7 +36,10 @@ record ChildProcess(int pid, MessageChannel channel) {
             "-XX:CICompilerCount=1", "-Xms4m", "-Xmx64m", "-Xss512k", "-XX:ReservedCodeCacheSize=16m",
             "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-UsePerfData", JNR_WITHOUT_CODEGEN);
 
-    /** Where the launcher found jffi's native library unpacked by the build; the child uses the same. */
+    /**
+     * Where the launcher found jffi's native library unpacked by the build; the child uses the same. The program
+     * name ({@link Log#PROGRAM_PROPERTY}) is passed on likewise, so both halves' messages carry the name it was run as.
+     */
     private static final String JFFI_LIBRARY_PATH = "jffi.boot.library.path";
     /**
      * From the launcher: the flags its JDK needs (the child runs the same JDK), space-separated, and the option
@@ -83,9 +86,11 @@ record ChildProcess(int pid, MessageChannel channel) {
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         argv.addAll(CHILD_JVM_OPTIONS);
         argv.addAll(launcherJvmFlags());
-        final String jffiLibrary = System.getProperty(JFFI_LIBRARY_PATH);
-        if (jffiLibrary != null) {
-            argv.add("-D" + JFFI_LIBRARY_PATH + "=" + jffiLibrary);
+        for (String property : List.of(JFFI_LIBRARY_PATH, Log.PROGRAM_PROPERTY)) {
+            final String value = System.getProperty(property);
+            if (value != null) {
+                argv.add("-D" + property + "=" + value);
+            }
         }
         argv.add("-cp");
         argv.add(ChildClassPath.select(System.getProperty("java.class.path")));
