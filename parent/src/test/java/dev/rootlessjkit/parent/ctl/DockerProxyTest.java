@@ -65,10 +65,12 @@ class DockerProxyTest {
 
     /**
      * A jar directory for the script ($ROOTLESSJKIT_DIST) made of this test's class path: jars linked, class
-     * directories packed (the script's {@code -cp "$dist/*"} takes jars only).
+     * directories packed (the script's {@code -cp "$dist/*"} takes jars only), and the JDK choice the launchers
+     * source from it, as the build puts it there.
      */
     @BeforeAll
     static void distFromClassPath() throws IOException {
+        Files.copy(Path.of("src/main/dist/jvm.sh"), jars.resolve("jvm.sh"));
         int n = 0;
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             final Path path = Path.of(entry);
