@@ -17,7 +17,7 @@
 #   FLOOD_RSS_LIMIT_MB=512   the parent's RSS bound during the flood
 #   IDLE_CONNS=1000/300      idle API connections held open; SLOWLORIS_SECONDS=10/3; BODY_MB=10
 #   LOW_NOFILE=256           RLIMIT_NOFILE (soft and hard) of the low-ulimit run; HOLD_CONNS=600/400 held connections
-#   PORT_BASE=28400          host ports used: PORT_BASE .. PORT_BASE+20 on 127.0.0.1
+#   PORT_BASE=28400          host ports used: PORT_BASE .. PORT_BASE+9 on 127.0.0.1
 #   START_TIMEOUT=60         seconds a launch may take to serve its published port (the machine may be loaded)
 # Runs as a user with subuids, or as root: then re-runs itself as $ROOTLESSJKIT_TEST_USER (default rjtest).
 # Kills only the PIDs it started; removes everything it made on exit.
@@ -137,7 +137,8 @@ serving() {
 # finish: waits for the launcher (CMD was told to exit) and returns its exit status.
 finish() {
 	local status=0
-	wait "$launcher" || status=$?
+	# (stderr: not the shell's "Killed" job notice for a launcher the soak killed on purpose)
+	wait "$launcher" 2>/dev/null || status=$?
 	launcher=""
 	return "$status"
 }
@@ -335,12 +336,18 @@ EOF
 }
 
 phase_flood() {
-	local http=$((PORT_BASE + 4)) iperf=$((PORT_BASE + 5)) pub=$((PORT_BASE + 6)) sampler peak before during after
+	local http=$((PORT_BASE + 4)) iperf=$((PORT_BASE + 5)) pub=$((PORT_BASE + 6)) sink=$((PORT_BASE + 9))
+	local sampler peak before during after
 	local udp dns syn fresh_during fresh_after
 	write_flood_py
 	busybox httpd -f -p "127.0.0.1:$http" -h "$work/www" &
 	helpers+=($!)
 	iperf3 -s -B 127.0.0.1 -p "$iperf" >/dev/null 2>&1 &
+	helpers+=($!)
+	# The SYN flood's target: a host listener that never accepts, so the stack's host connections stay half-open
+	# too, and the fresh-connection check's httpd is not the one flooded.
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); time.sleep(1e9)' "$sink" &
 	helpers+=($!)
 	printf 'nameserver 127.0.0.1\n' >"$work/resolv.conf"
 	local g="$work/guest"
@@ -352,7 +359,7 @@ phase_flood() {
 		touch $g/flood-start
 		python3 $work/flood.py udp $FLOOD_SECONDS 0 >$g/udp 2>&1 &
 		python3 $work/flood.py dns $FLOOD_SECONDS 0 >$g/dns 2>&1 &
-		python3 $work/flood.py syn $FLOOD_SECONDS $http >$g/syn 2>&1 &
+		python3 $work/flood.py syn $FLOOD_SECONDS $sink >$g/syn 2>&1 &
 		sleep 1
 		iperf3 -c 10.0.2.2 -p $iperf -t $IPERF_SECONDS -J >$g/iperf-during.json 2>&1
 		curl -fsS --max-time 5 -o /dev/null http://10.0.2.2:$http/ && touch $g/fresh-during
@@ -390,6 +397,10 @@ phase_flood() {
 	wait "$sampler" 2>/dev/null || true
 	rm -rf "$state"
 	stop_helpers
+	iperf_error() { python3 -c 'import json,sys
+try: e = json.load(open(sys.argv[1])).get("error", "")
+except Exception as x: e = "no result: %s" % x
+print(" (%s)" % e[:40] if e else "")' "$1"; }
 	gbits() { python3 -c 'import json,sys
 try: print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))
 except Exception: print("0")' "$1"; }
@@ -400,7 +411,7 @@ except Exception: print("0")' "$1"; }
 	syn=$(cat "$g/syn" 2>/dev/null || echo ?)
 	peak=$(cat "$work/peak-rss" 2>/dev/null || echo 0)
 	row "guest flood ${FLOOD_SECONDS}s (usernet)" "sent: $udp UDP flows, $dns DNS queries, $syn SYNs" info
-	row "  guest iperf3 to host during flood" "$during Gbit/s (before: $before Gbit/s)" \
+	row "  guest iperf3 to host during flood" "$during Gbit/s (before: $before Gbit/s)$(iperf_error "$g/iperf-during.json")" \
 		"$(verdict '[ "$during" != 0 ] && [ "$during" != 0.00 ]')"
 	fresh_during=fail fresh_after=fail
 	[ ! -e "$g/fresh-during" ] || fresh_during=pass
