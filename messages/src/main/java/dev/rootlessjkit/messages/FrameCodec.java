@@ -101,6 +101,9 @@ public final class FrameCodec {
             return mapper.readValue(body, Message.class);
         } catch (JsonProcessingException e) {
             throw new FrameException("malformed message: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            // Bytes that Jackson's encoding detection takes for UTF-32 but are not (CharConversionException).
+            throw new FrameException("malformed message: " + e.getMessage());
         }
     }
 
