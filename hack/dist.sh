@@ -22,7 +22,7 @@ umask 022
 
 root=$stage/$name
 mkdir -p "$root/bin" "$root/lib/rootlessjkit" "$root/hack"
-(cd "$jars" && find . -type f ! -path './archives/*' -print0) | while IFS= read -r -d '' file; do
+(cd "$jars" && find . -type f ! -path './archives/*' ! -name '*.jsa' -print0) | while IFS= read -r -d '' file; do
 	install -D -m 0644 -- "$jars/$file" "$root/lib/rootlessjkit/${file#./}"
 done
 for program in rootlessjkit rootlessjctl rootlesskit-docker-proxy; do

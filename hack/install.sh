@@ -126,7 +126,7 @@ done
 
 say "installing into $prefix"
 # Jars and jffi's native library; the archives of the build are for the build's paths, so they are not copied.
-(cd "$jars" && find . -type f ! -path './archives/*' -print0) | while IFS= read -r -d '' file; do
+(cd "$jars" && find . -type f ! -path './archives/*' ! -name '*.jsa' -print0) | while IFS= read -r -d '' file; do
 	install -D -m 0644 -- "$jars/$file" "$lib/${file#./}"
 done
 for program in "${programs[@]}"; do

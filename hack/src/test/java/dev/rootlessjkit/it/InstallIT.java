@@ -53,8 +53,14 @@ class InstallIT {
         final Path lib = prefix.resolve("lib/rootlessjkit");
         assertEquals(List.of("rootlessctl", "rootlessjctl", "rootlessjkit", "rootlesskit", "rootlesskit-docker-proxy"),
                 Workspace.list(prefix.resolve("bin")), install::describe);
-        assertTrue(Workspace.list(lib).stream().anyMatch(name -> name.endsWith(".jsa")),
-                () -> "no start-up archive trained in " + lib + "\n" + install.describe());
+        // hack/build-cds.sh trains into lib/archives/<JDK build>/: an AOT cache (JDK 25+) or an AppCDS archive.
+        final List<String> archives;
+        try (Stream<Path> files = Files.walk(lib.resolve("archives"))) {
+            archives = files.map(path -> path.getFileName().toString())
+                    .filter(name -> name.endsWith(".aot") || name.endsWith(".jsa")).toList();
+        }
+        assertTrue(archives.contains("parent.aot") || archives.contains("parent.jsa"),
+                () -> "no start-up archive trained in " + lib + "/archives: " + archives + "\n" + install.describe());
 
         for (final String name : List.of("rootlessjkit", "rootlesskit")) {
             final Result id = user(rootless, List.of(prefix.resolve("bin").resolve(name).toString(), "sh", "-c", "id"));
