@@ -1,5 +1,7 @@
 package dev.rootlessjkit.net.usernet;
 
+import io.netty.channel.ChannelException;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
@@ -9,6 +11,9 @@ import io.netty.channel.socket.InternetProtocolFamily;
  * Both methods throw {@link io.netty.channel.ChannelException} when no socket can be had (EMFILE, ENFILE, ENOBUFS).
  */
 public interface HostSockets {
+    /** The largest UDP datagram: host sockets of the stack read whole datagrams. */
+    int MAX_DATAGRAM = 65535;
+
     HostSockets EPOLL = new HostSockets() {
         @Override
         public EpollSocketChannel tcp() {
@@ -24,4 +29,20 @@ public interface HostSockets {
     EpollSocketChannel tcp();
 
     EpollDatagramChannel udp();
+
+    /**
+     * A host UDP socket that reads whole datagrams (Netty reads into 2 KiB by default and would cut larger ones),
+     * or null, counted as a host socket failure, when none can be had.
+     */
+    default EpollDatagramChannel udpForWholeDatagrams(Counters counters) {
+        final EpollDatagramChannel ch;
+        try {
+            ch = udp();
+        } catch (ChannelException e) {
+            counters.increment(Counter.HOST_SOCKET_FAILURES);
+            return null;
+        }
+        ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+        return ch;
+    }
 }

@@ -8,12 +8,10 @@ import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.udp.UdpOutput;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -44,7 +42,6 @@ public final class DnsForwarder {
     static final int POOL_SIZE = 16;
     /** Each pool socket's receive buffer: room for a burst of answers (the kernel caps it at rmem_max). */
     private static final int RECEIVE_BUFFER = 1 << 20;
-    private static final int MAX_DATAGRAM = 65535;
 
     private final EventLoop loop;
     private final Counters counters;
@@ -178,14 +175,10 @@ public final class DnsForwarder {
         if (ch != null && ch.isOpen()) {
             return ch;
         }
-        try {
-            ch = sockets.udp();
-        } catch (ChannelException e) {
-            counters.increment(Counter.HOST_SOCKET_FAILURES);
+        ch = sockets.udpForWholeDatagrams(counters);
+        if (ch == null) {
             return null;
         }
-        // Netty reads datagrams into 2 KiB by default and would cut larger ones.
-        ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
         ch.config().setOption(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER);
         ch.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
             @Override

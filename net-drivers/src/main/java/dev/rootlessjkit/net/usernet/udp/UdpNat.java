@@ -19,7 +19,6 @@ import dev.rootlessjkit.net.usernet.stack.IcmpErrors;
 import dev.rootlessjkit.net.usernet.stack.TransportHandler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
@@ -40,7 +39,6 @@ import java.util.SplittableRandom;
 public final class UdpNat implements TransportHandler, Batch.Deferred {
     private static final int DNS_PORT = 53;
 
-    private static final int MAX_DATAGRAM = 65535;
 
     private final EventLoop loop;
     private final Counters counters;
@@ -169,7 +167,7 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
      */
     public PublishedUdpPort publish(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
         EpollDatagramChannel ch = new EpollDatagramChannel();
-        ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+        ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(HostSockets.MAX_DATAGRAM));
         ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
         PublishedUdpPort port = new PublishedUdpPort(this, ch, guestIp, guestPort);
         ch.pipeline().addLast(port.new FromClients());
@@ -288,15 +286,10 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             counters.increment(Counter.UDP_FLOW_LIMIT);
             return null;
         }
-        EpollDatagramChannel ch;
-        try {
-            ch = sockets.udp();
-        } catch (ChannelException e) {
-            counters.increment(Counter.HOST_SOCKET_FAILURES);
+        final EpollDatagramChannel ch = sockets.udpForWholeDatagrams(counters);
+        if (ch == null) {
             return null;
         }
-        // Netty reads datagrams into 2 KiB by default and would cut larger ones.
-        ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
         ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
         UdpFlow created = new UdpFlow(key, guestIp, guestPort, ch, now);
         ch.pipeline().addLast(new Replies(created));
