@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.linux.OpenFileLimit;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
