@@ -518,7 +518,7 @@ phase_api() {
 
 # --- fd exhaustion --------------------------------------------------------------------------------------------
 phase_ulimit() {
-	local port=$((PORT_BASE + 8)) holder held during=fail after=fail cpu0 cpu1 alive=fail
+	local port=$((PORT_BASE + 8)) holder held same=fail other=fail api=fail after=fail cpu0 cpu1 alive=fail
 	# Both limits: the parent raises its soft limit to the hard one at start.
 	state="$work/state-ulimit"
 	(
@@ -556,7 +556,11 @@ EOF
 	helpers+=("$holder")
 	for _ in $(seq 600); do [ -s "$work/held" ] && break; sleep 0.1; done
 	cpu0=$(awk '{ print $14 + $15 }' "/proc/$launcher/stat" 2>/dev/null || echo 0)
-	curl -fsS --max-time 3 -o /dev/null "http://127.0.0.1:$port/" && during=pass
+	# The holder's address has used its share of the relay budget: refused at once. Another address, and the
+	# API, are served meanwhile: the held connections did not take the parent's every descriptor.
+	curl -fsS --max-time 3 -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && same=pass
+	curl -fsS --max-time 3 --interface 127.0.0.2 -o /dev/null "http://127.0.0.1:$port/" && other=pass
+	curl -fsS --max-time 3 --unix-socket "$state/api.sock" -o /dev/null http://rootlesskit/v1/info && api=pass
 	sleep 3
 	cpu1=$(awk '{ print $14 + $15 }' "/proc/$launcher/stat" 2>/dev/null || echo 0)
 	held=$(cat "$work/held" 2>/dev/null || echo 0)
@@ -571,7 +575,9 @@ EOF
 	finish || true
 	rm -rf "$state"
 	row "ulimit -n $LOW_NOFILE, $HOLD_CONNS held connections" \
-		"parent nofile $limit; $held connected; fresh request meanwhile: $during (info); parent CPU $(((cpu1 - cpu0) * 100 / $(getconf CLK_TCK) / 3))% over 3 s" info
+		"parent nofile $limit; $held connected; parent CPU $(((cpu1 - cpu0) * 100 / $(getconf CLK_TCK) / 3))% over 3 s" info
+	row "  meanwhile" "API: $api, request from 127.0.0.2: $other, from the holder's 127.0.0.1: $same (info)" \
+		"$(verdict '[ $api = pass ] && [ $other = pass ]')"
 	row "  recovery after release" "parent alive: $alive, fresh request: $after" \
 		"$(verdict '[ $alive = pass ] && [ $after = pass ]')"
 }
