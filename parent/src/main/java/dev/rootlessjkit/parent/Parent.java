@@ -165,7 +165,8 @@ public final class Parent {
         final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
         final AtomicReference<Info> info = new AtomicReference<>();
         final WaitStatus status;
-        try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports, log)) {
+        try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports,
+                network.packetCapture().orElse(null), log)) {
             try {
                 final long childPid = handshake(child, state, network, ports, tapSocket, networkConfig);
                 relayTarget.set((int) childPid);
