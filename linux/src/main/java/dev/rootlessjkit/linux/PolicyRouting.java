@@ -101,7 +101,24 @@ public final class PolicyRouting implements AutoCloseable {
      * its answers are routed by the same policy as the SYN's sender chose.
      */
     public static void acceptSynMarks() throws IOException {
-        Files.write(TCP_FWMARK_ACCEPT, "1".getBytes(StandardCharsets.US_ASCII));
+        turnOn(TCP_FWMARK_ACCEPT);
+    }
+
+    /**
+     * {@code sysctl net.ipv4.fwmark_reflect=1} (or net.ipv6's) in the calling thread's namespace: the packets the
+     * kernel sends on no socket's behalf (a TCP RST from a port where nothing listens, ICMP errors) carry the mark
+     * of the packet they answer, instead of none.
+     */
+    public static void reflectMarks(boolean v6) throws IOException {
+        turnOn(Path.of(v6 ? "/proc/sys/net/ipv6/fwmark_reflect" : "/proc/sys/net/ipv4/fwmark_reflect"));
+    }
+
+    private static void turnOn(Path sysctl) throws IOException {
+        try {
+            Files.write(sysctl, "1".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new IOException("cannot set " + sysctl + ": " + e, e);
+        }
     }
 
     private ByteBuffer message(short type, int payload) {

@@ -16,8 +16,17 @@ final class DriverPair implements AutoCloseable {
 
     /** @param netns the namespace the child half dials in, or null for this process's */
     DriverPair(Path state, Duration udpIdleTimeout, Path netns, Log log) throws PortDriverException {
-        parent = new BuiltinParentDriver(state, udpIdleTimeout, log);
-        child = new BuiltinChildDriver(Sockets.load(), netns == null ? null : Linux.load(), netns, log);
+        this(state, udpIdleTimeout, netns, false, log);
+    }
+
+    /**
+     * @param sourceIpTransparent only with a {@code netns} of the test's own: the child half sets up policy routing
+     *                            where it dials
+     */
+    DriverPair(Path state, Duration udpIdleTimeout, Path netns, boolean sourceIpTransparent, Log log)
+            throws PortDriverException {
+        parent = new BuiltinParentDriver(state, udpIdleTimeout, sourceIpTransparent, log);
+        child = new BuiltinChildDriver(Sockets.load(), Linux.load(), netns, log);
         child.run(parent.opaqueForChild());
         parent.start(Duration.ofSeconds(5));
     }
