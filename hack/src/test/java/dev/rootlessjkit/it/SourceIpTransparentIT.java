@@ -1,0 +1,77 @@
+package dev.rootlessjkit.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code --source-ip-transparent} on the builtin port driver, with a client that is not on loopback: the test makes
+ * a network namespace reached over a veth pair (10.213.N.2 inside, 10.213.N.1 on the host), publishes a port on the
+ * host's end, and a socat inside the rootless namespace answers with the peer address it sees.
+ */
+class SourceIpTransparentIT {
+    private static final String ECHO_PEER = "socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR'";
+
+    @RegisterExtension
+    final Sandbox sandbox = new Sandbox();
+
+    @Test
+    void theServerSeesTheClientsAddressWithTheFlagAndLoopbackWithout() throws Exception {
+        try (TestNetns client = TestNetns.create()) {
+            assertEquals(client.address(), peerSeenThrough(client, "--source-ip-transparent"));
+            assertEquals("127.0.0.1", peerSeenThrough(client, "--source-ip-transparent=false"));
+        }
+    }
+
+    /**
+     * A port with nothing behind it: the dial from the client's address is refused at once (the kernel's RST comes
+     * back through the policy routing), and the child half falls back to a plain dial, saying so in one debug line.
+     */
+    @Test
+    void aRefusedDialFallsBackAndSaysSo() throws Exception {
+        try (TestNetns client = TestNetns.create()) {
+            final int port = Ports.freeTcpPort();
+            final int empty = Ports.freeTcpPort();
+            try (PortInstance instance = PortInstance.with(sandbox)
+                    .drivers("--net=none", "--port-driver=builtin", "--debug")
+                    .publish(client.hostAddress() + ":" + port + ":8080/tcp")
+                    .publish(client.hostAddress() + ":" + empty + ":8081/tcp")
+                    .tcpServer(8080, ECHO_PEER)
+                    .start()) {
+                assertEquals("", connectFrom(client, empty), instance::describe);
+                assertTrue(instance.describe().contains("builtin port driver: tcp 127.0.0.1:8081: refused to the "
+                        + "client's address; dialling again from the namespace's own"), instance::describe);
+                // The port next to it still keeps the client's address.
+                assertEquals(client.address(), connectFrom(client, port), instance::describe);
+                instance.stop();
+            }
+        }
+    }
+
+    private String peerSeenThrough(TestNetns client, String flag) throws Exception {
+        final int port = Ports.freeTcpPort();
+        try (PortInstance instance = PortInstance.with(sandbox)
+                .drivers("--net=none", "--port-driver=builtin", "--debug", flag)
+                .publish(client.hostAddress() + ":" + port + ":8080/tcp")
+                .tcpServer(8080, ECHO_PEER)
+                .start()) {
+            final String seen = connectFrom(client, port);
+            instance.stop();
+            return seen;
+        }
+    }
+
+    /** What socat, run in the client's namespace, reads from {@code hostAddress:port} until the server closes. */
+    private static String connectFrom(TestNetns client, int port) throws IOException, InterruptedException {
+        final Process p = client.start(List.of("socat", "-u", "TCP:" + client.hostAddress() + ":" + port, "-"));
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        Exec.awaitOrKill(p, Duration.ofSeconds(10));
+        return out;
+    }
+}
