@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,28 @@ class SourceIpTransparentIT {
                 assertEquals(client.address(), connectFrom(client, port), instance::describe);
                 instance.stop();
             }
+        }
+    }
+
+    /** With --detach-netns the child half dials in {@code $STATE/netns}, where the server runs, and routes there. */
+    @Test
+    void detachedNetnsKeepsTheClientsAddressToo() throws Exception {
+        try (TestNetns client = TestNetns.create()) {
+            final int port = Ports.freeTcpPort();
+            final Path state = sandbox.workspace().path().resolve("state");
+            final Path ready = sandbox.workspace().path().resolve("ready");
+            final String inside = ECHO_PEER + " &\n"
+                    + "until socat -u OPEN:/dev/null TCP4:127.0.0.1:8080 2>/dev/null; do sleep 0.05; done\n"
+                    + "touch " + Shell.quote(ready.toString()) + "\nwait\n";
+            final String script = "trap 'exit 0' TERM\n"
+                    + "nsenter -n\"$ROOTLESSKIT_STATE_DIR/netns\" sh -c " + Shell.quote(inside) + " &\nwait\n";
+            final Running running = sandbox.rootless().launch("--state-dir=" + state, "--detach-netns", "--pidns",
+                    "--net=slirp4netns", "--port-driver=builtin", "-p", client.hostAddress() + ":" + port + ":8080/tcp",
+                    "sh", "-c", script).start();
+            running.awaitFile(ready);
+            assertEquals(client.address(), connectFrom(client, port), running::partialOutput);
+            running.signal("TERM");
+            Expect.exitCode(0, running.waitFor());
         }
     }
 
