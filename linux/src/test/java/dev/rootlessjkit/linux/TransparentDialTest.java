@@ -106,6 +106,31 @@ class TransparentDialTest {
     }
 
     @Test
+    void listenersAreFoundWildcardAndDualStackOnesToo() throws Exception {
+        inOwnNamespace(() -> {
+            linux.bringUp("lo");
+            try (TcpListeners listeners = TcpListeners.open()) {
+                try (ServerSocket v4 = new ServerSocket(0, 5, InetAddress.getByAddress(LOOPBACK))) {
+                    assertTrue(listeners.listening(LOOPBACK, v4.getLocalPort()));
+                    v4.close();
+                    assertFalse(listeners.listening(LOOPBACK, v4.getLocalPort()));
+                }
+                // The JDK's default listener is [::], dual-stack.
+                try (ServerSocket any = new ServerSocket(0)) {
+                    assertTrue(listeners.listening(LOOPBACK, any.getLocalPort()));
+                    assertTrue(listeners.listening(InetAddress.getByName("::1").getAddress(), any.getLocalPort()));
+                }
+                // A client's socket is not a listener.
+                try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByAddress(LOOPBACK));
+                        Socket client = new Socket(server.getInetAddress(), server.getLocalPort())) {
+                    assertFalse(listeners.listening(LOOPBACK, client.getLocalPort()));
+                }
+            }
+            return null;
+        });
+    }
+
+    @Test
     void mismatchedFamiliesAreRefusedBeforeAnySocket() {
         final SocketCallException e = assertThrows(SocketCallException.class,
                 () -> sockets.connectTransparent(LOOPBACK, 80, InetAddress.getByName("fd00::7").getAddress(), 0,

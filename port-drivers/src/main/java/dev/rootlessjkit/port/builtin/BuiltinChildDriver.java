@@ -135,17 +135,10 @@ public final class BuiltinChildDriver implements ChildPortDriver {
     /** Never waits for the target: a connect still in progress goes to the watcher, or is refused at its bound. */
     private void connect(int conn, ConnectRequest req) {
         final String subject = describe(req);
-        if (transparency != null) {
-            try {
-                final Sockets.Connecting c = transparency.dial(req, subject);
-                if (c != null) {
-                    await(conn, req, subject, c, true);
-                    return;
-                }
-            } catch (SocketCallException e) {
-                log.debug("builtin port driver: " + subject + ": refused to the client's address; dialling again"
-                        + " from the namespace's own");
-            }
+        final Sockets.Connecting c = transparency == null ? null : transparency.dial(req, subject);
+        if (c != null) {
+            await(conn, req, subject, c, true);
+            return;
         }
         dial(conn, req, subject);
     }
@@ -164,22 +157,19 @@ public final class BuiltinChildDriver implements ChildPortDriver {
     }
 
     /**
-     * Replies once {@code c} is connected. A dial from the client's address that the target refuses is made again
-     * without it, on a thread inside the namespace: a DNAT rule may have taken it where answers cannot come back.
+     * Replies once {@code c} is connected. A dial from the client's address that is refused or unanswered is made
+     * again without it (see {@link SourceTransparency#redial}).
      */
     private void await(int conn, ConnectRequest req, String subject, Sockets.Connecting c, boolean transparent) {
         if (c.completed()) {
             reply(conn, req.id(), 0, c.fd());
-        } else if (!pending.add(c.fd(), subject, CONNECT_TIMEOUT_MILLIS, (errno, fd) -> {
-            if (transparent && errno == Sockets.ECONNREFUSED && transparency.redial(() -> {
-                log.debug("builtin port driver: " + subject + ": refused to the client's address; dialling again"
-                        + " from the namespace's own");
-                dial(conn, req, subject);
-            })) {
-                return;
-            }
-            reply(conn, req.id(), errno, fd);
-        })) {
+        } else if (!pending.add(c.fd(), subject,
+                transparent ? SourceTransparency.ANSWER_MILLIS : CONNECT_TIMEOUT_MILLIS, (errno, fd) -> {
+                    if (!transparent || errno == 0
+                            || !transparency.redial(subject, errno, () -> dial(conn, req, subject))) {
+                        reply(conn, req.id(), errno, fd);
+                    }
+                })) {
             sockets.close(c.fd());
             log.debug("builtin port driver: " + subject + ": too many connects in progress, refusing");
             reply(conn, req.id(), Sockets.EAGAIN, -1);

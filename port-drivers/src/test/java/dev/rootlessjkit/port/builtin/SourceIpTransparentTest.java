@@ -80,6 +80,10 @@ class SourceIpTransparentTest {
         assertEquals(1, lines, captured::toString);
     }
 
+    /**
+     * Nothing listens on the target: dialled from the child half's own address, with a debug line. A dial from the
+     * client's address would hang, as the kernel's RST carries no mark; this one is refused at once.
+     */
     @Test
     void aPortWhereNothingListensIsRefusedPromptly() throws Exception {
         inside(() -> {
@@ -92,9 +96,9 @@ class SourceIpTransparentTest {
                 final int published = pair.publish("tcp", "127.0.0.1", port);
                 for (int i = 0; i < 3; i++) {
                     try (Socket s = connectFromClient(published)) {
-                        // Without fwmark_reflect the kernel's RST would not come back: the parent would wait for
-                        // the child half's 30 s connect timeout, past this read's.
-                        s.setSoTimeout(10_000);
+                        // Past the child half's 3 s wait for an answer to the client's address, short of its 30 s
+                        // connect timeout.
+                        s.setSoTimeout(2_000);
                         assertEquals(-1, s.getInputStream().read());
                     } catch (IOException e) {
                         assertTrue(e.getMessage().contains("reset"), e.toString());
@@ -103,6 +107,74 @@ class SourceIpTransparentTest {
             }
             return null;
         });
+        assertEquals(3, captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains(
+                "builtin port driver: tcp 127.0.0.1:" + port + ": no listener there (a DNAT rule may take the connection"
+                        + " elsewhere")).count(), captured::toString);
+    }
+
+    /**
+     * A DNAT rule inside sends connections for 127.0.0.1:PORT to another namespace (a container, 172.30.0.2 over a
+     * veth pair), as Docker does with userland-proxy off. Answers from there carry no mark, so a dial from the
+     * client's address would never complete. Without a listener on PORT the child half dials from its own address
+     * at once; with one (which the DNAT rule bypasses) it waits for an answer, then dials again without the client's
+     * address, and does so at once for that target afterwards. The container answers every connection.
+     */
+    @Test
+    void connectionsThatADnatRuleTakesElsewhereStillArrive() throws Exception {
+        final String container = "rjsrcip" + Long.toHexString(System.nanoTime() & 0xffffff);
+        final Path containerNetns = Path.of("/run/netns", container);
+        final int port = Peers.freePort();
+        run("ip", "netns", "add", container);
+        try {
+            final String a = "--net=" + netns;
+            run("nsenter", a, "ip", "link", "set", "lo", "up");
+            run("nsenter", a, "ip", "link", "add", "rjva", "type", "veth", "peer", "name", "rjvc", "netns", container);
+            run("nsenter", a, "ip", "addr", "add", "172.30.0.1/24", "dev", "rjva");
+            run("nsenter", a, "ip", "link", "set", "rjva", "up");
+            run("ip", "-n", container, "addr", "add", "172.30.0.2/24", "dev", "rjvc");
+            run("ip", "-n", container, "link", "set", "rjvc", "up");
+            run("ip", "-n", container, "link", "set", "lo", "up");
+            run("nsenter", a, "sysctl", "-qw", "net.ipv4.conf.all.route_localnet=1");
+            run("nsenter", a, "iptables", "-t", "nat", "-A", "OUTPUT", "-d", "127.0.0.1", "-p", "tcp", "--dport",
+                    String.valueOf(port), "-j", "DNAT", "--to-destination", "172.30.0.2:" + port);
+            run("nsenter", a, "iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "127.0.0.0/8", "-o", "rjva", "-j",
+                    "MASQUERADE");
+            try (ServerSocket server = DetachedNetns.inNamespace(linux, containerNetns, "enter the container",
+                    () -> new ServerSocket(port, 50, InetAddress.getByName("172.30.0.2")))) {
+                Peers.daemon(() -> answerWithPeer(server));
+                asClient(() -> {
+                    try (DriverPair pair = new DriverPair(state, Duration.ofSeconds(90), netns, true, log)) {
+                        final int published = pair.publish("tcp", "127.0.0.1", port);
+                        assertEquals("172.30.0.1", answer(published)); // no listener: dialled plainly
+                        try (ServerSocket bypassed = inside(() -> new ServerSocket(port, 50,
+                                InetAddress.getLoopbackAddress()))) {
+                            for (int i = 0; i < 3; i++) {
+                                assertEquals("172.30.0.1", answer(published), captured::toString);
+                            }
+                        }
+                    }
+                    return null;
+                });
+            }
+        } finally {
+            run("ip", "netns", "del", container);
+        }
+        assertEquals(1, captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains(
+                "no answer to the client's address within 3000 ms (a DNAT rule inside?); dialling it from the "
+                        + "namespace's own address from now on")).count(), captured::toString);
+    }
+
+    private static String answer(int published) throws IOException {
+        try (Socket s = connectFromClient(published)) {
+            s.setSoTimeout(10_000);
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip().split(" ")[0];
+        }
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), () -> String.join(" ", command) + ": " + out);
     }
 
     /** {address, port} the server saw, and the client's own port. */
