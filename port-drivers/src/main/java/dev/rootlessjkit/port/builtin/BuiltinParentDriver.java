@@ -1,5 +1,6 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.OpenFileLimit;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
@@ -44,6 +45,8 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     private final Log log;
     private final Sockets sockets;
     private final ChildBridge bridge;
+    /** Shared by every published TCP port, so that one port's clients cannot take the descriptors of all. */
+    private final ConnectionBudget connections;
     private final Map<Integer, Entry> ports = new TreeMap<>();
     private EventLoopGroup group;
     private int nextId = 1;
@@ -60,6 +63,12 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     /** @param udpIdleTimeout how long a UDP flow without traffic in either direction is kept */
     public BuiltinParentDriver(Path stateDir, Duration udpIdleTimeout, boolean sourceIpTransparent, Log log)
             throws PortDriverException {
+        this(stateDir, udpIdleTimeout, sourceIpTransparent, ConnectionBudget.forOpenFiles(OpenFileLimit.soft()), log);
+    }
+
+    BuiltinParentDriver(Path stateDir, Duration udpIdleTimeout, boolean sourceIpTransparent,
+            ConnectionBudget connections, Log log) throws PortDriverException {
+        this.connections = connections;
         this.socketPath = stateDir.resolve(".bp.sock");
         this.udpIdleTimeout = udpIdleTimeout;
         this.sourceIpTransparent = sourceIpTransparent;
@@ -114,7 +123,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             final Forwarder forwarder;
             try {
                 if (proto.isTcp()) {
-                    final TcpForwarder tcp = new TcpForwarder(group, bridge, target, fd, log);
+                    final TcpForwarder tcp = new TcpForwarder(group, connections, bridge, target, fd, log);
                     tcp.start();
                     forwarder = tcp;
                 } else {

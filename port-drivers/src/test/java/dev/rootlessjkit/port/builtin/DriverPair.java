@@ -16,7 +16,12 @@ final class DriverPair implements AutoCloseable {
 
     /** @param netns the namespace the child half dials in, or null for this process's */
     DriverPair(Path state, Duration udpIdleTimeout, Path netns, Log log) throws PortDriverException {
-        this(state, udpIdleTimeout, netns, false, log);
+        this(state, udpIdleTimeout, netns, false, ConnectionBudget.forOpenFiles(4096), log);
+    }
+
+    DriverPair(Path state, Duration udpIdleTimeout, Path netns, ConnectionBudget connections, Log log)
+            throws PortDriverException {
+        this(state, udpIdleTimeout, netns, false, connections, log);
     }
 
     /**
@@ -25,7 +30,12 @@ final class DriverPair implements AutoCloseable {
      */
     DriverPair(Path state, Duration udpIdleTimeout, Path netns, boolean sourceIpTransparent, Log log)
             throws PortDriverException {
-        parent = new BuiltinParentDriver(state, udpIdleTimeout, sourceIpTransparent, log);
+        this(state, udpIdleTimeout, netns, sourceIpTransparent, ConnectionBudget.forOpenFiles(4096), log);
+    }
+
+    private DriverPair(Path state, Duration udpIdleTimeout, Path netns, boolean sourceIpTransparent,
+            ConnectionBudget connections, Log log) throws PortDriverException {
+        parent = new BuiltinParentDriver(state, udpIdleTimeout, sourceIpTransparent, connections, log);
         child = new BuiltinChildDriver(Sockets.load(), Linux.load(), netns, log);
         child.run(parent.opaqueForChild());
         parent.start(Duration.ofSeconds(5));
