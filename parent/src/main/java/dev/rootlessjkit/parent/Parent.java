@@ -326,7 +326,8 @@ public final class Parent {
 
     private ParentPortDriver portDriver(StateDir state, ParentNetworkDriver network) throws ParentException {
         try {
-            return ParentPortDrivers.create(config.portDriver().cliName, state.path(), network, log);
+            return ParentPortDrivers.create(config.portDriver().cliName, state.path(), network,
+                    config.sourceIpTransparent(), log);
         } catch (PortDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
