@@ -134,7 +134,9 @@ public final class Parent {
 
     /**
      * Everything after the spawn, in the order the child needs it: its configuration and its id maps first (its
-     * JVM waits for them as soon as it is up), then the checks and drivers that only later steps use.
+     * JVM waits for them as soon as it is up), then the checks and drivers that only later steps use. The -p
+     * listeners are bound in between, while unshare makes the namespace: from then on a client that comes early
+     * waits in a listener's backlog instead of being refused.
      */
     private int superviseChild(ChildProcess child, ExitWatcher exit, TapSocket tapSocket, List<PortSpec> publish,
             AtomicInteger relayTarget) throws ParentException {
@@ -142,19 +144,24 @@ public final class Parent {
         try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
             try {
                 child.channel().send(new ParentHello(childConfig(state)));
-                mapIds(child, exit, plan);
             } catch (HandshakeException e) {
                 return failedHandshake(child, exit, e);
             }
-            Preflight.warn(log, linux.geteuid(), config.propagation());
             try (ParentNetworkDriver network = networkDriver();
                     PortDriverHolder ports = new PortDriverHolder(portDriver(state, network))) {
-                return finishSetUpAndWait(child, exit, state, network, ports.driver, tapSocket, publish,
-                        relayTarget);
+                final boolean listensEarly = ports.driver != null && ports.driver.listensEarly();
+                if (listensEarly) {
+                    publishPorts(ports.driver, publish);
+                }
+                mapIds(child, exit, plan);
+                Preflight.warn(log, linux.geteuid(), config.propagation());
+                return finishSetUpAndWait(child, exit, state, network, ports.driver, tapSocket,
+                        listensEarly ? List.of() : publish, relayTarget);
             }
         }
     }
 
+    /** @param publish the -p ports not published yet: those of a port driver that cannot listen early */
     private int finishSetUpAndWait(ChildProcess child, ExitWatcher exit, StateDir state, ParentNetworkDriver network,
             ParentPortDriver ports, TapSocket tapSocket, List<PortSpec> publish, AtomicInteger relayTarget)
             throws ParentException {
