@@ -8,8 +8,8 @@ import java.util.Map;
  * The host side of a port driver, in the parent process. Life cycle: construct, hand {@link #opaqueForChild()} to
  * the child (ParentInitPortDriverCompleted), let the child run its {@link ChildPortDriver}, {@link #start} (waits
  * for the child half), then {@link #addPort}/{@link #listPorts}/{@link #removePort} from any thread, then
- * {@link #close}. A driver that {@link #listensEarly() listens early} also takes {@link #addPort} before
- * {@link #start}, even before the child exists. Port IDs start at 1 and are never reused.
+ * {@link #close}. Builtin and usernet also take {@link #addPort} before {@link #start}, even before the child
+ * exists (see {@link EarlyListeners}). Port IDs start at 1 and are never reused.
  */
 public interface ParentPortDriver extends AutoCloseable {
     PortDriverInfo info();
@@ -25,20 +25,22 @@ public interface ParentPortDriver extends AutoCloseable {
     void start(Duration timeout) throws PortDriverException;
 
     /**
-     * True when the parent's own sockets listen, so {@link #addPort} works before {@link #start} (the network
-     * driver need not run yet either): a client that comes early waits in the listener's backlog, a datagram in its
-     * receive buffer, until the port is served. False when a helper listens that must be running first
-     * (slirp4netns).
-     */
-    default boolean listensEarly() {
-        return false;
-    }
-
-    /**
      * Validates, listens on the parent address (synchronously: bind errors are thrown here) and forwards, from
      * {@link #start} on when called before it.
      */
     PortStatus addPort(PortSpec spec) throws PortDriverException;
+
+    /**
+     * As {@link #addPort(PortSpec)} on the socket {@link EarlyListeners} bound for {@code spec}, or on a new one when
+     * {@code listenFd} is -1. Takes ownership of the socket (closed if this throws). For the drivers
+     * {@link ParentPortDrivers#earlyListeners} binds for.
+     */
+    default PortStatus addPort(PortSpec spec, int listenFd) throws PortDriverException {
+        if (listenFd >= 0) {
+            throw new UnsupportedOperationException("the " + info().driver() + " port driver listens by itself");
+        }
+        return addPort(spec);
+    }
 
     /** The published ports in ID order. */
     List<PortStatus> listPorts();

@@ -84,11 +84,6 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         return Map.of(BuiltinChildDriver.SOCKET_PATH_KEY, socketPath.toString());
     }
 
-    @Override
-    public boolean listensEarly() {
-        return true;
-    }
-
     /**
      * Waits for the child half, then serves every port added so far: what their listeners held in the meantime
      * (connections in the backlog, datagrams in the receive buffer) is forwarded now.
@@ -110,11 +105,35 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         }
     }
 
+    @Override
+    public PortStatus addPort(PortSpec spec) throws PortDriverException {
+        return addPort(spec, -1);
+    }
+
     /**
      * Listens at once, before {@link #start} too: until the driver serves the port, the kernel holds what arrives.
      */
     @Override
-    public synchronized PortStatus addPort(PortSpec spec) throws PortDriverException {
+    public synchronized PortStatus addPort(PortSpec spec, int listenFd) throws PortDriverException {
+        final Proto proto;
+        try {
+            proto = check(spec);
+        } catch (PortDriverException e) {
+            if (listenFd >= 0) {
+                sockets.close(listenFd);
+            }
+            throw e;
+        }
+        final Entry listening = new Entry(new PortStatus(nextId, spec), proto,
+                listenFd >= 0 ? listenFd : HostListeners.listen(sockets, spec, proto), null);
+        final Entry entry = group == null ? listening : serve(listening);
+        nextId++;
+        ports.put(entry.status().id(), entry);
+        log.debug((group == null ? "listening for " : "published ") + entry.status());
+        return entry.status();
+    }
+
+    private Proto check(PortSpec spec) throws PortDriverException {
         if (closed) {
             throw new ChildHalfException("the builtin port driver is closed");
         }
@@ -123,13 +142,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         if (!proto.isTcp() && !proto.isUdp()) {
             throw new PortDriverException("unsupported port protocol " + spec.proto());
         }
-        final Entry listening = new Entry(new PortStatus(nextId, spec), proto, HostListeners.listen(sockets, spec,
-                proto), null);
-        final Entry entry = group == null ? listening : serve(listening);
-        nextId++;
-        ports.put(entry.status().id(), entry);
-        log.debug((group == null ? "listening for " : "published ") + entry.status());
-        return entry.status();
+        return proto;
     }
 
     /** Hands the entry's listener to a forwarder, which owns it from now on (and has closed it if this throws). */

@@ -42,15 +42,6 @@ public final class Slirp4netnsParentPortDriver implements ParentPortDriver {
         return Map.of();
     }
 
-    /**
-     * slirp4netns itself listens, from its add_hostfwd request on, and it runs only once the network driver has
-     * started it for the child's namespace.
-     */
-    @Override
-    public boolean listensEarly() {
-        return false;
-    }
-
     /** slirp4netns was ready before the port driver starts: one request checks that its API answers. */
     @Override
     public void start(Duration timeout) throws PortDriverException {

@@ -73,11 +73,6 @@ public final class UsernetPortDriver implements ParentPortDriver {
         return Map.of();
     }
 
-    @Override
-    public boolean listensEarly() {
-        return true;
-    }
-
     /**
      * The network driver started the stack before the port driver starts; this picks it up and hands it the ports
      * added so far, with what their sockets held in the meantime.
@@ -98,9 +93,35 @@ public final class UsernetPortDriver implements ParentPortDriver {
         }
     }
 
+    @Override
+    public PortStatus addPort(PortSpec spec) throws PortDriverException {
+        return addPort(spec, -1);
+    }
+
     /** Listens at once, before {@link #start} too: until the stack runs, the kernel holds what arrives. */
     @Override
-    public synchronized PortStatus addPort(PortSpec spec) throws PortDriverException {
+    public synchronized PortStatus addPort(PortSpec spec, int listenFd) throws PortDriverException {
+        final Proto proto;
+        final int guestIp;
+        try {
+            proto = check(spec);
+            guestIp = guestAddress(spec);
+        } catch (PortDriverException e) {
+            if (listenFd >= 0) {
+                sockets.close(listenFd);
+            }
+            throw e;
+        }
+        final Entry listening = new Entry(new PortStatus(nextId, spec), guestIp,
+                listenFd >= 0 ? listenFd : HostListeners.listen(sockets, spec, proto), null);
+        final Entry entry = network == null ? listening : publish(listening);
+        nextId++;
+        ports.put(entry.status().id(), entry);
+        log.debug((network == null ? "listening for " : "published ") + entry.status());
+        return entry.status();
+    }
+
+    private Proto check(PortSpec spec) throws PortDriverException {
         if (closed) {
             throw new PortDriverException("the usernet port driver is closed");
         }
@@ -110,14 +131,7 @@ public final class UsernetPortDriver implements ParentPortDriver {
             throw new PortDriverException("unsupported protocol " + GoText.quote(spec.proto())
                     + " (the usernet port driver forwards " + String.join(", ", PROTOS) + ")");
         }
-        final int guestIp = guestAddress(spec);
-        final Entry listening = new Entry(new PortStatus(nextId, spec), guestIp,
-                HostListeners.listen(sockets, spec, proto), null);
-        final Entry entry = network == null ? listening : publish(listening);
-        nextId++;
-        ports.put(entry.status().id(), entry);
-        log.debug((network == null ? "listening for " : "published ") + entry.status());
-        return entry.status();
+        return proto;
     }
 
     /** Hands the entry's socket to the stack, which owns it from now on (and has closed it if this throws). */
