@@ -97,7 +97,8 @@ class BuiltinEarlyListenTest {
                     () -> parent.addPort(new PortSpec("tcp", "127.0.0.1", taken.getLocalPort(), "", 80)));
             assertEquals("listen tcp 127.0.0.1:" + taken.getLocalPort() + ": bind: address already in use",
                     inUse.getMessage());
-            assertEquals(before, openFds());
+            final long after = openFds();
+            assertTrue(after <= before, "fds before " + before + ", after " + after);
         }
         parent.close();
         try (ServerSocket again = new ServerSocket(held, 1, InetAddress.getLoopbackAddress())) {
