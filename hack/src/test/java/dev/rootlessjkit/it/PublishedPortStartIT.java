@@ -59,7 +59,8 @@ class PublishedPortStartIT {
                     Thread.sleep(50);
                 }
             }
-            assertTrue(response.startsWith("HTTP/1.0 200"), () -> response + "\n" + attempts);
+            final String page = response;
+            assertTrue(page.startsWith("HTTP/1.0 200"), () -> page + "\n" + attempts);
             running.signal("TERM");
             running.waitFor();
         }
