@@ -54,7 +54,9 @@ public final class EarlyListeners implements AutoCloseable {
     /** Closes the sockets nobody took. */
     @Override
     public void close() {
-        fds.values().forEach(sockets::close);
+        for (int fd : fds.values()) {
+            sockets.close(fd);
+        }
         fds.clear();
     }
 }
