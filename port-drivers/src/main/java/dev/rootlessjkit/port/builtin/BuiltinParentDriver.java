@@ -1,5 +1,6 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.OpenFileLimit;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.ChildHalfException;
@@ -40,6 +41,8 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     private final Log log;
     private final Sockets sockets;
     private final ChildBridge bridge;
+    /** Shared by every published TCP port, so that one port's clients cannot take the descriptors of all. */
+    private final ConnectionBudget connections;
     private final Map<Integer, Entry> ports = new TreeMap<>();
     private EventLoopGroup group;
     private int nextId = 1;
@@ -61,6 +64,12 @@ public final class BuiltinParentDriver implements ParentPortDriver {
 
     /** @param udpIdleTimeout how long a UDP flow without traffic in either direction is kept */
     public BuiltinParentDriver(Path stateDir, Duration udpIdleTimeout, Log log) throws PortDriverException {
+        this(stateDir, udpIdleTimeout, ConnectionBudget.forOpenFiles(OpenFileLimit.soft()), log);
+    }
+
+    BuiltinParentDriver(Path stateDir, Duration udpIdleTimeout, ConnectionBudget connections, Log log)
+            throws PortDriverException {
+        this.connections = connections;
         this.socketPath = stateDir.resolve(".bp.sock");
         this.udpIdleTimeout = udpIdleTimeout;
         this.log = log;
@@ -150,7 +159,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         final ChildTarget target = ChildTarget.of(entry.status().spec());
         try {
             if (entry.proto().isTcp()) {
-                final TcpForwarder tcp = new TcpForwarder(group, bridge, target, entry.listenFd(), log);
+                final TcpForwarder tcp = new TcpForwarder(group, connections, bridge, target, entry.listenFd(), log);
                 tcp.start();
                 return entry.servedBy(tcp);
             }
