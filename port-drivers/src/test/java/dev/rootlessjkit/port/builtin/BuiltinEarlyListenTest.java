@@ -56,7 +56,7 @@ class BuiltinEarlyListenTest {
 
     @Test
     void aClientAndADatagramThatCameBeforeTheChildHalfAreServedOnceItIsUp() throws Exception {
-        parent = new BuiltinParentDriver(state, Duration.ofSeconds(5), log);
+        parent = new BuiltinParentDriver(state, Duration.ofSeconds(5), false, log);
         try (ServerSocket tcpInside = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
                 DatagramSocket udpInside = new DatagramSocket(0, InetAddress.getLoopbackAddress());
                 Socket tcpClient = new Socket();
@@ -88,7 +88,7 @@ class BuiltinEarlyListenTest {
 
     @Test
     void aBindThatFailsBeforeStartLeavesNothingOpenAndCloseReleasesTheOthers() throws Exception {
-        parent = new BuiltinParentDriver(state, Duration.ofSeconds(5), log);
+        parent = new BuiltinParentDriver(state, Duration.ofSeconds(5), false, log);
         final int held = freePort();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             parent.addPort(new PortSpec("tcp", "127.0.0.1", held, "", 80));
