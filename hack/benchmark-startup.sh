@@ -3,8 +3,8 @@
 #   1. median wall time of `X true`, `X --pidns true`, `X --copy-up=/etc true`, and of a bare JVM launch (the
 #      floor of one JVM) for the JDK the launcher picks and for JDK 17, with ratios to RootlessKit;
 #   2. the `--debug` phase timeline of one `rootlessjkit true`;
-#   3. time from launch until a published port answers (builtin driver over slirp4netns, usernet driver over
-#      usernet) next to RootlessKit's (builtin over slirp4netns);
+#   3. time from launch until a published port takes a connection and until it answers (builtin driver over
+#      slirp4netns, usernet driver over usernet) next to RootlessKit's (builtin over slirp4netns);
 #   4. idle RSS of every process of one instance (`--net=slirp4netns --port-driver=builtin -p ... sleep infinity`
 #      and `--net=usernet --port-driver=usernet -p ...`) next to RootlessKit's.
 #   hack/benchmark-startup.sh            # as a user with /etc/subuid entries, or as root (runs as $ROOTLESSJKIT_TEST_USER)
@@ -125,43 +125,48 @@ stop_instance() {
 
 mkdir -p www
 echo hello >www/index.html
-# Milliseconds from launch until http://127.0.0.1:PORT/ answers; `--pidns` so that httpd dies with the run.
+# "LISTEN ANSWER": milliseconds from launch until 127.0.0.1:PORT takes a TCP connection (which then waits in the
+# listener's backlog if need be), and until http://127.0.0.1:PORT/ answers; `--pidns` so that httpd dies with the run.
 port_answers_ms() {
-	local port start now
+	local port start listening
 	port=$(free_port)
 	start=$(date +%s%N)
 	start_instance "$@" --state-dir="$work/state" --pidns -p "127.0.0.1:$port:80/tcp" busybox httpd -f -p 80 -h "$work/www"
-	until curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; do
-		now=$(date +%s%N)
-		if [ $(((now - start) / 1000000)) -gt 30000 ]; then
-			echo "benchmark-startup: no answer after 30 s from $*:" >&2
-			cat "$work/instance.log" >&2
-			exit 1
-		fi
-		sleep 0.005
-	done
-	now=$(date +%s%N)
+	until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do give_up_after_30s "$start" "$*"; sleep 0.005; done
+	listening=$(ms_since "$start")
+	until curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; do give_up_after_30s "$start" "$*"; sleep 0.005; done
+	echo "$listening $(ms_since "$start")"
 	stop_instance
-	echo $(((now - start) / 1000000))
+}
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+give_up_after_30s() {
+	if [ "$(ms_since "$1")" -gt 30000 ]; then
+		echo "benchmark-startup: no answer after 30 s from $2:" >&2
+		cat "$work/instance.log" >&2
+		exit 1
+	fi
 }
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# "LISTEN ANSWER" medians over $port_runs launches.
 port_median() {
-	local i
-	for ((i = 0; i < port_runs; i++)); do port_answers_ms "$@"; done | median
+	local i runs
+	runs=$(for ((i = 0; i < port_runs; i++)); do port_answers_ms "$@"; done)
+	echo "$(cut -d' ' -f1 <<<"$runs" | median) $(cut -d' ' -f2 <<<"$runs" | median)"
 }
 
 echo
-echo "== time until a published port answers (median of $port_runs launches), load $(cut -d' ' -f1 /proc/loadavg)"
-theirs_port=$(port_median "$theirs" --net=slirp4netns --port-driver=builtin)
-printf '%-52s %8s\n' "configuration" "ms"
-printf '%-52s %8s\n' "rootlesskit --net=slirp4netns --port-driver=builtin" "$theirs_port"
+echo "== time until a published port listens / answers (medians of $port_runs launches), load $(cut -d' ' -f1 /proc/loadavg)"
+read -r theirs_listen theirs_port <<<"$(port_median "$theirs" --net=slirp4netns --port-driver=builtin)"
+printf '%-52s %9s %9s\n' "configuration" "listen ms" "answer ms"
+printf '%-52s %9s %9s\n' "rootlesskit --net=slirp4netns --port-driver=builtin" "$theirs_listen" "$theirs_port"
 for drivers in "--net=slirp4netns --port-driver=builtin" "--net=usernet --port-driver=usernet"; do
 	# shellcheck disable=SC2086 # the flags are meant to split
-	ms=$(port_median "$ours" $drivers)
-	printf '%-52s %8s (%s)\n' "rootlessjkit $drivers" "$ms" "$(ratio "$ms" "$theirs_port")"
+	read -r listen ms <<<"$(port_median "$ours" $drivers)"
+	printf '%-52s %9s %9s (listen %s, answer %s)\n' "rootlessjkit $drivers" "$listen" "$ms" \
+		"$(ratio "$listen" "$theirs_listen")" "$(ratio "$ms" "$theirs_port")"
 done
 
 # Prints "PID RSS_KB NAME" for a process and all its descendants.

@@ -27,6 +27,7 @@ import dev.rootlessjkit.net.ParentNetworkDriver;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
 import dev.rootlessjkit.port.ChildPortDrivers;
+import dev.rootlessjkit.port.EarlyListeners;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.ParentPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
@@ -138,27 +139,44 @@ public final class Parent {
 
     /**
      * Everything after the spawn, in the order the child needs it: its configuration and its id maps first (its
-     * JVM waits for them as soon as it is up), then the checks and drivers that only later steps use.
+     * JVM waits for them as soon as it is up), then the checks and drivers that only later steps use. Before all
+     * that, the -p listeners: from then on a client that comes early waits in a listener's backlog instead of being
+     * refused.
      */
     private int superviseChild(ChildProcess child, ExitWatcher exit, TapSocket tapSocket, List<PortSpec> publish,
             AtomicInteger relayTarget) throws ParentException {
-        final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
-        try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
-            try {
-                child.channel().send(new ParentHello(childConfig(state)));
-                mapIds(child, exit, plan);
-            } catch (HandshakeException e) {
-                return failedHandshake(child, exit, e);
+        try (EarlyListeners early = ParentPortDrivers.earlyListeners(config.portDriver().cliName)) {
+            for (PortSpec spec : publish) {
+                try {
+                    early.listen(spec);
+                } catch (PortDriverException e) {
+                    throw new ParentException("failed to expose port " + spec + ": " + e.getMessage(), e);
+                }
             }
-            Preflight.warn(log, linux.geteuid(), config.propagation());
-            try (ParentNetworkDriver network = networkDriver();
-                    PortDriverHolder ports = new PortDriverHolder(portDriver(state, network))) {
-                return finishSetUpAndWait(child, exit, state, network, ports.driver, tapSocket, publish,
-                        relayTarget);
+            if (!publish.isEmpty()) {
+                log.debug("listening on the published ports");
+            }
+            final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
+            try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
+                try {
+                    child.channel().send(new ParentHello(childConfig(state)));
+                    mapIds(child, exit, plan);
+                } catch (HandshakeException e) {
+                    return failedHandshake(child, exit, e);
+                }
+                Preflight.warn(log, linux.geteuid(), config.propagation());
+                try (ParentNetworkDriver network = networkDriver();
+                        PortDriverHolder ports = new PortDriverHolder(portDriver(state, network))) {
+                    // The driver serves these from its start on; the others it can listen on only once it runs.
+                    final List<PortSpec> later = publishPorts(ports.driver, publish, early);
+                    return finishSetUpAndWait(child, exit, state, network, ports.driver, tapSocket, later,
+                            relayTarget);
+                }
             }
         }
     }
 
+    /** @param publish the -p ports not published yet: those the port driver listens on only once it runs */
     private int finishSetUpAndWait(ChildProcess child, ExitWatcher exit, StateDir state, ParentNetworkDriver network,
             ParentPortDriver ports, TapSocket tapSocket, List<PortSpec> publish, AtomicInteger relayTarget)
             throws ParentException {
@@ -170,7 +188,7 @@ public final class Parent {
             try {
                 final long childPid = handshake(child, state, network, ports, tapSocket, networkConfig);
                 relayTarget.set((int) childPid);
-                publishPorts(ports, publish);
+                publishPorts(ports, publish, null);
                 state.publish(StateDir.CHILD_PID, Long.toString(childPid));
                 info.set(info(state, (int) childPid, networkConfig.get(), ports));
                 api.publishAs(state.resolve("api.sock"));
@@ -333,19 +351,31 @@ public final class Parent {
         }
     }
 
-    private void publishPorts(ParentPortDriver ports, List<PortSpec> publish) throws ParentException {
+    /**
+     * Publishes the specs: with {@code early}, only those it holds a listener for (the rest are returned, to be
+     * published once the driver runs); without, all.
+     */
+    private List<PortSpec> publishPorts(ParentPortDriver ports, List<PortSpec> publish, EarlyListeners early)
+            throws ParentException {
+        final List<PortSpec> rest = new ArrayList<>();
         if (ports == null) {
             // --port-driver=implicit: pasta publishes what binds inside; RootlessKit checks -p and ignores it.
-            return;
+            return rest;
         }
         for (PortSpec spec : publish) {
+            final int listenFd = early == null ? -1 : early.take(spec);
+            if (early != null && listenFd < 0) {
+                rest.add(spec);
+                continue;
+            }
             try {
-                final PortStatus status = ports.addPort(spec);
+                final PortStatus status = ports.addPort(spec, listenFd);
                 log.debug("published port " + status.id() + ": " + spec);
             } catch (PortDriverException e) {
                 throw new ParentException("failed to expose port " + spec + ": " + e.getMessage(), e);
             }
         }
+        return rest;
     }
 
     private Info info(StateDir state, int childPid, NetworkConfig network, ParentPortDriver ports) {

@@ -8,7 +8,8 @@ import java.util.Map;
  * The host side of a port driver, in the parent process. Life cycle: construct, hand {@link #opaqueForChild()} to
  * the child (ParentInitPortDriverCompleted), let the child run its {@link ChildPortDriver}, {@link #start} (waits
  * for the child half), then {@link #addPort}/{@link #listPorts}/{@link #removePort} from any thread, then
- * {@link #close}. Port IDs start at 1 and are never reused.
+ * {@link #close}. Builtin and usernet also take {@link #addPort} before {@link #start}, even before the child
+ * exists (see {@link EarlyListeners}). Port IDs start at 1 and are never reused.
  */
 public interface ParentPortDriver extends AutoCloseable {
     PortDriverInfo info();
@@ -17,14 +18,29 @@ public interface ParentPortDriver extends AutoCloseable {
     Map<String, String> opaqueForChild();
 
     /**
-     * Waits until the child half answers.
+     * Waits until the child half answers, then serves the ports added before.
      *
      * @throws ChildHalfException when it does not within {@code timeout}
      */
     void start(Duration timeout) throws PortDriverException;
 
-    /** Validates, listens on the parent address (synchronously: bind errors are thrown here) and forwards. */
+    /**
+     * Validates, listens on the parent address (synchronously: bind errors are thrown here) and forwards, from
+     * {@link #start} on when called before it.
+     */
     PortStatus addPort(PortSpec spec) throws PortDriverException;
+
+    /**
+     * As {@link #addPort(PortSpec)} on the socket {@link EarlyListeners} bound for {@code spec}, or on a new one when
+     * {@code listenFd} is -1. Takes ownership of the socket (closed if this throws). For the drivers
+     * {@link ParentPortDrivers#earlyListeners} binds for.
+     */
+    default PortStatus addPort(PortSpec spec, int listenFd) throws PortDriverException {
+        if (listenFd >= 0) {
+            throw new UnsupportedOperationException("the " + info().driver() + " port driver listens by itself");
+        }
+        return addPort(spec);
+    }
 
     /** The published ports in ID order. */
     List<PortStatus> listPorts();

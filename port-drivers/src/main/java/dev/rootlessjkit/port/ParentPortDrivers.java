@@ -7,6 +7,7 @@ import dev.rootlessjkit.port.builtin.BuiltinParentDriver;
 import dev.rootlessjkit.port.slirp4netns.Slirp4netnsParentPortDriver;
 import dev.rootlessjkit.port.usernet.UsernetPortDriver;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Creates the parent half of a port driver by its --port-driver name. Parent JVM only (loads Netty). */
 public final class ParentPortDrivers {
@@ -33,5 +34,14 @@ public final class ParentPortDrivers {
             }
             default -> throw new PortDriverException("port driver " + GoText.quote(name) + " is not supported yet");
         };
+    }
+
+    /** Where the parent binds -p ports for the named driver before {@link #create} can be called. */
+    public static EarlyListeners earlyListeners(String name) {
+        return new EarlyListeners(switch (name) {
+            case BuiltinParentDriver.NAME -> BuiltinParentDriver.PROTOS;
+            case UsernetPortDriver.NAME -> UsernetPortDriver.PROTOS;
+            default -> List.of();
+        });
     }
 }

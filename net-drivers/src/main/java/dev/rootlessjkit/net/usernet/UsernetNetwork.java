@@ -8,7 +8,6 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -65,29 +64,28 @@ public final class UsernetNetwork implements AutoCloseable {
     }
 
     /**
-     * Publishes {@code bind} to {@code guestIp:guestPort} (0: the guest's own address) over TCP, see
-     * {@link UsernetStack#publishTcp}. The returned handle's close stops listening and resets the port's
-     * connections before it returns.
-     *
-     * @throws UsernetException carrying the bind error (e.g. a {@link java.net.BindException}) as its cause
+     * Publishes the host socket behind {@code listenFd} (listening, non-blocking; its backlog is served now) to
+     * {@code guestIp:guestPort} (0: the guest's own address) over TCP, see {@link UsernetStack#publishTcp}. Takes
+     * ownership of the fd. The returned handle's close stops listening and resets the port's connections before it
+     * returns.
      */
-    public AutoCloseable publishTcp(InetSocketAddress bind, int guestIp, int guestPort) throws UsernetException {
-        final PublishedTcpPort port = onLoop(() -> stack.publishTcp(bind, guestIp, guestPort),
-                "cannot listen on " + bind);
+    public AutoCloseable publishTcp(int listenFd, int guestIp, int guestPort) throws UsernetException {
+        final PublishedTcpPort port = onLoop(() -> stack.publishTcp(listenFd, guestIp, guestPort),
+                "cannot serve the TCP listener on fd " + listenFd);
         return () -> onLoop(() -> {
             port.close();
             return null;
-        }, "cannot close the published port " + bind);
+        }, "cannot close the published port " + port.localAddress());
     }
 
-    /** As {@link #publishTcp} for UDP, see {@link UsernetStack#publishUdp}. */
-    public AutoCloseable publishUdp(InetSocketAddress bind, int guestIp, int guestPort) throws UsernetException {
-        final PublishedUdpPort port = onLoop(() -> stack.publishUdp(bind, guestIp, guestPort),
-                "cannot listen on " + bind);
+    /** As {@link #publishTcp} for a bound UDP socket, whose queued datagrams are passed on now. */
+    public AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws UsernetException {
+        final PublishedUdpPort port = onLoop(() -> stack.publishUdp(fd, guestIp, guestPort),
+                "cannot serve the UDP socket on fd " + fd);
         return () -> onLoop(() -> {
             port.close();
             return null;
-        }, "cannot close the published port " + bind);
+        }, "cannot close the published port " + port.localAddress());
     }
 
     private <T> T onLoop(Callable<T> task, String what) throws UsernetException {

@@ -169,9 +169,25 @@ public final class UsernetStack implements AutoCloseable {
         return tcp.publish(bind, guestIp == 0 ? guest : guestIp, guestPort);
     }
 
+    /**
+     * As {@link #publishTcp(InetSocketAddress, int, int)} on a socket that listens already (the clients in its
+     * backlog are served now); takes ownership of {@code listenFd}.
+     */
+    public PublishedTcpPort publishTcp(int listenFd, int guestIp, int guestPort) throws Exception {
+        return tcp.publish(listenFd, guestIp == 0 ? guest : guestIp, guestPort);
+    }
+
     /** As {@link #publishTcp} for UDP: per client a flow to {@code guestIp:guestPort}, ended when idle. */
     public PublishedUdpPort publishUdp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
         return udp.publish(bind, guestIp == 0 ? guest : guestIp, guestPort);
+    }
+
+    /**
+     * As {@link #publishUdp(InetSocketAddress, int, int)} on a socket that is bound already (the datagrams queued in
+     * it are passed on now); takes ownership of {@code fd}.
+     */
+    public PublishedUdpPort publishUdp(int fd, int guestIp, int guestPort) throws Exception {
+        return udp.publish(fd, guestIp == 0 ? guest : guestIp, guestPort);
     }
 
     public Counters counters() {

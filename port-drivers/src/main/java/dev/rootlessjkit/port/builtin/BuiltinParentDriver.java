@@ -1,12 +1,10 @@
 package dev.rootlessjkit.port.builtin;
 
 import dev.rootlessjkit.linux.OpenFileLimit;
-import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.ChildHalfException;
-import dev.rootlessjkit.port.ListenException;
-import dev.rootlessjkit.port.ListenFailures;
+import dev.rootlessjkit.port.HostListeners;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortDriverInfo;
@@ -37,7 +35,6 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     public static final List<String> PROTOS = List.of("tcp", "tcp4", "tcp6", "udp", "udp4", "udp6");
     public static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration REMOVE_TIMEOUT = Duration.ofSeconds(5);
-    private static final int EAFNOSUPPORT = 97;
 
     private final Path socketPath;
     private final Duration udpIdleTimeout;
@@ -52,7 +49,14 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     private int nextId = 1;
     private boolean closed;
 
-    private record Entry(PortStatus status, Forwarder forwarder) {
+    /**
+     * A published port: its listener alone (listenFd, no forwarder) until the driver serves it, then the forwarder
+     * that owns the listener.
+     */
+    private record Entry(PortStatus status, Proto proto, int listenFd, Forwarder forwarder) {
+        Entry servedBy(Forwarder f) {
+            return new Entry(status, proto, -1, f);
+        }
     }
 
     /** @param sourceIpTransparent --source-ip-transparent: the child half dials TCP from clients' addresses */
@@ -96,6 +100,10 @@ public final class BuiltinParentDriver implements ParentPortDriver {
                 : Map.of(BuiltinChildDriver.SOCKET_PATH_KEY, socketPath.toString());
     }
 
+    /**
+     * Waits for the child half, then serves every port added so far: what their listeners held in the meantime
+     * (connections in the backlog, datagrams in the receive buffer) is forwarded now.
+     */
     @Override
     public synchronized void start(Duration timeout) throws PortDriverException {
         if (group != null) {
@@ -104,61 +112,69 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         bridge.connect(timeout);
         group = new EpollEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("builtin-port", true));
+        for (Entry entry : new ArrayList<>(ports.values())) {
+            if (entry.forwarder() == null) {
+                // Out of the table first: a listener that fails to be served is closed, and its port is gone.
+                ports.remove(entry.status().id());
+                ports.put(entry.status().id(), serve(entry));
+            }
+        }
     }
 
     @Override
     public PortStatus addPort(PortSpec spec) throws PortDriverException {
-        synchronized (this) {
-            if (group == null || closed) {
-                throw new ChildHalfException("the builtin port driver is not running");
-            }
-            PortSpecValidator.validate(spec, ports.values().stream().map(Entry::status).toList());
-            final Proto proto = Proto.of(spec.proto()).orElseThrow();
-            if (!proto.isTcp() && !proto.isUdp()) {
-                throw new PortDriverException("unsupported port protocol " + spec.proto());
-            }
-            final ListenAddress address = ListenAddress.of(spec, proto);
-            final int fd = listen(spec, proto, address);
-            final ChildTarget target = ChildTarget.of(spec);
-            final Forwarder forwarder;
-            try {
-                if (proto.isTcp()) {
-                    final TcpForwarder tcp = new TcpForwarder(group, connections, bridge, target, fd, log);
-                    tcp.start();
-                    forwarder = tcp;
-                } else {
-                    final UdpForwarder udp = new UdpForwarder(group, bridge, target, fd, udpIdleTimeout, log);
-                    udp.start();
-                    forwarder = udp;
-                }
-            } catch (IOException e) {
-                throw new PortDriverException("listen " + spec.proto() + " " + address.display() + ": "
-                        + e.getMessage(), e);
-            }
-            final PortStatus status = new PortStatus(nextId++, spec);
-            ports.put(status.id(), new Entry(status, forwarder));
-            log.debug("published " + status);
-            return status;
-        }
+        return addPort(spec, -1);
     }
 
-    private int listen(PortSpec spec, Proto proto, ListenAddress address) throws ListenException {
-        final Sockets.Type type = proto.isTcp() ? Sockets.Type.STREAM : Sockets.Type.DGRAM;
+    /**
+     * Listens at once, before {@link #start} too: until the driver serves the port, the kernel holds what arrives.
+     */
+    @Override
+    public synchronized PortStatus addPort(PortSpec spec, int listenFd) throws PortDriverException {
+        final Proto proto;
         try {
-            try {
-                return sockets.bindInet(type, address.address(), spec.parentPort(), address.v6only(), 4096,
-                        address.display());
-            } catch (SocketCallException e) {
-                if (e.errno() == EAFNOSUPPORT && address.dualStack()) {
-                    final ListenAddress v4 = address.ipv4Only();
-                    return sockets.bindInet(type, v4.address(), spec.parentPort(), false, 4096, v4.display());
-                }
-                throw e;
+            proto = check(spec);
+        } catch (PortDriverException e) {
+            if (listenFd >= 0) {
+                sockets.close(listenFd);
             }
-        } catch (SocketCallException e) {
-            final String message = "listen " + spec.proto() + " " + address.display() + ": " + e.call() + ": "
-                    + e.description();
-            throw ListenFailures.classify(message, e.errno(), spec.parentPort());
+            throw e;
+        }
+        final Entry listening = new Entry(new PortStatus(nextId, spec), proto,
+                listenFd >= 0 ? listenFd : HostListeners.listen(sockets, spec, proto), null);
+        final Entry entry = group == null ? listening : serve(listening);
+        nextId++;
+        ports.put(entry.status().id(), entry);
+        log.debug((group == null ? "listening for " : "published ") + entry.status());
+        return entry.status();
+    }
+
+    private Proto check(PortSpec spec) throws PortDriverException {
+        if (closed) {
+            throw new ChildHalfException("the builtin port driver is closed");
+        }
+        PortSpecValidator.validate(spec, ports.values().stream().map(Entry::status).toList());
+        final Proto proto = Proto.of(spec.proto()).orElseThrow();
+        if (!proto.isTcp() && !proto.isUdp()) {
+            throw new PortDriverException("unsupported port protocol " + spec.proto());
+        }
+        return proto;
+    }
+
+    /** Hands the entry's listener to a forwarder, which owns it from now on (and has closed it if this throws). */
+    private Entry serve(Entry entry) throws PortDriverException {
+        final ChildTarget target = ChildTarget.of(entry.status().spec());
+        try {
+            if (entry.proto().isTcp()) {
+                final TcpForwarder tcp = new TcpForwarder(group, connections, bridge, target, entry.listenFd(), log);
+                tcp.start();
+                return entry.servedBy(tcp);
+            }
+            final UdpForwarder udp = new UdpForwarder(group, bridge, target, entry.listenFd(), udpIdleTimeout, log);
+            udp.start();
+            return entry.servedBy(udp);
+        } catch (IOException e) {
+            throw new PortDriverException("cannot serve " + entry.status().spec() + ": " + e.getMessage(), e);
         }
     }
 
@@ -178,8 +194,16 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         if (entry == null) {
             throw new UnknownPortException(id);
         }
-        entry.forwarder().close(REMOVE_TIMEOUT);
+        stop(entry);
         log.debug("removed " + entry.status());
+    }
+
+    private void stop(Entry entry) {
+        if (entry.forwarder() == null) {
+            sockets.close(entry.listenFd());
+        } else {
+            entry.forwarder().close(REMOVE_TIMEOUT);
+        }
     }
 
     @Override
@@ -193,7 +217,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             entries = new ArrayList<>(ports.values());
             ports.clear();
         }
-        entries.forEach(e -> e.forwarder().close(REMOVE_TIMEOUT));
+        entries.forEach(this::stop);
         bridge.close();
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);

@@ -1,23 +1,22 @@
 package dev.rootlessjkit.port.usernet;
 
+import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.UsernetException;
 import dev.rootlessjkit.net.usernet.UsernetNetwork;
 import dev.rootlessjkit.port.GoText;
 import dev.rootlessjkit.port.IpLiteral;
-import dev.rootlessjkit.port.ListenException;
-import dev.rootlessjkit.port.ListenFailures;
+import dev.rootlessjkit.port.HostListeners;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortDriverInfo;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
+import dev.rootlessjkit.port.Proto;
 import dev.rootlessjkit.port.UnknownPortException;
-import io.netty.channel.unix.Errors;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,23 +36,30 @@ import java.util.function.Supplier;
 public final class UsernetPortDriver implements ParentPortDriver {
     public static final String NAME = "usernet";
     public static final List<String> PROTOS = List.of("tcp", "tcp4", "udp", "udp4");
-    private static final int EADDRINUSE = 98;
-    private static final int EACCES = 13;
 
     private final Supplier<UsernetNetwork> networkSource;
     private final Log log;
+    private final Sockets sockets;
     private final Map<Integer, Entry> ports = new TreeMap<>();
     private UsernetNetwork network;
     private int nextId = 1;
     private boolean closed;
 
-    private record Entry(PortStatus status, AutoCloseable published) {
+    /**
+     * A published port: its host socket alone (listenFd, not published) until the stack runs, then the stack's
+     * handle, which owns the socket.
+     */
+    private record Entry(PortStatus status, int guestIp, int listenFd, AutoCloseable published) {
+        Entry publishedAs(AutoCloseable handle) {
+            return new Entry(status, guestIp, -1, handle);
+        }
     }
 
     /** @param networkSource the running network once the network driver has started it (null before) */
     public UsernetPortDriver(Supplier<UsernetNetwork> networkSource, Log log) {
         this.networkSource = networkSource;
         this.log = log;
+        this.sockets = Sockets.load();
     }
 
     @Override
@@ -67,7 +73,10 @@ public final class UsernetPortDriver implements ParentPortDriver {
         return Map.of();
     }
 
-    /** The network driver started the stack before the port driver starts; this picks it up. */
+    /**
+     * The network driver started the stack before the port driver starts; this picks it up and hands it the ports
+     * added so far, with what their sockets held in the meantime.
+     */
     @Override
     public synchronized void start(Duration timeout) throws PortDriverException {
         final UsernetNetwork running = networkSource.get();
@@ -75,54 +84,66 @@ public final class UsernetPortDriver implements ParentPortDriver {
             throw new PortDriverException("the usernet port driver found no running usernet network");
         }
         network = running;
+        for (Entry entry : new ArrayList<>(ports.values())) {
+            if (entry.published() == null) {
+                // Out of the table first: a socket the stack fails to take is closed, and its port is gone.
+                ports.remove(entry.status().id());
+                ports.put(entry.status().id(), publish(entry));
+            }
+        }
     }
 
     @Override
-    public synchronized PortStatus addPort(PortSpec spec) throws PortDriverException {
-        if (network == null || closed) {
-            throw new PortDriverException("the usernet port driver is not running");
+    public PortStatus addPort(PortSpec spec) throws PortDriverException {
+        return addPort(spec, -1);
+    }
+
+    /** Listens at once, before {@link #start} too: until the stack runs, the kernel holds what arrives. */
+    @Override
+    public synchronized PortStatus addPort(PortSpec spec, int listenFd) throws PortDriverException {
+        final Proto proto;
+        final int guestIp;
+        try {
+            proto = check(spec);
+            guestIp = guestAddress(spec);
+        } catch (PortDriverException e) {
+            if (listenFd >= 0) {
+                sockets.close(listenFd);
+            }
+            throw e;
+        }
+        final Entry listening = new Entry(new PortStatus(nextId, spec), guestIp,
+                listenFd >= 0 ? listenFd : HostListeners.listen(sockets, spec, proto), null);
+        final Entry entry = network == null ? listening : publish(listening);
+        nextId++;
+        ports.put(entry.status().id(), entry);
+        log.debug((network == null ? "listening for " : "published ") + entry.status());
+        return entry.status();
+    }
+
+    private Proto check(PortSpec spec) throws PortDriverException {
+        if (closed) {
+            throw new PortDriverException("the usernet port driver is closed");
         }
         PortSpecValidator.validate(spec, ports.values().stream().map(Entry::status).toList());
-        if (!PROTOS.contains(spec.proto())) {
+        final Proto proto = Proto.of(spec.proto()).orElse(null);
+        if (proto == null || !PROTOS.contains(spec.proto())) {
             throw new PortDriverException("unsupported protocol " + GoText.quote(spec.proto())
                     + " (the usernet port driver forwards " + String.join(", ", PROTOS) + ")");
         }
-        final InetSocketAddress bind = listenAddress(spec);
-        final int guestIp = guestAddress(spec);
-        final AutoCloseable published;
-        try {
-            published = spec.proto().startsWith("tcp") ? network.publishTcp(bind, guestIp, spec.childPort())
-                    : network.publishUdp(bind, guestIp, spec.childPort());
-        } catch (UsernetException e) {
-            throw listenError(spec, e.getCause());
-        }
-        final PortStatus status = new PortStatus(nextId++, spec);
-        ports.put(status.id(), new Entry(status, published));
-        log.debug("published " + status);
-        return status;
+        return proto;
     }
 
-    /** Empty: every address, of both families for {@code tcp}/{@code udp}, of IPv4 for {@code tcp4}/{@code udp4}. */
-    private static InetSocketAddress listenAddress(PortSpec spec) throws PortDriverException {
-        final String ip = spec.parentIP();
-        final byte[] parsed = ip.isEmpty() ? null : IpLiteral.parse(ip);
-        if (!ip.isEmpty() && parsed == null) {
-            throw new PortDriverException("invalid IP: " + GoText.quote(ip));
-        }
-        final boolean v4only = spec.proto().endsWith("4");
-        if (v4only && parsed != null && parsed.length != 4) {
-            throw new ListenException("listen " + spec.proto() + " " + display(spec) + ": address " + ip + ": not an IPv4 address",
-                    0);
-        }
+    /** Hands the entry's socket to the stack, which owns it from now on (and has closed it if this throws). */
+    private Entry publish(Entry entry) throws PortDriverException {
+        final PortSpec spec = entry.status().spec();
         try {
-            if (parsed == null) {
-                return v4only
-                        ? new InetSocketAddress(InetAddress.getByAddress(new byte[4]), spec.parentPort())
-                        : new InetSocketAddress(spec.parentPort());
-            }
-            return new InetSocketAddress(InetAddress.getByAddress(parsed), spec.parentPort());
-        } catch (UnknownHostException e) {
-            throw new PortDriverException("invalid IP: " + GoText.quote(ip), e);
+            return entry.publishedAs(spec.proto().startsWith("tcp")
+                    ? network.publishTcp(entry.listenFd(), entry.guestIp(), spec.childPort())
+                    : network.publishUdp(entry.listenFd(), entry.guestIp(), spec.childPort()));
+        } catch (UsernetException e) {
+            throw new PortDriverException("cannot serve " + spec + ": " + e.getMessage()
+                    + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()), e);
         }
     }
 
@@ -150,26 +171,6 @@ public final class UsernetPortDriver implements ParentPortDriver {
         }
     }
 
-    /** Go's net.Listen wording, which users and scripts know: {@code listen tcp 127.0.0.1:80: bind: ...}. */
-    private static ListenException listenError(PortSpec spec, Throwable cause) {
-        final int errno = cause instanceof Errors.NativeIoException n ? -n.expectedErr() : 0;
-        final String message = "listen " + spec.proto() + " " + display(spec) + ": " + describe(errno, cause);
-        return ListenFailures.classify(message, errno, spec.parentPort());
-    }
-
-    private static String describe(int errno, Throwable cause) {
-        return switch (errno) {
-            case EADDRINUSE -> "bind: address already in use";
-            case EACCES -> "bind: permission denied";
-            default -> cause == null ? "unknown error" : String.valueOf(cause.getMessage());
-        };
-    }
-
-    private static String display(PortSpec spec) {
-        final String ip = spec.parentIP();
-        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + spec.parentPort();
-    }
-
     @Override
     public synchronized List<PortStatus> listPorts() {
         final List<PortStatus> list = new ArrayList<>(ports.size());
@@ -184,11 +185,19 @@ public final class UsernetPortDriver implements ParentPortDriver {
             throw new UnknownPortException(id);
         }
         try {
-            entry.published().close();
+            stop(entry);
         } catch (Exception e) {
             throw new PortDriverException("cannot remove port " + id + ": " + e.getMessage(), e);
         }
         log.debug("removed " + entry.status());
+    }
+
+    private void stop(Entry entry) throws Exception {
+        if (entry.published() == null) {
+            sockets.close(entry.listenFd());
+        } else {
+            entry.published().close();
+        }
     }
 
     /** The listeners close here; the stack itself stops with the network driver. */
@@ -200,7 +209,7 @@ public final class UsernetPortDriver implements ParentPortDriver {
         closed = true;
         for (Entry e : ports.values()) {
             try {
-                e.published().close();
+                stop(e);
             } catch (Exception ex) {
                 log.debug("cannot close " + e.status() + ": " + ex.getMessage());
             }

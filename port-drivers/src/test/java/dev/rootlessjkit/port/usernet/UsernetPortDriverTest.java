@@ -9,11 +9,18 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.usernet.UsernetParentDriver;
+import dev.rootlessjkit.port.AddressInUseException;
 import dev.rootlessjkit.port.ParentPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortSpec;
+import dev.rootlessjkit.port.PortStatus;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +41,28 @@ class UsernetPortDriverTest {
         UsernetPortDriver d = new UsernetPortDriver(() -> null, log);
         PortDriverException e = assertThrows(PortDriverException.class, () -> d.start(Duration.ofSeconds(1)));
         assertTrue(e.getMessage().contains("no running usernet network"), e.getMessage());
-        assertThrows(PortDriverException.class, () -> d.addPort(new PortSpec("tcp", "127.0.0.1", 8080, "", 80)));
+    }
+
+    /** The parent adds -p ports while the child boots: the socket listens then, the stack serves it later. */
+    @Test
+    void listensBeforeTheStackRunsFailsBindsInGosWordsAndLetsGoOnClose() throws Exception {
+        UsernetPortDriver d = new UsernetPortDriver(() -> null, log);
+        final int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        assertEquals(1, d.addPort(new PortSpec("tcp", "127.0.0.1", port, "", 80)).id());
+        try (Socket early = new Socket()) {
+            early.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+        }
+        AddressInUseException inUse = assertThrows(AddressInUseException.class,
+                () -> d.addPort(new PortSpec("tcp4", "127.0.0.1", port, "", 81)));
+        assertEquals("listen tcp4 127.0.0.1:" + port + ": bind: address already in use", inUse.getMessage());
+        assertEquals(List.of(1), d.listPorts().stream().map(PortStatus::id).toList());
+        d.close();
+        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            assertEquals(port, again.getLocalPort(), "the listener is closed with the driver");
+        }
     }
 
     @Test

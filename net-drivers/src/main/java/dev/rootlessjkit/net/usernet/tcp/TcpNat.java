@@ -263,10 +263,24 @@ public final class TcpNat implements TransportHandler {
     public PublishedTcpPort publish(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
         EpollServerSocketChannel server = new EpollServerSocketChannel();
         server.config().setReuseAddress(true);
+        return publish(server, bind, guestIp, guestPort);
+    }
+
+    /**
+     * As {@link #publish(InetSocketAddress, int, int)} for a socket that listens already: the clients it has held
+     * in its backlog are served now. Takes ownership of {@code listenFd} (closed if this throws).
+     */
+    public PublishedTcpPort publish(int listenFd, int guestIp, int guestPort) throws Exception {
+        return publish(new EpollServerSocketChannel(listenFd), null, guestIp, guestPort);
+    }
+
+    /** @param bind where to bind, or null when the server listens already */
+    private PublishedTcpPort publish(EpollServerSocketChannel server, InetSocketAddress bind, int guestIp,
+            int guestPort) throws Exception {
         PublishedTcpPort.Acceptor acceptor = new PublishedTcpPort.Acceptor();
         server.pipeline().addLast(acceptor);
         ChannelFuture bound = loop.register(server);
-        if (bound.isSuccess()) {
+        if (bound.isSuccess() && bind != null) {
             bound = server.bind(bind);
         }
         if (!bound.isSuccess()) {

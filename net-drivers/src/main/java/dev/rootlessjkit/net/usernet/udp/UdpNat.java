@@ -166,13 +166,26 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
      * @throws Exception the bind error when {@code bind} cannot be bound
      */
     public PublishedUdpPort publish(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
-        EpollDatagramChannel ch = new EpollDatagramChannel();
+        return publish(new EpollDatagramChannel(), bind, guestIp, guestPort);
+    }
+
+    /**
+     * As {@link #publish(InetSocketAddress, int, int)} for a socket that is bound already: the datagrams queued in
+     * its receive buffer are passed on now. Takes ownership of {@code fd} (closed if this throws).
+     */
+    public PublishedUdpPort publish(int fd, int guestIp, int guestPort) throws Exception {
+        return publish(new EpollDatagramChannel(fd), null, guestIp, guestPort);
+    }
+
+    /** @param bind where to bind, or null when the channel is bound already */
+    private PublishedUdpPort publish(EpollDatagramChannel ch, InetSocketAddress bind, int guestIp, int guestPort)
+            throws Exception {
         ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(HostSockets.MAX_DATAGRAM));
         ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
         PublishedUdpPort port = new PublishedUdpPort(this, ch, guestIp, guestPort);
         ch.pipeline().addLast(port.new FromClients());
         ChannelFuture bound = loop.register(ch);
-        if (bound.isSuccess()) {
+        if (bound.isSuccess() && bind != null) {
             bound = ch.bind(bind);
         }
         if (!bound.isSuccess()) {

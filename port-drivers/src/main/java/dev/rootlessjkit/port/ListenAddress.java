@@ -1,9 +1,4 @@
-package dev.rootlessjkit.port.builtin;
-
-import dev.rootlessjkit.port.IpLiteral;
-import dev.rootlessjkit.port.ListenException;
-import dev.rootlessjkit.port.PortSpec;
-import dev.rootlessjkit.port.Proto;
+package dev.rootlessjkit.port;
 
 /**
  * Where the parent listens for a spec, with Go's net.Listen semantics that RootlessKit users rely on:

@@ -1,0 +1,62 @@
+package dev.rootlessjkit.port;
+
+import dev.rootlessjkit.linux.Sockets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The -p listeners the parent binds right after the spawn, before the port driver exists (the driver needs the state
+ * directory and the network driver): from then on a client that comes early waits in a listener's backlog, a
+ * datagram in its receive buffer, instead of being refused. The driver takes each socket over with
+ * {@link ParentPortDriver#addPort(PortSpec, int)}. Only for drivers whose own sockets listen; slirp4netns listens by
+ * itself once it runs.
+ */
+public final class EarlyListeners implements AutoCloseable {
+    private final List<String> protos;
+    private final Map<PortSpec, Integer> fds = new LinkedHashMap<>();
+    private Sockets sockets;
+
+    /** @param protos the protocols the driver forwards; empty for a driver that binds no sockets of the parent's */
+    EarlyListeners(List<String> protos) {
+        this.protos = protos;
+    }
+
+    /**
+     * Checks {@code spec} against the ones before it as the driver would, and binds it when the driver forwards its
+     * protocol (else the driver reports the spec itself).
+     *
+     * @throws PortDriverException the driver's own error for the spec: a conflict, or the failed bind in Go's words
+     */
+    public void listen(PortSpec spec) throws PortDriverException {
+        if (protos.isEmpty()) {
+            return;
+        }
+        final List<PortStatus> before = new ArrayList<>(fds.size());
+        fds.keySet().forEach(s -> before.add(new PortStatus(before.size() + 1, s)));
+        PortSpecValidator.validate(spec, before);
+        if (!protos.contains(spec.proto())) {
+            return;
+        }
+        if (sockets == null) {
+            sockets = Sockets.load();
+        }
+        fds.put(spec, HostListeners.listen(sockets, spec, Proto.of(spec.proto()).orElseThrow()));
+    }
+
+    /** The socket bound for {@code spec}, the caller's from now on; -1 when none was. */
+    public int take(PortSpec spec) {
+        final Integer fd = fds.remove(spec);
+        return fd == null ? -1 : fd;
+    }
+
+    /** Closes the sockets nobody took. */
+    @Override
+    public void close() {
+        for (int fd : fds.values()) {
+            sockets.close(fd);
+        }
+        fds.clear();
+    }
+}
