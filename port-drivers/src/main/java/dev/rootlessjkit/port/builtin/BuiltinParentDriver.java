@@ -3,6 +3,7 @@ package dev.rootlessjkit.port.builtin;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.usernet.OpenFileLimit;
 import dev.rootlessjkit.port.ChildHalfException;
 import dev.rootlessjkit.port.ListenException;
 import dev.rootlessjkit.port.ListenFailures;
@@ -45,6 +46,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     private final ChildBridge bridge;
     private final Map<Integer, Entry> ports = new TreeMap<>();
     private EventLoopGroup group;
+    private SpliceRelays splicing;
     private int nextId = 1;
     private boolean closed;
 
@@ -88,6 +90,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         bridge.connect(timeout);
         group = new EpollEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("builtin-port", true));
+        splicing = SpliceRelays.forOpenFiles(OpenFileLimit.soft(), log);
     }
 
     @Override
@@ -107,7 +110,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             final Forwarder forwarder;
             try {
                 if (proto.isTcp()) {
-                    final TcpForwarder tcp = new TcpForwarder(group, bridge, target, fd, log);
+                    final TcpForwarder tcp = new TcpForwarder(group, bridge, target, fd, splicing, log);
                     tcp.start();
                     forwarder = tcp;
                 } else {
@@ -178,6 +181,9 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             ports.clear();
         }
         entries.forEach(e -> e.forwarder().close(REMOVE_TIMEOUT));
+        if (splicing != null) {
+            splicing.close();
+        }
         bridge.close();
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
