@@ -111,6 +111,11 @@ final class SpliceRelays implements AutoCloseable {
         return pipeFdBudget;
     }
 
+    /** Fds the pipes of running relays hold. */
+    long pipeFdsInUse() {
+        return pipeFdBudget - pipeFdsLeft.get();
+    }
+
     boolean reservePipes() {
         if (pipeFdsLeft.addAndGet(-FDS_PER_RELAY) >= 0) {
             return true;
