@@ -116,8 +116,9 @@ final class SpliceLoop {
         running.remove(relay.id);
         epoll.remove(relay.client());
         epoll.remove(relay.backend());
-        relay.releaseFds(withSockets);
+        // Before the fds, whose release completes the relay's close: whoever waited for that sees the budget back.
         relays.releasePipes();
+        relay.releaseFds(withSockets);
     }
 
     private void run() {
