@@ -91,9 +91,8 @@ final class SpliceLoop {
             owner.fallBack(e.getMessage());
             return;
         }
-        final int capacity = Math.min(relays.resize(splice, up[1]), relays.resize(splice, down[1]));
-        final SpliceRelay relay = new SpliceRelay(this, splice, nextId++, client, backend, up, down, capacity,
-                owner);
+        final SpliceRelay relay = new SpliceRelay(this, splice, nextId++, client, backend, up, down,
+                relays.pipeBytes(), owner);
         running.put(relay.id, relay);
         if (!owner.track(relay)) {
             release(relay, true);

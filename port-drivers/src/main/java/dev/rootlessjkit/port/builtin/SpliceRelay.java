@@ -37,6 +37,7 @@ final class SpliceRelay {
     final long id;
     private final int client;
     private final int backend;
+    private final int growTo;
     private final Owner owner;
     private final Direction upstream;
     private final Direction downstream;
@@ -50,35 +51,37 @@ final class SpliceRelay {
         final int to;
         final int pipeOut;
         final int pipeIn;
-        final int capacity;
+        int capacity = Splice.DEFAULT_PIPE_BYTES;
+        boolean grown;
         long inPipe;
         boolean endOfInput;
         boolean parked;
         boolean ended;
 
-        Direction(int from, int to, int[] pipe, int capacity) {
+        Direction(int from, int to, int[] pipe) {
             this.from = from;
             this.to = to;
             this.pipeOut = pipe[0];
             this.pipeIn = pipe[1];
-            this.capacity = capacity;
         }
     }
 
     /**
-     * @param upPipe, downPipe {read end, write end} of the client → backend and backend → client pipes
-     * @param capacity         bytes each pipe holds
+     * @param upPipe, downPipe {read end, write end} of the client → backend and backend → client pipes, of the
+     *                         kernel's default size
+     * @param growTo           the size a pipe is grown to once a single read fills it, or 0 to keep the default
      */
     SpliceRelay(SpliceLoop loop, Splice splice, long id, int client, int backend, int[] upPipe, int[] downPipe,
-            int capacity, Owner owner) {
+            int growTo, Owner owner) {
         this.loop = loop;
         this.splice = splice;
         this.id = id;
         this.client = client;
         this.backend = backend;
+        this.growTo = growTo;
         this.owner = owner;
-        this.upstream = new Direction(client, backend, upPipe, capacity);
-        this.downstream = new Direction(backend, client, downPipe, capacity);
+        this.upstream = new Direction(client, backend, upPipe);
+        this.downstream = new Direction(backend, client, downPipe);
     }
 
     int client() {
@@ -119,6 +122,9 @@ final class SpliceRelay {
                     d.inPipe += n;
                     moved = true;
                     progress = true;
+                    if (d.inPipe >= d.capacity && !d.grown) {
+                        grow(d);
+                    }
                 } else if (n == 0) {
                     d.endOfInput = true;
                     progress = true;
@@ -146,6 +152,21 @@ final class SpliceRelay {
             }
             if (!progress) {
                 return;
+            }
+        }
+    }
+
+    /**
+     * A read that fills the pipe marks a bulk transfer: a larger pipe then moves it in fewer calls. Connections
+     * that never fill 64 KiB (requests, interactive sessions) keep the default, and their user's pipe pages
+     * (/proc/sys/fs/pipe-user-pages-soft, shared with every pipe the user's containers make) are not spent on them.
+     */
+    private void grow(Direction d) {
+        d.grown = true;
+        if (growTo > d.capacity) {
+            final int size = splice.resizePipe(d.pipeIn, growTo);
+            if (size > d.capacity) {
+                d.capacity = size;
             }
         }
     }

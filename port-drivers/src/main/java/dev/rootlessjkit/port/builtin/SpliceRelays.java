@@ -20,8 +20,9 @@ final class SpliceRelays implements AutoCloseable {
     /** Kept for everything else the parent opens: listeners, the child channel, the API, the JVM's own. */
     static final long RESERVED_FDS = 512;
     /**
-     * Each pipe is grown from the default 64 KiB to this where the kernel allows (an unprivileged user's pipes
-     * together hold at most /proc/sys/fs/pipe-user-pages-soft, 64 MiB by default; beyond it they stay small).
+     * A pipe that fills is grown from the default 64 KiB to this (/proc/sys/fs/pipe-max-size, the most an
+     * unprivileged process may ask for) where the kernel allows: an unprivileged user's pipes together hold at
+     * most /proc/sys/fs/pipe-user-pages-soft, 64 MiB by default, and beyond it stay small.
      */
     static final int PIPE_BYTES = 1 << 20;
     private static final long STOP_MILLIS = 2000;
@@ -39,7 +40,7 @@ final class SpliceRelays implements AutoCloseable {
     /**
      * @param threads      how many loops
      * @param pipeFdBudget how many fds all relays' pipes may hold together
-     * @param pipeBytes    the size each pipe is grown to, or 0 to leave the kernel's default
+     * @param pipeBytes    the size a pipe that fills is grown to, or 0 to keep the kernel's default
      */
     SpliceRelays(int threads, long pipeFdBudget, int pipeBytes, Log log) {
         this.threads = threads;
@@ -128,13 +129,8 @@ final class SpliceRelays implements AutoCloseable {
         pipeFdsLeft.addAndGet(FDS_PER_RELAY);
     }
 
-    /** Grows the pipe of {@code fd} where the kernel allows; returns the bytes it holds. */
-    int resize(Splice splice, int fd) {
-        if (pipeBytes <= Splice.DEFAULT_PIPE_BYTES) {
-            return Splice.DEFAULT_PIPE_BYTES;
-        }
-        final int size = splice.resizePipe(fd, pipeBytes);
-        return size > 0 ? size : Splice.DEFAULT_PIPE_BYTES;
+    int pipeBytes() {
+        return pipeBytes;
     }
 
     /** Closes every relay and stops the loops. */
