@@ -6,7 +6,10 @@
 #   hack/soak.sh --short    # every check, small counts (a few minutes on a quiet machine); CI runs this
 # Phases (PHASES, default all): cycles kill conns flood api ulimit
 # Counts and durations (defaults full / --short):
-#   CYCLES=1000/2            start/stop cycles per port driver (builtin, usernet), each serving a published port
+#   CYCLES=1000/2            start/stop cycles per port driver, each serving a published port (a progress line on
+#                            stderr every 100)
+#   DRIVERS="builtin usernet" the port drivers of the cycles, kill and conns phases (two soaks with one driver each
+#                            and other PORT_BASEs can run side by side)
 #   KILL_TRAFFIC_SECONDS=5/2 traffic through the published port around the parent's SIGKILL
 #   CONNS=10000/300          forwarded connections per port driver; CONNS_THREADS=8
 #   SETTLE_SECONDS=30/15     how long fds, threads and RSS may take to come back to their idle values
@@ -24,7 +27,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-knobs=(PHASES CYCLES KILL_TRAFFIC_SECONDS CONNS CONNS_THREADS SETTLE_SECONDS FD_TOLERANCE THREAD_TOLERANCE
+knobs=(PHASES DRIVERS CYCLES KILL_TRAFFIC_SECONDS CONNS CONNS_THREADS SETTLE_SECONDS FD_TOLERANCE THREAD_TOLERANCE
 	RSS_TOLERANCE_MB FLOOD_SECONDS IPERF_SECONDS FLOOD_RSS_LIMIT_MB IDLE_CONNS SLOWLORIS_SECONDS BODY_MB LOW_NOFILE
 	HOLD_CONNS PORT_BASE START_TIMEOUT ROOTLESSJKIT)
 
@@ -48,6 +51,7 @@ esac
 pick() { if $short; then echo "$2"; else echo "$1"; fi; }
 PHASES=${PHASES:-cycles kill conns flood api ulimit}
 CYCLES=${CYCLES:-$(pick 1000 2)}
+DRIVERS=${DRIVERS:-builtin usernet}
 KILL_TRAFFIC_SECONDS=${KILL_TRAFFIC_SECONDS:-$(pick 5 2)}
 CONNS=${CONNS:-$(pick 10000 300)}
 CONNS_THREADS=${CONNS_THREADS:-8}
@@ -172,7 +176,7 @@ child_pid() { cat "$state/child_pid" 2>/dev/null || true; }
 # --- start/stop cycles ---------------------------------------------------------------------------------------
 phase_cycles() {
 	local driver port=$((PORT_BASE + 1)) i fails left start mounts_before mounts_after what
-	for driver in builtin usernet; do
+	for driver in $DRIVERS; do
 		fails=0 left=0 start=$SECONDS what=""
 		mounts_before=$(wc -l </proc/self/mountinfo)
 		for ((i = 1; i <= CYCLES; i++)); do
@@ -195,6 +199,7 @@ phase_cycles() {
 				left=$((left + 1))
 				what="cycle $i left: $left_now"
 			fi
+			((i % 100)) || echo "soak: $driver cycle $i of $CYCLES: $fails failed, $left left something, $((SECONDS - start)) s" >&2
 		done
 		mounts_after=$(wc -l </proc/self/mountinfo)
 		[ "$mounts_before" = "$mounts_after" ] || { left=$((left + 1)); what="host mounts $mounts_before -> $mounts_after"; }
@@ -207,7 +212,7 @@ phase_cycles() {
 # --- SIGKILL of the parent mid-traffic --------------------------------------------------------------------------
 phase_kill() {
 	local driver port=$((PORT_BASE + 2)) traffic child t0 gone_ms left late
-	for driver in builtin usernet; do
+	for driver in $DRIVERS; do
 		launch "kill-$driver" "$driver" "busybox httpd -f -p 80 -h $work/www" -p "127.0.0.1:$port:80/tcp"
 		if ! serving "$port"; then
 			row "SIGKILL parent, $driver" "never served: $(tail -1 "$work/kill-$driver.log")" fail
@@ -246,7 +251,7 @@ phase_kill() {
 # --- many forwarded connections: back to idle? ------------------------------------------------------------------
 phase_conns() {
 	local driver port=$((PORT_BASE + 3)) child idle_p idle_c after_p after_c result deadline ok rate errors
-	for driver in builtin usernet; do
+	for driver in $DRIVERS; do
 		rm -f "$work/stop"
 		launch "conns-$driver" "$driver" "busybox httpd -f -p 80 -h $work/www" -p "127.0.0.1:$port:80/tcp"
 		if ! serving "$port"; then
@@ -513,7 +518,7 @@ phase_api() {
 
 # --- fd exhaustion --------------------------------------------------------------------------------------------
 phase_ulimit() {
-	local port=$((PORT_BASE + 8)) holder held during=fail after=fail cpu0 cpu1 alive=fail
+	local port=$((PORT_BASE + 8)) holder held same=fail other=fail api=fail after=fail cpu0 cpu1 alive=fail
 	# Both limits: the parent raises its soft limit to the hard one at start.
 	state="$work/state-ulimit"
 	(
@@ -551,7 +556,11 @@ EOF
 	helpers+=("$holder")
 	for _ in $(seq 600); do [ -s "$work/held" ] && break; sleep 0.1; done
 	cpu0=$(awk '{ print $14 + $15 }' "/proc/$launcher/stat" 2>/dev/null || echo 0)
-	curl -fsS --max-time 3 -o /dev/null "http://127.0.0.1:$port/" && during=pass
+	# The holder's address has used its share of the relay budget: refused at once. Another address, and the
+	# API, are served meanwhile: the held connections did not take the parent's every descriptor.
+	curl -fsS --max-time 3 -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && same=pass
+	curl -fsS --max-time 3 --interface 127.0.0.2 -o /dev/null "http://127.0.0.1:$port/" && other=pass
+	curl -fsS --max-time 3 --unix-socket "$state/api.sock" -o /dev/null http://rootlesskit/v1/info && api=pass
 	sleep 3
 	cpu1=$(awk '{ print $14 + $15 }' "/proc/$launcher/stat" 2>/dev/null || echo 0)
 	held=$(cat "$work/held" 2>/dev/null || echo 0)
@@ -566,7 +575,9 @@ EOF
 	finish || true
 	rm -rf "$state"
 	row "ulimit -n $LOW_NOFILE, $HOLD_CONNS held connections" \
-		"parent nofile $limit; $held connected; fresh request meanwhile: $during (info); parent CPU $(((cpu1 - cpu0) * 100 / $(getconf CLK_TCK) / 3))% over 3 s" info
+		"parent nofile $limit; $held connected; parent CPU $(((cpu1 - cpu0) * 100 / $(getconf CLK_TCK) / 3))% over 3 s" info
+	row "  meanwhile" "API: $api, request from 127.0.0.2: $other, from the holder's 127.0.0.1: $same (info)" \
+		"$(verdict '[ $api = pass ] && [ $other = pass ]')"
 	row "  recovery after release" "parent alive: $alive, fresh request: $after" \
 		"$(verdict '[ $alive = pass ] && [ $after = pass ]')"
 }

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.linux.OpenFileLimit;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -125,12 +126,14 @@ public record UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, L
      *         reset both ways (as a NAT forgets it)
      * @param tcpHalfClosedIdleTimeout the same once either side has sent its FIN, when a vanished peer is the
      *         likelier reason for the silence
+     * @param tcpReorderBudget bytes that out-of-order guest segments may pin across all connections together (each
+     *         connection is also held to its receive buffer); beyond it they are dropped and the guest resends
      */
     public record Limits(TableLimits tcpOutbound, TableLimits tcpInbound, TableLimits udpOutbound,
             TableLimits udpInbound, Duration udpIdleTimeout, Duration dnsQueryTimeout,
             Duration tcpConnectTimeout, Duration tcpTimeWait, int tcpReceiveBuffer,
             int tcpSendBuffer, int maxReassemblies, Duration reassemblyTimeout, Duration tcpIdleTimeout,
-            Duration tcpHalfClosedIdleTimeout) {
+            Duration tcpHalfClosedIdleTimeout, long tcpReorderBudget) {
 
         /**
          * Descriptors kept out of the flow tables: the JVM's own (jars, epoll and event fds), the TAP device, the API
@@ -149,6 +152,12 @@ public record UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, L
          * memory (~200 bytes each), with eviction of the oldest when full.
          */
         static final int UDP_INBOUND_FLOWS = 16384;
+        /**
+         * A TAP device delivers a guest's segments in order, so out-of-order data is rare and brief in honest
+         * traffic; 32 MiB is eight connections' whole receive windows at once, and bounds what a guest that sends
+         * out of order on purpose across thousands of connections can pin in direct memory.
+         */
+        static final long TCP_REORDER_BUDGET = 32L << 20;
 
         /** Limits for a process whose RLIMIT_NOFILE soft limit is 4096, the size the tests assume. */
         public static final Limits DEFAULT = forOpenFiles(4096);
@@ -172,7 +181,7 @@ public record UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, L
             TableLimits udpIn = new TableLimits(UDP_INBOUND_FLOWS, UDP_INBOUND_FLOWS / 4, UDP_INBOUND_FLOWS);
             return new Limits(tcpOut, tcpIn, udpOut, udpIn, Duration.ofMinutes(4), Duration.ofSeconds(2),
                     Duration.ofSeconds(20), Duration.ofSeconds(2), 4 << 20, 4 << 20, 64,
-                    Duration.ofSeconds(30), Duration.ofMinutes(124), Duration.ofMinutes(4));
+                    Duration.ofSeconds(30), Duration.ofMinutes(124), Duration.ofMinutes(4), TCP_REORDER_BUDGET);
         }
 
         private static TableLimits table(long fds, boolean outbound) {
@@ -195,20 +204,23 @@ public record UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, L
             if (tcpReceiveBuffer < 4096 || tcpSendBuffer < 4096) {
                 throw new IllegalArgumentException("TCP buffers must be at least 4096 bytes");
             }
+            if (tcpReorderBudget < tcpReceiveBuffer) {
+                throw new IllegalArgumentException("the TCP reorder budget must hold at least one receive buffer");
+            }
         }
 
         /** The same limits with other TCP tables (tests). */
         public Limits withTcp(TableLimits outbound, TableLimits inbound) {
             return new Limits(outbound, inbound, udpOutbound, udpInbound, udpIdleTimeout, dnsQueryTimeout,
                     tcpConnectTimeout, tcpTimeWait, tcpReceiveBuffer, tcpSendBuffer, maxReassemblies,
-                    reassemblyTimeout, tcpIdleTimeout, tcpHalfClosedIdleTimeout);
+                    reassemblyTimeout, tcpIdleTimeout, tcpHalfClosedIdleTimeout, tcpReorderBudget);
         }
 
         /** The same limits with other UDP tables (tests). */
         public Limits withUdp(TableLimits outbound, TableLimits inbound) {
             return new Limits(tcpOutbound, tcpInbound, outbound, inbound, udpIdleTimeout, dnsQueryTimeout,
                     tcpConnectTimeout, tcpTimeWait, tcpReceiveBuffer, tcpSendBuffer, maxReassemblies,
-                    reassemblyTimeout, tcpIdleTimeout, tcpHalfClosedIdleTimeout);
+                    reassemblyTimeout, tcpIdleTimeout, tcpHalfClosedIdleTimeout, tcpReorderBudget);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.linux.OpenFileLimit;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.Ipv4Network;

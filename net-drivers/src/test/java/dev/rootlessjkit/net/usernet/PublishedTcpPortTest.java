@@ -19,8 +19,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -202,6 +206,64 @@ class PublishedTcpPortTest {
         }
         assertEquals(1, h.counter(Counter.TCP_FLOW_LIMIT));
         assertEquals(1, h.onLoop(port::connectionCount));
+    }
+
+    /**
+     * accept(2) failing with EMFILE leaves the clients in the listener's backlog; the listener is edge-triggered, so
+     * unless it tries again by itself they wait for the next client to arrive. Our own soft limit is lowered to 3
+     * (nothing can be opened) and restored a second later by a process started beforehand: a JVM without free
+     * descriptors cannot start one.
+     */
+    @Test
+    void clientsQueuedWhileAcceptFailedAreTakenWhenDescriptorsAreBackWithoutANewArrival() throws Exception {
+        PublishedTcpPort port = publish();
+        h.send(arpRequest(GUEST_MAC, GUEST, GATEWAY));
+        InetSocketAddress at = h.onLoop(port::localAddress);
+        List<SocketChannel> clients = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            clients.add(SocketChannel.open());
+        }
+        Path lowered = Files.createTempFile("nofile-lowered", "");
+        Files.delete(lowered);
+        String[] limits = openFileLimits();
+        Process limiter = new ProcessBuilder("sh", "-c",
+                "prlimit --pid \"$0\" --nofile=3:\"$1\" && touch \"$2\" && sleep 1; prlimit --pid \"$0\" --nofile=\"$3\":\"$1\"",
+                Long.toString(ProcessHandle.current().pid()), limits[1], lowered.toString(), limits[0])
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        try {
+            while (!Files.exists(lowered)) {
+                assertTrue(limiter.isAlive() || Files.exists(lowered), "prlimit failed");
+                Thread.sleep(10);
+            }
+            for (SocketChannel c : clients) {
+                c.connect(at); // completes in the kernel's backlog; the stack's accept fails
+            }
+            assertTrue(limiter.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(0, limiter.exitValue());
+            assertEquals(limits[0], openFileLimits()[0], "the soft limit is restored");
+            for (SocketChannel c : clients) {
+                Parsed syn = nextToGuest();
+                assertEquals(SYN, syn.flags(), "a queued client reached the guest");
+            }
+        } finally {
+            limiter.destroyForcibly().waitFor();
+            Files.deleteIfExists(lowered);
+            for (SocketChannel c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    /** {soft, hard} RLIMIT_NOFILE of this JVM. */
+    private static String[] openFileLimits() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+            if (line.startsWith("Max open files")) {
+                String[] f = line.substring("Max open files".length()).strip().split("\\s+");
+                return new String[] {f[0], f[1]};
+            }
+        }
+        throw new AssertionError("no Max open files line in /proc/self/limits");
     }
 
     @Test

@@ -61,7 +61,7 @@ class TcpStateFuzzTest {
                 new TableLimits(FLOWS * 2, FLOWS * 2, FLOWS * 2), d.tcpInbound(), d.udpOutbound(), d.udpInbound(),
                 d.udpIdleTimeout(), d.dnsQueryTimeout(), d.tcpConnectTimeout(), d.tcpTimeWait(), RECEIVE_BUFFER,
                 SEND_BUFFER, d.maxReassemblies(), d.reassemblyTimeout(), d.tcpIdleTimeout(),
-                d.tcpHalfClosedIdleTimeout()));
+                d.tcpHalfClosedIdleTimeout(), d.tcpReorderBudget()));
     }
 
     /** The guest's view of one connection: where its data starts and what the stack said last. */

@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -76,11 +77,15 @@ class TcpTest {
     }
 
     private static UsernetConfig.Limits limits(int maxFlows, int receiveBuffer, int sendBuffer) {
+        return limits(maxFlows, receiveBuffer, sendBuffer, UsernetConfig.Limits.DEFAULT.tcpReorderBudget());
+    }
+
+    private static UsernetConfig.Limits limits(int maxFlows, int receiveBuffer, int sendBuffer, long reorderBudget) {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
         return new UsernetConfig.Limits(new UsernetConfig.TableLimits(maxFlows, maxFlows, maxFlows), d.tcpInbound(),
                 d.udpOutbound(), d.udpInbound(), d.udpIdleTimeout(), d.dnsQueryTimeout(), d.tcpConnectTimeout(),
                 d.tcpTimeWait(), receiveBuffer, sendBuffer, d.maxReassemblies(),
-                d.reassemblyTimeout(), d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout());
+                d.reassemblyTimeout(), d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout(), reorderBudget);
     }
 
     /** The guest's end of one connection, tracking its own sequence numbers. */
@@ -287,6 +292,42 @@ class TcpTest {
         assertEquals(c.seq, c.next().ack());
         c.send(ACK, "!".getBytes());
         assertArrayEquals("!".getBytes(), c.readPeer(1));
+    }
+
+    @Test
+    void outOfOrderDataOfAllConnectionsTogetherStaysWithinTheStacksBudget() throws IOException {
+        final int receiveBuffer = 64 * 1024;
+        final long budget = 160 * 1024;
+        harness(limits(64, receiveBuffer, 64 * 1024, budget));
+        final byte[] chunk = new byte[1000];
+        final List<Conn> conns = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            final Conn c = new Conn(33100 + i, server.getLocalPort(), 65535).open();
+            conns.add(c);
+            // Everything after a one-byte gap: each connection alone may queue its receive buffer's worth.
+            for (int k = 0; k < 60; k++) {
+                c.sendAt(c.seq + 1 + k * chunk.length, ACK, chunk);
+                c.next();
+            }
+        }
+        final long[] held = h.onLoop(h.stack::tcpBuffered);
+        assertTrue(held[0] <= receiveBuffer, "one connection holds " + held[0]);
+        assertTrue(held[1] <= budget, "all connections hold " + held[1] + ", over the stack's budget of " + budget);
+        assertTrue(held[1] > budget - 2 * (chunk.length + 512), "the budget was used: " + held[1]);
+
+        // Filling the first connection's gap delivers what it queued and gives its share back, so the last
+        // connection, refused before, can queue out-of-order data again.
+        final Conn first = conns.get(0);
+        final int gapAt = first.seq;
+        first.send(ACK, new byte[] {1});
+        final int delivered = first.next().ack() - gapAt;
+        assertTrue(delivered > 1 + 40 * chunk.length, "delivered " + delivered);
+        assertEquals(delivered, first.readPeer(delivered).length);
+        final Conn last = conns.get(conns.size() - 1);
+        last.sendAt(last.seq + 1, ACK, "later".getBytes());
+        last.next();
+        last.send(ACK, "x".getBytes());
+        assertArrayEquals("xlater".getBytes(), last.readPeer(6), "the out-of-order segment was queued");
     }
 
     @Test

@@ -25,7 +25,7 @@ class TcpUnreachableTest {
                 d.udpInbound(), d.udpIdleTimeout(),
                 d.dnsQueryTimeout(), Duration.ofMillis(300), d.tcpTimeWait(), d.tcpReceiveBuffer(),
                 d.tcpSendBuffer(), d.maxReassemblies(), d.reassemblyTimeout(),
-                d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout());
+                d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout(), d.tcpReorderBudget());
         List<SocketChannel> fillers = new ArrayList<>();
         try (TestLoop loop = new TestLoop();
                 ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -1,9 +1,9 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.OpenFileLimit;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.usernet.OpenFileLimit;
 import dev.rootlessjkit.port.ChildHalfException;
 import dev.rootlessjkit.port.ListenException;
 import dev.rootlessjkit.port.ListenFailures;
@@ -44,6 +44,8 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     private final Log log;
     private final Sockets sockets;
     private final ChildBridge bridge;
+    /** Shared by every published TCP port, so that one port's clients cannot take the descriptors of all. */
+    private final ConnectionBudget connections;
     private final Map<Integer, Entry> ports = new TreeMap<>();
     private EventLoopGroup group;
     private SpliceRelays splicing;
@@ -59,6 +61,12 @@ public final class BuiltinParentDriver implements ParentPortDriver {
 
     /** @param udpIdleTimeout how long a UDP flow without traffic in either direction is kept */
     public BuiltinParentDriver(Path stateDir, Duration udpIdleTimeout, Log log) throws PortDriverException {
+        this(stateDir, udpIdleTimeout, ConnectionBudget.forOpenFiles(OpenFileLimit.soft()), log);
+    }
+
+    BuiltinParentDriver(Path stateDir, Duration udpIdleTimeout, ConnectionBudget connections, Log log)
+            throws PortDriverException {
+        this.connections = connections;
         this.socketPath = stateDir.resolve(".bp.sock");
         this.udpIdleTimeout = udpIdleTimeout;
         this.log = log;
@@ -110,7 +118,8 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             final Forwarder forwarder;
             try {
                 if (proto.isTcp()) {
-                    final TcpForwarder tcp = new TcpForwarder(group, bridge, target, fd, splicing, log);
+                    final TcpForwarder tcp = new TcpForwarder(group, connections, bridge, target, fd, splicing,
+                            log);
                     tcp.start();
                     forwarder = tcp;
                 } else {

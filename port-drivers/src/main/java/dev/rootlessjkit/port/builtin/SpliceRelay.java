@@ -22,8 +22,11 @@ final class SpliceRelay {
         /** The relay is running; false when the owner was closed meanwhile (the relay then closes at once). */
         boolean track(SpliceRelay relay);
 
-        /** The relay has closed its sockets and pipes. */
-        void untrack(SpliceRelay relay);
+        /**
+         * The relay has ended and closed its pipes, and its sockets too unless {@code socketsClosed} is false:
+         * then {@link #fallBack} follows.
+         */
+        void untrack(SpliceRelay relay, boolean socketsClosed);
 
         /**
          * Splice cannot carry this connection; nothing was read from or written to either socket, which are
@@ -214,7 +217,7 @@ final class SpliceRelay {
             splice.close(client);
             splice.close(backend);
         }
-        owner.untrack(this);
+        owner.untrack(this, withSockets);
         closed.complete(null);
     }
 

@@ -11,14 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * The builtin driver's zero-copy TCP relays: a few {@link SpliceLoop} threads, started with the first relay (a
  * run that publishes no TCP port never pays for them), and the budget of fds their pipes may take.
  *
- * <p>Each relay holds two pipes, four fds on top of its two sockets, so pipes get at most half of what the
- * open-file limit leaves after {@link #RESERVED_FDS}; past that, and whenever the kernel refuses a pipe, a
- * connection goes through the buffer relay instead, which costs no fds of its own.
+ * <p>Each relay holds two pipes, four fds on top of its two sockets. The {@link ConnectionBudget} gives the sockets
+ * of relayed connections half of what the open-file limit leaves after its reserve; the pipes get the other half.
+ * Past that, and whenever the kernel refuses a pipe, a connection goes through the buffer relay instead, which
+ * costs no fds of its own.
  */
 final class SpliceRelays implements AutoCloseable {
     static final int FDS_PER_RELAY = 4;
-    /** Kept for everything else the parent opens: listeners, the child channel, the API, the JVM's own. */
-    static final long RESERVED_FDS = 512;
     /**
      * A pipe that fills is grown from the default 64 KiB to this (/proc/sys/fs/pipe-max-size, the most an
      * unprivileged process may ask for) where the kernel allows: an unprivileged user's pipes together hold at
@@ -50,10 +49,11 @@ final class SpliceRelays implements AutoCloseable {
         this.pipeFdsLeft = new AtomicLong(pipeFdBudget);
     }
 
-    /** Relays for a process whose RLIMIT_NOFILE soft limit is {@code openFileLimit}. */
-    static SpliceRelays forOpenFiles(long openFileLimit, Log log) {
-        return new SpliceRelays(Runtime.getRuntime().availableProcessors(),
-                Math.max(0, (openFileLimit - RESERVED_FDS) / 2), PIPE_BYTES, log);
+    /** Relays for a process whose RLIMIT_NOFILE soft limit is {@code softLimit}. */
+    static SpliceRelays forOpenFiles(long softLimit, Log log) {
+        final long reserved = Math.min(ConnectionBudget.MAX_RESERVED_FDS, softLimit / 2);
+        return new SpliceRelays(Runtime.getRuntime().availableProcessors(), (softLimit - reserved) / 2, PIPE_BYTES,
+                log);
     }
 
     /**

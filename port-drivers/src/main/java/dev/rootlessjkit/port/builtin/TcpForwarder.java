@@ -17,6 +17,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A published TCP port: accepts on the parent's listener; for each client asks the child half for a socket
@@ -46,6 +48,7 @@ final class TcpForwarder implements Forwarder {
     private static final long ACCEPT_PAUSE_MILLIS = 100;
 
     private final EventLoopGroup group;
+    private final ConnectionBudget budget;
     private final ChildBridge bridge;
     private final ChildTarget target;
     private final Log log;
@@ -60,9 +63,10 @@ final class TcpForwarder implements Forwarder {
      *
      * @param splicing the splice relays, or null for buffer relays only
      */
-    TcpForwarder(EventLoopGroup group, ChildBridge bridge, ChildTarget target, int listenFd, SpliceRelays splicing,
-            Log log) {
+    TcpForwarder(EventLoopGroup group, ConnectionBudget budget, ChildBridge bridge, ChildTarget target, int listenFd,
+            SpliceRelays splicing, Log log) {
         this.group = group;
+        this.budget = budget;
         this.bridge = bridge;
         this.target = target;
         this.splicing = splicing;
@@ -82,7 +86,23 @@ final class TcpForwarder implements Forwarder {
     private final class Acceptor extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            connectInside((EpollSocketChannel) msg);
+            final EpollSocketChannel client = (EpollSocketChannel) msg;
+            final InetAddress from = client.remoteAddress().getAddress();
+            if (!budget.admit(from)) {
+                log.debug("builtin port driver: refused a connection from " + from.getHostAddress()
+                        + ": the relay budget is used up (" + budget.perClient() + " per client, "
+                        + budget.capacity() + " in all)");
+                // A reset tells the client at once; a plain close would look like an empty answer.
+                client.config().setSoLinger(0);
+                client.unsafe().closeForcibly();
+                return;
+            }
+            final AtomicBoolean released = new AtomicBoolean();
+            connectInside(client, () -> {
+                if (released.compareAndSet(false, true)) {
+                    budget.release(from);
+                }
+            });
         }
 
         @Override
@@ -104,18 +124,19 @@ final class TcpForwarder implements Forwarder {
      * The client stays unregistered (no epoll interest, so nothing it sends is read and lost) until the socket
      * inside exists; then both go to a splice relay, or join one event loop with their buffer relays in place.
      */
-    private void connectInside(EpollSocketChannel client) {
+    private void connectInside(EpollSocketChannel client, Runnable release) {
         bridge.open(true, target.address(), target.port()).whenComplete((fd, err) -> {
             if (err != null) {
                 log.debug("builtin port driver: " + err.getMessage());
                 client.unsafe().closeForcibly();
+                release.run();
                 return;
             }
             if (splicing != null) {
                 // The channel object is dropped unregistered: its fd now belongs to the splice relay.
-                splicing.relay(client.fd().intValue(), fd, new Spliced(client, fd));
+                splicing.relay(client.fd().intValue(), fd, new Spliced(client, fd, release));
             } else {
-                relayThroughBuffers(client, fd);
+                relayThroughBuffers(client, fd, release);
             }
         });
     }
@@ -124,10 +145,12 @@ final class TcpForwarder implements Forwarder {
     private final class Spliced implements SpliceRelay.Owner {
         private final EpollSocketChannel client;
         private final int backend;
+        private final Runnable release;
 
-        Spliced(EpollSocketChannel client, int backend) {
+        Spliced(EpollSocketChannel client, int backend, Runnable release) {
             this.client = client;
             this.backend = backend;
+            this.release = release;
         }
 
         /** Adds first and checks after, as {@link #track(Channel)} does. */
@@ -138,50 +161,59 @@ final class TcpForwarder implements Forwarder {
         }
 
         @Override
-        public void untrack(SpliceRelay relay) {
+        public void untrack(SpliceRelay relay, boolean socketsClosed) {
             spliced.remove(relay);
+            if (socketsClosed) {
+                release.run();
+            }
         }
 
         @Override
         public void fallBack(String why) {
             log.debug("builtin port driver: buffer relay instead of splice for a connection: " + why);
-            relayThroughBuffers(client, backend);
+            relayThroughBuffers(client, backend, release);
         }
     }
 
-    private void relayThroughBuffers(EpollSocketChannel client, int fd) {
+    private void relayThroughBuffers(EpollSocketChannel client, int fd, Runnable release) {
         final EventLoop loop = group.next();
         try {
-            loop.execute(() -> adopt(loop, client, fd));
+            loop.execute(() -> adopt(loop, client, fd, release));
         } catch (RejectedExecutionException e) {
             client.unsafe().closeForcibly();
+            release.run();
             closeFd(fd);
         }
     }
 
-    private void adopt(EventLoop loop, EpollSocketChannel client, int fd) {
+    /** {@code release} gives the connection's budget slot back once the client's socket is closed. */
+    private void adopt(EventLoop loop, EpollSocketChannel client, int fd, Runnable release) {
         final EpollSocketChannel backend = new EpollSocketChannel(fd);
         if (closed) {
             client.unsafe().closeForcibly();
             backend.unsafe().closeForcibly();
+            release.run();
             return;
         }
+        // Completes when the registered client closes; a client closed before registration is released below.
+        client.closeFuture().addListener(f -> release.run());
         for (EpollSocketChannel ch : new EpollSocketChannel[] {client, backend}) {
             ch.config().setAllowHalfClosure(true).setWriteBufferWaterMark(WATER_MARK).setRecvByteBufAllocator(READS);
         }
         client.pipeline().addLast(new Relay(backend));
         backend.pipeline().addLast(new Relay(client));
         // Registering from the loop itself completes at once, before anything else runs on this loop.
-        register(loop, client, backend);
-        register(loop, backend, client);
+        register(loop, client, backend, release);
+        register(loop, backend, client, release);
     }
 
-    private void register(EventLoop loop, Channel ch, Channel peer) {
+    private void register(EventLoop loop, Channel ch, Channel peer, Runnable release) {
         loop.register(ch).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 track(ch);
             } else {
                 ch.unsafe().closeForcibly();
+                release.run();
                 if (peer.isRegistered()) {
                     peer.close();
                 } else {

@@ -1,6 +1,7 @@
 package dev.rootlessjkit.port.builtin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rootlessjkit.log.Log;
@@ -14,6 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -23,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,6 +131,63 @@ class BuiltinHardeningTest {
                 }
             }
         }
+    }
+
+    /**
+     * Each relayed connection holds descriptors in the parent: one client address gets at most its share of the
+     * driver's budget (beyond it: a reset at once, not a wait), a client from another address still gets in, and a
+     * closed connection gives its slot back.
+     */
+    @Test
+    void oneClientAddressCannotTakeEveryRelaySlot() throws Exception {
+        final ConnectionBudget budget = new ConnectionBudget(8, 3);
+        try (DriverPair pair = new DriverPair(state, Duration.ofSeconds(90), null, budget, new Log("test", false));
+                ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            final int port = pair.publish("tcp", "127.0.0.1", Peers.serveTcpEcho(echo));
+            final InetAddress local = InetAddress.getByName("127.0.0.1");
+            final List<Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    held.add(echoOnce(local, port));
+                }
+                assertEquals(3, budget.inUse());
+                try (Socket refused = connectFrom(local, port)) {
+                    assertThrows(SocketException.class, () -> {
+                        refused.getOutputStream().write('x');
+                        refused.getInputStream().read();
+                    }, "a fourth connection from one address is reset");
+                }
+                try (Socket other = echoOnce(InetAddress.getByName("127.0.0.2"), port)) {
+                    assertEquals(4, budget.inUse(), "another address is relayed meanwhile");
+                }
+                held.remove(0).close();
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (budget.inUse() > 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                echoOnce(local, port).close();
+            } finally {
+                for (Socket s : held) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    private static Socket connectFrom(InetAddress source, int port) throws IOException {
+        final Socket s = new Socket();
+        s.bind(new InetSocketAddress(source, 0));
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 3000);
+        s.setSoTimeout(3000);
+        return s;
+    }
+
+    /** A connection from {@code source} that has carried one byte each way through the relay. */
+    private static Socket echoOnce(InetAddress source, int port) throws IOException {
+        final Socket s = connectFrom(source, port);
+        s.getOutputStream().write('e');
+        assertEquals('e', s.getInputStream().read());
+        return s;
     }
 
     /**

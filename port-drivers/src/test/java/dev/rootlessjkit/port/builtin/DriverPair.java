@@ -16,7 +16,12 @@ final class DriverPair implements AutoCloseable {
 
     /** @param netns the namespace the child half dials in, or null for this process's */
     DriverPair(Path state, Duration udpIdleTimeout, Path netns, Log log) throws PortDriverException {
-        parent = new BuiltinParentDriver(state, udpIdleTimeout, log);
+        this(state, udpIdleTimeout, netns, ConnectionBudget.forOpenFiles(4096), log);
+    }
+
+    DriverPair(Path state, Duration udpIdleTimeout, Path netns, ConnectionBudget connections, Log log)
+            throws PortDriverException {
+        parent = new BuiltinParentDriver(state, udpIdleTimeout, connections, log);
         child = new BuiltinChildDriver(Sockets.load(), netns == null ? null : Linux.load(), netns, log);
         child.run(parent.opaqueForChild());
         parent.start(Duration.ofSeconds(5));

@@ -28,6 +28,7 @@ final class RelayFixture implements AutoCloseable {
     private final ChildBridge bridge;
     private final EventLoopGroup group = new EpollEventLoopGroup(2, new DefaultThreadFactory(LOOP_THREADS, true));
     private final List<TcpForwarder> forwarders = new ArrayList<>();
+    final ConnectionBudget connections = ConnectionBudget.forOpenFiles(4096);
 
     RelayFixture(Path state, SpliceRelays splicing, Log log) throws Exception {
         this.splicing = splicing;
@@ -48,7 +49,7 @@ final class RelayFixture implements AutoCloseable {
     Published publish(int targetPort) throws Exception {
         final int port = Peers.freePort();
         final int fd = sockets.bindInet(Sockets.Type.STREAM, LOOPBACK, port, false, 128, "127.0.0.1:" + port);
-        final TcpForwarder forwarder = new TcpForwarder(group, bridge,
+        final TcpForwarder forwarder = new TcpForwarder(group, connections, bridge,
                 ChildTarget.of(new PortSpec("tcp", "127.0.0.1", port, "", targetPort)), fd, splicing, log);
         forwarder.start();
         forwarders.add(forwarder);

@@ -32,7 +32,7 @@ class SpliceRelaysTest {
         }
 
         @Override
-        public void untrack(SpliceRelay relay) {
+        public void untrack(SpliceRelay relay, boolean socketsClosed) {
         }
 
         @Override

@@ -122,6 +122,7 @@ class TcpRelayTest {
             }
         }
         assertEquals(fdsBefore, Peers.openFdsSettledTo(fdsBefore));
+        assertEquals(0, fixture.connections.inUse(), "connection budget slots still taken");
     }
 
     private CompletableFuture<Void> exchange(int port, ServerSocket server, long up, long down, ServerOrder order,
@@ -391,6 +392,11 @@ class TcpRelayTest {
                 ServerOrder.AFTER_CLIENT_EOF, 2);
         spliced.get(30, TimeUnit.SECONDS);
         buffered.get(30, TimeUnit.SECONDS);
+        awaitNoPipes(fixture);
+        for (int i = 0; i < 100 && fixture.connections.inUse() > 0; i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, fixture.connections.inUse(), "connection budget slots still taken");
         final List<String> lines = captured.toString(StandardCharsets.UTF_8).lines()
                 .filter(l -> l.contains("buffer relay instead of splice")).toList();
         assertEquals(1, lines.size(), String.join("\n", lines));

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A host port whose clients the stack connects to a guest port itself (the usernet port driver): a listener on the
@@ -74,6 +75,8 @@ public final class PublishedTcpPort implements AutoCloseable {
 
     /** Hands each accepted client socket to the port. */
     static final class Acceptor extends ChannelInboundHandlerAdapter {
+        /** Long enough not to spin while descriptors are short, short enough that a waiting client hardly notices. */
+        private static final long ACCEPT_PAUSE_MILLIS = 100;
         private PublishedTcpPort port;
 
         void attach(PublishedTcpPort p) {
@@ -90,9 +93,20 @@ public final class PublishedTcpPort implements AutoCloseable {
             port.accepted(client);
         }
 
+        /**
+         * accept(2) failing (EMFILE, ENFILE, ENOBUFS) leaves the client in the backlog, and the listener is
+         * edge-triggered: nothing would take it before the next client arrives. Pause instead of spinning, then read
+         * again (re-arming epoll reports what is still queued).
+         */
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // accept() failing (EMFILE and the like) is transient; the listener stays.
+            Channel server = ctx.channel();
+            server.config().setAutoRead(false);
+            server.eventLoop().schedule(() -> {
+                if (server.isOpen()) {
+                    server.config().setAutoRead(true);
+                }
+            }, ACCEPT_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 }

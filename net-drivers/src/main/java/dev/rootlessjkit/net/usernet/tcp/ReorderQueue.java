@@ -10,7 +10,8 @@ import java.util.TreeMap;
  *
  * <p>What is charged against the byte limit is the memory a segment pins, not its payload: the capacity of the
  * buffer kept plus a per-segment overhead, as Linux charges an skb's truesize. A small payload is copied out of its
- * receive frame (which may be a 64 KiB buffer), so one-byte segments cannot pin 64 KiB each.
+ * receive frame (which may be a 64 KiB buffer), so one-byte segments cannot pin 64 KiB each. The same charge is
+ * also taken from the stack-wide {@link ReorderBudget}, so that many connections cannot add up to more than it.
  */
 final class ReorderQueue {
     /**
@@ -23,12 +24,14 @@ final class ReorderQueue {
     static final int SEGMENT_OVERHEAD = 256;
 
     private final int maxBytes;
+    private final ReorderBudget budget;
     /** By sequence number; the comparison is modulo 2^32, which is consistent within a window of less than 2 GiB. */
     private final TreeMap<Integer, Segment> segments = new TreeMap<>((a, b) -> a - b);
     private int pinnedBytes;
 
-    ReorderQueue(int maxBytes) {
+    ReorderQueue(int maxBytes, ReorderBudget budget) {
         this.maxBytes = maxBytes;
+        this.budget = budget;
     }
 
     record Segment(int seq, ByteBuf data, boolean fin, int charge) {
@@ -52,7 +55,7 @@ final class ReorderQueue {
 
     /**
      * Keeps the segment's payload {@code packet[offset, offset+length)}, retained or copied; false when it does not
-     * fit (the guest will resend it). A segment wholly covered by one already queued is taken as a duplicate.
+     * fit in this queue or in the stack's budget (the guest will resend it). A segment wholly covered by one already queued is taken as a duplicate.
      */
     boolean add(int seq, ByteBuf packet, int offset, int length, boolean fin) {
         Map.Entry<Integer, Segment> before = segments.floorEntry(seq);
@@ -68,8 +71,12 @@ final class ReorderQueue {
         boolean copy = length < packet.capacity() / 2;
         int charge = (copy ? length : packet.capacity()) + SEGMENT_OVERHEAD;
         int freed = same == null ? 0 : same.charge();
-        if (pinnedBytes - freed + charge > maxBytes) {
+        int growth = charge - freed;
+        if (pinnedBytes + growth > maxBytes || growth > 0 && !budget.take(growth)) {
             return false;
+        }
+        if (growth < 0) {
+            budget.give(-growth);
         }
         ByteBuf data;
         if (copy) {
@@ -82,7 +89,7 @@ final class ReorderQueue {
             same.data().release();
         }
         segments.put(seq, new Segment(seq, data, fin, charge));
-        pinnedBytes += charge - freed;
+        pinnedBytes += growth;
         return true;
     }
 
@@ -99,6 +106,7 @@ final class ReorderQueue {
             }
             segments.pollFirstEntry();
             pinnedBytes -= s.charge();
+            budget.give(s.charge());
             if (s.end() - rcvNxt > 0 || (s.fin && s.end() == rcvNxt)) {
                 return s;
             }
@@ -112,6 +120,7 @@ final class ReorderQueue {
             s.data.release();
         }
         segments.clear();
+        budget.give(pinnedBytes);
         pinnedBytes = 0;
     }
 }

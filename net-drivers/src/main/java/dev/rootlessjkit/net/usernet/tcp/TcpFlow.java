@@ -125,7 +125,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         this.sndWl1 = guestIsn;
         this.sndWl2 = iss;
         negotiate(guestMss, guestWscale);
-        this.reorder = new ReorderQueue(nat.receiveBuffer());
+        this.reorder = new ReorderQueue(nat.receiveBuffer(), nat.reorderBudget());
     }
 
     /**
@@ -152,7 +152,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         this.mss = nat.ourMss();
         this.maxSegment = mss;
         this.rcvWscale = receiveShift();
-        this.reorder = new ReorderQueue(nat.receiveBuffer());
+        this.reorder = new ReorderQueue(nat.receiveBuffer(), nat.reorderBudget());
     }
 
     /** The peer's MSS and window-scale options from its SYN or SYN-ACK. */

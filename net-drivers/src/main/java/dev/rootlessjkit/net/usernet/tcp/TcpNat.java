@@ -62,6 +62,7 @@ public final class TcpNat implements TransportHandler {
     private final SplittableRandom random = new SplittableRandom();
     private final InitialSequence initialSequence = new InitialSequence(random);
     private final List<PublishedTcpPort> published = new ArrayList<>();
+    private final ReorderBudget reorderBudget;
 
     public TcpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
             Supplier<InetSocketAddress> dnsUpstream, Ipv4Output out, IcmpErrors icmpErrors,
@@ -79,6 +80,7 @@ public final class TcpNat implements TransportHandler {
         this.output = new TcpOutput(out, counters);
         this.limits = limits;
         this.ourMss = out.mtu() - Ipv4.MIN_HEADER_LENGTH - Tcp.MIN_HEADER_LENGTH;
+        this.reorderBudget = new ReorderBudget(limits.tcpReorderBudget());
     }
 
     private TcpFlow lookUp(int src, int srcPort, int dst, int dstPort) {
@@ -389,6 +391,10 @@ public final class TcpNat implements TransportHandler {
 
     int receiveBuffer() {
         return limits.tcpReceiveBuffer();
+    }
+
+    ReorderBudget reorderBudget() {
+        return reorderBudget;
     }
 
     int sendBuffer() {

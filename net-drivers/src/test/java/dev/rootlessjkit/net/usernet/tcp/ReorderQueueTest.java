@@ -22,7 +22,7 @@ class ReorderQueueTest {
 
     @Test
     void smallSegmentsAreCopiedOutOfTheirFrameInsteadOfPinningIt() {
-        ReorderQueue q = new ReorderQueue(4 << 20);
+        ReorderQueue q = new ReorderQueue(4 << 20, new ReorderBudget(64 << 20));
         List<ByteBuf> frames = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             ByteBuf f = frame(65536, i);
@@ -39,7 +39,7 @@ class ReorderQueueTest {
 
     @Test
     void largeSegmentsAreKeptWithoutCopyAndChargedTheirFramesCapacity() {
-        ReorderQueue q = new ReorderQueue(4 << 20);
+        ReorderQueue q = new ReorderQueue(4 << 20, new ReorderBudget(64 << 20));
         ByteBuf f = frame(2000, 0);
         assertTrue(q.add(5000, f, 54, 1400, false));
         assertEquals(2, f.refCnt());
@@ -51,7 +51,7 @@ class ReorderQueueTest {
 
     @Test
     void boundsSegmentsAndPinnedMemory() {
-        ReorderQueue q = new ReorderQueue(4 << 20);
+        ReorderQueue q = new ReorderQueue(4 << 20, new ReorderBudget(64 << 20));
         ByteBuf f = frame(100, 0);
         int taken = 0;
         for (int i = 0; i < 10 * ReorderQueue.MAX_SEGMENTS; i++) {
@@ -63,7 +63,7 @@ class ReorderQueueTest {
         assertEquals(ReorderQueue.MAX_SEGMENTS, q.size());
         q.clear();
 
-        ReorderQueue small = new ReorderQueue(80 * 1024);
+        ReorderQueue small = new ReorderQueue(80 * 1024, new ReorderBudget(64 << 20));
         ByteBuf big = frame(65536, 0);
         assertTrue(small.add(0, big, 0, 40000, false));
         assertFalse(small.add(70000, big, 0, 40000, false), "a second pinned 64 KiB frame exceeds 80 KiB");
@@ -73,8 +73,32 @@ class ReorderQueueTest {
     }
 
     @Test
+    void queuesShareTheStacksBudgetAndGiveBackWhatTheyRelease() {
+        ReorderBudget budget = new ReorderBudget(10_000);
+        ReorderQueue a = new ReorderQueue(8_000, budget);
+        ReorderQueue b = new ReorderQueue(8_000, budget);
+        ByteBuf f = frame(3000, 0);
+        assertTrue(a.add(100, f, 0, 2000, false));
+        assertTrue(a.add(3000, f, 0, 2000, false));
+        assertTrue(b.add(100, f, 0, 2000, false));
+        assertEquals(3 * (3000 + ReorderQueue.SEGMENT_OVERHEAD), budget.usedBytes());
+        assertFalse(b.add(3000, f, 0, 2000, false), "a fourth segment exceeds the shared 10,000 bytes");
+        assertEquals(1, b.size());
+
+        ReorderQueue.Segment s = a.pollAt(100);
+        s.data().release();
+        assertEquals(2 * (3000 + ReorderQueue.SEGMENT_OVERHEAD), budget.usedBytes(), "a polled segment is given back");
+        assertTrue(b.add(3000, f, 0, 2000, false));
+        a.clear();
+        b.clear();
+        assertEquals(0, budget.usedBytes(), "clearing gives everything back");
+        assertEquals(1, f.refCnt());
+        f.release();
+    }
+
+    @Test
     void segmentsInsertedInReverseAcrossTheSequenceWrapComeOutInOrder() {
-        ReorderQueue q = new ReorderQueue(4 << 20);
+        ReorderQueue q = new ReorderQueue(4 << 20, new ReorderBudget(64 << 20));
         ByteBuf f = frame(64, 0);
         int start = -1000; // wraps from 0xffff_fc18 through 0
         for (int i = 1999; i >= 1; i--) {

@@ -1,12 +1,12 @@
-package dev.rootlessjkit.net.usernet;
+package dev.rootlessjkit.linux;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The process's RLIMIT_NOFILE soft limit, read from /proc/self/limits (no native call: this module has none), which
- * the stack's flow tables are sized from: every TCP flow and every outbound UDP flow holds a host socket.
+ * The process's RLIMIT_NOFILE soft limit, read from /proc/self/limits (no native call, so no library to load), which
+ * the tables that hold a descriptor per entry are sized from: usernet's flows, the builtin port driver's relays.
  */
 public final class OpenFileLimit {
     /** What Linux gives a process by default; assumed when /proc cannot be read. */
