@@ -45,6 +45,8 @@ import java.util.function.Supplier;
 public final class ChildMain {
     /** Names the two pipe fds, "READ,WRITE"; set by the parent, never passed on to CMD. */
     public static final String PIPE_FD_ENV = "_ROOTLESSJKIT_PIPEFD";
+    /** With --pidns: the launcher's standard error, to put back on fd 2 (unshare's fd 2 is a pipe to the parent). */
+    public static final String STDERR_FD_ENV = "_ROOTLESSJKIT_STDERR_FD";
     /** "true" when the parent received systemd's sockets for itself and passes them on (LISTEN_FDS). */
     public static final String ACTIVATION_ENV = "_ROOTLESSJKIT_SOCKET_ACTIVATION";
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
@@ -72,6 +74,20 @@ public final class ChildMain {
         System.exit(exitCode);
     }
 
+    private static void restoreStderr(Linux linux, String fd) throws ChildException {
+        if (fd == null) {
+            return;
+        }
+        try {
+            final int launcherStderr = Integer.parseInt(fd);
+            linux.dup2(launcherStderr, 2);
+            linux.close(launcherStderr);
+        } catch (NumberFormatException | ErrnoException e) {
+            throw new ChildException("cannot restore standard error from " + STDERR_FD_ENV + "=" + fd + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     private int run(Supplier<FrameCodec> codec) throws ChildException, HandshakeException {
         final Map<String, String> env = new HashMap<>(System.getenv());
         final String[] fds = env.getOrDefault(PIPE_FD_ENV, "").split(",");
@@ -79,6 +95,7 @@ public final class ChildMain {
             throw new ChildException("the child must be started by rootlessjkit (" + PIPE_FD_ENV + " is unset)");
         }
         final Linux linux = Linux.load();
+        restoreStderr(linux, env.remove(STDERR_FD_ENV));
         final MessageChannel parent;
         try {
             parent = new MessageChannel(FdStreams.input(linux, Integer.parseInt(fds[0].trim())),

@@ -65,6 +65,9 @@ public interface LibC {
     int close(int fd);
 
     @SaveError
+    int dup2(int oldfd, int newfd);
+
+    @SaveError
     long read(int fd, @Out byte[] buf, long count);
 
     @SaveError

@@ -251,6 +251,13 @@ public final class Linux {
         return fds;
     }
 
+    /** dup2(2): {@code to} becomes a copy of {@code from} (closed first if open). */
+    public void dup2(int from, int to) throws ErrnoException {
+        if (libc.dup2(from, to) < 0) {
+            throw error("dup2", from + " -> " + to);
+        }
+    }
+
     public void close(int fd) throws ErrnoException {
         if (libc.close(fd) != 0) {
             throw error("close", String.valueOf(fd));

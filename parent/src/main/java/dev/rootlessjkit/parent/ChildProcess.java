@@ -24,8 +24,9 @@ import java.util.function.Supplier;
  *
  * @param pid     PID of the spawned process ({@code unshare}, which with --pidns forks the child JVM)
  * @param channel the handshake channel to the child
+ * @param unshareStderr unshare's standard error with --pidns, null otherwise
  */
-record ChildProcess(int pid, MessageChannel channel) {
+record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr) {
     private static final String CHILD_MAIN = ChildMain.class.getName();
     // jnr-ffi generating bytecode for the libc binding costs ~40 ms of start-up, which the few native calls of
     // the child do not repay.
@@ -108,6 +109,7 @@ record ChildProcess(int pid, MessageChannel channel) {
 
         int[] toChild = null;
         int[] fromChild = null;
+        int[] unshareErr = null;
         try {
             toChild = linux.pipe();
             fromChild = linux.pipe();
@@ -117,24 +119,38 @@ record ChildProcess(int pid, MessageChannel channel) {
             if (tapSocket >= 0) {
                 dup2.put(tapSocketFd, tapSocket);
             }
-            final int highestTarget = tapSocket >= 0 ? tapSocketFd : writeFd;
-            if (dup2.values().stream().anyMatch(source -> source <= highestTarget)) {
+            final int handshakeTop = tapSocket >= 0 ? tapSocketFd : writeFd;
+            if (dup2.values().stream().anyMatch(source -> source <= handshakeTop)) {
                 // posix_spawn's dup2 actions run in order: a source below the targets could be overwritten.
                 throw new ErrnoException("pipe2", "", 0, "descriptors " + dup2.values()
                         + " collide with the fds the child expects");
+            }
+            int highestTarget = handshakeTop;
+            if (config.pidns()) {
+                // unshare's stderr is a pipe to us (see UnshareStderr); our own stderr goes along as the next fd,
+                // copied before fd 2 is replaced, and the child JVM puts it back on fd 2.
+                unshareErr = linux.pipe();
+                highestTarget++;
+                dup2.put(highestTarget, 2);
+                dup2.put(2, unshareErr[1]);
+                env.put(ChildMain.STDERR_FD_ENV, Integer.toString(highestTarget));
             }
             final int pid = linux.spawn(unshare.toString(), argv, env, dup2, highestTarget + 1);
             log.debug("spawned the child, pid " + pid);
             final MessageChannel channel = new MessageChannel(FdStreams.input(linux, fromChild[0]),
                     FdStreams.output(linux, toChild[1]), "child", codec.get());
             closeAll(linux, toChild[0], fromChild[1]);
-            return new ChildProcess(pid, channel);
-        } catch (ErrnoException e) {
-            if (toChild != null) {
-                closeAll(linux, toChild);
+            UnshareStderr unshareStderr = null;
+            if (unshareErr != null) {
+                closeAll(linux, unshareErr[1]);
+                unshareStderr = new UnshareStderr(linux, unshareErr[0], System.err);
             }
-            if (fromChild != null) {
-                closeAll(linux, fromChild);
+            return new ChildProcess(pid, channel, unshareStderr);
+        } catch (ErrnoException e) {
+            for (int[] pipe : new int[][] {toChild, fromChild, unshareErr}) {
+                if (pipe != null) {
+                    closeAll(linux, pipe);
+                }
             }
             throw new ParentException("failed to start the child: " + e.getMessage(), e);
         }

@@ -52,6 +52,10 @@ import java.util.function.Supplier;
 public final class Parent {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration UNSHARE_TIMEOUT = Duration.ofSeconds(30);
+    /** unshare has exited when its status is in: its last words are in the pipe already, or never come. */
+    private static final Duration UNSHARE_STDERR_DRAIN = Duration.ofSeconds(1);
+    /** The wait status of a process killed by SIGKILL. */
+    private static final int SIGKILL = 9;
 
     private final ParentConfig config;
     private final Linux linux;
@@ -178,7 +182,7 @@ public final class Parent {
                 stopChild(child, exit);
                 throw e;
             }
-            status = exit.await();
+            status = unshareHidingSigkill(child, exit.await());
             log.debug("child " + status.describe());
         }
         if (status.signaled()) {
@@ -189,6 +193,15 @@ public final class Parent {
                     + " exited: " + status.describe());
         }
         return status.toExitCode();
+    }
+
+    /** unshare's exit status, or SIGKILL when unshare said its child died of it (see {@link UnshareStderr}). */
+    private static WaitStatus unshareHidingSigkill(ChildProcess child, WaitStatus status) {
+        if (child.unshareStderr() != null && status.exited() && status.exitCode() == 1
+                && child.unshareStderr().childKilled(UNSHARE_STDERR_DRAIN)) {
+            return new WaitStatus(SIGKILL);
+        }
+        return status;
     }
 
     /** Writes the uid and gid maps as soon as unshare has made the namespace, while the child JVM still boots. */
