@@ -1,6 +1,7 @@
 package dev.rootlessjkit.linux;
 
 import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 
@@ -20,6 +21,9 @@ public interface RelayLib {
 
     @SaveError
     int shutdown(int fd, int how);
+
+    @SaveError
+    int setsockopt(int fd, int level, int name, @In int[] value, int len);
 
     @SaveError
     int close(int fd);

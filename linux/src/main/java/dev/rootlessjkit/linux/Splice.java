@@ -27,6 +27,9 @@ public final class Splice {
     private static final int SPLICE_F_MOVE = 1;
     private static final int SPLICE_F_NONBLOCK = 2;
     private static final int SHUT_WR = 1;
+    private static final int IPPROTO_TCP = 6;
+    private static final int TCP_NODELAY = 1;
+    private static final int[] ON = {1};
 
     final RelayLib lib;
     private final Runtime runtime;
@@ -80,6 +83,14 @@ public final class Splice {
     /** shutdown(SHUT_WR): the peer reads end of stream after what was sent. 0 or -errno. */
     public int shutdownOutput(int fd) {
         return lib.shutdown(fd, SHUT_WR) == 0 ? 0 : -runtime.getLastError();
+    }
+
+    /**
+     * TCP_NODELAY: what splice writes goes out at once, without Nagle holding back the short segment at the end of
+     * each write until the previous ones are acknowledged. 0 or -errno.
+     */
+    public int noDelay(int fd) {
+        return lib.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, ON, 4) == 0 ? 0 : -runtime.getLastError();
     }
 
     public void close(int fd) {

@@ -3,6 +3,8 @@ package dev.rootlessjkit.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,24 @@ class SpliceTest {
             splice.close(from[0]);
             splice.close(to[0]);
             splice.close(to[1]);
+        }
+    }
+
+    @Test
+    void noDelayIsForTcpSockets() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            final Sockets sockets = Sockets.load();
+            final int fd = sockets.connectInet(Sockets.Type.STREAM, new byte[] {127, 0, 0, 1}, server.getLocalPort(),
+                    "test").fd();
+            final int[] pipe = splice.pipe();
+            try {
+                assertEquals(0, splice.noDelay(fd));
+                assertTrue(splice.noDelay(pipe[0]) < 0, "TCP_NODELAY on a pipe");
+            } finally {
+                sockets.close(fd);
+                splice.close(pipe[0]);
+                splice.close(pipe[1]);
+            }
         }
     }
 

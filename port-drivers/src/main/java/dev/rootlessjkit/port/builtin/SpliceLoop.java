@@ -91,6 +91,8 @@ final class SpliceLoop {
             owner.fallBack(e.getMessage());
             return;
         }
+        // As the buffer relay's channels have it (Netty sets it on the sockets it wraps: the client's already is).
+        splice.noDelay(backend);
         final SpliceRelay relay = new SpliceRelay(this, splice, nextId++, client, backend, up, down,
                 relays.pipeBytes(), owner);
         running.put(relay.id, relay);
