@@ -26,7 +26,7 @@ declare -A package_of=(
 	[ip]=iproute2 [unshare]=util-linux [runuser]=util-linux [findmnt]=util-linux [script]=bsdutils
 	[ps]=procps [pgrep]=procps [killall]=psmisc [hostname]=hostname
 	[iperf3]=iperf3 [slirp4netns]=slirp4netns [pasta]=passt [rootlesskit]=rootlesskit [rootlessctl]=rootlesskit
-	[socat]=socat [curl]=curl [nc]=netcat-openbsd [busybox]=busybox-static
+	[socat]=socat [curl]=curl [tcpdump]=tcpdump [nc]=netcat-openbsd [busybox]=busybox-static
 	[systemd-socket-activate]=systemd
 	[dockerd]=docker.io [docker]=docker.io [containerd]=containerd [runc]=runc [iptables]=iptables
 	[rootlesskit-docker-proxy]=rootlesskit

@@ -15,12 +15,13 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # target -> "module instrumented-packages"
 declare -A where=(
 	[PortSpecFuzzTest]="port-drivers dev.rootlessjkit.port.**"
+	[ConnectRequestFuzzTest]="port-drivers dev.rootlessjkit.port.builtin.**"
 	[SpecDecoderFuzzTest]="parent dev.rootlessjkit.parent.api.**,dev.rootlessjkit.port.**"
 	[ApiRequestFuzzTest]="parent dev.rootlessjkit.parent.api.**,dev.rootlessjkit.port.**,io.netty.handler.codec.http.**"
 	[FrameCodecFuzzTest]="messages dev.rootlessjkit.messages.**"
 )
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(PortSpecFuzzTest SpecDecoderFuzzTest ApiRequestFuzzTest FrameCodecFuzzTest)
+[ ${#targets[@]} -gt 0 ] || targets=(PortSpecFuzzTest ConnectRequestFuzzTest SpecDecoderFuzzTest ApiRequestFuzzTest FrameCodecFuzzTest)
 status=0
 summary=()
 

@@ -178,7 +178,9 @@ phase_cycles() {
 	local driver port=$((PORT_BASE + 1)) i fails left start mounts_before mounts_after what
 	for driver in $DRIVERS; do
 		fails=0 left=0 start=$SECONDS what=""
-		mounts_before=$(wc -l </proc/self/mountinfo)
+		# Only mounts under the soak's own directory: other work on the machine (an `ip netns add`, a test's
+		# namespace) mounts and unmounts elsewhere meanwhile.
+		mounts_before=$(grep -c -F -- "$work" /proc/self/mountinfo || true)
 		for ((i = 1; i <= CYCLES; i++)); do
 			rm -f "$work/stop"
 			launch "cycle-$driver" "$driver" \
@@ -201,7 +203,7 @@ phase_cycles() {
 			fi
 			((i % 100)) || echo "soak: $driver cycle $i of $CYCLES: $fails failed, $left left something, $((SECONDS - start)) s" >&2
 		done
-		mounts_after=$(wc -l </proc/self/mountinfo)
+		mounts_after=$(grep -c -F -- "$work" /proc/self/mountinfo || true)
 		[ "$mounts_before" = "$mounts_after" ] || { left=$((left + 1)); what="host mounts $mounts_before -> $mounts_after"; }
 		row "start/stop cycles, $driver ports" \
 			"$CYCLES cycles in $((SECONDS - start)) s: $fails failed, $left left something${what:+ ($what)}" \

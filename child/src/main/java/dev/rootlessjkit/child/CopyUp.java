@@ -114,7 +114,7 @@ final class CopyUp {
      * the command cannot read them either; so are other file systems mounted below (FUSE mounts under /run/user
      * can hang a walk, and nothing there is worth the risk).
      */
-    private static boolean hasLinkClimbingOut(Path top) {
+    static boolean hasLinkClimbingOut(Path top) {
         final boolean[] found = {false};
         try {
             final Object device = Files.getAttribute(top, "unix:dev", LinkOption.NOFOLLOW_LINKS);
@@ -147,12 +147,15 @@ final class CopyUp {
 
     /** Whether {@code link}, in a directory {@code depth.getNameCount()} levels below the root, climbs above it. */
     private static boolean climbsOut(Path depth, Path link) {
-        final Path target;
         try {
-            target = Files.readSymbolicLink(link);
+            return climbsOutTarget(depth, Files.readSymbolicLink(link));
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Whether a link target, read in a directory {@code depth.getNameCount()} levels down, climbs above the top. */
+    static boolean climbsOutTarget(Path depth, Path target) {
         if (target.isAbsolute()) {
             return false;
         }

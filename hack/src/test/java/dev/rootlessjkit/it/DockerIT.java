@@ -10,8 +10,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -41,7 +43,10 @@ class DockerIT {
     @ParameterizedTest(name = "--net={0} --mtu={1} --port-driver={2}")
     @CsvSource({"slirp4netns, 65520, builtin", "usernet, 65520, builtin", "usernet, 65520, usernet"})
     void dockerdRunsRootlessPublishesPortsAndStopsCleanly(String net, int mtu, String portDriver) throws IOException {
-        try (RootlessDockerd dockerd = RootlessDockerd.start(sandbox.rootless(), net, mtu, portDriver)) {
+        // As on a host where rootful Docker and containerd ran: the script's `rm -f /run/docker /run/containerd`
+        // must remove copy-up's symlinks, not fail on real directories.
+        try (HostDirectories rootful = HostDirectories.ensure(Path.of("/run/docker"), Path.of("/run/containerd"));
+                RootlessDockerd dockerd = RootlessDockerd.start(sandbox.rootless(), net, mtu, portDriver)) {
             dockerd.awaitReady(START_LIMIT);
             final Path stateDir = dockerd.stateDir();
 
@@ -102,6 +107,29 @@ class DockerIT {
             assertFalse(Files.exists(stateDir), () -> "state dir " + stateDir + " left behind\n" + stopped.describe());
             assertEquals(List.of(), mountsUnder(sandbox.workspace().path()),
                     () -> "mounts left behind\n" + stopped.describe());
+        }
+    }
+
+    /** Directories made for the test where there were none, and removed again (those that existed stay). */
+    private record HostDirectories(List<Path> made) implements AutoCloseable {
+        static HostDirectories ensure(Path... dirs) throws IOException {
+            assertTrue(Host.isRoot(), "needs root to make directories in /run: run the suite as hack/test.sh does");
+            final List<Path> made = new ArrayList<>();
+            for (Path dir : dirs) {
+                if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectory(dir);
+                    made.add(dir);
+                }
+                assertTrue(Files.isDirectory(dir), dir + " is not a directory");
+            }
+            return new HostDirectories(made);
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (Path dir : made) {
+                Files.deleteIfExists(dir);
+            }
         }
     }
 

@@ -36,6 +36,10 @@ public final class Sockets {
     private static final int SOL_SOCKET = 1;
     private static final int SO_REUSEADDR = 2;
     private static final int SO_ERROR = 4;
+    private static final int SO_MARK = 36;
+    private static final int SOL_IP = 0;
+    private static final int IP_TRANSPARENT = 19;
+    private static final int IPV6_TRANSPARENT = 75;
     private static final int SCM_RIGHTS = 1;
     private static final int IPPROTO_IPV6 = 41;
     private static final int IPV6_V6ONLY = 26;
@@ -129,7 +133,68 @@ public final class Sockets {
 
     /** Starts connecting a new non-blocking inet socket; errors that the kernel reports at once are thrown. */
     public Connecting connectInet(Type type, byte[] address, int port, String subject) throws SocketCallException {
-        final int fd = socket(address.length == 4 ? AF_INET : AF_INET6, type.value | SOCK_NONBLOCK, subject);
+        return startConnect(socket(address.length == 4 ? AF_INET : AF_INET6, type.value | SOCK_NONBLOCK, subject),
+                address, port, subject);
+    }
+
+    /**
+     * Like {@link #connectInet} for TCP, but from {@code source:sourcePort}, an address that need not be local:
+     * IP_TRANSPARENT (IPV6_TRANSPARENT) lets the socket bind to it, so the peer sees that address. The packets the
+     * socket sends carry {@code mark} (SO_MARK), for policy routing to bring the answers back to it. A
+     * {@code sourcePort} of 0 lets the kernel pick one; otherwise SO_REUSEADDR lets it be bound while another
+     * socket of the same port exists, and connect fails (EADDRNOTAVAIL) only when the whole 4-tuple is taken.
+     * Needs CAP_NET_ADMIN (or CAP_NET_RAW) in the network namespace; refused (EPERM) otherwise.
+     *
+     * @param source the same family (length) as {@code address}
+     */
+    public Connecting connectTransparent(byte[] address, int port, byte[] source, int sourcePort, int mark,
+            String subject) throws SocketCallException {
+        if (source.length != address.length) {
+            throw new SocketCallException("bind", subject, 0, "source and target address families differ");
+        }
+        final boolean v4 = address.length == 4;
+        final int fd = socket(v4 ? AF_INET : AF_INET6, Type.STREAM.value | SOCK_NONBLOCK, subject);
+        boolean ok = false;
+        try {
+            setIntOption(fd, v4 ? SOL_IP : IPPROTO_IPV6, v4 ? IP_TRANSPARENT : IPV6_TRANSPARENT, 1,
+                    v4 ? "setsockopt IP_TRANSPARENT" : "setsockopt IPV6_TRANSPARENT", subject);
+            setIntOption(fd, SOL_SOCKET, SO_MARK, mark, "setsockopt SO_MARK", subject);
+            if (sourcePort != 0) {
+                setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt SO_REUSEADDR", subject);
+            }
+            final Pointer sa = inetAddress(source, sourcePort);
+            if (lib.bind(fd, sa, (int) sa.size()) != 0) {
+                throw error("bind", subject);
+            }
+            ok = true;
+        } finally {
+            if (!ok) {
+                lib.close(fd);
+            }
+        }
+        return startConnect(fd, address, port, subject);
+    }
+
+    /** Whether {@code address} is assigned in this thread's network namespace (a socket can bind to it). */
+    public boolean isLocalAddress(byte[] address) throws SocketCallException {
+        final int fd = socket(address.length == 4 ? AF_INET : AF_INET6, Type.DGRAM.value, "");
+        try {
+            final Pointer sa = inetAddress(address, 0);
+            if (lib.bind(fd, sa, (int) sa.size()) == 0) {
+                return true;
+            }
+            final int errno = runtime.getLastError();
+            if (errno == EADDRNOTAVAIL) {
+                return false;
+            }
+            throw new SocketCallException("bind", "", errno, lib.strerror(errno));
+        } finally {
+            lib.close(fd);
+        }
+    }
+
+    /** Connects {@code fd}, non-blocking; closes it when the kernel refuses at once. */
+    private Connecting startConnect(int fd, byte[] address, int port, String subject) throws SocketCallException {
         final Pointer sa = inetAddress(address, port);
         while (true) {
             if (lib.connect(fd, sa, (int) sa.size()) == 0) {

@@ -1,6 +1,7 @@
 package dev.rootlessjkit.parent;
 
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.PacketCapture;
 import dev.rootlessjkit.parent.api.ApiServer;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.port.ParentPortDriver;
@@ -22,11 +23,12 @@ final class EarlyApi implements AutoCloseable {
         this.server = server;
     }
 
-    static EarlyApi start(Path temporary, Supplier<Info> info, ParentPortDriver ports, Log log) {
+    static EarlyApi start(Path temporary, Supplier<Info> info, ParentPortDriver ports, PacketCapture capture,
+            Log log) {
         final CompletableFuture<ApiServer> server = new CompletableFuture<>();
         final Thread starter = new Thread(() -> {
             try {
-                server.complete(ApiServer.start(temporary, info, ports, log));
+                server.complete(ApiServer.start(temporary, info, ports, capture, log));
             } catch (IOException | RuntimeException e) {
                 server.completeExceptionally(e);
             }

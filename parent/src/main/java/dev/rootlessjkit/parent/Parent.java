@@ -165,7 +165,8 @@ public final class Parent {
         final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
         final AtomicReference<Info> info = new AtomicReference<>();
         final WaitStatus status;
-        try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports, log)) {
+        try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports,
+                network.packetCapture().orElse(null), log)) {
             try {
                 final long childPid = handshake(child, state, network, ports, tapSocket, networkConfig);
                 relayTarget.set((int) childPid);
@@ -325,7 +326,8 @@ public final class Parent {
 
     private ParentPortDriver portDriver(StateDir state, ParentNetworkDriver network) throws ParentException {
         try {
-            return ParentPortDrivers.create(config.portDriver().cliName, state.path(), network, log);
+            return ParentPortDrivers.create(config.portDriver().cliName, state.path(), network,
+                    config.sourceIpTransparent(), log);
         } catch (PortDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }

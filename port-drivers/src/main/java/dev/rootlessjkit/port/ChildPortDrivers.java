@@ -29,8 +29,7 @@ public final class ChildPortDrivers {
      */
     public static Optional<ChildPortDriver> forOpaque(Map<String, String> opaque, Path detachedNetns, Log log) {
         if (BuiltinChildDriver.handles(opaque)) {
-            return Optional.of(new BuiltinChildDriver(Sockets.load(), detachedNetns == null ? null : Linux.load(),
-                    detachedNetns, log));
+            return Optional.of(new BuiltinChildDriver(Sockets.load(), Linux.load(), detachedNetns, log));
         }
         return Optional.empty();
     }

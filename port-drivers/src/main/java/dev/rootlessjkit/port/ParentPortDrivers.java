@@ -16,13 +16,14 @@ public final class ParentPortDrivers {
     /**
      * @return the driver, or null for "none" (and "implicit", whose forwarding pasta does by itself)
      * @param network the network driver, not started yet; the usernet port driver takes the stack it starts
+     * @param sourceIpTransparent --source-ip-transparent (the builtin driver's; usernet always keeps the source)
      * @throws PortDriverException for a name this build has no parent half for, or usernet without --net=usernet
      */
-    public static ParentPortDriver create(String name, Path stateDir, ParentNetworkDriver network, Log log)
-            throws PortDriverException {
+    public static ParentPortDriver create(String name, Path stateDir, ParentNetworkDriver network,
+            boolean sourceIpTransparent, Log log) throws PortDriverException {
         return switch (name) {
             case "none", "implicit" -> null;
-            case BuiltinParentDriver.NAME -> new BuiltinParentDriver(stateDir, log);
+            case BuiltinParentDriver.NAME -> new BuiltinParentDriver(stateDir, sourceIpTransparent, log);
             case Slirp4netnsParentPortDriver.NAME -> new Slirp4netnsParentPortDriver(stateDir);
             case UsernetPortDriver.NAME -> {
                 if (!(network instanceof UsernetParentDriver usernet)) {

@@ -103,6 +103,11 @@ public final class UsernetNetwork implements AutoCloseable {
         }
     }
 
+    /** The frames to and from the guest, for {@code rootlessjctl capture}. */
+    public FrameCapture capture() {
+        return stack.capture();
+    }
+
     /** The stack's and the TAP device's non-zero counters, read on the stack's loop. */
     public Map<Counter, Long> counters() throws UsernetException {
         try {

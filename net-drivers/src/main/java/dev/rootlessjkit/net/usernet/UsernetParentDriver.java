@@ -7,6 +7,7 @@ import dev.rootlessjkit.net.Ipv4Network;
 import dev.rootlessjkit.net.NetworkContext;
 import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkOptions;
+import dev.rootlessjkit.net.PacketCapture;
 import dev.rootlessjkit.net.ParentNetworkDriver;
 import dev.rootlessjkit.net.TapHandOver;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Our own user-mode network in the parent JVM: the stack answers on the TAP device the child created and passed
@@ -83,6 +85,17 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         } catch (IllegalArgumentException e) {
             throw new NetworkDriverException("usernet: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public Optional<PacketCapture> packetCapture() {
+        return Optional.of((port, snapLength, target) -> {
+            final UsernetNetwork running = network;
+            if (running == null) {
+                throw new IOException("the usernet network is not running");
+            }
+            return running.capture().start(port, snapLength, target);
+        });
     }
 
     /** The running network, for the usernet port driver; null before {@link #start} and after {@link #close}. */

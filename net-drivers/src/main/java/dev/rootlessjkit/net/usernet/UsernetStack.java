@@ -44,6 +44,7 @@ public final class UsernetStack implements AutoCloseable {
     private final IcmpEchoNat echo;
     private final int guest;
     private boolean closed;
+    private final FrameCapture capture = FrameCapture.withSystemClock();
 
     private UsernetStack(UsernetConfig config, EventLoop loop, FrameSink sink, Timers timers,
             ByteBufAllocator alloc, EchoSockets echoSockets, HostSockets hostSockets) {
@@ -52,7 +53,7 @@ public final class UsernetStack implements AutoCloseable {
         this.counters = new Counters();
         Destinations destinations = new Destinations(config);
         Batch batch = new Batch(loop);
-        this.link = new Link(ourMac(config.gateway()), config.gateway(), alloc, sink, counters, batch);
+        this.link = new Link(ourMac(config.gateway()), config.gateway(), alloc, sink, counters, batch, capture);
         this.arp = new ArpResponder(link, counters, destinations::ownsAddress);
         Ipv4Output out = new Ipv4Output(link, config.mtu());
         UsernetConfig.Limits limits = config.limits();
@@ -103,6 +104,11 @@ public final class UsernetStack implements AutoCloseable {
         return (0x5255L << 32) | (gateway & 0xffffffffL);
     }
 
+    /** What {@code rootlessjctl capture} reads: the frames to and from the guest. */
+    public FrameCapture capture() {
+        return capture;
+    }
+
     public EventLoop loop() {
         return loop;
     }
@@ -125,6 +131,9 @@ public final class UsernetStack implements AutoCloseable {
                 return;
             }
             counters.increment(Counter.FRAMES_IN);
+            if (capture.active()) {
+                capture.record(frame);
+            }
             int off = frame.readerIndex();
             if (frame.readableBytes() < Ethernet.HEADER_LENGTH) {
                 counters.increment(Counter.ETH_TOO_SHORT);

@@ -2,6 +2,7 @@ package dev.rootlessjkit.parent.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.PacketCapture;
 import dev.rootlessjkit.port.GoText;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
@@ -47,6 +48,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final Supplier<Info> info;
     private final ParentPortDriver ports;
+    private final PacketCapture capture;
     private final ObjectMapper mapper;
     private final SpecDecoder decoder;
     private final Log log;
@@ -56,9 +58,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * @param driverCalls where calls that wait for the port driver run: one thread, so that ports are added and
      *                    removed in the order the requests came, as RootlessKit's mutex does
      */
-    ApiHandler(Supplier<Info> info, ParentPortDriver ports, ObjectMapper mapper, Log log, Executor driverCalls) {
+    ApiHandler(Supplier<Info> info, ParentPortDriver ports, PacketCapture capture, ObjectMapper mapper, Log log,
+            Executor driverCalls) {
         this.info = info;
         this.ports = ports;
+        this.capture = capture;
         this.mapper = mapper;
         this.decoder = new SpecDecoder(mapper);
         this.log = log;
@@ -87,6 +91,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             answer(ctx, true, () -> addPort(body), keepAlive);
         } else if (isPortPath(path) && method.equals(HttpMethod.DELETE) && ports != null) {
             answer(ctx, true, () -> removePort(path.substring(PORTS_PREFIX.length())), keepAlive);
+        } else if (path.equals(CaptureStream.PATH) && method.equals(HttpMethod.GET) && capture != null) {
+            final FullHttpResponse refused = CaptureStream.start(ctx.channel(), capture,
+                    new QueryStringDecoder(req.uri()), log);
+            if (refused != null) {
+                answer(ctx, false, () -> refused, keepAlive);
+            }
         } else {
             answer(ctx, false, () -> route(path, method), keepAlive);
         }
@@ -150,6 +160,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (isPortPath(path)) {
             return method.equals(HttpMethod.DELETE) ? noDriver() : methodNotAllowed();
+        }
+        if (path.equals(CaptureStream.PATH)) {
+            return method.equals(HttpMethod.GET) ? error(HttpResponseStatus.NOT_IMPLEMENTED,
+                    "packet capture needs --net=usernet: other network drivers do not pass frames through us")
+                    : methodNotAllowed();
         }
         final FullHttpResponse r = response(HttpResponseStatus.NOT_FOUND, TEXT, "404 page not found\n");
         r.headers().set("X-Content-Type-Options", "nosniff");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.PacketCapture;
 import dev.rootlessjkit.port.ParentPortDriver;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -80,11 +81,22 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(Path socket, Supplier<Info> info, ParentPortDriver portDriver, Log log)
             throws IOException {
-        return start(socket, info, portDriver, log, Limits.DEFAULT);
+        return start(socket, info, portDriver, null, log, Limits.DEFAULT);
+    }
+
+    /** As above; {@code capture} (null when the network driver has none) serves {@code GET /v1/capture}. */
+    public static ApiServer start(Path socket, Supplier<Info> info, ParentPortDriver portDriver,
+            PacketCapture capture, Log log) throws IOException {
+        return start(socket, info, portDriver, capture, log, Limits.DEFAULT);
     }
 
     static ApiServer start(Path socket, Supplier<Info> info, ParentPortDriver portDriver, Log log, Limits limits)
             throws IOException {
+        return start(socket, info, portDriver, null, log, limits);
+    }
+
+    static ApiServer start(Path socket, Supplier<Info> info, ParentPortDriver portDriver, PacketCapture capture,
+            Log log, Limits limits) throws IOException {
         final int fd;
         try {
             fd = Sockets.load().listenUnix(socket, Sockets.Type.STREAM, true, 0600, BACKLOG);
@@ -93,7 +105,7 @@ public final class ApiServer implements AutoCloseable {
         }
         final EventLoopGroup group = new EpollEventLoopGroup(1, new DefaultThreadFactory("api", true));
         final ExecutorService driverCalls = Executors.newSingleThreadExecutor(new DefaultThreadFactory("api-ports", true));
-        final ApiHandler handler = new ApiHandler(info, portDriver, new ObjectMapper(), log, driverCalls);
+        final ApiHandler handler = new ApiHandler(info, portDriver, capture, new ObjectMapper(), log, driverCalls);
         final ConnectionLimit connections = new ConnectionLimit(limits, log);
         final ChannelFuture registered = new ServerBootstrap()
                 .group(group)

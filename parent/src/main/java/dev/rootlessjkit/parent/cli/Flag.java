@@ -69,8 +69,8 @@ enum Flag {
             "publish a port of the namespace on the host, e.g. \"127.0.0.1:8080:80/tcp\"; repeatable or "
                     + "comma-separated"),
     SOURCE_IP_TRANSPARENT(Category.PORT, Kind.BOOL, "source-ip-transparent", null, "true",
-            "accepted and ignored for now: the builtin driver does not keep client source addresses yet "
-                    + "(RootlessKit v3 does, with IP_TRANSPARENT); --port-driver=usernet always does"),
+            "preserve real client source IP using IP_TRANSPARENT (builtin port driver, TCP only; "
+                    + "--port-driver=usernet always does)"),
 
     PIDNS(Category.PROCESS, Kind.BOOL, "pidns", null, "false", "create a PID namespace"),
     CGROUPNS(Category.PROCESS, Kind.BOOL, "cgroupns", null, "false", "create a cgroup namespace"),

@@ -8,6 +8,7 @@ import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortStatus;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -35,6 +36,11 @@ final class ApiClient {
 
     void removePort(long id) throws CtlException {
         ok(http.send("DELETE", "/v1/ports/" + id, null));
+    }
+
+    /** Copies the pcap stream of {@code GET /v1/capture} to {@code sink} until the server ends it. */
+    void capture(int port, int snapLength, OutputStream sink) throws CtlException {
+        ok(http.stream("/v1/capture?port=" + port + "&snaplen=" + snapLength, sink));
     }
 
     private static UnixHttpClient.Response ok(UnixHttpClient.Response r) throws CtlException {

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.parent.ctl;
 
+import dev.rootlessjkit.net.Pcap;
 import dev.rootlessjkit.parent.Version;
 import dev.rootlessjkit.parent.api.ApiJson;
 import dev.rootlessjkit.parent.api.GoJson;
@@ -13,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,6 +40,7 @@ public final class RootlessJCtl {
                add-ports     Add ports
                remove-ports  Remove ports
                info          Show info
+               capture       Write the namespace's traffic to stdout as pcap (--net=usernet)
                help, h       Shows a list of commands or help for one command
 
             GLOBAL OPTIONS:
@@ -53,20 +56,36 @@ public final class RootlessJCtl {
                 + "[PARENTIP:PARENTPORT:CHILDPORT/PROTO...]", true,
                 "Add exposed ports. The port spec is similar to `docker run -p`. e.g. \"127.0.0.1:8080:80/tcp\"."),
         REMOVE_PORTS("remove-ports", "Remove ports", "[flags] ID [ID...]", false, ""),
-        INFO("info", "Show info", "[flags]", true, "");
+        INFO("info", "Show info", "[flags]", true, ""),
+        CAPTURE("capture", "Write the namespace's traffic to stdout as pcap (--net=usernet)", "[flags] > FILE.pcap",
+                false, "Streams the frames between the namespace and rootlessjkit's network stack until interrupted;"
+                        + " tcpdump -r and Wireshark read it.",
+                "   --port value     only TCP and UDP with this source or destination port (default: all traffic)\n"
+                        + "   --snaplen value  bytes kept of each frame (default: 262144)\n");
 
         final String name;
         final String usage;
         final String args;
         final boolean hasJson;
         final String description;
+        /** Help lines of the command's flags that take a value, besides --json and --help. */
+        final String valueFlags;
 
         Command(String name, String usage, String args, boolean hasJson, String description) {
+            this(name, usage, args, hasJson, description, "");
+        }
+
+        Command(String name, String usage, String args, boolean hasJson, String description, String valueFlags) {
             this.name = name;
             this.usage = usage;
             this.args = args;
             this.hasJson = hasJson;
             this.description = description;
+            this.valueFlags = valueFlags;
+        }
+
+        boolean takesValue(String flag) {
+            return !flag.isEmpty() && valueFlags.contains("--" + flag + " value");
         }
 
         static Command of(String name) {
@@ -90,6 +109,7 @@ public final class RootlessJCtl {
             if (hasJson) {
                 b.append("   --json      Prints as JSON (default: false)\n");
             }
+            b.append(valueFlags);
             return b.append("   --help, -h  show help (default: false)\n   \n").toString();
         }
     }
@@ -176,6 +196,7 @@ public final class RootlessJCtl {
             return 3;
         }
         boolean json = false;
+        final Map<String, String> values = new HashMap<>();
         final List<String> operands = new ArrayList<>();
         int k = 0;
         for (; k < rest.size(); k++) {
@@ -196,6 +217,15 @@ public final class RootlessJCtl {
                 json = true;
             } else if (command.hasJson && flag.equals("json=false")) {
                 json = false;
+            } else if (command.takesValue(flag.replaceFirst("=.*", ""))) {
+                final int eq = flag.indexOf('=');
+                if (eq >= 0) {
+                    values.put(flag.substring(0, eq), flag.substring(eq + 1));
+                } else if (k + 1 < rest.size()) {
+                    values.put(flag, rest.get(++k));
+                } else {
+                    return usageError("flag needs an argument: -" + flag, command.help());
+                }
             } else {
                 return usageError("flag provided but not defined: -" + flag.replaceFirst("=.*", ""), command.help());
             }
@@ -207,6 +237,7 @@ public final class RootlessJCtl {
                 case LIST_PORTS -> listPorts(client(socket), json);
                 case ADD_PORTS -> addPorts(socket, operands, json);
                 case REMOVE_PORTS -> removePorts(socket, operands);
+                case CAPTURE -> capture(socket, values);
                 default -> throw new IllegalStateException(command.name);
             }
             return 0;
@@ -308,6 +339,24 @@ public final class RootlessJCtl {
         for (long id : ids) {
             c.removePort(id);
             out.println(id);
+        }
+    }
+
+    private void capture(String socket, Map<String, String> values) throws CtlException {
+        final int port = number(values, "port", 0);
+        final int snapLength = number(values, "snaplen", Pcap.MAX_SNAP_LENGTH);
+        client(socket).capture(port, snapLength, out);
+    }
+
+    private static int number(Map<String, String> values, String flag, int otherwise) throws CtlException {
+        final String value = values.get(flag);
+        if (value == null) {
+            return otherwise;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new CtlException("invalid value \"" + value + "\" for flag -" + flag + ": parse error");
         }
     }
 

@@ -1,10 +1,15 @@
 package dev.rootlessjkit.parent.ctl;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +23,7 @@ import java.util.Locale;
  */
 final class UnixHttpClient {
     private static final int MAX_RESPONSE = 16 << 20;
+    private static final int MAX_HEAD = 64 * 1024;
 
     private final Path socket;
 
@@ -67,6 +73,73 @@ final class UnixHttpClient {
             throw new CtlException(op + " \"" + url + "\": " + lower(e));
         }
         return parse(response, op, url);
+    }
+
+    /**
+     * GETs {@code path} and copies a 200 response's chunked body to {@code sink} as it arrives, flushing after each
+     * chunk, until the server ends it or closes; any other status is returned with its (small) body to report.
+     */
+    Response stream(String path, OutputStream sink) throws CtlException {
+        final String url = "http://rootlesskit" + path;
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException e) {
+                throw new CtlException("Get \"" + url + "\": dial unix " + socket + ": connect: " + lower(e));
+            }
+            write(ch, ("GET " + path + " HTTP/1.1\r\nHost: rootlesskit\r\nUser-Agent: rootlessjctl\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            final InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 65536);
+            final ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!endsWithBlankLine(head)) {
+                final int b = in.read();
+                if (b < 0 || head.size() > MAX_HEAD) {
+                    throw new CtlException("Get \"" + url + "\": malformed HTTP response");
+                }
+                head.write(b);
+            }
+            final String status = head.toString(StandardCharsets.ISO_8859_1);
+            if (!status.startsWith("HTTP/1.1 200 ")) {
+                head.write(in.readNBytes(MAX_RESPONSE));
+                return parse(head.toByteArray(), "Get", url);
+            }
+            while (true) {
+                final String size = readLine(in).replaceFirst(";.*", "").trim();
+                final int n = Integer.parseInt(size, 16);
+                if (n == 0) {
+                    break;
+                }
+                sink.write(in.readNBytes(n));
+                sink.flush();
+                readLine(in);
+            }
+            return new Response(200, "OK", new byte[0]);
+        } catch (EOFException e) {
+            return new Response(200, "OK", new byte[0]);
+        } catch (IOException | NumberFormatException e) {
+            throw new CtlException("Get \"" + url + "\": " + e.getMessage());
+        }
+    }
+
+    private static boolean endsWithBlankLine(ByteArrayOutputStream head) {
+        final byte[] b = head.toByteArray();
+        final int n = b.length;
+        return n >= 4 && b[n - 4] == '\r' && b[n - 3] == '\n' && b[n - 2] == '\r' && b[n - 1] == '\n';
+    }
+
+    /** One CRLF-terminated line; EOFException when the stream ends first (the server went away). */
+    private static String readLine(InputStream in) throws IOException {
+        final StringBuilder line = new StringBuilder();
+        int b;
+        while ((b = in.read()) != '\n') {
+            if (b < 0) {
+                throw new EOFException();
+            }
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return line.toString();
     }
 
     private static void write(SocketChannel ch, byte[] bytes) throws IOException {

@@ -246,12 +246,14 @@ class CliTest {
     }
 
     @Test
-    void sourceIpTransparentIsAcceptedAndDocumentedAsIgnored() throws UsageException {
+    void sourceIpTransparentIsOnByDefaultAndDocumented() throws UsageException {
+        assertTrue(config("--net=slirp4netns", "--port-driver=builtin", "x").sourceIpTransparent());
         assertTrue(config("--net=slirp4netns", "--port-driver=builtin", "--source-ip-transparent", "x")
                 .sourceIpTransparent());
         assertFalse(config("--net=slirp4netns", "--port-driver=builtin", "--source-ip-transparent=false", "x")
                 .sourceIpTransparent());
-        assertTrue(print("--help").text().contains("accepted and ignored for now"));
+        assertTrue(print("--help").text().contains("preserve real client source IP using IP_TRANSPARENT (builtin port "
+                + "driver, TCP only; --port-driver=usernet always does) (default: true)"), print("--help").text());
     }
 
     @Test

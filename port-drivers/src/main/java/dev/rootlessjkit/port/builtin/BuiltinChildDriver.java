@@ -28,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class BuiltinChildDriver implements ChildPortDriver {
     static final String SOCKET_PATH_KEY = "builtin.socketpath";
+    /** RootlessKit's key: "true" for --source-ip-transparent, absent otherwise. */
+    static final String SOURCE_IP_TRANSPARENT_KEY = "builtin.source-ip-transparent";
     private static final int CONNECT_TIMEOUT_MILLIS = 30_000;
 
     private final Sockets sockets;
@@ -36,11 +38,12 @@ public final class BuiltinChildDriver implements ChildPortDriver {
     private final Log log;
     private final Set<Integer> connections = ConcurrentHashMap.newKeySet();
     private PendingDials pending;
+    private SourceTransparency transparency;
     private volatile boolean closed;
     private int listener = -1;
 
     /**
-     * @param linux         enters {@code detachedNetns}; unused when that is null
+     * @param linux         enters {@code detachedNetns} and sets up --source-ip-transparent's routing
      * @param detachedNetns the namespace to dial in ({@code $STATE/netns}), or null for this process's own
      */
     public BuiltinChildDriver(Sockets sockets, Linux linux, Path detachedNetns, Log log) {
@@ -60,6 +63,9 @@ public final class BuiltinChildDriver implements ChildPortDriver {
         final String path = opaque.get(SOCKET_PATH_KEY);
         if (path == null || path.isEmpty()) {
             throw new ChildHalfException("builtin port driver: no " + SOCKET_PATH_KEY + " from the parent");
+        }
+        if ("true".equals(opaque.get(SOURCE_IP_TRANSPARENT_KEY))) {
+            transparency = new SourceTransparency(sockets, linux, log);
         }
         try {
             pending = new PendingDials(sockets, log);
@@ -96,6 +102,9 @@ public final class BuiltinChildDriver implements ChildPortDriver {
             if (detachedNetns != null) {
                 linux.enterNamespace(detachedNetns.toString(), Linux.CLONE_NEWNET);
             }
+            if (transparency != null) {
+                transparency.prepare();
+            }
             while (true) {
                 final Sockets.Received r = sockets.receive(conn, buf);
                 if (r.fd() >= 0) {
@@ -125,8 +134,17 @@ public final class BuiltinChildDriver implements ChildPortDriver {
 
     /** Never waits for the target: a connect still in progress goes to the watcher, or is refused at its bound. */
     private void connect(int conn, ConnectRequest req) {
-        final Sockets.Type type = req.tcp() ? Sockets.Type.STREAM : Sockets.Type.DGRAM;
         final String subject = describe(req);
+        final Sockets.Connecting c = transparency == null ? null : transparency.dial(req, subject);
+        if (c != null) {
+            await(conn, req, subject, c, true);
+            return;
+        }
+        dial(conn, req, subject);
+    }
+
+    private void dial(int conn, ConnectRequest req, String subject) {
+        final Sockets.Type type = req.tcp() ? Sockets.Type.STREAM : Sockets.Type.DGRAM;
         final Sockets.Connecting c;
         try {
             c = sockets.connectInet(type, req.address(), req.port(), subject);
@@ -135,10 +153,23 @@ public final class BuiltinChildDriver implements ChildPortDriver {
             reply(conn, req.id(), e.errno(), -1);
             return;
         }
+        await(conn, req, subject, c, false);
+    }
+
+    /**
+     * Replies once {@code c} is connected. A dial from the client's address that is refused or unanswered is made
+     * again without it (see {@link SourceTransparency#redial}).
+     */
+    private void await(int conn, ConnectRequest req, String subject, Sockets.Connecting c, boolean transparent) {
         if (c.completed()) {
             reply(conn, req.id(), 0, c.fd());
-        } else if (!pending.add(c.fd(), subject, CONNECT_TIMEOUT_MILLIS,
-                (errno, fd) -> reply(conn, req.id(), errno, fd))) {
+        } else if (!pending.add(c.fd(), subject,
+                transparent ? SourceTransparency.ANSWER_MILLIS : CONNECT_TIMEOUT_MILLIS, (errno, fd) -> {
+                    if (!transparent || errno == 0
+                            || !transparency.redial(subject, errno, () -> dial(conn, req, subject))) {
+                        reply(conn, req.id(), errno, fd);
+                    }
+                })) {
             sockets.close(c.fd());
             log.debug("builtin port driver: " + subject + ": too many connects in progress, refusing");
             reply(conn, req.id(), Sockets.EAGAIN, -1);
@@ -187,6 +218,9 @@ public final class BuiltinChildDriver implements ChildPortDriver {
         connections.forEach(sockets::shutdown);
         if (pending != null) {
             pending.close();
+        }
+        if (transparency != null) {
+            transparency.close();
         }
     }
 }

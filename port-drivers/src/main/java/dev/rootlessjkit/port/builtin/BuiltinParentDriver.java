@@ -41,6 +41,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
 
     private final Path socketPath;
     private final Duration udpIdleTimeout;
+    private final boolean sourceIpTransparent;
     private final Log log;
     private final Sockets sockets;
     private final ChildBridge bridge;
@@ -55,20 +56,23 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     private record Entry(PortStatus status, Forwarder forwarder) {
     }
 
-    public BuiltinParentDriver(Path stateDir, Log log) throws PortDriverException {
-        this(stateDir, DEFAULT_UDP_IDLE_TIMEOUT, log);
+    /** @param sourceIpTransparent --source-ip-transparent: the child half dials TCP from clients' addresses */
+    public BuiltinParentDriver(Path stateDir, boolean sourceIpTransparent, Log log) throws PortDriverException {
+        this(stateDir, DEFAULT_UDP_IDLE_TIMEOUT, sourceIpTransparent, log);
     }
 
     /** @param udpIdleTimeout how long a UDP flow without traffic in either direction is kept */
-    public BuiltinParentDriver(Path stateDir, Duration udpIdleTimeout, Log log) throws PortDriverException {
-        this(stateDir, udpIdleTimeout, ConnectionBudget.forOpenFiles(OpenFileLimit.soft()), log);
+    public BuiltinParentDriver(Path stateDir, Duration udpIdleTimeout, boolean sourceIpTransparent, Log log)
+            throws PortDriverException {
+        this(stateDir, udpIdleTimeout, sourceIpTransparent, ConnectionBudget.forOpenFiles(OpenFileLimit.soft()), log);
     }
 
-    BuiltinParentDriver(Path stateDir, Duration udpIdleTimeout, ConnectionBudget connections, Log log)
-            throws PortDriverException {
+    BuiltinParentDriver(Path stateDir, Duration udpIdleTimeout, boolean sourceIpTransparent,
+            ConnectionBudget connections, Log log) throws PortDriverException {
         this.connections = connections;
         this.socketPath = stateDir.resolve(".bp.sock");
         this.udpIdleTimeout = udpIdleTimeout;
+        this.sourceIpTransparent = sourceIpTransparent;
         this.log = log;
         try {
             // A socket left by a killed run would answer nothing; the child half binds a fresh one.
@@ -87,7 +91,10 @@ public final class BuiltinParentDriver implements ParentPortDriver {
 
     @Override
     public Map<String, String> opaqueForChild() {
-        return Map.of(BuiltinChildDriver.SOCKET_PATH_KEY, socketPath.toString());
+        return sourceIpTransparent
+                ? Map.of(BuiltinChildDriver.SOCKET_PATH_KEY, socketPath.toString(),
+                        BuiltinChildDriver.SOURCE_IP_TRANSPARENT_KEY, "true")
+                : Map.of(BuiltinChildDriver.SOCKET_PATH_KEY, socketPath.toString());
     }
 
     @Override

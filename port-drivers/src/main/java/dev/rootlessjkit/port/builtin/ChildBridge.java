@@ -4,6 +4,7 @@ import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.ChildHalfException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ChildBridge implements AutoCloseable {
     static final int MAX_BACKLOG = 4096;
+    private static final byte[] NO_SOURCE = {};
     private final Sockets sockets;
     private final Path socketPath;
     private final Log log;
@@ -68,9 +70,20 @@ final class ChildBridge implements AutoCloseable {
 
     /** Asks the child to connect to {@code address:port} inside the namespace; completes with the connected fd. */
     CompletableFuture<Integer> open(boolean tcp, byte[] address, int port) {
+        return open(tcp, address, port, null);
+    }
+
+    /**
+     * Like {@link #open(boolean, byte[], int)}, telling the child half who the client is ({@code client}, null when
+     * unknown), so that with --source-ip-transparent it can dial from the client's address.
+     */
+    CompletableFuture<Integer> open(boolean tcp, byte[] address, int port, InetSocketAddress client) {
         final CompletableFuture<Integer> f = new CompletableFuture<>();
         final int id = nextId.incrementAndGet();
-        final byte[] request = new ConnectRequest(id, tcp, address, port).encode();
+        final byte[] source = client == null || client.getAddress() == null ? NO_SOURCE
+                : client.getAddress().getAddress();
+        final byte[] request = new ConnectRequest(id, tcp, address, port, source,
+                source.length == 0 ? 0 : client.getPort()).encode();
         // Under the lock so that the socket cannot be closed (and the kernel reuse its number) mid-send, and so
         // that nothing overtakes the backlog.
         synchronized (this) {

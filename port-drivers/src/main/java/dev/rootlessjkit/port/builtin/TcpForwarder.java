@@ -125,7 +125,7 @@ final class TcpForwarder implements Forwarder {
      * inside exists; then both go to a splice relay, or join one event loop with their buffer relays in place.
      */
     private void connectInside(EpollSocketChannel client, Runnable release) {
-        bridge.open(true, target.address(), target.port()).whenComplete((fd, err) -> {
+        bridge.open(true, target.address(), target.port(), client.remoteAddress()).whenComplete((fd, err) -> {
             if (err != null) {
                 log.debug("builtin port driver: " + err.getMessage());
                 client.unsafe().closeForcibly();

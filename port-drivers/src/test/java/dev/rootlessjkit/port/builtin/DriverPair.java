@@ -16,13 +16,27 @@ final class DriverPair implements AutoCloseable {
 
     /** @param netns the namespace the child half dials in, or null for this process's */
     DriverPair(Path state, Duration udpIdleTimeout, Path netns, Log log) throws PortDriverException {
-        this(state, udpIdleTimeout, netns, ConnectionBudget.forOpenFiles(4096), log);
+        this(state, udpIdleTimeout, netns, false, ConnectionBudget.forOpenFiles(4096), log);
     }
 
     DriverPair(Path state, Duration udpIdleTimeout, Path netns, ConnectionBudget connections, Log log)
             throws PortDriverException {
-        parent = new BuiltinParentDriver(state, udpIdleTimeout, connections, log);
-        child = new BuiltinChildDriver(Sockets.load(), netns == null ? null : Linux.load(), netns, log);
+        this(state, udpIdleTimeout, netns, false, connections, log);
+    }
+
+    /**
+     * @param sourceIpTransparent only with a {@code netns} of the test's own: the child half sets up policy routing
+     *                            where it dials
+     */
+    DriverPair(Path state, Duration udpIdleTimeout, Path netns, boolean sourceIpTransparent, Log log)
+            throws PortDriverException {
+        this(state, udpIdleTimeout, netns, sourceIpTransparent, ConnectionBudget.forOpenFiles(4096), log);
+    }
+
+    private DriverPair(Path state, Duration udpIdleTimeout, Path netns, boolean sourceIpTransparent,
+            ConnectionBudget connections, Log log) throws PortDriverException {
+        parent = new BuiltinParentDriver(state, udpIdleTimeout, sourceIpTransparent, connections, log);
+        child = new BuiltinChildDriver(Sockets.load(), Linux.load(), netns, log);
         child.run(parent.opaqueForChild());
         parent.start(Duration.ofSeconds(5));
     }

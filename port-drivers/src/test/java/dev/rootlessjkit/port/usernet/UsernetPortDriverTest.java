@@ -48,11 +48,11 @@ class UsernetPortDriverTest {
     @Test
     void requiresTheUsernetNetwork() throws NetworkDriverException, PortDriverException {
         PortDriverException e = assertThrows(PortDriverException.class,
-                () -> ParentPortDrivers.create("usernet", Path.of("/nonexistent"), null, log));
+                () -> ParentPortDrivers.create("usernet", Path.of("/nonexistent"), null, false, log));
         assertEquals("--port-driver=usernet requires --net=usernet", e.getMessage());
         UsernetParentDriver net = new UsernetParentDriver(new NetworkOptions("usernet", 0, null, "tap0", false,
                 false, false, null, null, null, null, "usernet"), Map.of(), log);
         assertInstanceOf(UsernetPortDriver.class, ParentPortDrivers.create("usernet", Path.of("/nonexistent"), net,
-                log));
+                false, log));
     }
 }

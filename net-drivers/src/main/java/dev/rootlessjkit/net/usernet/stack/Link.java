@@ -2,6 +2,7 @@ package dev.rootlessjkit.net.usernet.stack;
 
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
+import dev.rootlessjkit.net.usernet.FrameCapture;
 import dev.rootlessjkit.net.usernet.FrameSink;
 import dev.rootlessjkit.net.usernet.header.Arp;
 import dev.rootlessjkit.net.usernet.header.Ethernet;
@@ -25,6 +26,7 @@ public final class Link implements Batch.Deferred {
     private final FrameSink sink;
     private final Counters counters;
     private final Batch batch;
+    private final FrameCapture capture;
     /**
      * Frames held while the guest's MAC is unknown, sent once its ARP reply tells us (as a kernel queues packets for
      * an unresolved neighbour): a guest that only serves published ports must not lose the first connection's SYN,
@@ -39,13 +41,15 @@ public final class Link implements Batch.Deferred {
     private boolean flushScheduled;
 
     /** @param ourIp the address ARP requests of the stack's come from (the gateway) */
-    public Link(long ourMac, int ourIp, ByteBufAllocator alloc, FrameSink sink, Counters counters, Batch batch) {
+    public Link(long ourMac, int ourIp, ByteBufAllocator alloc, FrameSink sink, Counters counters, Batch batch,
+            FrameCapture capture) {
         this.ourMac = ourMac;
         this.ourIp = ourIp;
         this.alloc = alloc;
         this.sink = sink;
         this.counters = counters;
         this.batch = batch;
+        this.capture = capture;
     }
 
     public long ourMac() {
@@ -127,6 +131,9 @@ public final class Link implements Batch.Deferred {
     public void sendTo(ByteBuf frame, long destinationMac, int etherType) {
         Ethernet.write(frame, 0, destinationMac, ourMac, etherType);
         counters.increment(Counter.FRAMES_OUT);
+        if (capture.active()) {
+            capture.record(frame);
+        }
         sink.send(frame);
         flushAtBatchEnd();
     }
@@ -144,6 +151,9 @@ public final class Link implements Batch.Deferred {
         }
         Ethernet.write(frame, 0, guestMac, ourMac, Ethernet.TYPE_IPV4);
         counters.increment(Counter.FRAMES_OUT);
+        if (capture.active()) {
+            capture.record(frame);
+        }
         sink.sendOffloaded(frame, l4Offset, checksumOffset, gsoSize, headerLength);
         flushAtBatchEnd();
     }
