@@ -46,6 +46,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     private final ConnectionBudget connections;
     private final Map<Integer, Entry> ports = new TreeMap<>();
     private EventLoopGroup group;
+    private SpliceRelays splicing;
     private int nextId = 1;
     private boolean closed;
 
@@ -112,6 +113,8 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         bridge.connect(timeout);
         group = new EpollEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("builtin-port", true));
+        // Before the held ports are served: their TCP forwarders splice.
+        splicing = SpliceRelays.forOpenFiles(OpenFileLimit.soft(), log);
         for (Entry entry : new ArrayList<>(ports.values())) {
             if (entry.forwarder() == null) {
                 // Out of the table first: a listener that fails to be served is closed, and its port is gone.
@@ -166,7 +169,8 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         final ChildTarget target = ChildTarget.of(entry.status().spec());
         try {
             if (entry.proto().isTcp()) {
-                final TcpForwarder tcp = new TcpForwarder(group, connections, bridge, target, entry.listenFd(), log);
+                final TcpForwarder tcp = new TcpForwarder(group, connections, bridge, target, entry.listenFd(), splicing,
+                        log);
                 tcp.start();
                 return entry.servedBy(tcp);
             }
@@ -218,6 +222,9 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             ports.clear();
         }
         entries.forEach(this::stop);
+        if (splicing != null) {
+            splicing.close();
+        }
         bridge.close();
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);

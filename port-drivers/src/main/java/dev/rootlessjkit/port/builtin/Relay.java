@@ -12,8 +12,9 @@ import io.netty.channel.socket.DuplexChannel;
  * Copies what one TCP channel reads to its peer (both on the same event loop), with back-pressure (stop reading
  * while the peer's outbound buffer is over its high-water mark) and TCP half-close: end of input on one side
  * becomes shutdown(SHUT_WR) on the other once every byte before it is written. Both close when both directions
- * are finished, or at once on an error or reset. A buffer copy rather than splice: docs/design-notes.md records splice losing
- * bytes around half-close.
+ * are finished, or at once on an error or reset. The fallback of {@link SpliceRelay}, which carries connections
+ * without copying them into the JVM: used when a connection's pipes would exceed the fds set aside for them, or
+ * when the kernel refuses the pipes or the splice.
  */
 final class Relay extends ChannelInboundHandlerAdapter {
     private final DuplexChannel peer;

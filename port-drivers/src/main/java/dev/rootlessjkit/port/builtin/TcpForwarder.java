@@ -19,14 +19,20 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A published TCP port: accepts on the parent's listener; for each client asks the child half for a socket
- * connected inside the namespace and relays between the two on one event loop. Removing the port closes the
- * listener and every live connection.
+ * connected inside the namespace and relays between the two, with splice(2) ({@link SpliceRelay}) or, where
+ * splice cannot be had, through buffers on one event loop ({@link Relay}). Removing the port closes the listener
+ * and every live connection.
  */
 final class TcpForwarder implements Forwarder {
     // Large enough that one read does not stop the reader every time, small enough for many slow clients.
@@ -48,15 +54,22 @@ final class TcpForwarder implements Forwarder {
     private final Log log;
     private final EpollServerSocketChannel listener;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Set<SpliceRelay> spliced = ConcurrentHashMap.newKeySet();
+    private final SpliceRelays splicing;
     private volatile boolean closed;
 
-    /** Takes ownership of {@code listenFd}, a bound and listening non-blocking socket. */
+    /**
+     * Takes ownership of {@code listenFd}, a bound and listening non-blocking socket.
+     *
+     * @param splicing the splice relays, or null for buffer relays only
+     */
     TcpForwarder(EventLoopGroup group, ConnectionBudget budget, ChildBridge bridge, ChildTarget target, int listenFd,
-            Log log) {
+            SpliceRelays splicing, Log log) {
         this.group = group;
         this.budget = budget;
         this.bridge = bridge;
         this.target = target;
+        this.splicing = splicing;
         this.log = log;
         this.listener = new EpollServerSocketChannel(listenFd);
         listener.pipeline().addLast(new Acceptor());
@@ -109,7 +122,7 @@ final class TcpForwarder implements Forwarder {
 
     /**
      * The client stays unregistered (no epoll interest, so nothing it sends is read and lost) until the socket
-     * inside exists; then both join one event loop with their relays in place.
+     * inside exists; then both go to a splice relay, or join one event loop with their buffer relays in place.
      */
     private void connectInside(EpollSocketChannel client, Runnable release) {
         bridge.open(true, target.address(), target.port(), client.remoteAddress()).whenComplete((fd, err) -> {
@@ -119,15 +132,58 @@ final class TcpForwarder implements Forwarder {
                 release.run();
                 return;
             }
-            final EventLoop loop = group.next();
-            try {
-                loop.execute(() -> adopt(loop, client, fd, release));
-            } catch (RejectedExecutionException e) {
-                client.unsafe().closeForcibly();
-                release.run();
-                closeFd(fd);
+            if (splicing != null) {
+                // The channel object is dropped unregistered: its fd now belongs to the splice relay.
+                splicing.relay(client.fd().intValue(), fd, new Spliced(client, fd, release));
+            } else {
+                relayThroughBuffers(client, fd, release);
             }
         });
+    }
+
+    /** A connection's link to the forwarder while a splice relay carries it. */
+    private final class Spliced implements SpliceRelay.Owner {
+        private final EpollSocketChannel client;
+        private final int backend;
+        private final Runnable release;
+
+        Spliced(EpollSocketChannel client, int backend, Runnable release) {
+            this.client = client;
+            this.backend = backend;
+            this.release = release;
+        }
+
+        /** Adds first and checks after, as {@link #track(Channel)} does. */
+        @Override
+        public boolean track(SpliceRelay relay) {
+            spliced.add(relay);
+            return !closed;
+        }
+
+        @Override
+        public void untrack(SpliceRelay relay, boolean socketsClosed) {
+            spliced.remove(relay);
+            if (socketsClosed) {
+                release.run();
+            }
+        }
+
+        @Override
+        public void fallBack(String why) {
+            log.debug("builtin port driver: buffer relay instead of splice for a connection: " + why);
+            relayThroughBuffers(client, backend, release);
+        }
+    }
+
+    private void relayThroughBuffers(EpollSocketChannel client, int fd, Runnable release) {
+        final EventLoop loop = group.next();
+        try {
+            loop.execute(() -> adopt(loop, client, fd, release));
+        } catch (RejectedExecutionException e) {
+            client.unsafe().closeForcibly();
+            release.run();
+            closeFd(fd);
+        }
     }
 
     /** {@code release} gives the connection's budget slot back once the client's socket is closed. */
@@ -190,6 +246,15 @@ final class TcpForwarder implements Forwarder {
     public void close(Duration timeout) {
         closed = true;
         listener.close().awaitUninterruptibly(timeout.toMillis());
+        final var splicedClosed = CompletableFuture.allOf(spliced.stream().map(SpliceRelay::closeAsync)
+                .toArray(CompletableFuture[]::new));
         connections.close().awaitUninterruptibly(timeout.toMillis());
+        try {
+            splicedClosed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("builtin port driver: splice relays still closing: " + e);
+        }
     }
 }

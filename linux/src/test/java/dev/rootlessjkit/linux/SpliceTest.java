@@ -1,0 +1,91 @@
+package dev.rootlessjkit.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outcomes a relay tells apart: bytes moved, EAGAIN (nothing to move yet) and 0 (end of input), which Netty's
+ * splice reports alike; and a wake-up from another thread ending a blocked {@link Epoll#await}.
+ */
+class SpliceTest {
+    private final Splice splice = Splice.load();
+
+    @Test
+    void eagainIsNotEndOfInput() throws Exception {
+        final int[] from = splice.pipe();
+        final int[] to = splice.pipe();
+        try {
+            assertEquals(-Splice.EAGAIN, splice.move(from[0], to[1], 4096));
+            Files.write(Path.of("/proc/self/fd/" + from[1]), new byte[] {1, 2, 3, 4, 5});
+            assertEquals(1 << 20, splice.resizePipe(to[1], 1 << 20));
+            assertEquals(5, splice.move(from[0], to[1], 4096));
+            assertEquals(-Splice.EAGAIN, splice.move(from[0], to[1], 4096));
+            splice.close(from[1]);
+            assertEquals(0, splice.move(from[0], to[1], 4096));
+        } finally {
+            splice.close(from[0]);
+            splice.close(to[0]);
+            splice.close(to[1]);
+        }
+    }
+
+    @Test
+    void noDelayIsForTcpSockets() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            final Sockets sockets = Sockets.load();
+            final int fd = sockets.connectInet(Sockets.Type.STREAM, new byte[] {127, 0, 0, 1}, server.getLocalPort(),
+                    "test").fd();
+            final int[] pipe = splice.pipe();
+            try {
+                assertEquals(0, splice.noDelay(fd));
+                assertTrue(splice.noDelay(pipe[0]) < 0, "TCP_NODELAY on a pipe");
+            } finally {
+                sockets.close(fd);
+                splice.close(pipe[0]);
+                splice.close(pipe[1]);
+            }
+        }
+    }
+
+    @Test
+    void wakeUpEndsAwait() throws Exception {
+        try (Epoll epoll = Epoll.open(splice, 8)) {
+            final Thread waker = new Thread(() -> {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                epoll.wakeUp();
+            });
+            waker.start();
+            final int n = epoll.await(10_000);
+            waker.join();
+            assertEquals(1, n);
+            assertEquals(Epoll.WAKE_UP, epoll.token(0));
+            // Consumed: the next wait times out.
+            assertEquals(0, epoll.await(50));
+        }
+    }
+
+    @Test
+    void eventsCarryTheirToken() throws Exception {
+        final int[] pipe = splice.pipe();
+        try (Epoll epoll = Epoll.open(splice, 8)) {
+            epoll.add(pipe[0], Epoll.IN | Epoll.EDGE_TRIGGERED, 0x1234_5678_9abcL);
+            assertEquals(0, epoll.await(0));
+            splice.close(pipe[1]);
+            assertEquals(1, epoll.await(1000));
+            assertEquals(0x1234_5678_9abcL, epoll.token(0));
+            assertTrue((epoll.events(0) & Epoll.HUP) != 0, "events " + epoll.events(0));
+        } finally {
+            splice.close(pipe[0]);
+        }
+    }
+}
