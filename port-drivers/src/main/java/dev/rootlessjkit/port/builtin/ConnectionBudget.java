@@ -42,10 +42,17 @@ final class ConnectionBudget {
      * from elsewhere still get in while one holds its share (all local clients of a 127.0.0.1 port are one address).
      */
     static ConnectionBudget forOpenFiles(long softLimit) {
-        final long reserved = Math.min(MAX_RESERVED_FDS, softLimit / 2);
-        final long connections = (softLimit - reserved) / 2 / FDS_PER_CONNECTION;
+        final long connections = halfOfUnreserved(softLimit) / FDS_PER_CONNECTION;
         final int capacity = (int) Math.max(MIN_CONNECTIONS, Math.min(MAX_CONNECTIONS, connections));
         return new ConnectionBudget(capacity, Math.max(1, capacity / 4));
+    }
+
+    /**
+     * Half of the descriptors left after the reserve: the relays' sockets take one half, their splice pipes
+     * ({@link SpliceRelays#forOpenFiles}) the other.
+     */
+    static long halfOfUnreserved(long softLimit) {
+        return (softLimit - Math.min(MAX_RESERVED_FDS, softLimit / 2)) / 2;
     }
 
     int capacity() {

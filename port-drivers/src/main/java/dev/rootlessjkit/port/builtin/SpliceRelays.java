@@ -51,9 +51,8 @@ final class SpliceRelays implements AutoCloseable {
 
     /** Relays for a process whose RLIMIT_NOFILE soft limit is {@code softLimit}. */
     static SpliceRelays forOpenFiles(long softLimit, Log log) {
-        final long reserved = Math.min(ConnectionBudget.MAX_RESERVED_FDS, softLimit / 2);
-        return new SpliceRelays(Runtime.getRuntime().availableProcessors(), (softLimit - reserved) / 2, PIPE_BYTES,
-                log);
+        return new SpliceRelays(Runtime.getRuntime().availableProcessors(),
+                ConnectionBudget.halfOfUnreserved(softLimit), PIPE_BYTES, log);
     }
 
     /**
