@@ -106,6 +106,9 @@ final class ConfigBuilder {
             case USERNET -> {
                 // every address, MTU and interface option applies
             }
+            case LXC_USER_NIC -> {
+                // the bridge's DHCP server chooses the address (--cidr was refused above); MTU and ifname apply
+            }
         }
 
         List<String> publish = flags.list(Flag.PUBLISH);
@@ -138,6 +141,8 @@ final class ConfigBuilder {
                 sandbox,
                 seccomp,
                 flags.value(Flag.PASTA_BINARY),
+                flags.value(Flag.LXC_USER_NIC_BINARY),
+                flags.value(Flag.LXC_USER_NIC_BRIDGE),
                 copyUpDirs,
                 propagation,
                 portDriver,
@@ -217,8 +222,6 @@ final class ConfigBuilder {
                             + ": install lxc (Debian: apt-get install lxc), point --lxc-user-nic-binary at it, "
                             + "or use " + alternatives);
                 }
-                throw new UsageException("--net=lxc-user-nic is not supported by rootlessjkit yet: use "
-                        + alternatives);
             }
             default -> {
                 // Every other name is ours, or unknown.

@@ -1,0 +1,96 @@
+package dev.rootlessjkit.net.lxcusernic;
+
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.PacketSockets;
+import dev.rootlessjkit.messages.NetworkConfig;
+import dev.rootlessjkit.net.ChildNetworkContext;
+import dev.rootlessjkit.net.ChildNetworkDriver;
+import dev.rootlessjkit.net.Ipv4Network;
+import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.NetworkDrivers;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The child half of {@code --net=lxc-user-nic}: the veth the parent's lxc-user-nic moved in is brought up and asks
+ * the bridge's DHCP server for address, router and DNS; then the interface is configured, and resolv.conf and
+ * hosts written, as for every driver with an interface ({@code addressing}).
+ */
+public final class LxcUserNicChildDriver implements ChildNetworkDriver {
+    /** RootlessKit waits 30 s for each DHCP read; one whole exchange gets as long here. */
+    static final Duration DHCP_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ChildNetworkContext context;
+    private final ChildNetworkDriver addressing;
+
+    /** @param addressing configures the interface, route and /etc files from a complete {@link NetworkConfig} */
+    public LxcUserNicChildDriver(ChildNetworkContext context, ChildNetworkDriver addressing) {
+        this.context = context;
+        this.addressing = addressing;
+    }
+
+    @Override
+    public void configure(NetworkConfig config) throws NetworkDriverException {
+        if (!config.hasInterface()) {
+            throw new NetworkDriverException("the parent's network driver named no interface for the child");
+        }
+        final String bridge = config.opaque().getOrDefault(LxcUserNicParentDriver.OPAQUE_BRIDGE, "the bridge");
+        final AtomicReference<DhcpLease> lease = new AtomicReference<>();
+        NetworkDrivers.inChildNamespace(context, "get an address for " + config.dev() + " by DHCP", () -> {
+            context.linux().bringUp(config.dev());
+            lease.set(acquire(config.dev(), bridge));
+            return null;
+        });
+        final DhcpLease granted = lease.get();
+        context.log().debug("DHCP on " + config.dev() + ": " + Ipv4Network.format(granted.address()) + "/"
+                + granted.prefixLength() + " via " + Ipv4Network.format(granted.router()) + ", dns "
+                + granted.nameServers().stream().map(Ipv4Network::format).toList() + ", lease "
+                + granted.leaseSeconds() + "s from " + Ipv4Network.format(granted.serverId()));
+        addressing.configure(new NetworkConfig(config.dev(), Ipv4Network.format(granted.address()),
+                granted.prefixLength(), Ipv4Network.format(granted.router()),
+                granted.nameServers().stream().map(Ipv4Network::format).toList(), config.mtu(), config.opaque()));
+    }
+
+    /** Runs the DHCP exchange on a packet socket of {@code dev}, open for the exchange only. */
+    private static DhcpLease acquire(String dev, String bridge) throws NetworkDriverException, ErrnoException {
+        final PacketSockets sockets = PacketSockets.load();
+        final PacketSockets.Bound socket = sockets.open(dev);
+        try {
+            final DhcpClient client = new DhcpClient(transport(sockets, socket), macOf(socket.hardwareAddress()),
+                    new SecureRandom()::nextInt, DHCP_TIMEOUT);
+            return client.acquire();
+        } catch (NetworkDriverException e) {
+            throw new NetworkDriverException("lxc-user-nic: DHCP on " + dev + " failed: " + e.getMessage()
+                    + ": is the DHCP server of " + bridge + " running (lxc-net's dnsmasq: /usr/libexec/lxc/lxc-net "
+                    + "start, or systemctl restart lxc-net)?", e);
+        } catch (IOException e) {
+            throw new NetworkDriverException("lxc-user-nic: DHCP on " + dev + ": " + e.getMessage(), e);
+        } finally {
+            sockets.close(socket);
+        }
+    }
+
+    private static DhcpTransport transport(PacketSockets sockets, PacketSockets.Bound socket) {
+        return new DhcpTransport() {
+            @Override
+            public void send(byte[] packet) throws IOException {
+                sockets.sendBroadcast(socket, packet);
+            }
+
+            @Override
+            public int receive(byte[] into, int timeoutMillis) throws IOException {
+                return sockets.receive(socket, into, timeoutMillis);
+            }
+        };
+    }
+
+    static long macOf(byte[] address) {
+        long mac = 0;
+        for (byte b : address) {
+            mac = mac << 8 | (b & 0xff);
+        }
+        return mac;
+    }
+}
