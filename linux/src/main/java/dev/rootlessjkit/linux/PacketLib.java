@@ -30,6 +30,9 @@ public interface PacketLib {
     int if_nametoindex(String name);
 
     @SaveError
+    int ioctl(int fd, long request, Pointer arg);
+
+    @SaveError
     int close(int fd);
 
     String strerror(int errno);

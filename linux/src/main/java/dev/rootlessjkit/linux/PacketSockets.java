@@ -1,5 +1,6 @@
 package dev.rootlessjkit.linux;
 
+import java.nio.charset.StandardCharsets;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -27,6 +28,10 @@ public final class PacketSockets {
     private static final int SLL_HALEN = 11;
     private static final int SLL_ADDR = 12;
     private static final int ETHER_ADDR_LEN = 6;
+    private static final int SIOCGIFFLAGS = 0x8913;
+    private static final int IFREQ_BYTES = 40;
+    private static final int IFNAMSIZ = 16;
+    private static final int IFF_RUNNING = 0x40;
 
     private final PacketLib lib;
     private final Runtime runtime;
@@ -130,6 +135,25 @@ public final class PacketSockets {
         }
         buf.get(0, into, 0, (int) n);
         return (int) n;
+    }
+
+    /**
+     * Whether the interface is operational (IFF_RUNNING): its link is up and the kernel has given it its queueing
+     * discipline. Until then it drops what is sent (the kernel's link watch does that up to a second after the
+     * carrier comes).
+     */
+    public boolean isRunning(Bound socket, String ifname) throws ErrnoException {
+        final Pointer ifreq = Memory.allocateDirect(runtime, IFREQ_BYTES, true);
+        final byte[] name = ifname.getBytes(StandardCharsets.US_ASCII);
+        if (name.length >= IFNAMSIZ) {
+            throw new ErrnoException("ioctl SIOCGIFFLAGS", ifname, 0, "interface name longer than "
+                    + (IFNAMSIZ - 1) + " bytes");
+        }
+        ifreq.put(0, name, 0, name.length);
+        if (lib.ioctl(socket.fd(), SIOCGIFFLAGS, ifreq) != 0) {
+            throw error("ioctl SIOCGIFFLAGS", ifname);
+        }
+        return (ifreq.getShort(IFNAMSIZ) & IFF_RUNNING) != 0;
     }
 
     public void close(Bound socket) {

@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class LxcUserNicChildDriver implements ChildNetworkDriver {
     /** RootlessKit waits 30 s for each DHCP read; one whole exchange gets as long here. */
     static final Duration DHCP_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a veth just brought up may take to become operational before the first DISCOVER goes out. */
+    private static final Duration LINK_TIMEOUT = Duration.ofSeconds(3);
 
     private final ChildNetworkContext context;
     private final ChildNetworkDriver addressing;
@@ -58,6 +60,7 @@ public final class LxcUserNicChildDriver implements ChildNetworkDriver {
         final PacketSockets sockets = PacketSockets.load();
         final PacketSockets.Bound socket = sockets.open(dev);
         try {
+            awaitRunning(sockets, socket, dev);
             final DhcpClient client = new DhcpClient(transport(sockets, socket), macOf(socket.hardwareAddress()),
                     new SecureRandom()::nextInt, DHCP_TIMEOUT);
             return client.acquire();
@@ -69,6 +72,23 @@ public final class LxcUserNicChildDriver implements ChildNetworkDriver {
             throw new NetworkDriverException("lxc-user-nic: DHCP on " + dev + ": " + e.getMessage(), e);
         } finally {
             sockets.close(socket);
+        }
+    }
+
+    /**
+     * Waits until {@code dev} passes packets: a DISCOVER sent before would be dropped and cost a retransmission
+     * (a second). Past the bound the exchange starts anyway, and its own deadline tells what is wrong.
+     */
+    private static void awaitRunning(PacketSockets sockets, PacketSockets.Bound socket, String dev)
+            throws ErrnoException {
+        final long deadline = System.nanoTime() + LINK_TIMEOUT.toNanos();
+        while (!sockets.isRunning(socket, dev) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The parent half of {@code --net=lxc-user-nic}: LXC's setuid helper creates a veth pair, one end attached to a
@@ -34,6 +35,7 @@ public final class LxcUserNicParentDriver implements ParentNetworkDriver {
     private static final Path USERNET_CONFIG = Path.of("/etc/lxc/lxc-usernet");
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
     private static final int SETUID = 04000;
+    private static final Pattern SOURCE_POSITION = Pattern.compile("^\\S+\\.c: \\d+: (\\w+(: | - ))?");
 
     private final Linux linux;
     private final Log log;
@@ -103,15 +105,13 @@ public final class LxcUserNicParentDriver implements ParentNetworkDriver {
         return binary + " create failed (exit status " + exitCode + ")" + (reason.isEmpty() ? "" : ": " + reason);
     }
 
-    /** The last line lxc-user-nic printed, without its source-file prefix ("../src/lxc/...c: 1250: main: "). */
+    /**
+     * The last line lxc-user-nic printed, without its source position and function ("../src/lxc/cmd/
+     * lxc_user_nic.c: 1250: main: ", "...: 973: may_access_netns - ").
+     */
     static String lastLine(String output) {
         final List<String> lines = output.strip().lines().filter(l -> !l.isBlank()).toList();
-        if (lines.isEmpty()) {
-            return "";
-        }
-        final String last = lines.get(lines.size() - 1).strip();
-        final String[] parts = last.split(": ", 4);
-        return parts.length == 4 && parts[0].endsWith(".c") ? parts[3] : last;
+        return lines.isEmpty() ? "" : SOURCE_POSITION.matcher(lines.get(lines.size() - 1).strip()).replaceFirst("");
     }
 
     /** A {@code sleep} in the detached namespace (and the child's user namespace, which owns it). */
@@ -163,7 +163,8 @@ public final class LxcUserNicParentDriver implements ParentNetworkDriver {
         }
         if ((mode & SETUID) == 0 || owner != 0) {
             throw new NetworkDriverException(binary + " is not setuid root, so it cannot create network devices: "
-                    + "as root, chown root " + binary + " && chmod u+s " + binary);
+                    + "point --lxc-user-nic-binary at LXC's (Debian: /usr/libexec/lxc/lxc-user-nic, package lxc), "
+                    + "or restore its mode as root: chown root " + binary + " && chmod u+s " + binary);
         }
     }
 

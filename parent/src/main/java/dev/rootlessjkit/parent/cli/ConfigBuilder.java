@@ -72,7 +72,9 @@ final class ConfigBuilder {
                 warnings.add("--ipv6 is discarded for --net=" + net.cliName);
             }
         }
-        if (!disableHostLoopback && net != NetworkMode.HOST && net != NetworkMode.NONE) {
+        // lxc-user-nic's namespace has no path to the host's loopback at all: nothing to recommend there.
+        if (!disableHostLoopback && net != NetworkMode.HOST && net != NetworkMode.NONE
+                && net != NetworkMode.LXC_USER_NIC) {
             warnings.add("specifying --disable-host-loopback is highly recommended to prohibit connecting to "
                     + "127.0.0.1:* on the host namespace (requires pasta, slirp4netns, or usernet)");
         }
