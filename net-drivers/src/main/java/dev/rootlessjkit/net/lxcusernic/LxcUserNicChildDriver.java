@@ -9,14 +9,15 @@ import dev.rootlessjkit.net.Ipv4Network;
 import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The child half of {@code --net=lxc-user-nic}: the veth the parent's lxc-user-nic moved in is brought up and asks
  * the bridge's DHCP server for address, router and DNS; then the interface is configured, and resolv.conf and
- * hosts written, as for every driver with an interface ({@code addressing}).
+ * hosts written, as for every driver with an interface ({@code addressing}). The lease is renewed for as long as
+ * the child JVM stays ({@link LeaseRenewal}).
  */
 public final class LxcUserNicChildDriver implements ChildNetworkDriver {
     /** RootlessKit waits 30 s for each DHCP read; one whole exchange gets as long here. */
@@ -39,13 +40,8 @@ public final class LxcUserNicChildDriver implements ChildNetworkDriver {
             throw new NetworkDriverException("the parent's network driver named no interface for the child");
         }
         final String bridge = config.opaque().getOrDefault(LxcUserNicParentDriver.OPAQUE_BRIDGE, "the bridge");
-        final AtomicReference<DhcpLease> lease = new AtomicReference<>();
-        NetworkDrivers.inChildNamespace(context, "get an address for " + config.dev() + " by DHCP", () -> {
-            context.linux().bringUp(config.dev());
-            lease.set(acquire(config.dev(), bridge));
-            return null;
-        });
-        final DhcpLease granted = lease.get();
+        final DhcpLease granted = dhcp(config.dev(), bridge, "get an address for " + config.dev() + " by DHCP",
+                client -> client.acquire());
         context.log().debug("DHCP on " + config.dev() + ": " + Ipv4Network.format(granted.address()) + "/"
                 + granted.prefixLength() + " via " + Ipv4Network.format(granted.router()) + ", dns "
                 + granted.nameServers().stream().map(Ipv4Network::format).toList() + ", lease "
@@ -53,17 +49,35 @@ public final class LxcUserNicChildDriver implements ChildNetworkDriver {
         addressing.configure(new NetworkConfig(config.dev(), Ipv4Network.format(granted.address()),
                 granted.prefixLength(), Ipv4Network.format(granted.router()),
                 granted.nameServers().stream().map(Ipv4Network::format).toList(), config.mtu(), config.opaque()));
+        LeaseRenewal.start(granted, lease -> dhcp(config.dev(), bridge, "renew the DHCP lease of " + config.dev(),
+                client -> client.renew(lease)), context.log());
     }
 
-    /** Runs the DHCP exchange on a packet socket of {@code dev}, open for the exchange only. */
-    private static DhcpLease acquire(String dev, String bridge) throws NetworkDriverException, ErrnoException {
+    /** One exchange of the DHCP client. */
+    private interface Exchange {
+        DhcpLease run(DhcpClient client) throws NetworkDriverException, IOException;
+    }
+
+    /** Runs {@code exchange} where {@code dev} is: in this namespace, or in the detached one. */
+    private DhcpLease dhcp(String dev, String bridge, String what, Exchange exchange) throws NetworkDriverException {
+        final AtomicReference<DhcpLease> lease = new AtomicReference<>();
+        NetworkDrivers.inChildNamespace(context, what, () -> {
+            lease.set(onPacketSocket(dev, bridge, exchange));
+            return null;
+        });
+        return lease.get();
+    }
+
+    /** Brings {@code dev} up and runs the exchange on a packet socket of it, open for the exchange only. */
+    private DhcpLease onPacketSocket(String dev, String bridge, Exchange exchange)
+            throws NetworkDriverException, ErrnoException {
+        context.linux().bringUp(dev);
         final PacketSockets sockets = PacketSockets.load();
         final PacketSockets.Bound socket = sockets.open(dev);
         try {
             awaitRunning(sockets, socket, dev);
-            final DhcpClient client = new DhcpClient(transport(sockets, socket), macOf(socket.hardwareAddress()),
-                    new SecureRandom()::nextInt, DHCP_TIMEOUT);
-            return client.acquire();
+            return exchange.run(new DhcpClient(transport(sockets, socket), macOf(socket.hardwareAddress()),
+                    ThreadLocalRandom.current()::nextInt, DHCP_TIMEOUT));
         } catch (NetworkDriverException e) {
             throw new NetworkDriverException("lxc-user-nic: DHCP on " + dev + " failed: " + e.getMessage()
                     + ": is the DHCP server of " + bridge + " running (lxc-net's dnsmasq: /usr/libexec/lxc/lxc-net "
