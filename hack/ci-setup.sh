@@ -192,6 +192,9 @@ lxc_net_script=/usr/libexec/lxc/lxc-net
 lxc_usernet=/etc/lxc/lxc-usernet
 lxc_bridge=lxcbr0
 lxc_user_nics=10
+# LxcUserNicIT makes this bridge itself, with a DHCP server of its own (short leases) or none, for the duration of a
+# test; the test user may add veths to it.
+lxc_test_bridge=rjlxctest0
 
 lxc_bridge_enabled() {
 	grep -qx 'USE_LXC_BRIDGE="true"' "$lxc_net_config" 2>/dev/null
@@ -203,7 +206,8 @@ lxc_bridge_up() {
 }
 
 lxc_user_allowed() {
-	grep -Eq "^$test_user[[:space:]]+veth[[:space:]]+$lxc_bridge[[:space:]]+[0-9]+" "$lxc_usernet" 2>/dev/null
+	local bridge=${1:-$lxc_bridge}
+	grep -Eq "^$test_user[[:space:]]+veth[[:space:]]+$bridge[[:space:]]+[0-9]+" "$lxc_usernet" 2>/dev/null
 }
 
 setup_lxc_net() {
@@ -221,11 +225,14 @@ setup_lxc_net() {
 		[ ! -e /run/lxc/network_up ] || "$lxc_net_script" stop >/dev/null 2>&1 || true
 		"$lxc_net_script" start
 	fi
-	if ! lxc_user_allowed; then
-		log "allowing $test_user $lxc_user_nics veths on $lxc_bridge in $lxc_usernet"
-		mkdir -p "$(dirname "$lxc_usernet")"
-		echo "$test_user veth $lxc_bridge $lxc_user_nics" >>"$lxc_usernet"
-	fi
+	local bridge
+	for bridge in "$lxc_bridge" "$lxc_test_bridge"; do
+		if ! lxc_user_allowed "$bridge"; then
+			log "allowing $test_user $lxc_user_nics veths on $bridge in $lxc_usernet"
+			mkdir -p "$(dirname "$lxc_usernet")"
+			echo "$test_user veth $bridge $lxc_user_nics" >>"$lxc_usernet"
+		fi
+	done
 }
 
 # What would change, one line each, before anything is done.
@@ -257,6 +264,8 @@ planned_changes() {
 	lxc_bridge_enabled || echo "set USE_LXC_BRIDGE=\"true\" in $lxc_net_config"
 	lxc_bridge_up || echo "start lxc-net: bridge $lxc_bridge with its dnsmasq ($lxc_net_script start)"
 	lxc_user_allowed || echo "allow $test_user $lxc_user_nics veths on $lxc_bridge in $lxc_usernet"
+	lxc_user_allowed "$lxc_test_bridge" ||
+		echo "allow $test_user $lxc_user_nics veths on $lxc_test_bridge (made by LxcUserNicIT) in $lxc_usernet"
 }
 
 mapfile -t changes < <(planned_changes)

@@ -18,8 +18,11 @@ import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -33,10 +36,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * --net=lxc-user-nic on LXC's bridge lxcbr0 with lxc-net's dnsmasq (hack/ci-setup.sh sets both up and allows the
  * test user veths on it): the veth gets an address of the bridge's network by DHCP, route and DNS from it, and
  * real TCP and UDP traffic flows between the namespace and servers of this test on the bridge's host address,
- * also with --detach-netns. Bad set-ups are one-line errors naming the fix, with nothing left behind.
+ * also with --detach-netns. On a bridge of the test's own (rjlxctest0, which ci-setup.sh lets the user use) a
+ * dnsmasq with 2-minute leases sees the lease renewed, and without a DHCP server the start fails after the
+ * client's deadline. Bad set-ups are one-line errors naming the fix, with nothing left behind.
  */
 class LxcUserNicIT {
     private static final String BRIDGE = "lxcbr0";
+    private static final String TEST_BRIDGE = "rjlxctest0";
+    private static final String TEST_BRIDGE_HOST = "10.251.77.1";
     private static final int BODY_BYTES = 4 << 20;
 
     @RegisterExtension
@@ -159,6 +166,80 @@ class LxcUserNicIT {
                     "a veth was left on the bridge");
         } finally {
             Host.asRoot("ip", "link", "del", denied);
+        }
+    }
+
+    /** dnsmasq's shortest lease is 2 minutes: the child renews at 1 minute and keeps its address. */
+    @Test
+    void leaseIsRenewedWhileTheChildJvmStays() throws Exception {
+        try (TestBridge bridge = TestBridge.create()) {
+            final Path log = Files.createTempFile("rjlxc-dnsmasq", ".log");
+            final Process dnsmasq = new ProcessBuilder("/usr/sbin/dnsmasq", "--keep-in-foreground",
+                    "--conf-file=/dev/null", "--pid-file=", "--bind-interfaces", "--except-interface=lo",
+                    "--interface=" + TEST_BRIDGE, "--listen-address=" + TEST_BRIDGE_HOST,
+                    "--dhcp-range=10.251.77.2,10.251.77.50,2m", "--dhcp-leasefile=" + log + ".leases", "--no-ping",
+                    "--log-dhcp", "--log-facility=-").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                final Result result = sandbox.rootless().launch("--net=lxc-user-nic", "--pidns",
+                        "--lxc-user-nic-bridge=" + TEST_BRIDGE, "sh", "-c",
+                        "echo before=$(ip -o -4 addr show eth0 | awk '{print $4}'); sleep 75; "
+                                + "echo after=$(ip -o -4 addr show eth0 | awk '{print $4}')")
+                        .timeout(Duration.ofSeconds(150)).run();
+
+                Expect.exitCode(0, result);
+                final Map<String, String> seen = result.keyValues();
+                final String address = seen.get("before");
+                assertNotNull(address, result::describe);
+                assertTrue(address.startsWith("10.251.77."), result::describe);
+                assertEquals(address, seen.get("after"), result::describe);
+                final String ip = address.split("/")[0];
+                final String dhcpLog = Files.readString(log);
+                final long acks = dhcpLog.lines().filter(l -> l.contains("DHCPACK(" + TEST_BRIDGE + ") " + ip + " "))
+                        .count();
+                assertTrue(acks >= 2, () -> "no renewal: " + acks + " DHCPACK for " + ip + "\n" + dhcpLog + "\n"
+                        + result.describe());
+            } finally {
+                dnsmasq.destroy();
+                dnsmasq.waitFor();
+                Files.deleteIfExists(Path.of(log + ".leases"));
+                Files.deleteIfExists(log);
+            }
+        }
+    }
+
+    @Test
+    void bridgeWithoutDhcpServerFailsAfterTheDeadlineWithNothingLeft() {
+        try (TestBridge bridge = TestBridge.create()) {
+            final Result result = sandbox.rootless().launch("--net=lxc-user-nic",
+                    "--lxc-user-nic-bridge=" + TEST_BRIDGE, "true").timeout(Duration.ofSeconds(90)).run();
+
+            Expect.oneLineError(result);
+            Expect.contains("no answer to DHCPDISCOVER within 30s: is the DHCP server of " + TEST_BRIDGE
+                    + " running", result.stderr(), result);
+            Expect.emptyDir(sandbox.workspace().tmpdir(), result);
+            Expect.within(Duration.ofSeconds(10), "the veth on " + TEST_BRIDGE + " is gone",
+                    () -> Host.asRoot("ip", "-o", "link", "show", "master", TEST_BRIDGE).stdout().isBlank());
+        }
+    }
+
+    /** rjlxctest0 with the test's address, up for the test only. */
+    private static final class TestBridge implements AutoCloseable {
+        static TestBridge create() {
+            Host.asRoot("ip", "link", "add", TEST_BRIDGE, "type", "bridge");
+            final TestBridge bridge = new TestBridge();
+            try {
+                Host.asRoot("ip", "addr", "add", TEST_BRIDGE_HOST + "/24", "dev", TEST_BRIDGE);
+                Host.asRoot("ip", "link", "set", TEST_BRIDGE, "up");
+                return bridge;
+            } catch (RuntimeException e) {
+                bridge.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            Host.asRoot("ip", "link", "del", TEST_BRIDGE);
         }
     }
 
