@@ -40,6 +40,8 @@ public record DhcpMessage(int op, int xid, int flags, int clientAddress, int you
     /** RFC 1542: relays and some servers drop BOOTP messages shorter than this. */
     private static final int MIN_LENGTH = 300;
     private static final int MAGIC_COOKIE = 0x63825363;
+    /** An option's length is one byte: 63 addresses at most. */
+    private static final int MAX_OPTION_ADDRESSES = 255 / 4;
     private static final int HTYPE_ETHERNET = 1;
     private static final int HLEN_ETHERNET = 6;
     private static final int CHADDR_OFFSET = 28;
@@ -57,6 +59,9 @@ public record DhcpMessage(int op, int xid, int flags, int clientAddress, int you
     private static final byte[] PARAMETERS = {OPTION_SUBNET_MASK, OPTION_ROUTER, OPTION_DNS, OPTION_LEASE_TIME};
 
     public DhcpMessage {
+        if (routers.size() > MAX_OPTION_ADDRESSES || nameServers.size() > MAX_OPTION_ADDRESSES) {
+            throw new IllegalArgumentException("more addresses than one option holds");
+        }
         routers = List.copyOf(routers);
         nameServers = List.copyOf(nameServers);
     }
@@ -70,7 +75,7 @@ public record DhcpMessage(int op, int xid, int flags, int clientAddress, int you
 
     /** The message on the wire, padded to the BOOTP minimum. */
     public byte[] encode() {
-        final ByteBuffer b = ByteBuffer.allocate(MIN_LENGTH + 64);
+        final ByteBuffer b = ByteBuffer.allocate(MIN_LENGTH + 64 + 4 * (routers.size() + nameServers.size()));
         b.put((byte) op).put((byte) HTYPE_ETHERNET).put((byte) HLEN_ETHERNET).put((byte) 0);
         b.putInt(xid).putShort((short) 0).putShort((short) flags);
         b.putInt(clientAddress).putInt(yourAddress).putInt(0).putInt(0);
