@@ -195,8 +195,8 @@ final class ConfigBuilder {
     }
 
     /**
-     * Networks RootlessKit has and we do not (yet): a clear line naming what is missing, instead of "unknown
-     * network mode", for scripts that pass them.
+     * Networks RootlessKit has and we do not (yet), and lxc-user-nic without its helper: a clear line naming what
+     * is missing, instead of "unknown network mode" or a failure later, for scripts that pass them.
      */
     private static void refuseUnavailableNetwork(String name, String cidr, ParsedFlags flags) throws UsageException {
         final String alternatives = "--net=usernet, --net=slirp4netns or --net=pasta";
