@@ -105,6 +105,21 @@ class LxcUserNicIT {
         Expect.contains("\"dynamicChildIP\":true", seen.get("info"), result);
     }
 
+    /** The DHCP client identifier follows the state directory: a restart finds its lease (and address) again. */
+    @Test
+    void sameStateDirGetsTheSameAddressAgain() {
+        final String stateDir = sandbox.workspace().path().resolve("state").toString();
+        final String[] addresses = new String[2];
+        for (int run = 0; run < 2; run++) {
+            final Result result = sandbox.rootless().launch("--net=lxc-user-nic", "--state-dir=" + stateDir, "sh",
+                    "-c", "echo addr=$(ip -o -4 addr show eth0 | awk '{print $4}')").run();
+            Expect.exitCode(0, result);
+            addresses[run] = result.keyValues().get("addr");
+            assertInBridgeNetwork(addresses[run], result);
+        }
+        assertEquals(addresses[0], addresses[1], "a restart with the same --state-dir got another address");
+    }
+
     @Test
     void detachedNamespaceGetsTheVeth() {
         final String host = bridge.getAddress().getHostAddress();

@@ -31,18 +31,23 @@ final class DhcpClient {
     private final long hardwareAddress;
     private final IntSupplier transactionIds;
     private final Duration timeout;
+    private final String clientId;
     private final byte[] buffer = new byte[BUFFER_BYTES];
 
     /**
      * @param hardwareAddress the interface's Ethernet address, 48 bits
      * @param transactionIds  a new xid per exchange (random, so that clients on the bridge do not collide)
      * @param timeout         how long one {@link #acquire} or {@link #renew} may take in all
+     * @param clientId        what the server knows this client by instead of its hardware address, so that a
+     *                        restart on a new veth (a new random address) finds its lease again; "" for none
      */
-    DhcpClient(DhcpTransport transport, long hardwareAddress, IntSupplier transactionIds, Duration timeout) {
+    DhcpClient(DhcpTransport transport, long hardwareAddress, IntSupplier transactionIds, Duration timeout,
+            String clientId) {
         this.transport = transport;
         this.hardwareAddress = hardwareAddress;
         this.transactionIds = transactionIds;
         this.timeout = timeout;
+        this.clientId = clientId;
     }
 
     /** Gets a lease from whichever server offers one first. */
@@ -84,7 +89,7 @@ final class DhcpClient {
     /** Sends {@code request} until an answer of one of {@code types} arrives, or the deadline passes. */
     private DhcpMessage exchange(DhcpMessage request, Set<Integer> types, long deadline, String what)
             throws NetworkDriverException, IOException {
-        final byte[] packet = DhcpPacket.broadcast(request.encode());
+        final byte[] packet = DhcpPacket.broadcast(request.encode(clientId));
         while (System.nanoTime() < deadline) {
             transport.send(packet);
             final long retransmitAt = Math.min(System.nanoTime() + RETRANSMIT.toNanos(), deadline);

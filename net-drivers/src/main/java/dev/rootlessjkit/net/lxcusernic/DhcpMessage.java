@@ -1,6 +1,7 @@
 package dev.rootlessjkit.net.lxcusernic;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,6 +55,8 @@ public record DhcpMessage(int op, int xid, int flags, int clientAddress, int you
     private static final int OPTION_MESSAGE_TYPE = 53;
     private static final int OPTION_SERVER_ID = 54;
     private static final int OPTION_PARAMETER_REQUEST_LIST = 55;
+    private static final int OPTION_CLIENT_ID = 61;
+    static final int MAX_CLIENT_ID = 64;
     private static final int OPTION_END = 255;
     /** What the client asks for: subnet mask, router, DNS, lease time. */
     private static final byte[] PARAMETERS = {OPTION_SUBNET_MASK, OPTION_ROUTER, OPTION_DNS, OPTION_LEASE_TIME};
@@ -75,7 +78,19 @@ public record DhcpMessage(int op, int xid, int flags, int clientAddress, int you
 
     /** The message on the wire, padded to the BOOTP minimum. */
     public byte[] encode() {
-        final ByteBuffer b = ByteBuffer.allocate(MIN_LENGTH + 64 + 4 * (routers.size() + nameServers.size()));
+        return encode("");
+    }
+
+    /**
+     * The message with a client identifier (option 61, type 0: not a hardware address), up to
+     * {@link #MAX_CLIENT_ID} ASCII characters; none when empty.
+     */
+    byte[] encode(String clientId) {
+        if (clientId.length() > MAX_CLIENT_ID) {
+            throw new IllegalArgumentException("client identifier longer than " + MAX_CLIENT_ID);
+        }
+        final ByteBuffer b = ByteBuffer.allocate(MIN_LENGTH + 64 + 4 * (routers.size() + nameServers.size())
+                + clientId.length());
         b.put((byte) op).put((byte) HTYPE_ETHERNET).put((byte) HLEN_ETHERNET).put((byte) 0);
         b.putInt(xid).putShort((short) 0).putShort((short) flags);
         b.putInt(clientAddress).putInt(yourAddress).putInt(0).putInt(0);
@@ -96,6 +111,10 @@ public record DhcpMessage(int op, int xid, int flags, int clientAddress, int you
         putAddresses(b, OPTION_DNS, nameServers);
         if (leaseSeconds >= 0) {
             b.put((byte) OPTION_LEASE_TIME).put((byte) 4).putInt((int) leaseSeconds);
+        }
+        if (!clientId.isEmpty()) {
+            b.put((byte) OPTION_CLIENT_ID).put((byte) (clientId.length() + 1)).put((byte) 0)
+                    .put(clientId.getBytes(StandardCharsets.US_ASCII));
         }
         if (op == BOOTREQUEST) {
             b.put((byte) OPTION_PARAMETER_REQUEST_LIST).put((byte) PARAMETERS.length).put(PARAMETERS);

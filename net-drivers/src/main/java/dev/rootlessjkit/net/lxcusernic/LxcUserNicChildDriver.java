@@ -9,7 +9,12 @@ import dev.rootlessjkit.net.Ipv4Network;
 import dev.rootlessjkit.net.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -77,7 +82,7 @@ public final class LxcUserNicChildDriver implements ChildNetworkDriver {
         try {
             awaitRunning(sockets, socket, dev);
             return exchange.run(new DhcpClient(transport(sockets, socket), macOf(socket.hardwareAddress()),
-                    ThreadLocalRandom.current()::nextInt, DHCP_TIMEOUT));
+                    ThreadLocalRandom.current()::nextInt, DHCP_TIMEOUT, clientId(context.stateDir())));
         } catch (NetworkDriverException e) {
             throw new NetworkDriverException("lxc-user-nic: DHCP on " + dev + " failed: " + e.getMessage()
                     + ": is the DHCP server of " + bridge + " running (lxc-net's dnsmasq: /usr/libexec/lxc/lxc-net "
@@ -104,6 +109,24 @@ public final class LxcUserNicChildDriver implements ChildNetworkDriver {
                 return;
             }
         }
+    }
+
+    /**
+     * The DHCP client identifier of the namespace of this state directory: a start with the same --state-dir (as
+     * dockerd-rootless.sh always uses), after the previous run ended, is given the same address again at once,
+     * without the server's check that a new address is free (lxc-net's dnsmasq pings it for 3 s). Two running
+     * instances never share a state directory (it is locked), so never an identifier.
+     */
+    static String clientId(Path stateDir) {
+        final MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+        final byte[] digest = sha256.digest((System.getProperty("user.name") + ":" + stateDir.toAbsolutePath()
+                .normalize()).getBytes(StandardCharsets.UTF_8));
+        return "rootlessjkit-" + HexFormat.of().formatHex(digest, 0, 16);
     }
 
     private static DhcpTransport transport(PacketSockets sockets, PacketSockets.Bound socket) {

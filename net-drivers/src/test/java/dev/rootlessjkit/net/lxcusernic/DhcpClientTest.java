@@ -75,7 +75,7 @@ class DhcpClientTest {
 
     private static DhcpClient client(DhcpTransport transport, Duration timeout) {
         final AtomicInteger xids = new AtomicInteger(100);
-        return new DhcpClient(transport, MAC, xids::incrementAndGet, timeout);
+        return new DhcpClient(transport, MAC, xids::incrementAndGet, timeout, "rootlessjkit-test");
     }
 
     @Test
@@ -162,6 +162,14 @@ class DhcpClientTest {
 
         final DhcpLease elsewhere = new DhcpLease(CLIENT + 1, 24, SERVER, List.of(SERVER), SERVER, 60);
         assertThrows(NetworkDriverException.class, () -> client(server, TIMEOUT).renew(elsewhere));
+    }
+
+    @Test
+    void clientIdentifierFollowsTheStateDirectory() {
+        final String id = LxcUserNicChildDriver.clientId(java.nio.file.Path.of("/run/user/1000/dockerd-rootless"));
+        assertEquals(id, LxcUserNicChildDriver.clientId(java.nio.file.Path.of("/run/user/1000/./dockerd-rootless/")));
+        assertTrue(!id.equals(LxcUserNicChildDriver.clientId(java.nio.file.Path.of("/tmp/rootlessjkit1"))));
+        assertTrue(id.length() <= DhcpMessage.MAX_CLIENT_ID, id);
     }
 
     @Test

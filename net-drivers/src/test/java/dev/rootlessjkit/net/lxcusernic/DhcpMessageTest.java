@@ -27,6 +27,15 @@ class DhcpMessageTest {
     }
 
     @Test
+    void clientIdentifierIsOption61OfTypeZero() {
+        final byte[] wire = DhcpMessage.request(DhcpMessage.DISCOVER, 1, MAC, 0, 0, 0).encode("rj-1");
+        assertArrayEquals(new byte[] {53, 1, 1, 61, 5, 0, 'r', 'j', '-', '1', 55},
+                Arrays.copyOfRange(wire, 240, 251));
+        assertThrows(IllegalArgumentException.class, () -> DhcpMessage.request(DhcpMessage.DISCOVER, 1, MAC, 0, 0,
+                0).encode("x".repeat(DhcpMessage.MAX_CLIENT_ID + 1)));
+    }
+
+    @Test
     void requestNamesTheOfferAndItsServer() throws DhcpFormatException {
         final byte[] wire = DhcpMessage.request(DhcpMessage.REQUEST, 7, MAC, 0, CLIENT, SERVER).encode();
         final DhcpMessage parsed = DhcpMessage.parse(wire, 0, wire.length);
