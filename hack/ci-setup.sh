@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a Debian machine to run rootlessjkit's tests: the packages the tests call, an unprivileged test user
-# with sub-ids, a second user without any (for the "missing /etc/subuid entry" test), and /dev/net/tun open to
-# unprivileged users. Idempotent: every step checks first, so it is cheap to run again. It first prints what it
+# with sub-ids, a second user without any (for the "missing /etc/subuid entry" test), /dev/net/tun open to
+# unprivileged users, and LXC's bridge lxcbr0 with its dnsmasq (lxc-net) that the test user may add veths to
+# (--net=lxc-user-nic). Idempotent: every step checks first, so it is cheap to run again. It first prints what it
 # is about to install and change (or that nothing needs changing), then does it. Needs root:
 #   hack/ci-setup.sh              (as root)
 #   hack/ci-setup.sh --dry-run    (only say what it would do)
@@ -33,8 +34,9 @@ declare -A package_of=(
 	[java]=openjdk-17-jdk-headless [javac]=openjdk-17-jdk-headless [mvn]=maven
 )
 
-# packages needed as such, not for a command: DockerIT copies /bin/busybox into an image, so it must be the static one
-required_packages=(busybox-static)
+# packages needed as such, not for a command: DockerIT copies /bin/busybox into an image, so it must be the static one;
+# lxc provides the setuid lxc-user-nic (in /usr/libexec/lxc, not in $PATH) and lxc-net, the bridge with its dnsmasq
+required_packages=(busybox-static lxc)
 
 package_installed() {
 	[ "$(dpkg-query -W -f '${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
@@ -182,6 +184,57 @@ allow_ping_sockets() {
 	fi
 }
 
+# lxc-net: the bridge lxcbr0 (10.0.3.1/24 on Debian) with a dnsmasq that hands out 10.0.3.2-254 by DHCP, which
+# --net=lxc-user-nic attaches the namespace to. Debian ships it off (USE_LXC_BRIDGE="false"); its init script
+# starts it without systemd. The test user may add veths to it through lxc-user-nic (/etc/lxc/lxc-usernet).
+lxc_net_config=/etc/default/lxc-net
+lxc_net_script=/usr/libexec/lxc/lxc-net
+lxc_usernet=/etc/lxc/lxc-usernet
+lxc_bridge=lxcbr0
+lxc_user_nics=10
+# LxcUserNicIT makes this bridge itself, with a DHCP server of its own (short leases) or none, for the duration of a
+# test; the test user may add veths to it.
+lxc_test_bridge=rjlxctest0
+
+lxc_bridge_enabled() {
+	grep -qx 'USE_LXC_BRIDGE="true"' "$lxc_net_config" 2>/dev/null
+}
+
+lxc_bridge_up() {
+	[ -e /run/lxc/network_up ] && ip link show "$lxc_bridge" >/dev/null 2>&1 &&
+		kill -0 "$(cat /run/lxc/dnsmasq.pid 2>/dev/null)" 2>/dev/null
+}
+
+lxc_user_allowed() {
+	local bridge=${1:-$lxc_bridge}
+	grep -Eq "^$test_user[[:space:]]+veth[[:space:]]+$bridge[[:space:]]+[0-9]+" "$lxc_usernet" 2>/dev/null
+}
+
+setup_lxc_net() {
+	if ! lxc_bridge_enabled; then
+		log "enabling the LXC bridge in $lxc_net_config (USE_LXC_BRIDGE=\"true\")"
+		if grep -q '^USE_LXC_BRIDGE=' "$lxc_net_config" 2>/dev/null; then
+			sed -i 's/^USE_LXC_BRIDGE=.*/USE_LXC_BRIDGE="true"/' "$lxc_net_config"
+		else
+			echo 'USE_LXC_BRIDGE="true"' >>"$lxc_net_config"
+		fi
+	fi
+	if ! lxc_bridge_up; then
+		log "starting lxc-net ($lxc_bridge and its dnsmasq)"
+		# A half-started lxc-net (bridge without dnsmasq) refuses to start again: stop it first.
+		[ ! -e /run/lxc/network_up ] || "$lxc_net_script" stop >/dev/null 2>&1 || true
+		"$lxc_net_script" start
+	fi
+	local bridge
+	for bridge in "$lxc_bridge" "$lxc_test_bridge"; do
+		if ! lxc_user_allowed "$bridge"; then
+			log "allowing $test_user $lxc_user_nics veths on $bridge in $lxc_usernet"
+			mkdir -p "$(dirname "$lxc_usernet")"
+			echo "$test_user veth $bridge $lxc_user_nics" >>"$lxc_usernet"
+		fi
+	done
+}
+
 # What would change, one line each, before anything is done.
 planned_changes() {
 	local missing user file
@@ -208,6 +261,11 @@ planned_changes() {
 	fi
 	[ "$(cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '0\t2147483647')" ] ||
 		echo "set net.ipv4.ping_group_range=\"0 2147483647\" (unprivileged ping sockets)"
+	lxc_bridge_enabled || echo "set USE_LXC_BRIDGE=\"true\" in $lxc_net_config"
+	lxc_bridge_up || echo "start lxc-net: bridge $lxc_bridge with its dnsmasq ($lxc_net_script start)"
+	lxc_user_allowed || echo "allow $test_user $lxc_user_nics veths on $lxc_bridge in $lxc_usernet"
+	lxc_user_allowed "$lxc_test_bridge" ||
+		echo "allow $test_user $lxc_user_nics veths on $lxc_test_bridge (made by LxcUserNicIT) in $lxc_usernet"
 }
 
 mapfile -t changes < <(planned_changes)
@@ -228,4 +286,5 @@ remove_subids "$nosub_user"
 enable_user_namespaces
 open_tun
 allow_ping_sockets
+setup_lxc_net
 log "ready: test user $test_user ($(grep -E "^($test_user|$(id -u "$test_user")):" /etc/subuid | tr '\n' ' ')), user without sub-ids $nosub_user"

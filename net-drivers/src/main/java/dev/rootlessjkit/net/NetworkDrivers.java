@@ -4,6 +4,8 @@ import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
+import dev.rootlessjkit.net.lxcusernic.LxcUserNicChildDriver;
+import dev.rootlessjkit.net.lxcusernic.LxcUserNicParentDriver;
 import dev.rootlessjkit.net.pasta.PastaParentDriver;
 import dev.rootlessjkit.net.slirp4netns.Slirp4netnsParentDriver;
 import dev.rootlessjkit.net.usernet.UsernetParentDriver;
@@ -14,7 +16,7 @@ import java.util.concurrent.Callable;
 public final class NetworkDrivers {
     /** Names this build can run; the CLI knows more (RootlessKit's), which are refused with a clear message. */
     public static final Set<String> AVAILABLE = Set.of("host", "none", Slirp4netnsParentDriver.NAME,
-            PastaParentDriver.NAME, UsernetParentDriver.NAME);
+            PastaParentDriver.NAME, UsernetParentDriver.NAME, LxcUserNicParentDriver.NAME);
 
     private NetworkDrivers() {
     }
@@ -31,6 +33,8 @@ public final class NetworkDrivers {
                 return new PastaParentDriver(options, linux, log);
             case UsernetParentDriver.NAME:
                 return new UsernetParentDriver(options, System.getenv(), log);
+            case LxcUserNicParentDriver.NAME:
+                return new LxcUserNicParentDriver(options, linux, log);
             default:
                 throw unavailable(options.driver());
         }
@@ -53,6 +57,9 @@ public final class NetworkDrivers {
                 // The TAP device exists already (TapHandOver); only address, route and files are left, as for
                 // slirp4netns. Nothing of the stack (Netty) is loaded in the child.
                 return new InterfaceChildDriver(context, false);
+            case LxcUserNicParentDriver.NAME:
+                // The veth is there (lxc-user-nic); address, route and DNS come by DHCP from the bridge.
+                return new LxcUserNicChildDriver(context, new InterfaceChildDriver(context, false));
             default:
                 throw unavailable(name);
         }
@@ -76,7 +83,7 @@ public final class NetworkDrivers {
      * Runs {@code action} where the child's network is: in place when the child has its own network namespace,
      * on a thread that enters {@code $STATE/netns} with --detach-netns.
      */
-    static void inChildNamespace(ChildNetworkContext context, String what, Callable<Void> action)
+    public static void inChildNamespace(ChildNetworkContext context, String what, Callable<Void> action)
             throws NetworkDriverException {
         if (context.detachedNetns() != null) {
             DetachedNetns.inNamespace(context.linux(), context.detachedNetns(), what, action);

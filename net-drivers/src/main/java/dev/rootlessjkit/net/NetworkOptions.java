@@ -3,7 +3,8 @@ package dev.rootlessjkit.net;
 /**
  * The network flags of the command line, as the drivers see them. Zero, null or empty means the driver's
  * default. {@code portDriver} is the --port-driver name: slirp4netns opens its API socket for its port driver,
- * pasta forwards ports itself for {@code implicit}.
+ * pasta forwards ports itself for {@code implicit}. {@code lxcUserNicBinary} and {@code lxcUserNicBridge} are
+ * --lxc-user-nic-binary and --lxc-user-nic-bridge.
  */
 public record NetworkOptions(
         String driver,
@@ -17,7 +18,9 @@ public record NetworkOptions(
         String slirp4netnsSandbox,
         String slirp4netnsSeccomp,
         String pastaBinary,
-        String portDriver) {
+        String portDriver,
+        String lxcUserNicBinary,
+        String lxcUserNicBridge) {
 
     /** The child's interface: --ifname, else tap0 as RootlessKit's drivers. */
     public String interfaceName() {

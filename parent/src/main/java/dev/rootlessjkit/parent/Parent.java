@@ -126,7 +126,8 @@ public final class Parent {
         return new NetworkOptions(config.net().cliName, config.mtu(), config.cidr(),
                 config.ifname(), config.disableHostLoopback(), config.ipv6(), config.detachNetns(),
                 config.slirp4netnsBinary(), config.slirp4netnsSandbox(), config.slirp4netnsSeccomp(),
-                config.pastaBinary(), config.portDriver().cliName);
+                config.pastaBinary(), config.portDriver().cliName, config.lxcUserNicBinary(),
+                config.lxcUserNicBridge());
     }
 
     private ParentNetworkDriver networkDriver() throws ParentException {
@@ -380,7 +381,8 @@ public final class Parent {
 
     private Info info(StateDir state, int childPid, NetworkConfig network, ParentPortDriver ports) {
         final NetworkDriverInfo networkInfo = config.net() == ParentConfig.NetworkMode.HOST ? null
-                : new NetworkDriverInfo(config.net().cliName, network.dns(), network.ip(), false);
+                : new NetworkDriverInfo(config.net().cliName, network.dns(), network.ip(),
+                        config.net() == ParentConfig.NetworkMode.LXC_USER_NIC);
         return Info.of(Version.current().text(), state.path().toString(), childPid, networkInfo,
                 ports == null ? null : ports.info());
     }

@@ -32,6 +32,8 @@ public record ParentConfig(
         String slirp4netnsSandbox,
         String slirp4netnsSeccomp,
         String pastaBinary,
+        String lxcUserNicBinary,
+        String lxcUserNicBridge,
         List<String> copyUpDirs,
         Propagation propagation,
         PortDriverName portDriver,
@@ -56,7 +58,8 @@ public record ParentConfig(
 
     /** --net values. The CLI accepts them all; whether a driver's program is installed is checked when it starts. */
     public enum NetworkMode {
-        HOST("host"), NONE("none"), SLIRP4NETNS("slirp4netns"), PASTA("pasta"), USERNET("usernet");
+        HOST("host"), NONE("none"), SLIRP4NETNS("slirp4netns"), PASTA("pasta"), USERNET("usernet"),
+        LXC_USER_NIC("lxc-user-nic");
 
         public final String cliName;
 

@@ -21,7 +21,7 @@ class PastaCommandTest {
     private static NetworkOptions options(int mtu, String cidr, String ifname, boolean disableHostLoopback,
             boolean ipv6, boolean detach, String portDriver) {
         return new NetworkOptions("pasta", mtu, cidr, ifname, disableHostLoopback, ipv6, detach, "slirp4netns",
-                "false", "false", "pasta", portDriver);
+                "false", "false", "pasta", portDriver, "", "lxcbr0");
     }
 
     private static List<String> expected(String... rest) {

@@ -72,7 +72,9 @@ final class ConfigBuilder {
                 warnings.add("--ipv6 is discarded for --net=" + net.cliName);
             }
         }
-        if (!disableHostLoopback && net != NetworkMode.HOST && net != NetworkMode.NONE) {
+        // lxc-user-nic's namespace has no path to the host's loopback at all: nothing to recommend there.
+        if (!disableHostLoopback && net != NetworkMode.HOST && net != NetworkMode.NONE
+                && net != NetworkMode.LXC_USER_NIC) {
             warnings.add("specifying --disable-host-loopback is highly recommended to prohibit connecting to "
                     + "127.0.0.1:* on the host namespace (requires pasta, slirp4netns, or usernet)");
         }
@@ -106,6 +108,9 @@ final class ConfigBuilder {
             case USERNET -> {
                 // every address, MTU and interface option applies
             }
+            case LXC_USER_NIC -> {
+                // the bridge's DHCP server chooses the address (--cidr was refused above); MTU and ifname apply
+            }
         }
 
         List<String> publish = flags.list(Flag.PUBLISH);
@@ -138,6 +143,8 @@ final class ConfigBuilder {
                 sandbox,
                 seccomp,
                 flags.value(Flag.PASTA_BINARY),
+                flags.value(Flag.LXC_USER_NIC_BINARY),
+                flags.value(Flag.LXC_USER_NIC_BRIDGE),
                 copyUpDirs,
                 propagation,
                 portDriver,
@@ -188,8 +195,8 @@ final class ConfigBuilder {
     }
 
     /**
-     * Networks RootlessKit has and we do not (yet): a clear line naming what is missing, instead of "unknown
-     * network mode", for scripts that pass them.
+     * Networks RootlessKit has and we do not (yet), and lxc-user-nic without its helper: a clear line naming what
+     * is missing, instead of "unknown network mode" or a failure later, for scripts that pass them.
      */
     private static void refuseUnavailableNetwork(String name, String cidr, ParsedFlags flags) throws UsageException {
         final String alternatives = "--net=usernet, --net=slirp4netns or --net=pasta";
@@ -217,8 +224,6 @@ final class ConfigBuilder {
                             + ": install lxc (Debian: apt-get install lxc), point --lxc-user-nic-binary at it, "
                             + "or use " + alternatives);
                 }
-                throw new UsageException("--net=lxc-user-nic is not supported by rootlessjkit yet: use "
-                        + alternatives);
             }
             default -> {
                 // Every other name is ours, or unknown.

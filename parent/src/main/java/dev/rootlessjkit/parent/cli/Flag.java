@@ -19,14 +19,16 @@ enum Flag {
 
     NET(Category.NETWORK, Kind.STRING, "net", null, "host",
             "network driver [host, none, pasta, slirp4netns, usernet, gvisor-tap-vsock (served by usernet, "
-                    + "MTU 1500 by default as RootlessKit's), vpnkit and lxc-user-nic (accepted names; not "
-                    + "available yet)]"),
+                    + "MTU 1500 by default as RootlessKit's), lxc-user-nic (a veth on a host bridge made by LXC's "
+                    + "setuid lxc-user-nic; address by DHCP from the bridge), vpnkit (accepted name; not available "
+                    + "yet)]"),
     MTU(Category.NETWORK, Kind.STRING, "mtu", null, "0",
-            "MTU for non-host networks; 0 means the driver's default (65520; 1500 for gvisor-tap-vsock)"),
+            "MTU for non-host networks; 0 means the driver's default (65520; 1500 for gvisor-tap-vsock and "
+                    + "lxc-user-nic)"),
     CIDR(Category.NETWORK, Kind.STRING, "cidr", null, "",
             "IPv4 network for pasta, slirp4netns and usernet (default: 10.0.2.0/24)"),
     IFNAME(Category.NETWORK, Kind.STRING, "ifname", null, "",
-            "network interface name in the namespace for pasta, slirp4netns and usernet (default: tap0)"),
+            "network interface name in the namespace (default: tap0; eth0 for lxc-user-nic)"),
     DISABLE_HOST_LOOPBACK(Category.NETWORK, Kind.BOOL, "disable-host-loopback", null, "false",
             "prohibit connecting to 127.0.0.1:* on the host namespace"),
     IPV6(Category.NETWORK, Kind.BOOL, "ipv6", null, "false",

@@ -26,7 +26,6 @@ class CliErrorsTest {
             --net=vpnkit --vpnkit-binary=/bin/true true :: --net=vpnkit is not supported by rootlessjkit yet: use --net=usernet, --net=slirp4netns or --net=pasta
             --net=vpnkit --cidr=10.0.3.0/24 true :: custom cidr is not supported for --net=vpnkit
             --net=lxc-user-nic --lxc-user-nic-binary=/nonexistent/lxc-user-nic true :: --net=lxc-user-nic: lxc-user-nic not found at "/nonexistent/lxc-user-nic": install lxc (Debian: apt-get install lxc), point --lxc-user-nic-binary at it, or use --net=usernet, --net=slirp4netns or --net=pasta
-            --net=lxc-user-nic --lxc-user-nic-binary=/bin/true true :: --net=lxc-user-nic is not supported by rootlessjkit yet: use --net=usernet, --net=slirp4netns or --net=pasta
             --net=lxc-user-nic --cidr=10.0.3.0/24 true :: custom cidr is not supported for --net=lxc-user-nic
             --net=gvisor-tap-vsock --ipv6 true :: --ipv6 is not supported for gvisor-tap-vsock
             --net=slirp4netns --port-driver=gvisor-tap-vsock true :: port driver requires usernet or gvisor-tap-vsock network

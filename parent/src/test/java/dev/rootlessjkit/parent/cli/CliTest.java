@@ -238,11 +238,23 @@ class CliTest {
         String help = print("--help").text();
         assertTrue(help.contains("--vpnkit-binary value") && help.contains("(default: \"vpnkit\")"), help);
         assertTrue(help.contains("--lxc-user-nic-bridge value") && help.contains("(default: \"lxcbr0\")"), help);
-        UsageException e = assertThrows(UsageException.class, () -> config("--net=lxc-user-nic", "x"));
         if (LxcUserNic.defaultBinary().isEmpty()) {
+            UsageException e = assertThrows(UsageException.class, () -> config("--net=lxc-user-nic", "x"));
             assertTrue(e.getMessage().startsWith("--net=lxc-user-nic: lxc-user-nic not found (looked for "
                     + "/usr/libexec/lxc/lxc-user-nic, "), e.getMessage());
         }
+    }
+
+    @Test
+    void lxcUserNicTakesItsBinaryAndBridge() throws UsageException {
+        ParentConfig c = config("--net=lxc-user-nic", "--lxc-user-nic-binary=/bin/true", "--lxc-user-nic-bridge=br0",
+                "--mtu=9000", "--ifname=eth1", "x");
+        assertEquals(NetworkMode.LXC_USER_NIC, c.net());
+        assertEquals("/bin/true", c.lxcUserNicBinary());
+        assertEquals("br0", c.lxcUserNicBridge());
+        assertEquals(9000, c.mtu());
+        assertEquals("eth1", c.ifname());
+        assertEquals("lxcbr0", config("--net=slirp4netns", "x").lxcUserNicBridge());
     }
 
     @Test

@@ -79,7 +79,7 @@ class UsernetPortDriverTest {
                 () -> ParentPortDrivers.create("usernet", Path.of("/nonexistent"), null, false, log));
         assertEquals("--port-driver=usernet requires --net=usernet", e.getMessage());
         UsernetParentDriver net = new UsernetParentDriver(new NetworkOptions("usernet", 0, null, "tap0", false,
-                false, false, null, null, null, null, "usernet"), Map.of(), log);
+                false, false, null, null, null, null, "usernet", null, null), Map.of(), log);
         assertInstanceOf(UsernetPortDriver.class, ParentPortDrivers.create("usernet", Path.of("/nonexistent"), net,
                 false, log));
     }
