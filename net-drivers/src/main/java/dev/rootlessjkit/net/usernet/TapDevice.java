@@ -6,8 +6,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.IovArray;
 import java.io.IOException;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,10 +26,10 @@ import java.util.function.Consumer;
  */
 public final class TapDevice implements FrameSink, AutoCloseable {
     /**
-     * Bytes queued for the loop beyond this are dropped, as a NIC drops when its ring is full. Counted in bytes, not
-     * frames: with offloads one frame carries up to 64 KiB, without them a 4 MiB TCP window is ~2,800 frames.
+     * Frames one loop task handles before it lets the loop's other work (host sockets, timers) run and queues itself
+     * again: a backlog cannot hold the host side of every connection still.
      */
-    static final int MAX_QUEUED_BYTES = 32 << 20;
+    static final int DRAIN_BATCH = 1024;
     /** An IPv4 packet (at most 65535 bytes) in an Ethernet frame: the largest segment the kernel hands over. */
     private static final int MAX_GSO_FRAME = 14 + 65535;
     private static final long EAGAIN_PAUSE_NANOS = 200_000;
@@ -50,8 +48,7 @@ public final class TapDevice implements FrameSink, AutoCloseable {
     private final int readCapacity;
     private final ByteBufAllocator alloc;
     private final Consumer<String> warnings;
-    private final Queue<ByteBuf> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicLong queuedBytes = new AtomicLong();
+    private final FrameQueue queue = new FrameQueue();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicLong readerDrops = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -158,11 +155,29 @@ public final class TapDevice implements FrameSink, AutoCloseable {
         if (reader != null) {
             throw new IllegalStateException("TAP reader already started");
         }
-        Runnable drain = () -> {
+        final Drain drain = new Drain(stack, loop);
+        reader = new Thread(() -> readLoop(loop, drain), "usernet-tap-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Hands queued frames to the stack, at most {@link #DRAIN_BATCH} per task; on the loop. */
+    private final class Drain implements Runnable {
+        private final UsernetStack stack;
+        private final EventLoop loop;
+
+        Drain(UsernetStack stack, EventLoop loop) {
+            this.stack = stack;
+            this.loop = loop;
+        }
+
+        @Override
+        public void run() {
             drainScheduled.set(false);
             ByteBuf f;
-            while ((f = queue.poll()) != null) {
-                queuedBytes.addAndGet(-f.capacity());
+            int handled = 0;
+            while (handled < DRAIN_BATCH && (f = queue.poll()) != null) {
+                handled++;
                 if (vnetHdr) {
                     boolean trusted = VnetHeader.checksumTrusted(f, f.readerIndex());
                     f.skipBytes(VnetHeader.LENGTH);
@@ -171,10 +186,10 @@ public final class TapDevice implements FrameSink, AutoCloseable {
                     stack.receive(f, false);
                 }
             }
-        };
-        reader = new Thread(() -> readLoop(loop, drain), "usernet-tap-reader");
-        reader.setDaemon(true);
-        reader.start();
+            if (!queue.isEmpty() && !drainScheduled.getAndSet(true)) {
+                loop.execute(this);
+            }
+        }
     }
 
     private void readLoop(EventLoop loop, Runnable drain) {
@@ -235,13 +250,11 @@ public final class TapDevice implements FrameSink, AutoCloseable {
             frame = buf.writerIndex(n);
             readBuffer = null;
         }
-        if (queuedBytes.addAndGet(frame.capacity()) > MAX_QUEUED_BYTES) {
-            queuedBytes.addAndGet(-frame.capacity());
+        if (!queue.offer(frame)) {
             readerDrops.incrementAndGet();
             frame.release();
             return;
         }
-        queue.add(frame);
         if (!drainScheduled.getAndSet(true)) {
             loop.execute(drain);
         }
