@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net;
 
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.messages.NetworkConfig;
 
 /** The child's half of a network driver: configures the interface inside the namespace. */

@@ -1,5 +1,8 @@
 package dev.rootlessjkit.net;
 
+import dev.rootlessjkit.net.api.NetworkContext;
+import dev.rootlessjkit.net.api.NetworkDriverException;
+import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;

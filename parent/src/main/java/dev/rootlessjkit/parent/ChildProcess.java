@@ -1,9 +1,9 @@
 package dev.rootlessjkit.parent;
 
-import dev.rootlessjkit.child.ChildMain;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.messages.ChildLaunch;
 import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.MessageChannel;
 import dev.rootlessjkit.net.TapHandOver;
@@ -27,7 +27,6 @@ import java.util.function.Supplier;
  * @param unshareStderr unshare's standard error with --pidns, null otherwise
  */
 record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr) {
-    private static final String CHILD_MAIN = ChildMain.class.getName();
     // jnr-ffi generating bytecode for the libc binding costs ~40 ms of start-up, which the few native calls of
     // the child do not repay.
     private static final String JNR_WITHOUT_CODEGEN = "-Djnr.ffi.asm.enabled=false";
@@ -95,13 +94,13 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
         }
         argv.add("-cp");
         argv.add(ChildClassPath.select(System.getProperty("java.class.path")));
-        argv.add(CHILD_MAIN);
+        argv.add(ChildLaunch.MAIN_CLASS);
 
         final int readFd = 3 + listenFds;
         final int writeFd = readFd + 1;
         final Map<String, String> env = new HashMap<>(System.getenv());
         env.putAll(extraEnv);
-        env.put(ChildMain.PIPE_FD_ENV, readFd + "," + writeFd);
+        env.put(ChildLaunch.PIPE_FD_ENV, readFd + "," + writeFd);
         final int tapSocketFd = writeFd + 1;
         if (tapSocket >= 0) {
             env.put(TapHandOver.SOCKET_FD_ENV, Integer.toString(tapSocketFd));
@@ -133,7 +132,7 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
                 highestTarget++;
                 dup2.put(highestTarget, 2);
                 dup2.put(2, unshareErr[1]);
-                env.put(ChildMain.STDERR_FD_ENV, Integer.toString(highestTarget));
+                env.put(ChildLaunch.STDERR_FD_ENV, Integer.toString(highestTarget));
             }
             final int pid = linux.spawn(unshare.toString(), argv, env, dup2, highestTarget + 1);
             log.debug("spawned the child, pid " + pid);

@@ -1,12 +1,12 @@
 package dev.rootlessjkit.parent;
 
-import dev.rootlessjkit.child.ChildMain;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.SignalRelay;
 import dev.rootlessjkit.linux.Signals;
 import dev.rootlessjkit.linux.WaitStatus;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.messages.ChildLaunch;
 import dev.rootlessjkit.messages.ChildConfig;
 import dev.rootlessjkit.messages.ChildHello;
 import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
@@ -19,11 +19,11 @@ import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
 import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
 import dev.rootlessjkit.net.DetachedNetns;
-import dev.rootlessjkit.net.NetworkContext;
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkContext;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
 import dev.rootlessjkit.net.NetworkOptions;
-import dev.rootlessjkit.net.ParentNetworkDriver;
+import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
 import dev.rootlessjkit.port.ChildPortDrivers;
@@ -101,7 +101,7 @@ public final class Parent {
             env.put("ROOTLESSKIT_PARENT_EUID", Integer.toString(linux.geteuid()));
             env.put("ROOTLESSKIT_PARENT_EGID", Integer.toString(linux.getegid()));
             if (listenFds > 0) {
-                env.put(ChildMain.ACTIVATION_ENV, "true");
+                env.put(ChildLaunch.ACTIVATION_ENV, "true");
             }
             final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds,
                     tapSocket == null ? -1 : tapSocket.childEnd(), codec, log);

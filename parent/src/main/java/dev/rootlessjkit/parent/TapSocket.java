@@ -3,7 +3,7 @@ package dev.rootlessjkit.parent;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.TapHandOver;
 import java.time.Duration;
 

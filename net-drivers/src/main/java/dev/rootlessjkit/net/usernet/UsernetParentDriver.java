@@ -1,14 +1,16 @@
 package dev.rootlessjkit.net.usernet;
 
 import dev.rootlessjkit.linux.OpenFileLimit;
+import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.Ipv4Network;
-import dev.rootlessjkit.net.NetworkContext;
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkContext;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkOptions;
-import dev.rootlessjkit.net.PacketCapture;
-import dev.rootlessjkit.net.ParentNetworkDriver;
+import dev.rootlessjkit.net.api.PacketCapture;
+import dev.rootlessjkit.net.api.ParentNetworkDriver;
+import dev.rootlessjkit.net.api.PortPublisher;
 import dev.rootlessjkit.net.TapHandOver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -98,9 +100,42 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         });
     }
 
-    /** The running network, for the usernet port driver; null before {@link #start} and after {@link #close}. */
-    public UsernetNetwork network() {
-        return network;
+    @Override
+    public Optional<PortPublisher> portPublisher() {
+        return Optional.of(new PortPublisher() {
+            @Override
+            public AutoCloseable publishTcp(int listenFd, int guestIp, int guestPort) throws NetworkDriverException {
+                try {
+                    return running(listenFd).publishTcp(listenFd, guestIp, guestPort);
+                } catch (UsernetException e) {
+                    throw publishFailed(e);
+                }
+            }
+
+            @Override
+            public AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException {
+                try {
+                    return running(fd).publishUdp(fd, guestIp, guestPort);
+                } catch (UsernetException e) {
+                    throw publishFailed(e);
+                }
+            }
+        });
+    }
+
+    /** The running network for a port's socket, which is closed when there is none: the publisher owns it. */
+    private UsernetNetwork running(int fd) throws NetworkDriverException {
+        final UsernetNetwork running = network;
+        if (running == null) {
+            Sockets.load().close(fd);
+            throw new NetworkDriverException("the usernet network is not running");
+        }
+        return running;
+    }
+
+    private static NetworkDriverException publishFailed(UsernetException e) {
+        return new NetworkDriverException(e.getMessage() + (e.getCause() == null ? "" : ": "
+                + e.getCause().getMessage()), e);
     }
 
     @Override

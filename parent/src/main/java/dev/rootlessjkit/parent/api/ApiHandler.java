@@ -2,7 +2,7 @@ package dev.rootlessjkit.parent.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.PacketCapture;
+import dev.rootlessjkit.net.api.PacketCapture;
 import dev.rootlessjkit.port.GoText;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;

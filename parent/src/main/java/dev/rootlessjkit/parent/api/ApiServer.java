@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.PacketCapture;
+import dev.rootlessjkit.net.api.PacketCapture;
 import dev.rootlessjkit.port.ParentPortDriver;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

@@ -1,6 +1,6 @@
 package dev.rootlessjkit.parent.ctl;
 
-import dev.rootlessjkit.net.Pcap;
+import dev.rootlessjkit.net.api.Pcap;
 import dev.rootlessjkit.parent.Version;
 import dev.rootlessjkit.parent.api.ApiJson;
 import dev.rootlessjkit.parent.api.GoJson;
