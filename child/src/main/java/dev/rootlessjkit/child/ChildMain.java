@@ -24,7 +24,6 @@ import dev.rootlessjkit.net.ChildNetworkDriver;
 import dev.rootlessjkit.net.DetachedNetns;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
-import dev.rootlessjkit.net.TapHandOver;
 import dev.rootlessjkit.port.ChildPortDriver;
 import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
@@ -100,7 +99,7 @@ public final class ChildMain {
         }
         env.remove(ChildLaunch.PIPE_FD_ENV);
         final boolean socketActivation = "true".equals(env.remove(ChildLaunch.ACTIVATION_ENV));
-        final String tapSocket = env.remove(TapHandOver.SOCKET_FD_ENV);
+        final int driverSocket = driverSocketFd(env.remove(ChildLaunch.DRIVER_SOCKET_ENV));
 
         final ChildConfig config = parent.expect(ParentHello.class, STEP_TIMEOUT).config();
         // The parent makes the state directory while this JVM boots, so it names it here rather than at the spawn.
@@ -121,7 +120,8 @@ public final class ChildMain {
             // namespace at $STATE/netns and leaves the command's /etc alone.
             networkContext = new ChildNetworkContext(linux, log, stateDir,
                     config.copyUpDirs().stream().anyMatch(dir -> Path.of(dir).normalize().equals(Path.of("/etc"))),
-                    config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null);
+                    config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null, config.interfaceName(),
+                    driverSocket);
             networkDriver = NetworkDrivers.child(config.network(), networkContext);
         } catch (NetworkDriverException e) {
             throw new ChildException(e.getMessage(), e);
@@ -138,13 +138,11 @@ public final class ChildMain {
                 throw new ChildException(e.getMessage(), e);
             }
         }
-        if (config.tapName() != null) {
-            // The parent's stack starts on this fd right after ChildInitUserNSCompleted.
-            try {
-                TapHandOver.send(networkContext, config.tapName(), tapSocketFd(tapSocket));
-            } catch (NetworkDriverException e) {
-                throw new ChildException(e.getMessage(), e);
-            }
+        try {
+            // The parent half starts right after ChildInitUserNSCompleted, on what this makes.
+            networkDriver.prepare();
+        } catch (NetworkDriverException e) {
+            throw new ChildException(e.getMessage(), e);
         }
         parent.send(new ChildInitUserNSCompleted());
         final ParentInitNetworkDriverCompleted network = parent.expect(ParentInitNetworkDriverCompleted.class,
@@ -246,12 +244,15 @@ public final class ChildMain {
         }
     }
 
-    private static int tapSocketFd(String value) throws ChildException {
+    /** The network driver's socket from the parent, or -1 when its driver asked for none. */
+    private static int driverSocketFd(String value) throws ChildException {
+        if (value == null) {
+            return -1;
+        }
         try {
-            return Integer.parseInt(value == null ? "" : value.trim());
+            return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            throw new ChildException("the parent asked for a TAP device but " + TapHandOver.SOCKET_FD_ENV
-                    + " is " + (value == null ? "unset" : "\"" + value + "\""), e);
+            throw new ChildException("bad " + ChildLaunch.DRIVER_SOCKET_ENV + ": \"" + value + "\"", e);
         }
     }
 

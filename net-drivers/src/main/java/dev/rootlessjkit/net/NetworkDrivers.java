@@ -9,9 +9,9 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.pasta.PastaParentDriver;
 import dev.rootlessjkit.net.slirp4netns.Slirp4netnsParentDriver;
+import dev.rootlessjkit.net.usernet.UsernetChildDriver;
 import dev.rootlessjkit.net.usernet.UsernetParentDriver;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 /** The network drivers of this build, by their --net name. */
 public final class NetworkDrivers {
@@ -20,6 +20,14 @@ public final class NetworkDrivers {
             PastaParentDriver.NAME, UsernetParentDriver.NAME);
 
     private NetworkDrivers() {
+    }
+
+    /**
+     * Whether the driver's two halves talk over a socket pair the parent makes before the spawn (the handshake pipes
+     * carry no fds): usernet's child passes its TAP device over it.
+     */
+    public static boolean needsDriverSocket(String name) {
+        return UsernetParentDriver.NAME.equals(name);
     }
 
     public static ParentNetworkDriver parent(NetworkOptions options, Linux linux, Log log)
@@ -33,7 +41,7 @@ public final class NetworkDrivers {
             case PastaParentDriver.NAME:
                 return new PastaParentDriver(options, linux, log);
             case UsernetParentDriver.NAME:
-                return new UsernetParentDriver(options, System.getenv(), log);
+                return new UsernetParentDriver(options, System.getenv(), linux, log);
             default:
                 throw unavailable(options.driver());
         }
@@ -44,7 +52,7 @@ public final class NetworkDrivers {
             case "host":
                 return config -> { };
             case "none":
-                return config -> inChildNamespace(context, "bring up lo", () -> {
+                return config -> context.inNetworkNamespace("bring up lo", () -> {
                     bringUpLoopback(context.linux());
                     return null;
                 });
@@ -53,9 +61,7 @@ public final class NetworkDrivers {
             case PastaParentDriver.NAME:
                 return new InterfaceChildDriver(context, true);
             case UsernetParentDriver.NAME:
-                // The TAP device exists already (TapHandOver); only address, route and files are left, as for
-                // slirp4netns. Nothing of the stack (Netty) is loaded in the child.
-                return new InterfaceChildDriver(context, false);
+                return new UsernetChildDriver(context, new InterfaceChildDriver(context, false));
             default:
                 throw unavailable(name);
         }
@@ -72,25 +78,6 @@ public final class NetworkDrivers {
             linux.bringUp("lo");
         } catch (ErrnoException e) {
             throw new NetworkDriverException("failed to bring up the loopback interface: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Runs {@code action} where the child's network is: in place when the child has its own network namespace,
-     * on a thread that enters {@code $STATE/netns} with --detach-netns.
-     */
-    static void inChildNamespace(ChildNetworkContext context, String what, Callable<Void> action)
-            throws NetworkDriverException {
-        if (context.detachedNetns() != null) {
-            DetachedNetns.inNamespace(context.linux(), context.detachedNetns(), what, action);
-            return;
-        }
-        try {
-            action.call();
-        } catch (NetworkDriverException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new NetworkDriverException("failed to " + what + ": " + e.getMessage(), e);
         }
     }
 

@@ -94,7 +94,8 @@ public final class Parent {
             }
             killQuietly(pid, signal);
         });
-        try (TapSocket tapSocket = config.net() == ParentConfig.NetworkMode.USERNET ? TapSocket.open() : null) {
+        try (DriverSocket driverSocket = NetworkDrivers.needsDriverSocket(config.net().cliName) ? DriverSocket.open()
+                : null) {
             final int listenFds = listenFdsForUs();
             // ROOTLESSKIT_STATE_DIR is the child's to add: the state directory is made while it boots.
             final Map<String, String> env = new HashMap<>();
@@ -104,9 +105,9 @@ public final class Parent {
                 env.put(ChildLaunch.ACTIVATION_ENV, "true");
             }
             final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds,
-                    tapSocket == null ? -1 : tapSocket.childEnd(), codec, log);
-            if (tapSocket != null) {
-                tapSocket.childSpawned();
+                    driverSocket == null ? -1 : driverSocket.childEnd(), codec, log);
+            if (driverSocket != null) {
+                driverSocket.childSpawned();
             }
             spawned.set(child.pid());
             final ExitWatcher exit = new ExitWatcher(linux, child.pid());
@@ -114,7 +115,7 @@ public final class Parent {
                 killQuietly(child.pid(), pendingSignal.get());
             }
             try {
-                return superviseChild(child, exit, tapSocket, publish, relayTarget);
+                return superviseChild(child, exit, driverSocket, publish, relayTarget);
             } catch (ParentException e) {
                 stopChild(child, exit);
                 throw e;
@@ -143,7 +144,7 @@ public final class Parent {
      * that, the -p listeners: from then on a client that comes early waits in a listener's backlog instead of being
      * refused.
      */
-    private int superviseChild(ChildProcess child, ExitWatcher exit, TapSocket tapSocket, List<PortSpec> publish,
+    private int superviseChild(ChildProcess child, ExitWatcher exit, DriverSocket driverSocket, List<PortSpec> publish,
             AtomicInteger relayTarget) throws ParentException {
         try (EarlyListeners early = ParentPortDrivers.earlyListeners(config.portDriver().cliName)) {
             for (PortSpec spec : publish) {
@@ -169,7 +170,7 @@ public final class Parent {
                         PortDriverHolder ports = new PortDriverHolder(portDriver(state, network))) {
                     // The driver serves these from its start on; the others it can listen on only once it runs.
                     final List<PortSpec> later = publishPorts(ports.driver, publish, early);
-                    return finishSetUpAndWait(child, exit, state, network, ports.driver, tapSocket, later,
+                    return finishSetUpAndWait(child, exit, state, network, ports.driver, driverSocket, later,
                             relayTarget);
                 }
             }
@@ -178,7 +179,7 @@ public final class Parent {
 
     /** @param publish the -p ports not published yet: those the port driver listens on only once it runs */
     private int finishSetUpAndWait(ChildProcess child, ExitWatcher exit, StateDir state, ParentNetworkDriver network,
-            ParentPortDriver ports, TapSocket tapSocket, List<PortSpec> publish, AtomicInteger relayTarget)
+            ParentPortDriver ports, DriverSocket driverSocket, List<PortSpec> publish, AtomicInteger relayTarget)
             throws ParentException {
         final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
         final AtomicReference<Info> info = new AtomicReference<>();
@@ -186,7 +187,7 @@ public final class Parent {
         try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports,
                 network.packetCapture().orElse(null), log)) {
             try {
-                final long childPid = handshake(child, state, network, ports, tapSocket, networkConfig);
+                final long childPid = handshake(child, state, network, ports, driverSocket, networkConfig);
                 relayTarget.set((int) childPid);
                 publishPorts(ports, publish, null);
                 state.publish(StateDir.CHILD_PID, Long.toString(childPid));
@@ -237,7 +238,7 @@ public final class Parent {
     }
 
     private long handshake(ChildProcess child, StateDir state, ParentNetworkDriver network, ParentPortDriver ports,
-            TapSocket tapSocket, AtomicReference<NetworkConfig> networkOut)
+            DriverSocket driverSocket, AtomicReference<NetworkConfig> networkOut)
             throws HandshakeException, ParentException {
         final ChildHello hello = child.channel().expect(ChildHello.class, STEP_TIMEOUT);
         log.debug("child JVM up, host pid " + hello.hostPid());
@@ -252,8 +253,8 @@ public final class Parent {
             // With --detach-netns the namespace is the child's bind mount at $STATE/netns, reached through its root.
             final Path netns = config.detachNetns() ? DetachedNetns.fromParent(hello.hostPid(), state.path())
                     : Path.of("/proc", Long.toString(hello.hostPid()), "ns", "net");
-            final int tapFd = tapSocket == null ? -1 : tapSocket.receive(linux, STEP_TIMEOUT);
-            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(), netns, tapFd));
+            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(), netns,
+                    driverSocket == null ? -1 : driverSocket.parentEnd()));
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
@@ -313,7 +314,7 @@ public final class Parent {
                 config.net().newNamespace() && !config.detachNetns(), config.detachNetns(),
                 config.propagation().cliName, config.copyUpDirs(), config.pidns(), config.reaper(),
                 config.evacuateCgroup2(), config.command(), config.debug(),
-                config.net() == ParentConfig.NetworkMode.USERNET ? networkOptions().interfaceName() : null);
+                config.net().newNamespace() ? networkOptions().interfaceName() : null);
     }
 
     private IdMapPlan planIdMap() throws ParentException {

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.OpenFileLimit;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
@@ -11,10 +12,10 @@ import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.api.PacketCapture;
 import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.net.api.PortPublisher;
-import dev.rootlessjkit.net.TapHandOver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,13 +34,17 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
     public static final String RESOLV_CONF_ENV = "ROOTLESSJKIT_USERNET_RESOLV_CONF";
     private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
 
+    /** How long the child may take to pass its TAP device once it says its namespace is ready. */
+    private static final Duration TAP_TIMEOUT = Duration.ofSeconds(60);
+
     private final NetworkOptions options;
     private final Path resolvConf;
+    private final Linux linux;
     private final Log log;
     /** Read by the port driver's threads (API requests). */
     private volatile UsernetNetwork network;
 
-    public UsernetParentDriver(NetworkOptions options, Map<String, String> env, Log log)
+    public UsernetParentDriver(NetworkOptions options, Map<String, String> env, Linux linux, Log log)
             throws NetworkDriverException {
         if (options.ipv6()) {
             throw new NetworkDriverException("--ipv6 is not supported by the usernet network driver yet");
@@ -47,17 +52,20 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         this.options = options;
         final String override = env.get(RESOLV_CONF_ENV);
         this.resolvConf = override == null || override.isEmpty() ? HOST_RESOLV_CONF : Path.of(override);
+        this.linux = linux;
         this.log = log;
     }
 
     @Override
     public NetworkConfig start(NetworkContext context) throws NetworkDriverException {
-        if (context.tapFd() < 0) {
-            throw new NetworkDriverException("the usernet network driver got no TAP device from the child");
+        if (context.driverSocket() < 0) {
+            throw new NetworkDriverException("the usernet network driver has no socket to receive the child's TAP "
+                    + "device on");
         }
         final UsernetConfig config = config();
+        final int tapFd = TapHandOver.receive(linux, Sockets.load(), context.driverSocket(), TAP_TIMEOUT);
         try {
-            network = UsernetNetwork.start(config, context.tapFd(), true, log::warn);
+            network = UsernetNetwork.start(config, tapFd, true, log::warn);
         } catch (UsernetException e) {
             throw new NetworkDriverException("failed to start the usernet stack: " + e.getMessage()
                     + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()), e);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkDrivers;
@@ -33,7 +34,7 @@ class UsernetPortDriverTest {
     /** The usernet network driver as the parent has it before the child's TAP device arrives: not started. */
     private UsernetParentDriver notStarted() throws NetworkDriverException {
         return new UsernetParentDriver(new NetworkOptions("usernet", 0, null, "tap0", false, false, false, null, null,
-                null, null, "usernet"), Map.of(), log);
+                null, null, "usernet"), Map.of(), Linux.load(), log);
     }
 
     private UsernetPortDriver driverOfNotStartedNetwork() throws NetworkDriverException {

@@ -1,4 +1,4 @@
-package dev.rootlessjkit.net;
+package dev.rootlessjkit.net.usernet;
 
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
