@@ -23,7 +23,7 @@ import dev.rootlessjkit.net.ChildNetworkContext;
 import dev.rootlessjkit.net.ChildNetworkDriver;
 import dev.rootlessjkit.net.DetachedNetns;
 import dev.rootlessjkit.net.api.NetworkDriverException;
-import dev.rootlessjkit.net.NetworkDrivers;
+import dev.rootlessjkit.net.ChildNetworkDrivers;
 import dev.rootlessjkit.port.ChildPortDriver;
 import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
@@ -122,7 +122,7 @@ public final class ChildMain {
                     config.copyUpDirs().stream().anyMatch(dir -> Path.of(dir).normalize().equals(Path.of("/etc"))),
                     config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null, config.interfaceName(),
                     driverSocket);
-            networkDriver = NetworkDrivers.child(config.network(), networkContext);
+            networkDriver = ChildNetworkDrivers.create(config.network(), networkContext);
         } catch (NetworkDriverException e) {
             throw new ChildException(e.getMessage(), e);
         }

@@ -35,7 +35,7 @@ public final class InterfaceChildDriver implements ChildNetworkDriver {
 
     private void configureInterfaces(NetworkConfig config) throws NetworkDriverException {
         final Linux linux = context.linux();
-        NetworkDrivers.bringUpLoopback(linux);
+        ChildNetworkDrivers.bringUpLoopback(linux);
         if (parentConfiguresInterface) {
             return;
         }

@@ -21,7 +21,7 @@ import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
 import dev.rootlessjkit.net.DetachedNetns;
 import dev.rootlessjkit.net.api.NetworkContext;
 import dev.rootlessjkit.net.api.NetworkDriverException;
-import dev.rootlessjkit.net.NetworkDrivers;
+import dev.rootlessjkit.net.ParentNetworkDrivers;
 import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.parent.api.Info;
@@ -94,7 +94,7 @@ public final class Parent {
             }
             killQuietly(pid, signal);
         });
-        try (DriverSocket driverSocket = NetworkDrivers.needsDriverSocket(config.net().cliName) ? DriverSocket.open()
+        try (DriverSocket driverSocket = ParentNetworkDrivers.needsDriverSocket(config.net().cliName) ? DriverSocket.open()
                 : null) {
             final int listenFds = listenFdsForUs();
             // ROOTLESSKIT_STATE_DIR is the child's to add: the state directory is made while it boots.
@@ -132,7 +132,7 @@ public final class Parent {
 
     private ParentNetworkDriver networkDriver() throws ParentException {
         try {
-            return NetworkDrivers.parent(networkOptions(), linux, log);
+            return ParentNetworkDrivers.create(networkOptions(), linux, log);
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.api.NetworkDriverException;
-import dev.rootlessjkit.net.NetworkDrivers;
+import dev.rootlessjkit.net.ParentNetworkDrivers;
 import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.usernet.UsernetParentDriver;
 import dev.rootlessjkit.port.AddressInUseException;
@@ -99,7 +99,7 @@ class UsernetPortDriverTest {
     @Test
     void requiresTheUsernetNetwork() throws NetworkDriverException, PortDriverException {
         PortDriverException e = assertThrows(PortDriverException.class,
-                () -> ParentPortDrivers.create("usernet", Path.of("/nonexistent"), NetworkDrivers.parent(
+                () -> ParentPortDrivers.create("usernet", Path.of("/nonexistent"), ParentNetworkDrivers.create(
                         new NetworkOptions("host", 0, null, null, false, false, false, null, null, null, null,
                                 "usernet"), null, log), false, log));
         assertEquals("--port-driver=usernet requires --net=usernet", e.getMessage());
