@@ -88,7 +88,7 @@ class ArchitectureTest {
     @Test
     void nativeCallsOnlyInLinux() {
         noClasses().that().resideOutsideOfPackage(LINUX).should().dependOnClassesThat()
-                .resideInAnyPackage("jnr.ffi..", "jnr.posix..", "com.kenai.jffi..").check(classes);
+                .resideInAnyPackage("jnr.ffi..", "com.kenai.jffi..").check(classes);
         noClasses().that().resideOutsideOfPackage(LINUX).should().callMethod(System.class, "loadLibrary",
                 String.class).orShould().callMethod(System.class, "load", String.class).check(classes);
     }
