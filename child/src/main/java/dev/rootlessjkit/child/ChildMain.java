@@ -10,6 +10,7 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.ChildConfig;
 import dev.rootlessjkit.messages.ChildHello;
 import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
+import dev.rootlessjkit.messages.ChildLaunch;
 import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.HandshakeException;
 import dev.rootlessjkit.messages.MessageChannel;
@@ -21,9 +22,8 @@ import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
 import dev.rootlessjkit.net.ChildNetworkContext;
 import dev.rootlessjkit.net.ChildNetworkDriver;
 import dev.rootlessjkit.net.DetachedNetns;
-import dev.rootlessjkit.net.NetworkDriverException;
-import dev.rootlessjkit.net.NetworkDrivers;
-import dev.rootlessjkit.net.TapHandOver;
+import dev.rootlessjkit.net.api.NetworkDriverException;
+import dev.rootlessjkit.net.ChildNetworkDrivers;
 import dev.rootlessjkit.port.ChildPortDriver;
 import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
@@ -43,12 +43,6 @@ import java.util.function.Supplier;
  * runs CMD. Entry point of the child JVM; the parent starts it through {@code unshare}.
  */
 public final class ChildMain {
-    /** Names the two pipe fds, "READ,WRITE"; set by the parent, never passed on to CMD. */
-    public static final String PIPE_FD_ENV = "_ROOTLESSJKIT_PIPEFD";
-    /** With --pidns: the launcher's standard error, to put back on fd 2 (unshare's fd 2 is a pipe to the parent). */
-    public static final String STDERR_FD_ENV = "_ROOTLESSJKIT_STDERR_FD";
-    /** "true" when the parent received systemd's sockets for itself and passes them on (LISTEN_FDS). */
-    public static final String ACTIVATION_ENV = "_ROOTLESSJKIT_SOCKET_ACTIVATION";
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
 
     private final Log log;
@@ -83,29 +77,29 @@ public final class ChildMain {
             linux.dup2(launcherStderr, 2);
             linux.close(launcherStderr);
         } catch (NumberFormatException | ErrnoException e) {
-            throw new ChildException("cannot restore standard error from " + STDERR_FD_ENV + "=" + fd + ": "
+            throw new ChildException("cannot restore standard error from " + ChildLaunch.STDERR_FD_ENV + "=" + fd + ": "
                     + e.getMessage(), e);
         }
     }
 
     private int run(Supplier<FrameCodec> codec) throws ChildException, HandshakeException {
         final Map<String, String> env = new HashMap<>(System.getenv());
-        final String[] fds = env.getOrDefault(PIPE_FD_ENV, "").split(",");
+        final String[] fds = env.getOrDefault(ChildLaunch.PIPE_FD_ENV, "").split(",");
         if (fds.length != 2) {
-            throw new ChildException("the child must be started by rootlessjkit (" + PIPE_FD_ENV + " is unset)");
+            throw new ChildException("the child must be started by rootlessjkit (" + ChildLaunch.PIPE_FD_ENV + " is unset)");
         }
         final Linux linux = Linux.load();
-        restoreStderr(linux, env.remove(STDERR_FD_ENV));
+        restoreStderr(linux, env.remove(ChildLaunch.STDERR_FD_ENV));
         final MessageChannel parent;
         try {
             parent = new MessageChannel(FdStreams.input(linux, Integer.parseInt(fds[0].trim())),
                     FdStreams.output(linux, Integer.parseInt(fds[1].trim())), "parent", codec.get());
         } catch (NumberFormatException e) {
-            throw new ChildException("bad " + PIPE_FD_ENV + ": " + env.get(PIPE_FD_ENV), e);
+            throw new ChildException("bad " + ChildLaunch.PIPE_FD_ENV + ": " + env.get(ChildLaunch.PIPE_FD_ENV), e);
         }
-        env.remove(PIPE_FD_ENV);
-        final boolean socketActivation = "true".equals(env.remove(ACTIVATION_ENV));
-        final String tapSocket = env.remove(TapHandOver.SOCKET_FD_ENV);
+        env.remove(ChildLaunch.PIPE_FD_ENV);
+        final boolean socketActivation = "true".equals(env.remove(ChildLaunch.ACTIVATION_ENV));
+        final int driverSocket = driverSocketFd(env.remove(ChildLaunch.DRIVER_SOCKET_ENV));
 
         final ChildConfig config = parent.expect(ParentHello.class, STEP_TIMEOUT).config();
         // The parent makes the state directory while this JVM boots, so it names it here rather than at the spawn.
@@ -126,8 +120,9 @@ public final class ChildMain {
             // namespace at $STATE/netns and leaves the command's /etc alone.
             networkContext = new ChildNetworkContext(linux, log, stateDir,
                     config.copyUpDirs().stream().anyMatch(dir -> Path.of(dir).normalize().equals(Path.of("/etc"))),
-                    config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null);
-            networkDriver = NetworkDrivers.child(config.network(), networkContext);
+                    config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null, config.interfaceName(),
+                    driverSocket);
+            networkDriver = ChildNetworkDrivers.create(config.network(), networkContext);
         } catch (NetworkDriverException e) {
             throw new ChildException(e.getMessage(), e);
         }
@@ -143,13 +138,11 @@ public final class ChildMain {
                 throw new ChildException(e.getMessage(), e);
             }
         }
-        if (config.tapName() != null) {
-            // The parent's stack starts on this fd right after ChildInitUserNSCompleted.
-            try {
-                TapHandOver.send(networkContext, config.tapName(), tapSocketFd(tapSocket));
-            } catch (NetworkDriverException e) {
-                throw new ChildException(e.getMessage(), e);
-            }
+        try {
+            // The parent half starts right after ChildInitUserNSCompleted, on what this makes.
+            networkDriver.prepare();
+        } catch (NetworkDriverException e) {
+            throw new ChildException(e.getMessage(), e);
         }
         parent.send(new ChildInitUserNSCompleted());
         final ParentInitNetworkDriverCompleted network = parent.expect(ParentInitNetworkDriverCompleted.class,
@@ -251,12 +244,15 @@ public final class ChildMain {
         }
     }
 
-    private static int tapSocketFd(String value) throws ChildException {
+    /** The network driver's socket from the parent, or -1 when its driver asked for none. */
+    private static int driverSocketFd(String value) throws ChildException {
+        if (value == null) {
+            return -1;
+        }
         try {
-            return Integer.parseInt(value == null ? "" : value.trim());
+            return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            throw new ChildException("the parent asked for a TAP device but " + TapHandOver.SOCKET_FD_ENV
-                    + " is " + (value == null ? "unset" : "\"" + value + "\""), e);
+            throw new ChildException("bad " + ChildLaunch.DRIVER_SOCKET_ENV + ": \"" + value + "\"", e);
         }
     }
 

@@ -17,8 +17,8 @@ import java.util.List;
  * @param evacuateCgroup2  cgroup2 group name the parent evacuated into, or null
  * @param command          CMD and its arguments
  * @param debug            log debug lines
- * @param tapName          a TAP device the child creates in its network namespace and passes to the parent (usernet),
- *                         over the socket named by the child's environment; null for none
+ * @param interfaceName    the network driver's interface (--ifname or its default), for a child half that makes it
+ *                         (usernet's TAP device); null without a network namespace
  */
 public record ChildConfig(
         @JsonProperty("StateDir") String stateDir,
@@ -32,7 +32,7 @@ public record ChildConfig(
         @JsonProperty("EvacuateCgroup2") String evacuateCgroup2,
         @JsonProperty("Command") List<String> command,
         @JsonProperty("Debug") boolean debug,
-        @JsonProperty("TapName") String tapName) {
+        @JsonProperty("InterfaceName") String interfaceName) {
 
     public ChildConfig {
         copyUpDirs = copyUpDirs == null ? List.of() : List.copyOf(copyUpDirs);

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net;
 
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net;
 
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.messages.NetworkConfig;
@@ -8,12 +9,12 @@ import dev.rootlessjkit.messages.NetworkConfig;
  * The child half of every driver that gives the child an interface (slirp4netns, pasta, usernet): loopback up, the
  * interface configured unless the parent's program did it already, resolv.conf and hosts in place.
  */
-final class InterfaceChildDriver implements ChildNetworkDriver {
+public final class InterfaceChildDriver implements ChildNetworkDriver {
     private final ChildNetworkContext context;
     private final boolean parentConfiguresInterface;
 
     /** @param parentConfiguresInterface the program of the parent half configures address and route itself (pasta) */
-    InterfaceChildDriver(ChildNetworkContext context, boolean parentConfiguresInterface) {
+    public InterfaceChildDriver(ChildNetworkContext context, boolean parentConfiguresInterface) {
         this.context = context;
         this.parentConfiguresInterface = parentConfiguresInterface;
     }
@@ -23,7 +24,7 @@ final class InterfaceChildDriver implements ChildNetworkDriver {
         if (!config.hasInterface()) {
             throw new NetworkDriverException("the parent's network driver named no interface for the child");
         }
-        NetworkDrivers.inChildNamespace(context, "configure " + config.dev(), () -> {
+        context.inNetworkNamespace("configure " + config.dev(), () -> {
             configureInterfaces(config);
             return null;
         });
@@ -34,7 +35,7 @@ final class InterfaceChildDriver implements ChildNetworkDriver {
 
     private void configureInterfaces(NetworkConfig config) throws NetworkDriverException {
         final Linux linux = context.linux();
-        NetworkDrivers.bringUpLoopback(linux);
+        ChildNetworkDrivers.bringUpLoopback(linux);
         if (parentConfiguresInterface) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net;
 
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

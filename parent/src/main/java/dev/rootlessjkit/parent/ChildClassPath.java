@@ -12,9 +12,9 @@ import java.util.StringJoiner;
  */
 final class ChildClassPath {
     /** Jar name prefixes of what the child runs: its module, the modules it uses, Jackson and jnr-ffi. */
-    private static final List<String> CHILD_JARS = List.of("rootlessjkit-child-", "rootlessjkit-messages-",
-            "rootlessjkit-linux-", "rootlessjkit-net-drivers-", "rootlessjkit-port-drivers-", "jackson-", "jnr-",
-            "jffi-");
+    private static final List<String> CHILD_JARS = List.of("rootlessjkit-child-", "rootlessjkit-log-",
+            "rootlessjkit-messages-", "rootlessjkit-linux-", "rootlessjkit-net-api-", "rootlessjkit-net-drivers-",
+            "rootlessjkit-port-drivers-", "jackson-", "jnr-", "jffi-");
 
     private ChildClassPath() {
     }

@@ -1,12 +1,11 @@
 package dev.rootlessjkit.parent;
 
-import dev.rootlessjkit.child.ChildMain;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.messages.ChildLaunch;
 import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.MessageChannel;
-import dev.rootlessjkit.net.TapHandOver;
 import dev.rootlessjkit.linux.FdStreams;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +26,6 @@ import java.util.function.Supplier;
  * @param unshareStderr unshare's standard error with --pidns, null otherwise
  */
 record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr) {
-    private static final String CHILD_MAIN = ChildMain.class.getName();
     // jnr-ffi generating bytecode for the libc binding costs ~40 ms of start-up, which the few native calls of
     // the child do not repay.
     private static final String JNR_WITHOUT_CODEGEN = "-Djnr.ffi.asm.enabled=false";
@@ -75,10 +73,10 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
 
     /**
      * Spawns the child with the handshake pipes as fds 3 and 4 (after the systemd sockets, if any, which keep
-     * their numbers 3..3+N-1), and {@code tapSocket} as fd 5 unless it is negative.
+     * their numbers 3..3+N-1), and {@code driverSocket} as fd 5 unless it is negative.
      */
     static ChildProcess spawn(Linux linux, Path unshare, ParentConfig config, Map<String, String> extraEnv,
-            int listenFds, int tapSocket, Supplier<FrameCodec> codec, Log log) throws ParentException {
+            int listenFds, int driverSocket, Supplier<FrameCodec> codec, Log log) throws ParentException {
         final List<String> argv = new ArrayList<>();
         argv.add("unshare");
         argv.addAll(unshareFlags(config));
@@ -95,16 +93,16 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
         }
         argv.add("-cp");
         argv.add(ChildClassPath.select(System.getProperty("java.class.path")));
-        argv.add(CHILD_MAIN);
+        argv.add(ChildLaunch.MAIN_CLASS);
 
         final int readFd = 3 + listenFds;
         final int writeFd = readFd + 1;
         final Map<String, String> env = new HashMap<>(System.getenv());
         env.putAll(extraEnv);
-        env.put(ChildMain.PIPE_FD_ENV, readFd + "," + writeFd);
-        final int tapSocketFd = writeFd + 1;
-        if (tapSocket >= 0) {
-            env.put(TapHandOver.SOCKET_FD_ENV, Integer.toString(tapSocketFd));
+        env.put(ChildLaunch.PIPE_FD_ENV, readFd + "," + writeFd);
+        final int driverSocketFd = writeFd + 1;
+        if (driverSocket >= 0) {
+            env.put(ChildLaunch.DRIVER_SOCKET_ENV, Integer.toString(driverSocketFd));
         }
 
         int[] toChild = null;
@@ -116,10 +114,10 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
             final Map<Integer, Integer> dup2 = new LinkedHashMap<>();
             dup2.put(readFd, toChild[0]);
             dup2.put(writeFd, fromChild[1]);
-            if (tapSocket >= 0) {
-                dup2.put(tapSocketFd, tapSocket);
+            if (driverSocket >= 0) {
+                dup2.put(driverSocketFd, driverSocket);
             }
-            final int handshakeTop = tapSocket >= 0 ? tapSocketFd : writeFd;
+            final int handshakeTop = driverSocket >= 0 ? driverSocketFd : writeFd;
             if (dup2.values().stream().anyMatch(source -> source <= handshakeTop)) {
                 // posix_spawn's dup2 actions run in order: a source below the targets could be overwritten.
                 throw new ErrnoException("pipe2", "", 0, "descriptors " + dup2.values()
@@ -133,7 +131,7 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
                 highestTarget++;
                 dup2.put(highestTarget, 2);
                 dup2.put(2, unshareErr[1]);
-                env.put(ChildMain.STDERR_FD_ENV, Integer.toString(highestTarget));
+                env.put(ChildLaunch.STDERR_FD_ENV, Integer.toString(highestTarget));
             }
             final int pid = linux.spawn(unshare.toString(), argv, env, dup2, highestTarget + 1);
             log.debug("spawned the child, pid " + pid);

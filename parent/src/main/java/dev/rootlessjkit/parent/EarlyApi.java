@@ -1,7 +1,7 @@
 package dev.rootlessjkit.parent;
 
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.PacketCapture;
+import dev.rootlessjkit.net.api.PacketCapture;
 import dev.rootlessjkit.parent.api.ApiServer;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.port.ParentPortDriver;

@@ -1,12 +1,12 @@
 package dev.rootlessjkit.parent;
 
-import dev.rootlessjkit.child.ChildMain;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.SignalRelay;
 import dev.rootlessjkit.linux.Signals;
 import dev.rootlessjkit.linux.WaitStatus;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.messages.ChildLaunch;
 import dev.rootlessjkit.messages.ChildConfig;
 import dev.rootlessjkit.messages.ChildHello;
 import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
@@ -19,11 +19,11 @@ import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
 import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
 import dev.rootlessjkit.net.DetachedNetns;
-import dev.rootlessjkit.net.NetworkContext;
-import dev.rootlessjkit.net.NetworkDriverException;
-import dev.rootlessjkit.net.NetworkDrivers;
+import dev.rootlessjkit.net.api.NetworkContext;
+import dev.rootlessjkit.net.api.NetworkDriverException;
+import dev.rootlessjkit.net.ParentNetworkDrivers;
 import dev.rootlessjkit.net.NetworkOptions;
-import dev.rootlessjkit.net.ParentNetworkDriver;
+import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
 import dev.rootlessjkit.port.ChildPortDrivers;
@@ -94,19 +94,20 @@ public final class Parent {
             }
             killQuietly(pid, signal);
         });
-        try (TapSocket tapSocket = config.net() == ParentConfig.NetworkMode.USERNET ? TapSocket.open() : null) {
+        try (DriverSocket driverSocket = ParentNetworkDrivers.needsDriverSocket(config.net().cliName) ? DriverSocket.open()
+                : null) {
             final int listenFds = listenFdsForUs();
             // ROOTLESSKIT_STATE_DIR is the child's to add: the state directory is made while it boots.
             final Map<String, String> env = new HashMap<>();
             env.put("ROOTLESSKIT_PARENT_EUID", Integer.toString(linux.geteuid()));
             env.put("ROOTLESSKIT_PARENT_EGID", Integer.toString(linux.getegid()));
             if (listenFds > 0) {
-                env.put(ChildMain.ACTIVATION_ENV, "true");
+                env.put(ChildLaunch.ACTIVATION_ENV, "true");
             }
             final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds,
-                    tapSocket == null ? -1 : tapSocket.childEnd(), codec, log);
-            if (tapSocket != null) {
-                tapSocket.childSpawned();
+                    driverSocket == null ? -1 : driverSocket.childEnd(), codec, log);
+            if (driverSocket != null) {
+                driverSocket.childSpawned();
             }
             spawned.set(child.pid());
             final ExitWatcher exit = new ExitWatcher(linux, child.pid());
@@ -114,7 +115,7 @@ public final class Parent {
                 killQuietly(child.pid(), pendingSignal.get());
             }
             try {
-                return superviseChild(child, exit, tapSocket, publish, relayTarget);
+                return superviseChild(child, exit, driverSocket, publish, relayTarget);
             } catch (ParentException e) {
                 stopChild(child, exit);
                 throw e;
@@ -132,7 +133,7 @@ public final class Parent {
 
     private ParentNetworkDriver networkDriver() throws ParentException {
         try {
-            return NetworkDrivers.parent(networkOptions(), linux, log);
+            return ParentNetworkDrivers.create(networkOptions(), linux, log);
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
@@ -144,7 +145,7 @@ public final class Parent {
      * that, the -p listeners: from then on a client that comes early waits in a listener's backlog instead of being
      * refused.
      */
-    private int superviseChild(ChildProcess child, ExitWatcher exit, TapSocket tapSocket, List<PortSpec> publish,
+    private int superviseChild(ChildProcess child, ExitWatcher exit, DriverSocket driverSocket, List<PortSpec> publish,
             AtomicInteger relayTarget) throws ParentException {
         try (EarlyListeners early = ParentPortDrivers.earlyListeners(config.portDriver().cliName)) {
             for (PortSpec spec : publish) {
@@ -170,7 +171,7 @@ public final class Parent {
                         PortDriverHolder ports = new PortDriverHolder(portDriver(state, network))) {
                     // The driver serves these from its start on; the others it can listen on only once it runs.
                     final List<PortSpec> later = publishPorts(ports.driver, publish, early);
-                    return finishSetUpAndWait(child, exit, state, network, ports.driver, tapSocket, later,
+                    return finishSetUpAndWait(child, exit, state, network, ports.driver, driverSocket, later,
                             relayTarget);
                 }
             }
@@ -179,7 +180,7 @@ public final class Parent {
 
     /** @param publish the -p ports not published yet: those the port driver listens on only once it runs */
     private int finishSetUpAndWait(ChildProcess child, ExitWatcher exit, StateDir state, ParentNetworkDriver network,
-            ParentPortDriver ports, TapSocket tapSocket, List<PortSpec> publish, AtomicInteger relayTarget)
+            ParentPortDriver ports, DriverSocket driverSocket, List<PortSpec> publish, AtomicInteger relayTarget)
             throws ParentException {
         final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
         final AtomicReference<Info> info = new AtomicReference<>();
@@ -187,7 +188,7 @@ public final class Parent {
         try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports,
                 network.packetCapture().orElse(null), log)) {
             try {
-                final long childPid = handshake(child, state, network, ports, tapSocket, networkConfig);
+                final long childPid = handshake(child, state, network, ports, driverSocket, networkConfig);
                 relayTarget.set((int) childPid);
                 publishPorts(ports, publish, null);
                 state.publish(StateDir.CHILD_PID, Long.toString(childPid));
@@ -238,7 +239,7 @@ public final class Parent {
     }
 
     private long handshake(ChildProcess child, StateDir state, ParentNetworkDriver network, ParentPortDriver ports,
-            TapSocket tapSocket, AtomicReference<NetworkConfig> networkOut)
+            DriverSocket driverSocket, AtomicReference<NetworkConfig> networkOut)
             throws HandshakeException, ParentException {
         final ChildHello hello = child.channel().expect(ChildHello.class, STEP_TIMEOUT);
         log.debug("child JVM up, host pid " + hello.hostPid());
@@ -253,8 +254,8 @@ public final class Parent {
             // With --detach-netns the namespace is the child's bind mount at $STATE/netns, reached through its root.
             final Path netns = config.detachNetns() ? DetachedNetns.fromParent(hello.hostPid(), state.path())
                     : Path.of("/proc", Long.toString(hello.hostPid()), "ns", "net");
-            final int tapFd = tapSocket == null ? -1 : tapSocket.receive(linux, STEP_TIMEOUT);
-            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(), netns, tapFd));
+            networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(), netns,
+                    driverSocket == null ? -1 : driverSocket.parentEnd()));
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
@@ -314,7 +315,7 @@ public final class Parent {
                 config.net().newNamespace() && !config.detachNetns(), config.detachNetns(),
                 config.propagation().cliName, config.copyUpDirs(), config.pidns(), config.reaper(),
                 config.evacuateCgroup2(), config.command(), config.debug(),
-                config.net() == ParentConfig.NetworkMode.USERNET ? networkOptions().interfaceName() : null);
+                config.net().newNamespace() ? networkOptions().interfaceName() : null);
     }
 
     private IdMapPlan planIdMap() throws ParentException {

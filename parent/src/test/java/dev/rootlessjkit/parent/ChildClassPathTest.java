@@ -11,10 +11,11 @@ class ChildClassPathTest {
     /** The jar directory as the build lays it out (parent/target/dist), in the launcher's order. */
     private static final List<String> DIST = List.of("asm-9.7.1.jar", "jackson-annotations-2.22.jar",
             "jackson-core-2.22.1.jar", "jackson-databind-2.22.1.jar", "jffi-1.3.13-native.jar", "jffi-1.3.13.jar",
-            "jnr-constants-0.10.4.jar", "jnr-ffi-2.2.17.jar", "jnr-posix-3.1.20.jar", "netty-buffer-4.1.137.Final.jar",
+            "jnr-constants-0.10.4.jar", "jnr-ffi-2.2.17.jar", "netty-buffer-4.1.137.Final.jar",
             "netty-common-4.1.137.Final.jar", "netty-transport-4.1.137.Final.jar",
             "netty-transport-native-epoll-4.1.137.Final-linux-x86_64.jar", "rootlessjkit-child-0.1.0.jar",
-            "rootlessjkit-linux-0.1.0.jar", "rootlessjkit-messages-0.1.0.jar", "rootlessjkit-net-drivers-0.1.0.jar",
+            "rootlessjkit-linux-0.1.0.jar", "rootlessjkit-log-0.1.0.jar", "rootlessjkit-messages-0.1.0.jar",
+            "rootlessjkit-net-api-0.1.0.jar", "rootlessjkit-net-drivers-0.1.0.jar",
             "rootlessjkit-parent-0.1.0.jar", "rootlessjkit-port-drivers-0.1.0.jar");
 
     @Test
@@ -22,8 +23,9 @@ class ChildClassPathTest {
         final String parent = String.join(File.pathSeparator, DIST.stream().map(jar -> "/opt/rj/lib/" + jar).toList());
         assertEquals(List.of("jackson-annotations-2.22.jar", "jackson-core-2.22.1.jar", "jackson-databind-2.22.1.jar",
                         "jffi-1.3.13-native.jar", "jffi-1.3.13.jar", "jnr-constants-0.10.4.jar", "jnr-ffi-2.2.17.jar",
-                        "jnr-posix-3.1.20.jar", "rootlessjkit-child-0.1.0.jar", "rootlessjkit-linux-0.1.0.jar",
-                        "rootlessjkit-messages-0.1.0.jar", "rootlessjkit-net-drivers-0.1.0.jar",
+                        "rootlessjkit-child-0.1.0.jar", "rootlessjkit-linux-0.1.0.jar",
+                        "rootlessjkit-log-0.1.0.jar", "rootlessjkit-messages-0.1.0.jar",
+                        "rootlessjkit-net-api-0.1.0.jar", "rootlessjkit-net-drivers-0.1.0.jar",
                         "rootlessjkit-port-drivers-0.1.0.jar"),
                 List.of(ChildClassPath.select(parent).split(File.pathSeparator)).stream()
                         .map(entry -> entry.substring("/opt/rj/lib/".length())).toList());

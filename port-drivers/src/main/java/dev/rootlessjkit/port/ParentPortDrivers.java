@@ -1,8 +1,7 @@
 package dev.rootlessjkit.port;
 
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.ParentNetworkDriver;
-import dev.rootlessjkit.net.usernet.UsernetParentDriver;
+import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.port.builtin.BuiltinParentDriver;
 import dev.rootlessjkit.port.slirp4netns.Slirp4netnsParentPortDriver;
 import dev.rootlessjkit.port.usernet.UsernetPortDriver;
@@ -16,7 +15,7 @@ public final class ParentPortDrivers {
 
     /**
      * @return the driver, or null for "none" (and "implicit", whose forwarding pasta does by itself)
-     * @param network the network driver, not started yet; the usernet port driver takes the stack it starts
+     * @param network the network driver, not started yet; the usernet and slirp4netns port drivers use its hooks
      * @param sourceIpTransparent --source-ip-transparent (the builtin driver's; usernet always keeps the source)
      * @throws PortDriverException for a name this build has no parent half for, or usernet without --net=usernet
      */
@@ -25,12 +24,12 @@ public final class ParentPortDrivers {
         return switch (name) {
             case "none", "implicit" -> null;
             case BuiltinParentDriver.NAME -> new BuiltinParentDriver(stateDir, sourceIpTransparent, log);
-            case Slirp4netnsParentPortDriver.NAME -> new Slirp4netnsParentPortDriver(stateDir);
+            case Slirp4netnsParentPortDriver.NAME -> new Slirp4netnsParentPortDriver(stateDir.resolve(
+                    network.slirp4netnsApiSocket().orElseThrow(() -> new PortDriverException(
+                            "--port-driver=slirp4netns requires --net=slirp4netns"))));
             case UsernetPortDriver.NAME -> {
-                if (!(network instanceof UsernetParentDriver usernet)) {
-                    throw new PortDriverException("--port-driver=usernet requires --net=usernet");
-                }
-                yield new UsernetPortDriver(usernet::network, log);
+                yield new UsernetPortDriver(network.portPublisher().orElseThrow(
+                        () -> new PortDriverException("--port-driver=usernet requires --net=usernet")), log);
             }
             default -> throw new PortDriverException("port driver " + GoText.quote(name) + " is not supported yet");
         };

@@ -1,7 +1,7 @@
 package dev.rootlessjkit.net.lxcusernic;
 
 import dev.rootlessjkit.net.Ipv4Network;
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;

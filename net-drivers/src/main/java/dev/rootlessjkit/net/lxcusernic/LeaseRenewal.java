@@ -2,7 +2,7 @@ package dev.rootlessjkit.net.lxcusernic;
 
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.Ipv4Network;
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.io.IOException;
 import java.time.Duration;
 

@@ -6,8 +6,7 @@ import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.ChildNetworkContext;
 import dev.rootlessjkit.net.ChildNetworkDriver;
 import dev.rootlessjkit.net.Ipv4Network;
-import dev.rootlessjkit.net.NetworkDriverException;
-import dev.rootlessjkit.net.NetworkDrivers;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -66,7 +65,7 @@ public final class LxcUserNicChildDriver implements ChildNetworkDriver {
     /** Runs {@code exchange} where {@code dev} is: in this namespace, or in the detached one. */
     private DhcpLease dhcp(String dev, String bridge, String what, Exchange exchange) throws NetworkDriverException {
         final AtomicReference<DhcpLease> lease = new AtomicReference<>();
-        NetworkDrivers.inChildNamespace(context, what, () -> {
+        context.inNetworkNamespace(what, () -> {
             lease.set(onPacketSocket(dev, bridge, exchange));
             return null;
         });

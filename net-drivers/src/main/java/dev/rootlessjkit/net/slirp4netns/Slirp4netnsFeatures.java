@@ -1,6 +1,6 @@
 package dev.rootlessjkit.net.slirp4netns;
 
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 
 /**
  * What the installed slirp4netns can do, read from its {@code --help} as RootlessKit does: option names are

@@ -1,6 +1,6 @@
 package dev.rootlessjkit.net.slirp4netns;
 
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.nio.file.Path;
 
 /**

@@ -6,10 +6,10 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.HelperProcess;
 import dev.rootlessjkit.net.Ipv4Network;
-import dev.rootlessjkit.net.NetworkContext;
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkContext;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkOptions;
-import dev.rootlessjkit.net.ParentNetworkDriver;
+import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.net.Programs;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -27,7 +28,7 @@ import java.util.concurrent.CompletionException;
 public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
     public static final String NAME = "slirp4netns";
     /** Where RootlessKit puts the API socket its slirp4netns port driver talks to. */
-    public static final String API_SOCKET = ".s4nn.sock";
+    static final String API_SOCKET = ".s4nn.sock";
     static final int DEFAULT_MTU = 65520;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
     private static final int POLL_SLICE_MILLIS = 100;
@@ -48,6 +49,12 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
         this.binary = Programs.require(options.slirp4netnsBinary() == null || options.slirp4netnsBinary().isEmpty()
                 ? NAME : options.slirp4netnsBinary(), "slirp4netns");
         this.help = CompletableFuture.supplyAsync(() -> probeHelp(binary));
+    }
+
+    /** slirp4netns listens on its API socket only for the slirp4netns port driver, which is its one client. */
+    @Override
+    public Optional<String> slirp4netnsApiSocket() {
+        return NAME.equals(options.portDriver()) ? Optional.of(API_SOCKET) : Optional.empty();
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.rootlessjkit.net.usernet;
 
-import dev.rootlessjkit.net.PacketCapture;
-import dev.rootlessjkit.net.Pcap;
+import dev.rootlessjkit.net.api.PacketCapture;
+import dev.rootlessjkit.net.api.Pcap;
 import dev.rootlessjkit.net.usernet.header.Ethernet;
 import dev.rootlessjkit.net.usernet.header.Ipv4;
 import dev.rootlessjkit.net.usernet.header.Tcp;

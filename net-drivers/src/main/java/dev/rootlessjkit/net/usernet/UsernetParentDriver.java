@@ -1,18 +1,21 @@
 package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.OpenFileLimit;
+import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.Ipv4Network;
-import dev.rootlessjkit.net.NetworkContext;
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkContext;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkOptions;
-import dev.rootlessjkit.net.PacketCapture;
-import dev.rootlessjkit.net.ParentNetworkDriver;
-import dev.rootlessjkit.net.TapHandOver;
+import dev.rootlessjkit.net.api.PacketCapture;
+import dev.rootlessjkit.net.api.ParentNetworkDriver;
+import dev.rootlessjkit.net.api.PortPublisher;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,13 +34,17 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
     public static final String RESOLV_CONF_ENV = "ROOTLESSJKIT_USERNET_RESOLV_CONF";
     private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
 
+    /** How long the child may take to pass its TAP device once it says its namespace is ready. */
+    private static final Duration TAP_TIMEOUT = Duration.ofSeconds(60);
+
     private final NetworkOptions options;
     private final Path resolvConf;
+    private final Linux linux;
     private final Log log;
     /** Read by the port driver's threads (API requests). */
     private volatile UsernetNetwork network;
 
-    public UsernetParentDriver(NetworkOptions options, Map<String, String> env, Log log)
+    public UsernetParentDriver(NetworkOptions options, Map<String, String> env, Linux linux, Log log)
             throws NetworkDriverException {
         if (options.ipv6()) {
             throw new NetworkDriverException("--ipv6 is not supported by the usernet network driver yet");
@@ -45,17 +52,20 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         this.options = options;
         final String override = env.get(RESOLV_CONF_ENV);
         this.resolvConf = override == null || override.isEmpty() ? HOST_RESOLV_CONF : Path.of(override);
+        this.linux = linux;
         this.log = log;
     }
 
     @Override
     public NetworkConfig start(NetworkContext context) throws NetworkDriverException {
-        if (context.tapFd() < 0) {
-            throw new NetworkDriverException("the usernet network driver got no TAP device from the child");
+        if (context.driverSocket() < 0) {
+            throw new NetworkDriverException("the usernet network driver has no socket to receive the child's TAP "
+                    + "device on");
         }
         final UsernetConfig config = config();
+        final int tapFd = TapHandOver.receive(linux, Sockets.load(), context.driverSocket(), TAP_TIMEOUT);
         try {
-            network = UsernetNetwork.start(config, context.tapFd(), true, log::warn);
+            network = UsernetNetwork.start(config, tapFd, true, log::warn);
         } catch (UsernetException e) {
             throw new NetworkDriverException("failed to start the usernet stack: " + e.getMessage()
                     + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()), e);
@@ -98,9 +108,42 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         });
     }
 
-    /** The running network, for the usernet port driver; null before {@link #start} and after {@link #close}. */
-    public UsernetNetwork network() {
-        return network;
+    @Override
+    public Optional<PortPublisher> portPublisher() {
+        return Optional.of(new PortPublisher() {
+            @Override
+            public AutoCloseable publishTcp(int listenFd, int guestIp, int guestPort) throws NetworkDriverException {
+                try {
+                    return running(listenFd).publishTcp(listenFd, guestIp, guestPort);
+                } catch (UsernetException e) {
+                    throw publishFailed(e);
+                }
+            }
+
+            @Override
+            public AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException {
+                try {
+                    return running(fd).publishUdp(fd, guestIp, guestPort);
+                } catch (UsernetException e) {
+                    throw publishFailed(e);
+                }
+            }
+        });
+    }
+
+    /** The running network for a port's socket, which is closed when there is none: the publisher owns it. */
+    private UsernetNetwork running(int fd) throws NetworkDriverException {
+        final UsernetNetwork running = network;
+        if (running == null) {
+            Sockets.load().close(fd);
+            throw new NetworkDriverException("the usernet network is not running");
+        }
+        return running;
+    }
+
+    private static NetworkDriverException publishFailed(UsernetException e) {
+        return new NetworkDriverException(e.getMessage() + (e.getCause() == null ? "" : ": "
+                + e.getCause().getMessage()), e);
     }
 
     @Override

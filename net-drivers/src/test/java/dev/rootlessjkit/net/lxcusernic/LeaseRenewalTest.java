@@ -5,7 +5,7 @@ import static dev.rootlessjkit.net.lxcusernic.DhcpMessageTest.SERVER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.rootlessjkit.messages.NetworkConfig;
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;

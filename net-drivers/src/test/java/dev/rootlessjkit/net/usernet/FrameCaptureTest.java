@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rootlessjkit.net.PacketCapture;
-import dev.rootlessjkit.net.Pcap;
+import dev.rootlessjkit.net.api.PacketCapture;
+import dev.rootlessjkit.net.api.Pcap;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

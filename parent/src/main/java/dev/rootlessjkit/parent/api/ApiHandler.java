@@ -2,7 +2,7 @@ package dev.rootlessjkit.parent.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.PacketCapture;
+import dev.rootlessjkit.net.api.PacketCapture;
 import dev.rootlessjkit.port.GoText;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
@@ -178,7 +178,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private FullHttpResponse info() {
         try {
-            return json(HttpResponseStatus.OK, GoJson.compact(ApiJson.info(info.get())));
+            return json(HttpResponseStatus.OK, GoJson.compact(mapper, info.get()));
         } catch (RuntimeException e) {
             log.warn("api: info: " + e);
             return error(HttpResponseStatus.INTERNAL_SERVER_ERROR, String.valueOf(e.getMessage()));
@@ -189,14 +189,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (ports == null) {
             return noDriver();
         }
-        return json(HttpResponseStatus.OK, GoJson.compact(ApiJson.statuses(ports.listPorts())));
+        return json(HttpResponseStatus.OK, GoJson.compact(mapper, ApiJson.statuses(ports.listPorts())));
     }
 
     private FullHttpResponse addPort(byte[] body) {
         try {
             final PortSpec spec = decoder.decode(body);
             final PortStatus status = ports.addPort(spec);
-            return json(HttpResponseStatus.CREATED, GoJson.compact(ApiJson.status(status)));
+            return json(HttpResponseStatus.CREATED, GoJson.compact(mapper, status));
         } catch (PortDriverException e) {
             return error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
         }
@@ -233,7 +233,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     static FullHttpResponse error(HttpResponseStatus status, String message) {
-        return response(status, TEXT, GoJson.compact(ApiJson.error(message)) + "\n");
+        return response(status, TEXT, ApiJson.error(message) + "\n");
     }
 
     static FullHttpResponse response(HttpResponseStatus status, String contentType, String body) {

@@ -1,94 +1,102 @@
 package dev.rootlessjkit.parent.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rootlessjkit.port.PortDriverInfo;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortStatus;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The API's JSON shapes, with RootlessKit's field names, field order and omitempty rules, in both directions
  * (the server writes them, rootlessjctl reads them back).
  */
 public final class ApiJson {
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /**
+     * Writes the API's records with RootlessKit's names, order and omitempty rules, escaped as Go does
+     * ({@link GoJson}); configured once here and never changed, so threads share it as Jackson allows.
+     */
+    public static final ObjectMapper MAPPER = mapper();
 
     private ApiJson() {
     }
 
-    public static ObjectNode spec(PortSpec s) {
-        final ObjectNode n = NODES.objectNode();
-        putIfNotEmpty(n, "proto", s.proto());
-        putIfNotEmpty(n, "parentIP", s.parentIP());
-        if (s.parentPort() != 0) {
-            n.put("parentPort", s.parentPort());
-        }
-        if (s.childPort() != 0) {
-            n.put("childPort", s.childPort());
-        }
-        putIfNotEmpty(n, "childIP", s.childIP());
-        return n;
+    private static ObjectMapper mapper() {
+        return GoJson.writingAsGo(new ObjectMapper()
+                .addMixIn(PortSpec.class, PortSpecJson.class)
+                .addMixIn(PortStatus.class, PortStatusJson.class)
+                .addMixIn(Info.class, InfoJson.class)
+                .addMixIn(NetworkDriverInfo.class, NetworkDriverInfoJson.class)
+                .addMixIn(PortDriverInfo.class, PortDriverInfoJson.class));
     }
 
-    public static ObjectNode status(PortStatus s) {
-        final ObjectNode n = NODES.objectNode();
-        n.put("id", s.id());
-        n.set("spec", spec(s.spec()));
-        return n;
+    /** port.Spec: every field omitempty, in Go's field order. */
+    @JsonPropertyOrder({"proto", "parentIP", "parentPort", "childPort", "childIP"})
+    private abstract static class PortSpecJson {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        abstract String proto();
+
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        abstract String parentIP();
+
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        abstract int parentPort();
+
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        abstract int childPort();
+
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        abstract String childIP();
+    }
+
+    /** port.Status. */
+    @JsonPropertyOrder({"id", "spec"})
+    private abstract static class PortStatusJson {
+    }
+
+    /** api.Info: the driver objects are pointers, omitted when nil. */
+    @JsonPropertyOrder({"apiVersion", "version", "stateDir", "childPID", "networkDriver", "portDriver"})
+    private abstract static class InfoJson {
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        abstract NetworkDriverInfo networkDriver();
+
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        abstract PortDriverInfo portDriver();
+    }
+
+    /** api.NetworkDriverInfo: all but the driver omitempty. */
+    @JsonPropertyOrder({"driver", "dns", "childIP", "dynamicChildIP"})
+    private abstract static class NetworkDriverInfoJson {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        abstract List<String> dns();
+
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        abstract String childIP();
+
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        abstract boolean dynamicChildIP();
+    }
+
+    /** api.PortDriverInfo: the protocols always, the loopback rule only when set. */
+    @JsonPropertyOrder({"driver", "protos", "disallowLoopbackChildIP"})
+    private abstract static class PortDriverInfoJson {
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        abstract boolean disallowLoopbackChildIP();
     }
 
     /** Go marshals an empty (nil) slice as {@code null}, and clients accept exactly that. */
-    public static JsonNode statuses(List<PortStatus> list) {
-        if (list.isEmpty()) {
-            return NullNode.instance;
-        }
-        final ArrayNode a = NODES.arrayNode();
-        list.forEach(s -> a.add(status(s)));
-        return a;
-    }
-
-    public static ObjectNode info(Info info) {
-        final ObjectNode n = NODES.objectNode();
-        n.put("apiVersion", info.apiVersion());
-        n.put("version", info.version());
-        n.put("stateDir", info.stateDir());
-        n.put("childPID", info.childPID());
-        final NetworkDriverInfo net = info.networkDriver();
-        if (net != null) {
-            final ObjectNode nn = n.putObject("networkDriver");
-            nn.put("driver", net.driver());
-            if (!net.dns().isEmpty()) {
-                final ArrayNode dns = nn.putArray("dns");
-                net.dns().forEach(dns::add);
-            }
-            putIfNotEmpty(nn, "childIP", net.childIP());
-            if (net.dynamicChildIP()) {
-                nn.put("dynamicChildIP", true);
-            }
-        }
-        final PortDriverInfo port = info.portDriver();
-        if (port != null) {
-            final ObjectNode pn = n.putObject("portDriver");
-            pn.put("driver", port.driver());
-            final ArrayNode protos = pn.putArray("protos");
-            port.protos().forEach(protos::add);
-            if (port.disallowLoopbackChildIP()) {
-                pn.put("disallowLoopbackChildIP", true);
-            }
-        }
-        return n;
+    public static List<PortStatus> statuses(List<PortStatus> list) {
+        return list.isEmpty() ? null : list;
     }
 
     /** {@code {"message": ...}}, the body of every API error. */
-    public static ObjectNode error(String message) {
-        return NODES.objectNode().put("message", message);
+    public static String error(String message) {
+        return GoJson.compact(MAPPER, Map.of("message", message));
     }
 
     public static Info readInfo(JsonNode n) {
@@ -134,11 +142,5 @@ public final class ApiJson {
             n.forEach(e -> out.add(e.asText()));
         }
         return out;
-    }
-
-    private static void putIfNotEmpty(ObjectNode n, String key, String value) {
-        if (value != null && !value.isEmpty()) {
-            n.put(key, value);
-        }
     }
 }

@@ -1,10 +1,9 @@
 package dev.rootlessjkit.parent.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.PacketCapture;
+import dev.rootlessjkit.net.api.PacketCapture;
 import dev.rootlessjkit.port.ParentPortDriver;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -105,7 +104,7 @@ public final class ApiServer implements AutoCloseable {
         }
         final EventLoopGroup group = new EpollEventLoopGroup(1, new DefaultThreadFactory("api", true));
         final ExecutorService driverCalls = Executors.newSingleThreadExecutor(new DefaultThreadFactory("api-ports", true));
-        final ApiHandler handler = new ApiHandler(info, portDriver, capture, new ObjectMapper(), log, driverCalls);
+        final ApiHandler handler = new ApiHandler(info, portDriver, capture, ApiJson.MAPPER, log, driverCalls);
         final ConnectionLimit connections = new ConnectionLimit(limits, log);
         final ChannelFuture registered = new ServerBootstrap()
                 .group(group)

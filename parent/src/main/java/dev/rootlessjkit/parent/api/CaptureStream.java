@@ -1,8 +1,8 @@
 package dev.rootlessjkit.parent.api;
 
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.PacketCapture;
-import dev.rootlessjkit.net.Pcap;
+import dev.rootlessjkit.net.api.PacketCapture;
+import dev.rootlessjkit.net.api.Pcap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.WriteBufferWaterMark;

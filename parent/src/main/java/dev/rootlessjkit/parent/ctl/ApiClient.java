@@ -1,7 +1,6 @@
 package dev.rootlessjkit.parent.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rootlessjkit.parent.api.ApiJson;
 import dev.rootlessjkit.parent.api.GoJson;
 import dev.rootlessjkit.parent.api.Info;
@@ -15,7 +14,6 @@ import java.util.List;
 /** The REST API v1 as calls, with errors worded as RootlessKit's Go client words them. */
 final class ApiClient {
     private final UnixHttpClient http;
-    private final ObjectMapper mapper = new ObjectMapper();
 
     ApiClient(UnixHttpClient http) {
         this.http = http;
@@ -30,7 +28,7 @@ final class ApiClient {
     }
 
     PortStatus addPort(PortSpec spec) throws CtlException {
-        final byte[] body = GoJson.compact(ApiJson.spec(spec)).getBytes(StandardCharsets.UTF_8);
+        final byte[] body = GoJson.compact(ApiJson.MAPPER, spec).getBytes(StandardCharsets.UTF_8);
         return ApiJson.readStatus(json(ok(http.send("POST", "/v1/ports", body))));
     }
 
@@ -50,7 +48,7 @@ final class ApiClient {
         final String body = r.bodyText();
         if (!body.isEmpty()) {
             try {
-                final JsonNode n = new ObjectMapper().readTree(body);
+                final JsonNode n = ApiJson.MAPPER.readTree(body);
                 if (n != null && n.isObject()) {
                     throw new CtlException(n.path("message").asText(""));
                 }
@@ -69,7 +67,7 @@ final class ApiClient {
 
     private JsonNode json(UnixHttpClient.Response r) throws CtlException {
         try {
-            return mapper.readTree(r.body());
+            return ApiJson.MAPPER.readTree(r.body());
         } catch (IOException e) {
             throw new CtlException("malformed response: " + e.getMessage());
         }

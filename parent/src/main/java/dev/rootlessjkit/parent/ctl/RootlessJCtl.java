@@ -1,6 +1,6 @@
 package dev.rootlessjkit.parent.ctl;
 
-import dev.rootlessjkit.net.Pcap;
+import dev.rootlessjkit.net.api.Pcap;
 import dev.rootlessjkit.parent.Version;
 import dev.rootlessjkit.parent.api.ApiJson;
 import dev.rootlessjkit.parent.api.GoJson;
@@ -267,7 +267,7 @@ public final class RootlessJCtl {
     private void info(ApiClient c, boolean json) throws CtlException {
         final Info info = c.info();
         if (json) {
-            out.println(GoJson.indented(ApiJson.info(info), "    "));
+            out.println(GoJson.indented(ApiJson.MAPPER, info, "    "));
             return;
         }
         out.println("- REST API version: " + info.apiVersion());
@@ -290,7 +290,7 @@ public final class RootlessJCtl {
     private void listPorts(ApiClient c, boolean json) throws CtlException {
         final List<PortStatus> ports = c.listPorts();
         if (json) {
-            ports.forEach(p -> out.println(GoJson.compact(ApiJson.status(p))));
+            ports.forEach(p -> out.println(GoJson.compact(ApiJson.MAPPER, p)));
             return;
         }
         final TabWriter w = new TabWriter();
@@ -319,7 +319,7 @@ public final class RootlessJCtl {
         final ApiClient c = client(socket);
         for (PortSpec spec : parsed) {
             final PortStatus st = c.addPort(spec);
-            out.println(json ? GoJson.compact(ApiJson.status(st)) : String.valueOf(st.id()));
+            out.println(json ? GoJson.compact(ApiJson.MAPPER, st) : String.valueOf(st.id()));
         }
     }
 

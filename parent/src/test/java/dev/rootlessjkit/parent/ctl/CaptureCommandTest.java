@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.PacketCapture;
-import dev.rootlessjkit.net.Pcap;
+import dev.rootlessjkit.net.api.PacketCapture;
+import dev.rootlessjkit.net.api.Pcap;
 import dev.rootlessjkit.parent.api.ApiServer;
 import dev.rootlessjkit.parent.api.Info;
 import java.io.ByteArrayOutputStream;

@@ -1,6 +1,5 @@
 package dev.rootlessjkit.port.slirp4netns;
 
-import dev.rootlessjkit.net.slirp4netns.Slirp4netnsParentDriver;
 import dev.rootlessjkit.port.GoText;
 import dev.rootlessjkit.port.IpLiteral;
 import dev.rootlessjkit.port.ParentPortDriver;
@@ -28,8 +27,9 @@ public final class Slirp4netnsParentPortDriver implements ParentPortDriver {
     private final Slirp4netnsApi api;
     private final Map<Integer, PortStatus> ports = new TreeMap<>();
 
-    public Slirp4netnsParentPortDriver(Path stateDir) {
-        this.api = new Slirp4netnsApi(stateDir.resolve(Slirp4netnsParentDriver.API_SOCKET));
+    /** @param apiSocket the API socket of the slirp4netns the network driver runs */
+    public Slirp4netnsParentPortDriver(Path apiSocket) {
+        this.api = new Slirp4netnsApi(apiSocket);
     }
 
     @Override

@@ -2,9 +2,8 @@ package dev.rootlessjkit.port.usernet;
 
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.usernet.Ipv4Address;
-import dev.rootlessjkit.net.usernet.UsernetException;
-import dev.rootlessjkit.net.usernet.UsernetNetwork;
+import dev.rootlessjkit.net.api.NetworkDriverException;
+import dev.rootlessjkit.net.api.PortPublisher;
 import dev.rootlessjkit.port.GoText;
 import dev.rootlessjkit.port.IpLiteral;
 import dev.rootlessjkit.port.HostListeners;
@@ -16,14 +15,12 @@ import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
 import dev.rootlessjkit.port.Proto;
 import dev.rootlessjkit.port.UnknownPortException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 
 /**
  * {@code --port-driver=usernet} (with {@code --net=usernet} only): our stack listens on the host and opens each
@@ -37,11 +34,12 @@ public final class UsernetPortDriver implements ParentPortDriver {
     public static final String NAME = "usernet";
     public static final List<String> PROTOS = List.of("tcp", "tcp4", "udp", "udp4");
 
-    private final Supplier<UsernetNetwork> networkSource;
+    private final PortPublisher stack;
     private final Log log;
     private final Sockets sockets;
     private final Map<Integer, Entry> ports = new TreeMap<>();
-    private UsernetNetwork network;
+    /** Whether the network driver's stack runs, so that ports are published at once. */
+    private boolean started;
     private int nextId = 1;
     private boolean closed;
 
@@ -55,9 +53,9 @@ public final class UsernetPortDriver implements ParentPortDriver {
         }
     }
 
-    /** @param networkSource the running network once the network driver has started it (null before) */
-    public UsernetPortDriver(Supplier<UsernetNetwork> networkSource, Log log) {
-        this.networkSource = networkSource;
+    /** @param stack the network driver's stack, which runs from {@link #start} on */
+    public UsernetPortDriver(PortPublisher stack, Log log) {
+        this.stack = stack;
         this.log = log;
         this.sockets = Sockets.load();
     }
@@ -79,11 +77,7 @@ public final class UsernetPortDriver implements ParentPortDriver {
      */
     @Override
     public synchronized void start(Duration timeout) throws PortDriverException {
-        final UsernetNetwork running = networkSource.get();
-        if (running == null) {
-            throw new PortDriverException("the usernet port driver found no running usernet network");
-        }
-        network = running;
+        started = true;
         for (Entry entry : new ArrayList<>(ports.values())) {
             if (entry.published() == null) {
                 // Out of the table first: a socket the stack fails to take is closed, and its port is gone.
@@ -114,10 +108,10 @@ public final class UsernetPortDriver implements ParentPortDriver {
         }
         final Entry listening = new Entry(new PortStatus(nextId, spec), guestIp,
                 listenFd >= 0 ? listenFd : HostListeners.listen(sockets, spec, proto), null);
-        final Entry entry = network == null ? listening : publish(listening);
+        final Entry entry = started ? publish(listening) : listening;
         nextId++;
         ports.put(entry.status().id(), entry);
-        log.debug((network == null ? "listening for " : "published ") + entry.status());
+        log.debug((started ? "published " : "listening for ") + entry.status());
         return entry.status();
     }
 
@@ -139,11 +133,10 @@ public final class UsernetPortDriver implements ParentPortDriver {
         final PortSpec spec = entry.status().spec();
         try {
             return entry.publishedAs(spec.proto().startsWith("tcp")
-                    ? network.publishTcp(entry.listenFd(), entry.guestIp(), spec.childPort())
-                    : network.publishUdp(entry.listenFd(), entry.guestIp(), spec.childPort()));
-        } catch (UsernetException e) {
-            throw new PortDriverException("cannot serve " + spec + ": " + e.getMessage()
-                    + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()), e);
+                    ? stack.publishTcp(entry.listenFd(), entry.guestIp(), spec.childPort())
+                    : stack.publishUdp(entry.listenFd(), entry.guestIp(), spec.childPort()));
+        } catch (NetworkDriverException e) {
+            throw new PortDriverException("cannot serve " + spec + ": " + e.getMessage(), e);
         }
     }
 
@@ -160,15 +153,7 @@ public final class UsernetPortDriver implements ParentPortDriver {
             throw new PortDriverException("unsupported child IP (v6?): " + spec.childIP()
                     + " (the usernet network is IPv4 only)");
         }
-        return Ipv4Address.fromInet(inet(ip));
-    }
-
-    private static InetAddress inet(byte[] ip) throws PortDriverException {
-        try {
-            return InetAddress.getByAddress(ip);
-        } catch (UnknownHostException e) {
-            throw new PortDriverException("invalid IP: " + e.getMessage(), e);
-        }
+        return ByteBuffer.wrap(ip).getInt();
     }
 
     @Override

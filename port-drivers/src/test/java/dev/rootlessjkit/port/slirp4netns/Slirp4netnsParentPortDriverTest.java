@@ -86,7 +86,7 @@ class Slirp4netnsParentPortDriverTest {
 
     @Test
     void publishesListsAndRemovesThroughTheApi() throws Exception {
-        final Slirp4netnsParentPortDriver driver = new Slirp4netnsParentPortDriver(stateDir);
+        final Slirp4netnsParentPortDriver driver = new Slirp4netnsParentPortDriver(stateDir.resolve(".s4nn.sock"));
         reply("{\"entries\":[]}");
         driver.start(Duration.ofSeconds(1));
         assertEquals("list_hostfwd", request(0).get("execute").textValue());
@@ -105,7 +105,7 @@ class Slirp4netnsParentPortDriverTest {
 
     @Test
     void slirp4netnsErrorsAreReportedAsRootlessKitDoes() {
-        final Slirp4netnsParentPortDriver driver = new Slirp4netnsParentPortDriver(stateDir);
+        final Slirp4netnsParentPortDriver driver = new Slirp4netnsParentPortDriver(stateDir.resolve(".s4nn.sock"));
         reply("{\"error\":{\"desc\":\"bad request: add_hostfwd: slirp_add_hostfwd failed\"}}");
         final PortDriverException e = assertThrows(PortDriverException.class,
                 () -> driver.addPort(new PortSpec("udp", "0.0.0.0", 5353, "10.0.2.100", 53)));
@@ -116,7 +116,7 @@ class Slirp4netnsParentPortDriverTest {
 
     @Test
     void ipv6AndConflictsAreRefusedBeforeAskingSlirp4netns() throws Exception {
-        final Slirp4netnsParentPortDriver driver = new Slirp4netnsParentPortDriver(stateDir);
+        final Slirp4netnsParentPortDriver driver = new Slirp4netnsParentPortDriver(stateDir.resolve(".s4nn.sock"));
         assertEquals("unsupported protocol \"tcp6\"", assertThrows(PortDriverException.class,
                 () -> driver.addPort(new PortSpec("tcp6", "::1", 8080, "", 80))).getMessage());
         assertEquals("unsupported IP (v6?): ::1", assertThrows(PortDriverException.class,
@@ -133,7 +133,8 @@ class Slirp4netnsParentPortDriverTest {
     @Test
     void aMissingSocketIsAClearError() throws IOException {
         server.close();
-        final Slirp4netnsParentPortDriver driver = new Slirp4netnsParentPortDriver(stateDir.resolve("elsewhere"));
+        final Slirp4netnsParentPortDriver driver = new Slirp4netnsParentPortDriver(
+                stateDir.resolve("elsewhere").resolve(".s4nn.sock"));
         final PortDriverException e = assertThrows(PortDriverException.class, () -> driver.start(Duration.ofSeconds(1)));
         assertEquals(true, e.getMessage().startsWith("slirp4netns API socket "), e.getMessage());
     }

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.NetworkDriverException;
+import dev.rootlessjkit.net.api.NetworkDriverException;
+import dev.rootlessjkit.net.ParentNetworkDrivers;
 import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.usernet.UsernetParentDriver;
 import dev.rootlessjkit.port.AddressInUseException;
@@ -14,6 +16,7 @@ import dev.rootlessjkit.port.ParentPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortStatus;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -28,29 +31,49 @@ import org.junit.jupiter.api.Test;
 class UsernetPortDriverTest {
     private final Log log = new Log("test", false);
 
+    /** The usernet network driver as the parent has it before the child's TAP device arrives: not started. */
+    private UsernetParentDriver notStarted() throws NetworkDriverException {
+        return new UsernetParentDriver(new NetworkOptions("usernet", 0, null, "tap0", false, false, false, null, null,
+                null, null, "usernet", null, null), Map.of(), Linux.load(), log);
+    }
+
+    private UsernetPortDriver driverOfNotStartedNetwork() throws NetworkDriverException {
+        return new UsernetPortDriver(notStarted().portPublisher().orElseThrow(), log);
+    }
+
     @Test
-    void isParentOnlyAndRefusesLoopbackChildAddresses() {
-        UsernetPortDriver d = new UsernetPortDriver(() -> null, log);
+    void isParentOnlyAndRefusesLoopbackChildAddresses() throws NetworkDriverException {
+        UsernetPortDriver d = driverOfNotStartedNetwork();
         assertEquals(Map.of(), d.opaqueForChild());
         assertTrue(d.info().disallowLoopbackChildIP());
         assertEquals("usernet", d.info().driver());
     }
 
     @Test
-    void startWithoutARunningNetworkFailsClearly() {
-        UsernetPortDriver d = new UsernetPortDriver(() -> null, log);
+    void startWithoutARunningNetworkFailsClearlyAndLetsThePortGo() throws Exception {
+        UsernetPortDriver d = driverOfNotStartedNetwork();
+        final int port = freePort();
+        d.addPort(new PortSpec("tcp", "127.0.0.1", port, "", 80));
         PortDriverException e = assertThrows(PortDriverException.class, () -> d.start(Duration.ofSeconds(1)));
-        assertTrue(e.getMessage().contains("no running usernet network"), e.getMessage());
+        assertEquals("cannot serve 127.0.0.1:" + port + ":80/tcp: the usernet network is not running",
+                e.getMessage());
+        assertEquals(List.of(), d.listPorts());
+        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            assertEquals(port, again.getLocalPort(), "the port's socket is closed");
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
     }
 
     /** The parent adds -p ports while the child boots: the socket listens then, the stack serves it later. */
     @Test
     void listensBeforeTheStackRunsFailsBindsInGosWordsAndLetsGoOnClose() throws Exception {
-        UsernetPortDriver d = new UsernetPortDriver(() -> null, log);
-        final int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        UsernetPortDriver d = driverOfNotStartedNetwork();
+        final int port = freePort();
         assertEquals(1, d.addPort(new PortSpec("tcp", "127.0.0.1", port, "", 80)).id());
         try (Socket early = new Socket()) {
             early.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
@@ -76,11 +99,11 @@ class UsernetPortDriverTest {
     @Test
     void requiresTheUsernetNetwork() throws NetworkDriverException, PortDriverException {
         PortDriverException e = assertThrows(PortDriverException.class,
-                () -> ParentPortDrivers.create("usernet", Path.of("/nonexistent"), null, false, log));
+                () -> ParentPortDrivers.create("usernet", Path.of("/nonexistent"), ParentNetworkDrivers.create(
+                        new NetworkOptions("host", 0, null, null, false, false, false, null, null, null, null,
+                                "usernet", null, null), null, log), false, log));
         assertEquals("--port-driver=usernet requires --net=usernet", e.getMessage());
-        UsernetParentDriver net = new UsernetParentDriver(new NetworkOptions("usernet", 0, null, "tap0", false,
-                false, false, null, null, null, null, "usernet", null, null), Map.of(), log);
-        assertInstanceOf(UsernetPortDriver.class, ParentPortDrivers.create("usernet", Path.of("/nonexistent"), net,
-                false, log));
+        assertInstanceOf(UsernetPortDriver.class, ParentPortDrivers.create("usernet", Path.of("/nonexistent"),
+                notStarted(), false, log));
     }
 }

@@ -1,5 +1,6 @@
-package dev.rootlessjkit.net;
+package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

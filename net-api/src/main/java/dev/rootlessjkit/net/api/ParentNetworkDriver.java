@@ -1,4 +1,4 @@
-package dev.rootlessjkit.net;
+package dev.rootlessjkit.net.api;
 
 import dev.rootlessjkit.messages.NetworkConfig;
 import java.util.Optional;
@@ -7,6 +7,19 @@ import java.util.Optional;
 public interface ParentNetworkDriver extends AutoCloseable {
     /** Starts serving the child's namespace and says how the child must configure its side. */
     NetworkConfig start(NetworkContext context) throws NetworkDriverException;
+
+    /** For --port-driver=usernet: the driver's own stack, which serves published ports into the namespace. */
+    default Optional<PortPublisher> portPublisher() {
+        return Optional.empty();
+    }
+
+    /**
+     * For --port-driver=slirp4netns: the name, inside the state directory, of the API socket of the slirp4netns
+     * this driver runs, when it runs one with an API socket.
+     */
+    default Optional<String> slirp4netnsApiSocket() {
+        return Optional.empty();
+    }
 
     /** How to capture the namespace's traffic, for drivers that see its frames. */
     default Optional<PacketCapture> packetCapture() {

@@ -1,4 +1,4 @@
-package dev.rootlessjkit.net;
+package dev.rootlessjkit.net.api;
 
 import java.io.IOException;
 

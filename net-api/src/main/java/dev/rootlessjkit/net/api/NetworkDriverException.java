@@ -1,4 +1,4 @@
-package dev.rootlessjkit.net;
+package dev.rootlessjkit.net.api;
 
 /** A network driver could not start or configure its half; the message is complete for the user. */
 public final class NetworkDriverException extends Exception {

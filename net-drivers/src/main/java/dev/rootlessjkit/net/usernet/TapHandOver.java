@@ -1,5 +1,7 @@
-package dev.rootlessjkit.net;
+package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.net.ChildNetworkContext;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.SocketCallException;
@@ -13,23 +15,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CAP_NET_ADMIN (its network namespace) and handing the fd to the parent over the socket the parent gave it at
  * spawn. The device lives on as long as the parent holds the fd; the child keeps no copy.
  */
-public final class TapHandOver {
-    /** Names the child's end of the socket pair; set by the parent, never passed on to CMD. */
-    public static final String SOCKET_FD_ENV = "_ROOTLESSJKIT_TAP_SOCKET";
+final class TapHandOver {
     /** Frames carry a virtio_net_hdr, so the kernel may hand the stack unchecksummed 64 KiB TCP segments. */
-    public static final int OPEN_FLAGS = Tap.VNET_HDR;
-    public static final int OFFLOADS = Tap.TUN_F_CSUM | Tap.TUN_F_TSO4;
+    static final int OPEN_FLAGS = Tap.VNET_HDR;
+    static final int OFFLOADS = Tap.TUN_F_CSUM | Tap.TUN_F_TSO4;
     private static final byte[] TAG = {'t'};
 
     private TapHandOver() {
     }
 
     /** Creates {@code name} and sends its fd over {@code socket}; closes both. */
-    public static void send(ChildNetworkContext context, String name, int socket) throws NetworkDriverException {
+    static void send(ChildNetworkContext context, String name, int socket) throws NetworkDriverException {
         final Sockets sockets = Sockets.load();
         try {
             final AtomicInteger tapFd = new AtomicInteger(-1);
-            NetworkDrivers.inChildNamespace(context, "create " + name, () -> {
+            context.inNetworkNamespace("create " + name, () -> {
                 tapFd.set(open(name, sockets));
                 return null;
             });
@@ -50,7 +50,7 @@ public final class TapHandOver {
      * The parent's side: waits for the child's fd on {@code socket} (the child sends it before
      * ChildInitUserNSCompleted, so it is normally there already) and returns it.
      */
-    public static int receive(Linux linux, Sockets sockets, int socket, Duration timeout)
+    static int receive(Linux linux, Sockets sockets, int socket, Duration timeout)
             throws NetworkDriverException {
         try {
             if (!linux.awaitReadable(socket, (int) timeout.toMillis())) {

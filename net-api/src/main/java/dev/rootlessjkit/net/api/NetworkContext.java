@@ -1,4 +1,4 @@
-package dev.rootlessjkit.net;
+package dev.rootlessjkit.net.api;
 
 import java.nio.file.Path;
 
@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * @param childPid   host PID of a process inside the child's namespaces
  * @param stateDir   the state directory, for sockets and files of the driver
  * @param netnsPath  the namespace as a file ({@code /proc/PID/ns/net}, or the bind mount of --detach-netns)
- * @param tapFd      the TAP device the child created and passed (usernet), which the driver takes over; else -1
+ * @param driverSocket the parent's end of the socket pair to the driver's child half, for drivers that asked for one
+ *                     at the spawn, else -1; the caller closes it after the run
  */
-public record NetworkContext(long childPid, Path stateDir, Path netnsPath, int tapFd) {
+public record NetworkContext(long childPid, Path stateDir, Path netnsPath, int driverSocket) {
 }

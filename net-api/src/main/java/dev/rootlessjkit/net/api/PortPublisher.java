@@ -1,0 +1,21 @@
+package dev.rootlessjkit.net.api;
+
+/**
+ * What a network driver that carries the namespace's traffic in its own stack (usernet) offers a port driver:
+ * serving a host socket into the namespace, so the server inside sees each client's own address. The port driver
+ * keeps the socket's bookkeeping (IDs, conflicts, the API); the stack only moves the traffic.
+ */
+public interface PortPublisher {
+    /**
+     * Serves the listening, non-blocking TCP socket {@code listenFd} (its backlog too) by connecting each client to
+     * {@code guestIp:guestPort} inside. Takes ownership of the fd, also when it throws.
+     *
+     * @param guestIp an IPv4 address inside as a big-endian int, or 0 for the namespace's own address
+     * @return closing it stops listening and resets the port's connections before it returns
+     * @throws NetworkDriverException the network is not running, or the stack could not take the socket
+     */
+    AutoCloseable publishTcp(int listenFd, int guestIp, int guestPort) throws NetworkDriverException;
+
+    /** As {@link #publishTcp} for a bound UDP socket, whose queued datagrams are passed on now. */
+    AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException;
+}
