@@ -1,8 +1,8 @@
 package dev.rootlessjkit.net;
 
-import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.rootlessjkit.net;
 
-import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,12 +1,12 @@
 package dev.rootlessjkit.net;
 
-import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.FdStreams;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.Signals;
 import dev.rootlessjkit.linux.WaitStatus;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,9 +1,9 @@
 package dev.rootlessjkit.net;
 
-import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.messages.NetworkConfig;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 
 /**
  * The child half of every driver that gives the child an interface (slirp4netns, pasta, usernet): loopback up, the

@@ -1,12 +1,12 @@
 package dev.rootlessjkit.net.usernet;
 
-import dev.rootlessjkit.net.ChildNetworkContext;
-import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.linux.Tap;
+import dev.rootlessjkit.net.ChildNetworkContext;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 

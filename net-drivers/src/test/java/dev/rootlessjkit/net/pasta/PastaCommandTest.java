@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.rootlessjkit.messages.NetworkConfig;
-import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.NetworkOptions;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.rootlessjkit.net.usernet;
 
-import dev.rootlessjkit.net.api.NetworkDriverException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.Sockets;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

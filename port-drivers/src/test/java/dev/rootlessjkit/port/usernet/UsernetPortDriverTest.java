@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.net.api.NetworkDriverException;
-import dev.rootlessjkit.net.ParentNetworkDrivers;
 import dev.rootlessjkit.net.NetworkOptions;
+import dev.rootlessjkit.net.ParentNetworkDrivers;
+import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.usernet.UsernetParentDriver;
 import dev.rootlessjkit.port.AddressInUseException;
 import dev.rootlessjkit.port.ParentPortDrivers;
