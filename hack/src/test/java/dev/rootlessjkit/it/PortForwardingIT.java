@@ -126,7 +126,11 @@ class PortForwardingIT {
                 final byte[] sent = new byte[1 + random.nextInt(1400)];
                 random.nextBytes(sent);
                 client.send(new DatagramPacket(sent, sent.length));
-                final byte[] received = receive(client, instance);
+                byte[] received = receive(client, instance);
+                while (client == first && isWarmUpEcho(received)) {
+                    // A repeated probe of awaitFirstEcho, echoed late.
+                    received = receive(client, instance);
+                }
                 final int n = i;
                 assertArrayEquals(sent, received, () -> "datagram " + n + " came back changed\n"
                         + instance.describe());
@@ -272,14 +276,20 @@ class PortForwardingIT {
         return workspace.path().resolve("www").toString();
     }
 
+    private static final byte[] HELLO = "hello".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Sends the probe until it comes back. socat's PIPE is a byte stream, so probes repeated while the first was on
+     * its way (a loaded machine) may come back joined in one datagram, or after the first echo.
+     */
     private static void awaitFirstEcho(DatagramSocket client, PortInstance instance) throws IOException {
-        final byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
         client.setSoTimeout(1000);
         for (int attempt = 0; attempt < 30; attempt++) {
-            client.send(new DatagramPacket(hello, hello.length));
+            client.send(new DatagramPacket(HELLO, HELLO.length));
             try {
                 final byte[] echoed = receive(client, instance);
-                assertArrayEquals(hello, echoed, instance::describe);
+                assertTrue(isWarmUpEcho(echoed), () -> "the probe came back as " + echoed.length + " other bytes\n"
+                        + instance.describe());
                 client.setSoTimeout(Ports.READ_TIMEOUT_MS);
                 return;
             } catch (SocketTimeoutException e) {
@@ -287,6 +297,19 @@ class PortForwardingIT {
             }
         }
         fail("no UDP echo after 30 attempts\n" + instance.describe());
+    }
+
+    /** One or more probes of {@link #awaitFirstEcho}, and nothing else. */
+    private static boolean isWarmUpEcho(byte[] echoed) {
+        if (echoed.length == 0 || echoed.length % HELLO.length != 0) {
+            return false;
+        }
+        for (int i = 0; i < echoed.length; i++) {
+            if (echoed[i] != HELLO[i % HELLO.length]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] receive(DatagramSocket client, PortInstance instance) throws IOException {
