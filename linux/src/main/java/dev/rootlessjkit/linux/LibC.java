@@ -130,6 +130,12 @@ public interface LibC {
     int getsockopt(int fd, int level, int name, Pointer value, Pointer len);
 
     @SaveError
+    int getsockname(int fd, Pointer addr, Pointer len);
+
+    @SaveError
+    int fcntl(int fd, int cmd, int arg);
+
+    @SaveError
     long sendmsg(int fd, Pointer msg, int flags);
 
     @SaveError

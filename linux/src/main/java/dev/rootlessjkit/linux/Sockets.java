@@ -3,6 +3,7 @@ package dev.rootlessjkit.linux;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.BitSet;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -36,6 +37,8 @@ public final class Sockets {
     private static final int SOL_SOCKET = 1;
     private static final int SO_REUSEADDR = 2;
     private static final int SO_ERROR = 4;
+    private static final int SO_TYPE = 3;
+    private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int SO_MARK = 36;
     private static final int SOL_IP = 0;
     private static final int IP_TRANSPARENT = 19;
@@ -238,6 +241,41 @@ public final class Sockets {
             }
         }
         return ready;
+    }
+
+    /**
+     * Whether {@code fd} is a socket of {@code type} bound to {@code address:port} (4 or 16 address bytes); false for
+     * anything else, including fds that are not sockets.
+     */
+    public boolean isBoundTo(int fd, Type type, byte[] address, int port) {
+        final Pointer value = Memory.allocateDirect(runtime, 4, true);
+        final Pointer len = Memory.allocateDirect(runtime, 4, true);
+        len.putInt(0, 4);
+        if (lib.getsockopt(fd, SOL_SOCKET, SO_TYPE, value, len) != 0 || value.getInt(0) != type.value) {
+            return false;
+        }
+        final Pointer sa = Memory.allocateDirect(runtime, 28, true);
+        len.putInt(0, 28);
+        if (lib.getsockname(fd, sa, len) != 0) {
+            return false;
+        }
+        final int family = sa.getShort(0);
+        final int boundPort = ((sa.getByte(2) & 0xff) << 8) | (sa.getByte(3) & 0xff);
+        if (boundPort != port || family != (address.length == 4 ? AF_INET : AF_INET6)) {
+            return false;
+        }
+        final byte[] bound = new byte[address.length];
+        sa.get(address.length == 4 ? 4 : 8, bound, 0, bound.length);
+        return Arrays.equals(bound, address);
+    }
+
+    /** A new fd, close-on-exec, for the socket (the open file) behind {@code fd}. */
+    public int duplicate(int fd) throws SocketCallException {
+        final int copy = lib.fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (copy < 0) {
+            throw error("fcntl F_DUPFD_CLOEXEC", "fd " + fd);
+        }
+        return copy;
     }
 
     /** The outcome of a finished non-blocking connect: 0, or the errno it failed with (SO_ERROR). */

@@ -35,6 +35,7 @@ import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecParser;
 import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
+import dev.rootlessjkit.port.PreboundListeners;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,9 +77,10 @@ public final class Parent {
      * Spawns the child first: its JVM takes longer to boot than anything the parent has to prepare, so every check
      * and set-up step that the spawn itself does not need runs while it boots.
      *
-     * @param codec the handshake's codec, made on another thread while this one loaded jnr-ffi
+     * @param codec    the handshake's codec, made on another thread while this one loaded jnr-ffi
+     * @param prebound the -p sockets bound before jnr-ffi loaded, which the port driver takes over
      */
-    public int run(Supplier<FrameCodec> codec) throws ParentException {
+    public int run(Supplier<FrameCodec> codec, PreboundListeners prebound) throws ParentException {
         final List<PortSpec> publish = parsePublish();
         final Path unshare = Executables.require("unshare", "install util-linux");
         final AtomicInteger relayTarget = new AtomicInteger();
@@ -115,7 +117,7 @@ public final class Parent {
                 killQuietly(child.pid(), pendingSignal.get());
             }
             try {
-                return superviseChild(child, exit, driverSocket, publish, relayTarget);
+                return superviseChild(child, exit, driverSocket, publish, prebound, relayTarget);
             } catch (ParentException e) {
                 stopChild(child, exit);
                 throw e;
@@ -146,8 +148,8 @@ public final class Parent {
      * refused.
      */
     private int superviseChild(ChildProcess child, ExitWatcher exit, DriverSocket driverSocket, List<PortSpec> publish,
-            AtomicInteger relayTarget) throws ParentException {
-        try (EarlyListeners early = ParentPortDrivers.earlyListeners(config.portDriver().cliName)) {
+            PreboundListeners prebound, AtomicInteger relayTarget) throws ParentException {
+        try (EarlyListeners early = ParentPortDrivers.earlyListeners(config.portDriver().cliName, prebound)) {
             for (PortSpec spec : publish) {
                 try {
                     early.listen(spec);

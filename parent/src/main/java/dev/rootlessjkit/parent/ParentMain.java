@@ -6,6 +6,7 @@ import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.parent.cli.Cli;
 import dev.rootlessjkit.parent.cli.CliOutcome;
 import dev.rootlessjkit.parent.cli.UsageException;
+import dev.rootlessjkit.port.PreboundListeners;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
@@ -37,23 +38,31 @@ public final class ParentMain {
             System.exit(print.exitCode());
             return;
         }
+        final CliOutcome.Run run = (CliOutcome.Run) outcome;
+        // The -p ports listen from here on: a client that comes while jnr-ffi loads and the child boots waits.
+        final PreboundListeners prebound = PreboundListeners.bind(run.config().portDriver().cliName,
+                run.config().publish());
         // Jackson's first use costs a cold JVM as much as the rest of the way to the spawn: it runs on the other
         // core while this thread loads jnr-ffi and spawns the child.
         final Supplier<FrameCodec> codec = FrameCodec.prepareInBackground();
-        final CliOutcome.Run run = (CliOutcome.Run) outcome;
         final Log runLog = log.withDebug(run.config().debug());
         run.warnings().forEach(runLog::warn);
         runLog.debug("JDK " + Runtime.version() + " at " + System.getProperty("java.home") + "; start-up archives: "
                 + System.getProperty(ARCHIVES_PROPERTY, "none (not started by the launcher)"));
+        if (prebound.size() > 0) {
+            runLog.debug("listening on " + prebound.size() + " published port(s) before loading libc bindings");
+        }
         useUnpackedJffi();
         int exitCode;
         try {
             final Linux linux = Linux.load();
             runLog.debug("libc bindings loaded");
-            exitCode = new Parent(run.config(), linux, runLog).run(codec);
+            exitCode = new Parent(run.config(), linux, runLog).run(codec, prebound);
         } catch (ParentException e) {
             runLog.error(e.getMessage());
             exitCode = 1;
+        } finally {
+            prebound.close();
         }
         runLog.debug("exiting with " + exitCode);
         // Exit from main itself: the child's death signal is tied to this thread, which must outlive the run.

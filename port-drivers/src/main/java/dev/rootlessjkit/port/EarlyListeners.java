@@ -15,12 +15,17 @@ import java.util.Map;
  */
 public final class EarlyListeners implements AutoCloseable {
     private final List<String> protos;
+    private final PreboundListeners prebound;
     private final Map<PortSpec, Integer> fds = new LinkedHashMap<>();
     private Sockets sockets;
 
-    /** @param protos the protocols the driver forwards; empty for a driver that binds no sockets of the parent's */
-    EarlyListeners(List<String> protos) {
+    /**
+     * @param protos   the protocols the driver forwards; empty for a driver that binds no sockets of the parent's
+     * @param prebound sockets the parent bound before jnr-ffi loaded, taken over here when they match a spec
+     */
+    EarlyListeners(List<String> protos, PreboundListeners prebound) {
         this.protos = protos;
+        this.prebound = prebound;
     }
 
     /**
@@ -42,7 +47,9 @@ public final class EarlyListeners implements AutoCloseable {
         if (sockets == null) {
             sockets = Sockets.load();
         }
-        fds.put(spec, HostListeners.listen(sockets, spec, Proto.of(spec.proto()).orElseThrow()));
+        final int adopted = prebound.take(spec, sockets);
+        fds.put(spec, adopted >= 0 ? adopted
+                : HostListeners.listen(sockets, spec, Proto.of(spec.proto()).orElseThrow()));
     }
 
     /** The socket bound for {@code spec}, the caller's from now on; -1 when none was. */
@@ -51,12 +58,13 @@ public final class EarlyListeners implements AutoCloseable {
         return fd == null ? -1 : fd;
     }
 
-    /** Closes the sockets nobody took. */
+    /** Closes the sockets nobody took, and what was bound before that no spec claimed. */
     @Override
     public void close() {
         for (int fd : fds.values()) {
             sockets.close(fd);
         }
         fds.clear();
+        prebound.close();
     }
 }

@@ -35,12 +35,21 @@ public final class ParentPortDrivers {
         };
     }
 
-    /** Where the parent binds -p ports for the named driver before {@link #create} can be called. */
-    public static EarlyListeners earlyListeners(String name) {
-        return new EarlyListeners(switch (name) {
+    /**
+     * Where the parent binds -p ports for the named driver before {@link #create} can be called.
+     *
+     * @param prebound what the parent bound with the JDK before anything else, taken over first
+     */
+    public static EarlyListeners earlyListeners(String name, PreboundListeners prebound) {
+        return new EarlyListeners(listenedProtos(name), prebound);
+    }
+
+    /** The protocols of -p ports the named driver serves from sockets of the parent's; empty when none. */
+    static List<String> listenedProtos(String name) {
+        return switch (name) {
             case BuiltinParentDriver.NAME -> BuiltinParentDriver.PROTOS;
             case UsernetPortDriver.NAME -> UsernetPortDriver.PROTOS;
             default -> List.of();
-        });
+        };
     }
 }
