@@ -8,16 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -68,7 +64,7 @@ class LxcUserNicIT {
             }
         });
         http.start();
-        udp = udpEcho(bridge.getAddress());
+        udp = TestServers.udpEcho(bridge.getAddress());
     }
 
     @AfterEach
@@ -285,32 +281,6 @@ class LxcUserNicIT {
                 .filter(a -> a.getAddress() instanceof Inet4Address).toList();
         assertTrue(!v4.isEmpty(), BRIDGE + " has no IPv4 address: run hack/ci-setup.sh as root");
         return v4.get(0);
-    }
-
-    /** A UDP socket on {@code address} that sends every datagram back upper-cased. */
-    private static DatagramSocket udpEcho(InetAddress address) {
-        try {
-            final DatagramSocket socket = new DatagramSocket(new InetSocketAddress(address, 0));
-            final Thread thread = new Thread(() -> {
-                final byte[] buffer = new byte[2048];
-                while (!socket.isClosed()) {
-                    try {
-                        final DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
-                        socket.receive(packet);
-                        final byte[] reply = new String(packet.getData(), 0, packet.getLength(),
-                                StandardCharsets.UTF_8).trim().toUpperCase().getBytes(StandardCharsets.UTF_8);
-                        socket.send(new DatagramPacket(reply, reply.length, packet.getSocketAddress()));
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "udp-echo-bridge");
-            thread.setDaemon(true);
-            thread.start();
-            return socket;
-        } catch (SocketException e) {
-            throw new UncheckedIOException("cannot open the UDP socket on " + address, e);
-        }
     }
 
     private static String sha256(byte[] data) {

@@ -46,8 +46,13 @@ final class TestServers {
 
     /** A UDP socket on 127.0.0.1 that sends every datagram back, upper-cased, until closed. */
     static DatagramSocket udpEcho() {
+        return udpEcho(InetAddress.getLoopbackAddress());
+    }
+
+    /** As {@link #udpEcho()} on {@code address}, e.g. a bridge's. */
+    static DatagramSocket udpEcho(InetAddress address) {
         try {
-            final DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            final DatagramSocket socket = new DatagramSocket(new InetSocketAddress(address, 0));
             final Thread thread = new Thread(() -> {
                 final byte[] buffer = new byte[2048];
                 while (!socket.isClosed()) {
@@ -66,7 +71,7 @@ final class TestServers {
             thread.start();
             return socket;
         } catch (SocketException e) {
-            throw new UncheckedIOException("cannot open the test UDP socket", e);
+            throw new UncheckedIOException("cannot open the test UDP socket on " + address, e);
         }
     }
 
