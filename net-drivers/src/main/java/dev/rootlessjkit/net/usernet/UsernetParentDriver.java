@@ -113,22 +113,28 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         return Optional.of(new PortPublisher() {
             @Override
             public AutoCloseable publishTcp(int listenFd, int guestIp, int guestPort) throws NetworkDriverException {
-                try {
-                    return running(listenFd).publishTcp(listenFd, guestIp, guestPort);
-                } catch (UsernetException e) {
-                    throw publishFailed(e);
-                }
+                return publish(listenFd, running -> running.publishTcp(listenFd, guestIp, guestPort));
             }
 
             @Override
             public AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException {
-                try {
-                    return running(fd).publishUdp(fd, guestIp, guestPort);
-                } catch (UsernetException e) {
-                    throw publishFailed(e);
-                }
+                return publish(fd, running -> running.publishUdp(fd, guestIp, guestPort));
             }
         });
+    }
+
+    /** One way of handing a port's socket to the running network. */
+    private interface Publication {
+        AutoCloseable on(UsernetNetwork running) throws UsernetException;
+    }
+
+    private AutoCloseable publish(int fd, Publication publication) throws NetworkDriverException {
+        try {
+            return publication.on(running(fd));
+        } catch (UsernetException e) {
+            throw new NetworkDriverException(e.getMessage() + (e.getCause() == null ? "" : ": "
+                    + e.getCause().getMessage()), e);
+        }
     }
 
     /** The running network for a port's socket, which is closed when there is none: the publisher owns it. */
@@ -139,11 +145,6 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
             throw new NetworkDriverException("the usernet network is not running");
         }
         return running;
-    }
-
-    private static NetworkDriverException publishFailed(UsernetException e) {
-        return new NetworkDriverException(e.getMessage() + (e.getCause() == null ? "" : ": "
-                + e.getCause().getMessage()), e);
     }
 
     @Override
