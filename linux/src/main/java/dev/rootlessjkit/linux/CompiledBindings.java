@@ -5,6 +5,7 @@ import java.lang.reflect.Method;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * libc bindings for the relays' hot paths with jnr-ffi's generated call stubs, whatever
@@ -35,5 +36,17 @@ final class CompiledBindings {
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return null;
         }
+    }
+
+    /** Generates the binding of {@code api} on a daemon thread and hands it to {@code install} when ready. */
+    static <T> void inBackground(Class<T> api, Consumer<T> install) {
+        final Thread t = new Thread(() -> {
+            final T compiled = libc(api);
+            if (compiled != null) {
+                install.accept(compiled);
+            }
+        }, "jnr-bindings-" + api.getSimpleName());
+        t.setDaemon(true);
+        t.start();
     }
 }

@@ -3,6 +3,7 @@ package dev.rootlessjkit.linux;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -47,7 +48,8 @@ public final class DatagramBatch {
     private static final int CMSG_SPACE = 24;
     private static final int CMSG_LEN = 18;
 
-    private final DatagramLib lib;
+    /** Reflective calls at first; the generated ones once {@link #compileInBackground} has them. */
+    private volatile DatagramLib lib;
     private final Runtime runtime;
     private final int slots;
     private final Pointer data;
@@ -63,6 +65,7 @@ public final class DatagramBatch {
     /** Per planned message: its first datagram and how many it carries. */
     private final int[] planFirst;
     private final int[] planCount;
+    private final AtomicBoolean compiling = new AtomicBoolean();
     private int lastError;
     private boolean segmentRefused;
 
@@ -104,6 +107,16 @@ public final class DatagramBatch {
             throw new IllegalArgumentException("slots " + slots + " is not in 1..1024 (UIO_MAXIOV)");
         }
         return new DatagramBatch(LibraryLoader.create(DatagramLib.class).load("c"), slots);
+    }
+
+    /**
+     * Generates call stubs for this batch's calls on a background thread and switches to them when ready, as
+     * {@link Splice#compileInBackground} does. Only the first call does anything.
+     */
+    public void compileInBackground() {
+        if (compiling.compareAndSet(false, true)) {
+            CompiledBindings.inBackground(DatagramLib.class, compiled -> lib = compiled);
+        }
     }
 
     public int slots() {

@@ -53,14 +53,7 @@ public final class Splice {
      */
     public void compileInBackground() {
         if (compiling.compareAndSet(false, true)) {
-            final Thread t = new Thread(() -> {
-                final RelayLib compiled = CompiledBindings.libc(RelayLib.class);
-                if (compiled != null) {
-                    lib = compiled;
-                }
-            }, "relay-bindings");
-            t.setDaemon(true);
-            t.start();
+            CompiledBindings.inBackground(RelayLib.class, compiled -> lib = compiled);
         }
     }
 
