@@ -124,6 +124,7 @@ final class UdpForwarder implements Forwarder {
             flow = new Flow(probe.copy(), now);
             flows.put(flow.client, flow);
             loop.sweepBy(now + idleNanos);
+            loop.trafficFlows();
             flow.open();
         }
         return flow;

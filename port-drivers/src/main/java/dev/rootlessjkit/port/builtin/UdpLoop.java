@@ -67,6 +67,16 @@ final class UdpLoop {
         return batch;
     }
 
+    /**
+     * Has the native calls' stubs generated in the background, at the first flow rather than when a port is
+     * published: an idle run keeps the 3-4 MB of RSS that generating them costs. Until then the calls go through
+     * jnr-ffi's reflection. Loop thread only; does nothing after the first call.
+     */
+    void trafficFlows() {
+        calls.compileInBackground();
+        batch.compileInBackground();
+    }
+
     /** Runs {@code task} on the loop; rejected once the loop is stopping. Any thread. */
     void execute(Runnable task) {
         // Under the lock, which the loop holds to close the epoll instance once it is stopping, so that the

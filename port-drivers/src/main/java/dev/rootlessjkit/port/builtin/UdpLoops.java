@@ -36,14 +36,10 @@ final class UdpLoops implements AutoCloseable {
         }
         if (loops == null) {
             final Splice calls = Splice.load();
-            // Reflective jnr-ffi calls until the generated ones are ready, off the path of the first datagrams.
-            calls.compileInBackground();
             final UdpLoop[] started = new UdpLoop[threads];
             try {
                 for (int i = 0; i < threads; i++) {
-                    final DatagramBatch batch = DatagramBatch.allocate(BATCH);
-                    batch.compileInBackground();
-                    started[i] = new UdpLoop(calls, batch, "builtin-port-udp-" + i, log);
+                    started[i] = new UdpLoop(calls, DatagramBatch.allocate(BATCH), "builtin-port-udp-" + i, log);
                 }
             } catch (ErrnoException e) {
                 for (UdpLoop loop : started) {
