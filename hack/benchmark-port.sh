@@ -8,6 +8,8 @@
 #
 # Usage: hack/benchmark-port.sh            (as a user with subuids, or as root: then runs as $BENCH_USER)
 # Env:   SECONDS_PER_RUN (default 10), CONNS_THREADS (default 8), BENCH_USER (default rjtest),
+#        UDP_RATE (the offered rate of the second UDP figure, default 1G: CPU per Gbit without a flood's losses),
+#        ROUNDS (default 1: more run every implementation again, in a rotated order, and report medians),
 #        ROOTLESSKIT (default rootlesskit, Debian's 1.1.0), NET (network driver of the builtin runs, default
 #        slirp4netns), ONLY (space-separated subset of: rj-builtin rk-builtin rk-slirp4netns rj-usernet),
 #        RJ_BASELINE (another built checkout of rootlessjkit: its builtin driver runs too, for before/after)
@@ -17,6 +19,8 @@ if [ "$(id -u)" = 0 ]; then
 	exec runuser -u "${BENCH_USER:-rjtest}" -- env PATH="$PATH" "$0" "$@"
 fi
 secs=${SECONDS_PER_RUN:-10}
+rounds=${ROUNDS:-1}
+udp_rate=${UDP_RATE:-1G}
 threads=${CONNS_THREADS:-8}
 net=${NET:-slirp4netns}
 rootlesskit_bin=${ROOTLESSKIT:-rootlesskit}
@@ -100,6 +104,13 @@ run() {
 		'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print("%.2f" % (s["bits_per_second"] * (100 - s["lost_percent"]) / 100 / 1e9))')
 	t1=$(cpu_ticks "$pid")
 	udp_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($udp * $secs)")")
+	# At a rate every implementation keeps up with, CPU per Gbit compares the forwarding's cost without the
+	# flood's losses (datagrams read and forwarded, then dropped at a full receiver, cost without counting).
+	t0=$(cpu_ticks "$pid")
+	udp_fixed=$(iperf3 -c 127.0.0.1 -p "$iperf" -u -b "$udp_rate" -t "$secs" -J | "$python" -c \
+		'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print("%.2f" % (s["bits_per_second"] * (100 - s["lost_percent"]) / 100 / 1e9))')
+	t1=$(cpu_ticks "$pid")
+	udp_fixed_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($udp_fixed * $secs)")")
 	t0=$t1
 	conns=$("$python" "$top/hack/conns.py" "$http" "$secs" "$threads" latency)
 	t1=$(cpu_ticks "$pid")
@@ -108,20 +119,45 @@ run() {
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	pid=""
-	echo "$tcp $tcp_cpu $udp $udp_cpu $rate $conns_cpu $p99 $failed" >"$work/$name"
+	echo "$tcp $tcp_cpu $udp $udp_cpu $rate $conns_cpu $p99 $failed $udp_fixed $udp_fixed_cpu" >>"$work/$name.rounds"
 	echo "$name: TCP $tcp Gbit/s ($tcp_cpu CPU s/Gbit), UDP $udp Gbit/s received ($udp_cpu CPU s/Gbit)," \
+		"UDP at $udp_rate: $udp_fixed Gbit/s received ($udp_fixed_cpu CPU s/Gbit)," \
 		"$rate conn/s ($conns_cpu CPU s/1k conns, $failed failed), p50 $p50 ms, p99 $p99 ms"
 }
 
-echo "load average before: $(cut -d' ' -f1 /proc/loadavg); $secs s per figure"
-run rk-builtin 28180 28181 "$rootlesskit_bin" --net="$net" --port-driver=builtin
-run rj-builtin 28190 28191 "$top/rootlessjkit" --net="$net" --port-driver=builtin
-run rk-slirp4netns 28182 28183 "$rootlesskit_bin" --net=slirp4netns --port-driver=slirp4netns
-run rj-usernet 28192 28193 "$top/rootlessjkit" --net=usernet --port-driver=usernet
-if [ -n "$baseline" ]; then
-	run rj-baseline 28194 28195 "$baseline/rootlessjkit" --net="$net" --port-driver=builtin
-fi
+# run_named NAME: one run of NAME
+run_named() {
+	case $1 in
+	rk-builtin) run rk-builtin 28180 28181 "$rootlesskit_bin" --net="$net" --port-driver=builtin ;;
+	rj-builtin) run rj-builtin 28190 28191 "$top/rootlessjkit" --net="$net" --port-driver=builtin ;;
+	rk-slirp4netns) run rk-slirp4netns 28182 28183 "$rootlesskit_bin" --net=slirp4netns --port-driver=slirp4netns ;;
+	rj-usernet) run rj-usernet 28192 28193 "$top/rootlessjkit" --net=usernet --port-driver=usernet ;;
+	rj-baseline) [ -z "$baseline" ] || run rj-baseline 28194 28195 "$baseline/rootlessjkit" --net="$net" --port-driver=builtin ;;
+	esac
+}
+echo "load average before: $(cut -d' ' -f1 /proc/loadavg); $secs s per figure, $rounds round(s)"
+order="rk-builtin rj-builtin rk-slirp4netns rj-usernet rj-baseline"
+for round in $(seq "$rounds"); do
+	# Each round starts one implementation later, so that none always runs first (or last) while the
+	# machine's load drifts.
+	for name in $order; do run_named "$name"; done
+	order="${order#* } ${order%% *}"
+	[ "$rounds" = 1 ] || echo "load average after round $round: $(cut -d' ' -f1 /proc/loadavg)"
+done
 echo "load average after: $(cut -d' ' -f1 /proc/loadavg)"
+# Each figure of each implementation: its median over the rounds.
+for f in "$work"/*.rounds; do
+	"$python" - "$f" >"${f%.rounds}" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+def median(column):
+    try:
+        return "%.4g" % statistics.median(float(v) for v in column)
+    except ValueError:
+        return "n/a"
+print(" ".join(median(column) for column in zip(*rows)))
+PY
+done
 
 # field NAME INDEX: the INDEX-th figure of NAME's run, or n/a when it did not run
 field() { if [ -f "$work/$1" ]; then cut -d' ' -f"$2" "$work/$1"; else echo n/a; fi; }
@@ -146,6 +182,7 @@ row() {
 }
 row "TCP Gbit/s (CPU s/Gbit)" 1 2
 row "UDP Gbit/s (CPU s/Gbit)" 3 4
+row "UDP at $udp_rate (CPU)" 9 10
 row "conn/s (CPU s/1k conns)" 5 6
 # Latency: lower is better, so the ratio columns read "how many times the other's latency".
 printf '%-24s %16s %16s %16s %16s   %-22s %-22s %s\n' "p99 connection ms" "$(field rj-builtin 7)" \
@@ -161,4 +198,10 @@ if [ -n "$baseline" ]; then
 		"$(ratio "$(field rj-builtin 3)" "$(field rj-baseline 3)")"
 	printf '  %-22s %s / %s = %s\n' "conn/s" "$(field rj-builtin 5)" "$(field rj-baseline 5)" \
 		"$(ratio "$(field rj-builtin 5)" "$(field rj-baseline 5)")"
+	printf '  %-22s %s / %s = %s (lower is better)\n' "CPU s/Gbit TCP" "$(field rj-builtin 2)" \
+		"$(field rj-baseline 2)" "$(ratio "$(field rj-builtin 2)" "$(field rj-baseline 2)")"
+	printf '  %-22s %s / %s = %s (lower is better)\n' "CPU s/Gbit UDP at $udp_rate" "$(field rj-builtin 10)" \
+		"$(field rj-baseline 10)" "$(ratio "$(field rj-builtin 10)" "$(field rj-baseline 10)")"
+	printf '  %-22s %s / %s = %s (lower is better)\n' "CPU s/1k conns" "$(field rj-builtin 6)" \
+		"$(field rj-baseline 6)" "$(ratio "$(field rj-builtin 6)" "$(field rj-baseline 6)")"
 fi

@@ -30,7 +30,7 @@ public final class Epoll implements AutoCloseable {
     private static final int EVENT_BYTES = PACKED ? 12 : 16;
     private static final int EVENT_DATA = PACKED ? 4 : 8;
 
-    private final RelayLib lib;
+    private final Splice calls;
     private final Runtime runtime;
     private final int epfd;
     private final int wakeFd;
@@ -40,9 +40,9 @@ public final class Epoll implements AutoCloseable {
     private final Pointer one;
     private final Pointer drain;
 
-    private Epoll(RelayLib lib, int epfd, int wakeFd, int maxEvents) {
-        this.lib = lib;
-        this.runtime = Runtime.getRuntime(lib);
+    private Epoll(Splice calls, int epfd, int wakeFd, int maxEvents) {
+        this.calls = calls;
+        this.runtime = Runtime.getRuntime(calls.lib);
         this.epfd = epfd;
         this.wakeFd = wakeFd;
         this.maxEvents = maxEvents;
@@ -71,7 +71,7 @@ public final class Epoll implements AutoCloseable {
             lib.close(epfd);
             throw new ErrnoException("eventfd", "", errno, lib.strerror(errno));
         }
-        final Epoll epoll = new Epoll(lib, epfd, wakeFd, maxEvents);
+        final Epoll epoll = new Epoll(calls, epfd, wakeFd, maxEvents);
         try {
             epoll.add(wakeFd, IN, WAKE_UP);
         } catch (ErrnoException e) {
@@ -85,15 +85,15 @@ public final class Epoll implements AutoCloseable {
     public void add(int fd, int events, long token) throws ErrnoException {
         control.putInt(0, events);
         control.putLong(EVENT_DATA, token);
-        if (lib.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, control) != 0) {
+        if (calls.lib.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, control) != 0) {
             final int errno = runtime.getLastError();
-            throw new ErrnoException("epoll_ctl", "EPOLL_CTL_ADD", errno, lib.strerror(errno));
+            throw new ErrnoException("epoll_ctl", "EPOLL_CTL_ADD", errno, calls.lib.strerror(errno));
         }
     }
 
     /** Stops watching {@code fd}, which stays open. */
     public void remove(int fd) {
-        lib.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, control);
+        calls.lib.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, control);
     }
 
     /**
@@ -101,17 +101,17 @@ public final class Epoll implements AutoCloseable {
      * and {@link #token}. 0 when interrupted by a signal.
      */
     public int await(int timeoutMillis) throws ErrnoException {
-        final int n = lib.epoll_wait(epfd, events, maxEvents, timeoutMillis);
+        final int n = calls.lib.epoll_wait(epfd, events, maxEvents, timeoutMillis);
         if (n < 0) {
             final int errno = runtime.getLastError();
             if (errno == EINTR) {
                 return 0;
             }
-            throw new ErrnoException("epoll_wait", "", errno, lib.strerror(errno));
+            throw new ErrnoException("epoll_wait", "", errno, calls.lib.strerror(errno));
         }
         for (int i = 0; i < n; i++) {
             if (token(i) == WAKE_UP) {
-                lib.read(wakeFd, drain, 8);
+                calls.lib.read(wakeFd, drain, 8);
             }
         }
         return n;
@@ -129,12 +129,12 @@ public final class Epoll implements AutoCloseable {
 
     /** Makes the thread in {@link #await} (or its next call) return. Any thread. */
     public void wakeUp() {
-        lib.write(wakeFd, one, 8);
+        calls.lib.write(wakeFd, one, 8);
     }
 
     @Override
     public void close() {
-        lib.close(wakeFd);
-        lib.close(epfd);
+        calls.lib.close(wakeFd);
+        calls.lib.close(epfd);
     }
 }

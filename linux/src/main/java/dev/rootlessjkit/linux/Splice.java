@@ -1,5 +1,6 @@
 package dev.rootlessjkit.linux;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 
@@ -31,8 +32,10 @@ public final class Splice {
     private static final int TCP_NODELAY = 1;
     private static final int[] ON = {1};
 
-    final RelayLib lib;
+    /** Reflective calls at first; the generated ones once {@link #compileInBackground} has them. */
+    volatile RelayLib lib;
     private final Runtime runtime;
+    private final AtomicBoolean compiling = new AtomicBoolean();
 
     private Splice(RelayLib lib) {
         this.lib = lib;
@@ -41,6 +44,17 @@ public final class Splice {
 
     public static Splice load() {
         return new Splice(LibraryLoader.create(RelayLib.class).load("c"));
+    }
+
+    /**
+     * Generates call stubs for these calls on a background thread and switches to them when ready, whatever
+     * {@code -Djnr.ffi.asm.enabled} says (see {@link CompiledBindings}). Until then, and where jnr-ffi cannot
+     * generate them, the calls go through reflection. Only the first call does anything.
+     */
+    public void compileInBackground() {
+        if (compiling.compareAndSet(false, true)) {
+            CompiledBindings.inBackground(RelayLib.class, compiled -> lib = compiled);
+        }
     }
 
     /** A non-blocking, close-on-exec pipe: {read end, write end}. Fails with EMFILE/ENFILE when out of fds. */

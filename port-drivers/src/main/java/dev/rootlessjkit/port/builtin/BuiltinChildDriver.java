@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The builtin driver's half inside the namespace: listens on {@code .bp.sock} (mode 0600) and, for each request,
  * connects a socket inside the network namespace and passes it back. Uses no Netty, so the child JVM stays lean:
  * one accept thread, one reader thread per parent connection, and one thread watching the connects that do not
- * complete at once (loopback connects, the common case, complete inside connect(2)).
+ * complete at once (loopback connects, the common case, have completed when connect(2) returns).
  *
  * <p>With {@code --detach-netns} the child process stays in the host's network namespace and the namespace to
  * dial in is the one bind-mounted at {@code $STATE/netns}: each reader thread enters it before serving, and the
@@ -161,19 +161,46 @@ public final class BuiltinChildDriver implements ChildPortDriver {
      * again without it (see {@link SourceTransparency#redial}).
      */
     private void await(int conn, ConnectRequest req, String subject, Sockets.Connecting c, boolean transparent) {
+        final PendingDials.Outcome outcome = (errno, fd) -> {
+            if (!transparent || errno == 0 || !transparency.redial(subject, errno, () -> dial(conn, req, subject))) {
+                reply(conn, req.id(), errno, fd);
+            }
+        };
         if (c.completed()) {
             reply(conn, req.id(), 0, c.fd());
+        } else if (finishedAlready(c.fd(), outcome)) {
+            return;
         } else if (!pending.add(c.fd(), subject,
-                transparent ? SourceTransparency.ANSWER_MILLIS : CONNECT_TIMEOUT_MILLIS, (errno, fd) -> {
-                    if (!transparent || errno == 0
-                            || !transparency.redial(subject, errno, () -> dial(conn, req, subject))) {
-                        reply(conn, req.id(), errno, fd);
-                    }
-                })) {
+                transparent ? SourceTransparency.ANSWER_MILLIS : CONNECT_TIMEOUT_MILLIS, outcome)) {
             sockets.close(c.fd());
             log.debug("builtin port driver: " + subject + ": too many connects in progress, refusing");
             reply(conn, req.id(), Sockets.EAGAIN, -1);
         }
+    }
+
+    /**
+     * A connect on loopback returns EINPROGRESS, yet the handshake is done by the time connect(2) returns (the
+     * answer is processed as the call releases the socket): all of 3,000 loopback dials measured were. One poll
+     * without a timeout tells, and spares the hand-over to the watcher thread and its wake-up. When the connect
+     * has finished, either way, {@code outcome} gets it here and true is returned.
+     */
+    private boolean finishedAlready(int fd, PendingDials.Outcome outcome) {
+        final int errno;
+        try {
+            if (!sockets.awaitWritable(new int[] {fd}, 1, -1, 0).get(0)) {
+                return false;
+            }
+            errno = sockets.connectResult(fd);
+        } catch (SocketCallException e) {
+            return false;
+        }
+        if (errno != 0) {
+            sockets.close(fd);
+            outcome.finished(errno, -1);
+        } else {
+            outcome.finished(0, fd);
+        }
+        return true;
     }
 
     /** Sends the reply and closes our copy of the passed socket: the parent owns it from here on. */

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.OpenFileLimit;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
@@ -47,6 +48,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     private final Map<Integer, Entry> ports = new TreeMap<>();
     private EventLoopGroup group;
     private SpliceRelays splicing;
+    private UdpLoops udpLoops;
     private int nextId = 1;
     private boolean closed;
 
@@ -115,6 +117,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
                 new DefaultThreadFactory("builtin-port", true));
         // Before the held ports are served: their TCP forwarders splice.
         splicing = SpliceRelays.forOpenFiles(OpenFileLimit.soft(), log);
+        udpLoops = new UdpLoops(Runtime.getRuntime().availableProcessors(), log);
         for (Entry entry : new ArrayList<>(ports.values())) {
             if (entry.forwarder() == null) {
                 // Out of the table first: a listener that fails to be served is closed, and its port is gone.
@@ -174,7 +177,14 @@ public final class BuiltinParentDriver implements ParentPortDriver {
                 tcp.start();
                 return entry.servedBy(tcp);
             }
-            final UdpForwarder udp = new UdpForwarder(group, bridge, target, entry.listenFd(), udpIdleTimeout, log);
+            final UdpLoop loop;
+            try {
+                loop = udpLoops.next();
+            } catch (ErrnoException e) {
+                sockets.close(entry.listenFd());
+                throw new IOException(e.getMessage(), e);
+            }
+            final UdpForwarder udp = new UdpForwarder(loop, bridge, target, entry.listenFd(), udpIdleTimeout, log);
             udp.start();
             return entry.servedBy(udp);
         } catch (IOException e) {
@@ -224,6 +234,9 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         entries.forEach(this::stop);
         if (splicing != null) {
             splicing.close();
+        }
+        if (udpLoops != null) {
+            udpLoops.close();
         }
         bridge.close();
         if (group != null) {

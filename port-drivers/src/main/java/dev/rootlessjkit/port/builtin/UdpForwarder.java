@@ -1,38 +1,29 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.DatagramBatch;
+import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.log.Log;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.RecvByteBufAllocator;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.unix.FileDescriptor;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A published UDP port. Each client address gets its own flow: a UDP socket connected inside the namespace
  * (obtained from the child half), datagrams relayed both ways, closed after {@code idleTimeout} without traffic.
- * The listener and all flows live on one event loop, so the flow table needs no locking.
+ * The listener and all flows live on one {@link UdpLoop}, so the flow table needs no locking.
+ *
+ * <p>Datagrams move in batches ({@link DatagramBatch}: recvmmsg, then sendmmsg or UDP_SEGMENT per run of one
+ * client's datagrams) through the loop's native slots; nothing is allocated per datagram once a flow's socket is
+ * there. A datagram the kernel refuses is dropped, as a full socket buffer drops it; each client's datagrams keep
+ * their order and exact boundaries.
  *
  * <p>The table is bounded (each flow holds an fd) and, when full, a new client evicts the flow that has been
  * idle longest instead of being refused: a burst of one-datagram clients must not lock out the next ones, as
@@ -40,293 +31,318 @@ import java.util.concurrent.TimeUnit;
  * and in total.
  */
 final class UdpForwarder implements Forwarder {
-    /** The largest UDP payload over IPv4; a smaller buffer would silently truncate datagrams. */
-    private static final int MAX_DATAGRAM = 65507;
     static final int MAX_FLOWS = 4096;
     private static final int MAX_QUEUED = 64;
     /** Bytes of datagrams waiting for a flow's socket, over all flows. */
     static final int MAX_QUEUED_BYTES = 4 << 20;
-    /**
-     * Up to 16 datagrams per wake-up (Netty's default for datagram channels, which a bare
-     * FixedRecvByteBufAllocator would lower to 1), so that the flush after them sends them with one sendmmsg.
-     */
-    private static final RecvByteBufAllocator READS = new FixedRecvByteBufAllocator(MAX_DATAGRAM)
-            .maxMessagesPerRead(16);
-    /**
-     * Datagrams waiting in a channel's outbound buffer because the kernel's send buffer was full; past the high
-     * mark new ones are dropped, as a full socket buffer drops them. A batch is flushed early rather than let
-     * grow past it (see {@link #write}), so only a peer that does not keep up loses datagrams. 256 KiB per flow.
-     */
-    private static final WriteBufferWaterMark PENDING_WRITES = new WriteBufferWaterMark(128 << 10, 256 << 10);
 
-    private final EventLoopGroup group;
+    private final UdpLoop loop;
     private final ChildBridge bridge;
     private final ChildTarget target;
-    private final Duration idleTimeout;
+    private final long idleNanos;
     private final Log log;
-    private final EpollDatagramChannel listener;
+    private final int listener;
+    private final UdpLoop.Sweeper sweeper = this::expire;
     /** In access order: the first entry is the flow idle longest. */
-    private final LinkedHashMap<InetSocketAddress, Flow> flows = new LinkedHashMap<>(64, 0.75f, true);
+    private final LinkedHashMap<FlowKey, Flow> flows = new LinkedHashMap<>(64, 0.75f, true);
+    /** The sender being looked up, so that a lookup allocates nothing. */
+    private final FlowKey probe = new FlowKey();
+    private int listenerToken = -1;
+    /** Whether answers to clients may go out as UDP_SEGMENT messages; off once the kernel refuses one. */
+    private boolean listenerSegments = true;
     private int queuedBytes;
-    /** Flows written to during the current read batch of the listener. */
-    private final Set<Flow> dirty = new HashSet<>();
     private volatile boolean closed;
 
-    /** Takes ownership of {@code fd}, a bound non-blocking UDP socket. */
-    UdpForwarder(EventLoopGroup group, ChildBridge bridge, ChildTarget target, int fd, Duration idleTimeout,
-            Log log) {
-        this.group = group;
+    /** Takes ownership of {@code fd}, a bound UDP socket. */
+    UdpForwarder(UdpLoop loop, ChildBridge bridge, ChildTarget target, int fd, Duration idleTimeout, Log log) {
+        this.loop = loop;
         this.bridge = bridge;
         this.target = target;
-        this.idleTimeout = idleTimeout;
+        this.idleNanos = idleTimeout.toNanos();
         this.log = log;
-        this.listener = new EpollDatagramChannel(fd);
-        listener.config().setRecvByteBufAllocator(READS).setWriteBufferWaterMark(PENDING_WRITES);
-        listener.pipeline().addLast(new Front());
+        this.listener = fd;
     }
 
+    /** Starts reading the listener; closes it when that fails. */
     void start() throws IOException {
-        final var registered = group.register(listener).awaitUninterruptibly();
-        if (!registered.isSuccess()) {
-            listener.unsafe().closeForcibly();
-            throw new IOException("cannot register the listener: " + registered.cause(), registered.cause());
+        final CompletableFuture<Void> started = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                try {
+                    listenerToken = loop.watch(listener, this::fromClients);
+                    loop.addSweeper(sweeper);
+                    started.complete(null);
+                } catch (ErrnoException e) {
+                    started.completeExceptionally(e);
+                }
+            });
+            started.get();
+        } catch (RejectedExecutionException | ExecutionException e) {
+            loop.close(listener);
+            throw new IOException("cannot watch the listener: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting a UDP port", e);
         }
     }
 
-    private EventLoop loop() {
-        return listener.eventLoop();
+    /** Datagrams from clients: one batch, forwarded run by run of datagrams from one client. */
+    private void fromClients() {
+        final DatagramBatch batch = loop.batch();
+        final int n = batch.receive(listener);
+        if (n < 0) {
+            // A failed receive concerns one datagram; the port stays published.
+            if (n != -DatagramBatch.EAGAIN) {
+                log.debug("builtin port driver: udp: " + batch.describe(-n));
+            }
+            return;
+        }
+        final long now = System.nanoTime();
+        for (int i = 0, end; i < n; i = end) {
+            end = i + 1;
+            while (end < n && batch.sameSender(i, end)) {
+                end++;
+            }
+            final Flow flow = flowOf(batch, i, now);
+            if (flow != null) {
+                flow.fromClient(batch, i, end, now);
+            }
+        }
     }
 
-    /** Datagrams from clients. */
-    private final class Front extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            final DatagramPacket packet = (DatagramPacket) msg;
-            final InetSocketAddress client = packet.sender();
-            Flow flow = flows.get(client);
-            if (flow == null) {
-                if (closed) {
-                    packet.release();
-                    return;
-                }
-                if (flows.size() >= MAX_FLOWS) {
-                    flows.values().iterator().next().evict();
-                }
-                flow = new Flow(client);
-                flows.put(client, flow);
-                flow.open();
+    /** The flow of the {@code i}-th datagram's sender, a new one if it has none; null once the port is closing. */
+    private Flow flowOf(DatagramBatch batch, int i, long now) {
+        probe.load(batch, i);
+        Flow flow = flows.get(probe);
+        if (flow == null) {
+            if (closed) {
+                return null;
             }
-            flow.send(packet.content());
-        }
-
-        /** One flush per read batch: Netty then writes the queued datagrams with one sendmmsg. */
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            for (Flow f : dirty) {
-                if (f.backend != null) {
-                    f.backend.flush();
-                }
+            if (flows.size() >= MAX_FLOWS) {
+                flows.values().iterator().next().end();
             }
-            dirty.clear();
+            flow = new Flow(probe.copy(), now);
+            flows.put(flow.client, flow);
+            loop.sweepBy(now + idleNanos);
+            loop.trafficFlows();
+            flow.open();
         }
+        return flow;
+    }
 
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // A failed send or receive concerns one datagram; the port stays published.
-            log.debug("builtin port driver: udp: " + cause.getMessage());
+    /** Ends the flows idle for {@code idleTimeout}; returns when the next one will be. */
+    private long expire(long now) {
+        while (!flows.isEmpty()) {
+            final Flow idlest = flows.values().iterator().next();
+            if (now - idlest.lastActive < idleNanos) {
+                return idlest.lastActive + idleNanos;
+            }
+            idlest.end();
         }
+        return Long.MAX_VALUE;
     }
 
     private final class Flow {
-        private final InetSocketAddress client;
-        private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
-        private EpollDatagramChannel backend;
-        private boolean evicted;
-        /**
-         * The address the child connected the backend to. Netty sends a bare ByteBuf with send(2), one call per
-         * datagram, on a socket it did not connect itself; a DatagramPacket addressed to the same peer goes out
-         * with the batch's sendmmsg.
-         */
-        private InetSocketAddress inside;
+        private final FlowKey client;
+        private final ArrayDeque<byte[]> queued = new ArrayDeque<>();
+        private long lastActive;
+        private int backend = -1;
+        private int backendToken;
+        /** Whether datagrams to the backend may go out as UDP_SEGMENT messages. */
+        private boolean segments = true;
+        /** Evicted, expired or closed: a socket still on its way is closed on arrival. */
+        private boolean ended;
 
-        Flow(InetSocketAddress client) {
+        Flow(FlowKey client, long now) {
             this.client = client;
+            this.lastActive = now;
         }
 
         void open() {
             bridge.open(false, target.address(), target.port()).whenComplete((fd, err) -> {
                 try {
-                    loop().execute(() -> {
-                        if (err != null) {
-                            log.debug("builtin port driver: udp: " + err.getMessage());
-                            drop();
-                        } else {
-                            adopt(fd);
-                        }
-                    });
+                    loop.execute(() -> opened(fd, err));
                 } catch (RejectedExecutionException e) {
                     if (fd != null) {
-                        closeFd(fd);
+                        loop.close(fd);
                     }
                 }
             });
         }
 
-        void send(ByteBuf datagram) {
-            if (backend != null) {
-                if (write(backend, addressed(datagram))) {
-                    dirty.add(this);
-                }
-            } else if (queued.size() < MAX_QUEUED && queuedBytes + datagram.readableBytes() <= MAX_QUEUED_BYTES) {
-                // A copy the datagram's size: the receive buffer it came in is sized for the largest datagram.
-                queuedBytes += datagram.readableBytes();
-                queued.add(datagram.copy());
-                datagram.release();
-            } else {
-                datagram.release();
-            }
-        }
-
-        private Object addressed(ByteBuf datagram) {
-            return inside != null ? new DatagramPacket(datagram, inside) : datagram;
-        }
-
-        private void adopt(int fd) {
-            if (closed || evicted) {
-                closeFd(fd);
-                drop();
+        private void opened(Integer fd, Throwable err) {
+            if (err != null) {
+                log.debug("builtin port driver: udp: " + err.getMessage());
+                end();
                 return;
             }
-            final EpollDatagramChannel ch = new EpollDatagramChannel(fd);
-            ch.config().setRecvByteBufAllocator(READS).setWriteBufferWaterMark(PENDING_WRITES);
-            ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
-                    new Back(this));
-            loop().register(ch).addListener((ChannelFutureListener) f -> {
-                if (!f.isSuccess()) {
-                    ch.unsafe().closeForcibly();
-                    drop();
-                    return;
+            if (ended || closed) {
+                loop.close(fd);
+                end();
+                return;
+            }
+            try {
+                backendToken = loop.watch(fd, this::fromInside);
+            } catch (ErrnoException e) {
+                log.debug("builtin port driver: udp: " + e.getMessage());
+                loop.close(fd);
+                end();
+                return;
+            }
+            backend = fd;
+            final DatagramBatch batch = loop.batch();
+            while (!queued.isEmpty()) {
+                int n = 0;
+                while (n < batch.slots() && !queued.isEmpty()) {
+                    final byte[] datagram = queued.poll();
+                    queuedBytes -= datagram.length;
+                    batch.copyIn(n++, datagram);
                 }
-                if (evicted) {
-                    ch.close();
-                    return;
-                }
-                backend = ch;
-                inside = ch.remoteAddress();
-                while (!queued.isEmpty()) {
-                    final ByteBuf datagram = queued.poll();
-                    queuedBytes -= datagram.readableBytes();
-                    ch.write(addressed(datagram), ch.voidPromise());
-                }
-                ch.flush();
-            });
-        }
-
-        /** Forgets the flow; the next datagram from the client starts a new one. */
-        void drop() {
-            flows.remove(client, this);
-            releaseQueued();
-        }
-
-        /** Makes room for a new client: forgets this flow and closes its socket (or the one still on its way). */
-        void evict() {
-            evicted = true;
-            drop();
-            if (backend != null) {
-                backend.close();
+                toBackend(batch, 0, n);
             }
         }
 
-        void releaseQueued() {
-            for (ByteBuf datagram : queued) {
-                queuedBytes -= datagram.readableBytes();
-                datagram.release();
+        /** Datagrams {@code from..to} of {@code batch}, all from this flow's client. */
+        void fromClient(DatagramBatch batch, int from, int to, long now) {
+            lastActive = now;
+            if (backend >= 0) {
+                toBackend(batch, from, to);
+                return;
+            }
+            for (int i = from; i < to; i++) {
+                final int length = batch.length(i);
+                if (queued.size() < MAX_QUEUED && queuedBytes + length <= MAX_QUEUED_BYTES) {
+                    // A copy the datagram's size, kept only until the flow's socket arrives.
+                    final byte[] datagram = new byte[length];
+                    batch.copyOut(i, datagram);
+                    queuedBytes += length;
+                    queued.add(datagram);
+                }
+            }
+        }
+
+        private void toBackend(DatagramBatch batch, int from, int to) {
+            batch.send(backend, from, to, null, 0, segments);
+            if (batch.segmentRefused()) {
+                segments = false;
+            }
+            report(batch);
+        }
+
+        /** Datagrams from inside the namespace, back to the flow's client. */
+        private void fromInside() {
+            final DatagramBatch batch = loop.batch();
+            final int n = batch.receive(backend);
+            if (n < 0) {
+                // ECONNREFUSED after an ICMP port unreachable: nobody listens inside yet. Keep the flow, like a
+                // socket.
+                if (n != -DatagramBatch.EAGAIN) {
+                    log.debug("builtin port driver: udp flow " + this + ": " + batch.describe(-n));
+                }
+                return;
+            }
+            lastActive = System.nanoTime();
+            flows.get(client); // an answer counts as activity: the flow moves to the young end
+            batch.send(listener, 0, n, client.name, client.length, listenerSegments);
+            if (batch.segmentRefused()) {
+                listenerSegments = false;
+            }
+            report(batch);
+        }
+
+        /** A send error concerns the datagrams it names; a full buffer (EAGAIN) drops silently, as the kernel does. */
+        private void report(DatagramBatch batch) {
+            final int errno = batch.lastError();
+            if (errno != 0 && errno != DatagramBatch.EAGAIN) {
+                log.debug("builtin port driver: udp flow " + this + ": " + batch.describe(errno));
+            }
+        }
+
+        /** Forgets the flow and closes its socket; the next datagram from the client starts a new one. */
+        void end() {
+            ended = true;
+            flows.remove(client, this);
+            for (byte[] datagram : queued) {
+                queuedBytes -= datagram.length;
             }
             queued.clear();
-        }
-    }
-
-    /** Datagrams from inside the namespace, back to the flow's client. */
-    private final class Back extends ChannelInboundHandlerAdapter {
-        private final Flow flow;
-
-        Back(Flow flow) {
-            this.flow = flow;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            final DatagramPacket packet = (DatagramPacket) msg;
-            flows.get(flow.client); // an answer counts as activity: the flow moves to the young end
-            write(listener, new DatagramPacket(packet.content(), flow.client));
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            listener.flush();
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
-                ctx.close();
+            if (backend >= 0) {
+                loop.unwatch(backend, backendToken);
+                loop.close(backend);
+                backend = -1;
             }
         }
 
         @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            flow.drop();
+        public String toString() {
+            return DatagramBatch.address(client.name, client.length).toString();
+        }
+    }
+
+    /** A client's struct sockaddr as the kernel reports it: what tells flows apart. */
+    private static final class FlowKey {
+        private final byte[] name = new byte[DatagramBatch.NAME_BYTES];
+        private int length;
+        private int hash;
+
+        void load(DatagramBatch batch, int i) {
+            length = batch.copySender(i, name);
+            int h = length;
+            for (int k = 0; k < length; k++) {
+                h = 31 * h + name[k];
+            }
+            hash = h;
+        }
+
+        FlowKey copy() {
+            final FlowKey k = new FlowKey();
+            System.arraycopy(name, 0, k.name, 0, length);
+            k.length = length;
+            k.hash = hash;
+            return k;
         }
 
         @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // ECONNREFUSED after an ICMP port unreachable: nobody listens inside yet. Keep the flow, like a socket.
-            log.debug("builtin port driver: udp flow " + flow.client + ": " + cause.getMessage());
+        public int hashCode() {
+            return hash;
         }
-    }
 
-    /**
-     * Queues a datagram for the next flush, or drops it when the channel already holds its high mark of unsent
-     * ones (the peer does not keep up: a full socket buffer drops too). Flushes at once when one more datagram
-     * could cross the mark, so a read batch alone never causes a drop. False when dropped.
-     */
-    private static boolean write(Channel ch, Object datagram) {
-        if (!ch.isWritable()) {
-            ReferenceCountUtil.release(datagram);
-            return false;
-        }
-        ch.write(datagram, ch.voidPromise());
-        if (ch.bytesBeforeUnwritable() < MAX_DATAGRAM) {
-            ch.flush();
-        }
-        return true;
-    }
-
-    private static void closeFd(int fd) {
-        try {
-            new FileDescriptor(fd).close();
-        } catch (IOException e) {
-            // Nothing holds this fd but us; a failing close(2) leaves nothing to undo.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FlowKey k && k.length == length && Arrays.equals(name, 0, length, k.name, 0, length);
         }
     }
 
     @Override
     public void close(Duration timeout) {
         closed = true;
-        final var done = loop().submit(() -> {
-            final List<EpollDatagramChannel> backends = new ArrayList<>();
-            flows.values().forEach(f -> {
-                if (f.backend != null) {
-                    backends.add(f.backend);
-                }
-                f.releaseQueued();
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                closeAll();
+                done.complete(null);
             });
-            flows.clear();
-            dirty.clear();
-            backends.forEach(EpollDatagramChannel::close);
-            listener.close();
-        });
-        done.awaitUninterruptibly(timeout.toMillis());
-        listener.closeFuture().awaitUninterruptibly(timeout.toMillis());
+        } catch (RejectedExecutionException e) {
+            // The loop has stopped: nothing runs on it any more.
+            closeAll();
+            return;
+        }
+        try {
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("builtin port driver: udp port still closing: " + e);
+        }
+    }
+
+    private void closeAll() {
+        new ArrayList<>(flows.values()).forEach(Flow::end);
+        loop.removeSweeper(sweeper);
+        if (listenerToken >= 0) {
+            loop.unwatch(listener, listenerToken);
+            listenerToken = -1;
+        }
+        loop.close(listener);
     }
 }

@@ -81,6 +81,7 @@ class BuiltinHardeningTest {
                 DatagramSocket echo = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             final int port = pair.publish("udp", "127.0.0.1", Peers.serveUdpEcho(echo));
             final InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+            final long fdsBefore = Peers.openFds();
             for (int i = 0; i < 22_000; i++) {
                 try (DatagramChannel c = DatagramChannel.open()) {
                     c.bind(new InetSocketAddress(InetAddress.getByAddress(
@@ -92,6 +93,8 @@ class BuiltinHardeningTest {
                 }
             }
             awaitDrained(to);
+            final long flowFds = Peers.openFds() - fdsBefore;
+            assertTrue(flowFds <= UdpForwarder.MAX_FLOWS + 64, flowFds + " fds held after the flood");
             int answered = 0;
             for (int i = 0; i < 20; i++) {
                 try (DatagramSocket c = new DatagramSocket(new InetSocketAddress(

@@ -1,0 +1,229 @@
+package dev.rootlessjkit.port.builtin;
+
+import dev.rootlessjkit.linux.DatagramBatch;
+import dev.rootlessjkit.linux.Epoll;
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.Splice;
+import dev.rootlessjkit.log.Log;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One thread that forwards UDP for the {@link UdpForwarder}s placed on it: it waits on its own epoll instance
+ * (level-triggered input: each wake-up reads one batch per socket, so one busy flow cannot starve the others) and
+ * lends every handler the loop's one {@link DatagramBatch}. A forwarder and all its flows stay on one loop, so they
+ * need no locking; other threads hand work over with {@link #execute}. Idle flows are expired by the forwarders'
+ * sweeps, which run when the earliest deadline any of them asked for has passed.
+ */
+final class UdpLoop {
+    /** What a watched socket does when it is readable (or has a pending error to report). */
+    interface Handler {
+        void readable();
+    }
+
+    /** Expires what has been idle at {@code now}; returns the next deadline, or Long.MAX_VALUE for none. */
+    interface Sweeper {
+        long sweep(long now);
+    }
+
+    private static final int MAX_EVENTS = 256;
+
+    private final Splice calls;
+    private final Log log;
+    private final Epoll epoll;
+    private final DatagramBatch batch;
+    private final Thread thread;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakeUpPending = new AtomicBoolean();
+    /** By token; a freed token is reused only after the events of the current wake-up are handled. */
+    private Handler[] handlers = new Handler[64];
+    private int[] free = new int[64];
+    private int freeCount;
+    private int[] freedNow = new int[64];
+    private int freedNowCount;
+    private int used;
+    private final List<Sweeper> sweepers = new ArrayList<>();
+    private long nextSweep = Long.MAX_VALUE;
+    /** Guarded by {@code this}. */
+    private boolean stopping;
+
+    UdpLoop(Splice calls, DatagramBatch batch, String name, Log log) throws ErrnoException {
+        this.calls = calls;
+        this.batch = batch;
+        this.log = log;
+        this.epoll = Epoll.open(calls, MAX_EVENTS);
+        this.thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The batch handlers receive into and send from. Loop thread only. */
+    DatagramBatch batch() {
+        return batch;
+    }
+
+    /**
+     * Has the native calls' stubs generated in the background, at the first flow rather than when a port is
+     * published: an idle run keeps the 3-4 MB of RSS that generating them costs. Until then the calls go through
+     * jnr-ffi's reflection. Loop thread only; does nothing after the first call.
+     */
+    void trafficFlows() {
+        calls.compileInBackground();
+        batch.compileInBackground();
+    }
+
+    /** Runs {@code task} on the loop; rejected once the loop is stopping. Any thread. */
+    void execute(Runnable task) {
+        // Under the lock, which the loop holds to close the epoll instance once it is stopping, so that the
+        // wake-up never writes to a closed (and perhaps reused) fd.
+        synchronized (this) {
+            if (stopping) {
+                throw new RejectedExecutionException("the UDP forwarding loops are closed");
+            }
+            tasks.add(task);
+            if (wakeUpPending.compareAndSet(false, true)) {
+                epoll.wakeUp();
+            }
+        }
+    }
+
+    /** Calls {@code handler} whenever {@code fd} is readable; returns the token to {@link #unwatch} it with. */
+    int watch(int fd, Handler handler) throws ErrnoException {
+        final int token;
+        if (freeCount > 0) {
+            token = free[--freeCount];
+        } else {
+            if (used == handlers.length) {
+                handlers = Arrays.copyOf(handlers, used * 2);
+            }
+            token = used++;
+        }
+        try {
+            epoll.add(fd, Epoll.IN, token);
+        } catch (ErrnoException e) {
+            release(token);
+            throw e;
+        }
+        handlers[token] = handler;
+        return token;
+    }
+
+    /** Stops watching {@code fd}, which stays open; its events still due in this wake-up are dropped. */
+    void unwatch(int fd, int token) {
+        epoll.remove(fd);
+        handlers[token] = null;
+        release(token);
+    }
+
+    private void release(int token) {
+        if (freedNowCount == freedNow.length) {
+            freedNow = Arrays.copyOf(freedNow, freedNowCount * 2);
+        }
+        freedNow[freedNowCount++] = token;
+    }
+
+    void close(int fd) {
+        calls.close(fd);
+    }
+
+    void addSweeper(Sweeper sweeper) {
+        sweepers.add(sweeper);
+    }
+
+    void removeSweeper(Sweeper sweeper) {
+        sweepers.remove(sweeper);
+    }
+
+    /** Makes the sweeps run at {@code deadline} (System.nanoTime) at the latest. Loop thread only. */
+    void sweepBy(long deadline) {
+        if (deadline - nextSweep < 0 || nextSweep == Long.MAX_VALUE) {
+            nextSweep = deadline;
+        }
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                final long wait = nextSweep == Long.MAX_VALUE ? -1
+                        : Math.max(0, (nextSweep - System.nanoTime()) / 1_000_000L + 1);
+                final int n = epoll.await((int) Math.min(Integer.MAX_VALUE, wait));
+                for (int i = 0; i < n; i++) {
+                    final long token = epoll.token(i);
+                    if (token != Epoll.WAKE_UP && handlers[(int) token] != null) {
+                        handlers[(int) token].readable();
+                    }
+                }
+                recycleTokens();
+                // Cleared before the queue is read, so that a task added after the read wakes the loop again.
+                wakeUpPending.set(false);
+                runTasks();
+                sweepIfDue();
+                synchronized (this) {
+                    if (stopping) {
+                        break;
+                    }
+                }
+            }
+        } catch (ErrnoException e) {
+            log.warn("builtin port driver: UDP forwarding stopped: " + e.getMessage());
+            synchronized (this) {
+                stopping = true;
+            }
+        } finally {
+            // Nothing can be added any more: what was handed over still runs (forwarders closing their sockets).
+            runTasks();
+            synchronized (this) {
+                epoll.close();
+            }
+        }
+    }
+
+    private void recycleTokens() {
+        while (freedNowCount > 0) {
+            if (freeCount == free.length) {
+                free = Arrays.copyOf(free, freeCount * 2);
+            }
+            free[freeCount++] = freedNow[--freedNowCount];
+        }
+    }
+
+    private void sweepIfDue() {
+        final long now = System.nanoTime();
+        if (nextSweep == Long.MAX_VALUE || now - nextSweep < 0) {
+            return;
+        }
+        nextSweep = Long.MAX_VALUE;
+        for (Sweeper s : sweepers) {
+            final long next = s.sweep(now);
+            if (next != Long.MAX_VALUE) {
+                sweepBy(next);
+            }
+        }
+    }
+
+    private void runTasks() {
+        for (Runnable task; (task = tasks.poll()) != null;) {
+            task.run();
+        }
+    }
+
+    /** Ends the thread, waiting up to {@code millis} for it; the forwarders on it are closed first. */
+    void stop(long millis) {
+        synchronized (this) {
+            if (!stopping) {
+                stopping = true;
+                epoll.wakeUp();
+            }
+        }
+        try {
+            thread.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
