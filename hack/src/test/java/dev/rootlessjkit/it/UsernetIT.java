@@ -193,7 +193,10 @@ class UsernetIT {
         }
     }
 
-    /** Frames written to tap0 through a packet socket (CAP_NET_RAW inside) go straight to the stack. */
+    /**
+     * Frames written to tap0 through a packet socket (CAP_NET_RAW inside) go straight to the stack; with --debug the
+     * stack's counters, which saw them, are the parent's last word.
+     */
     @Test
     void garbageFramesDoNotBreakTheNetwork() throws IOException {
         final Path small = sandbox.workspace().path().resolve("garbage-60");
@@ -202,7 +205,7 @@ class UsernetIT {
         Files.write(large, garbageFrames(1514, 3000, new Random(2)));
         final HttpServer http = TestServers.http("still here");
         try {
-            final Result result = sandbox.rootless().launch("--net=usernet", "--copy-up=/etc", "sh", "-c",
+            final Result result = sandbox.rootless().launch("--net=usernet", "--copy-up=/etc", "--debug", "sh", "-c",
                     "socat -u -b 60 OPEN:" + small + " INTERFACE:tap0 && socat -u -b 1514 OPEN:" + large
                             + " INTERFACE:tap0 && echo flooded=yes; "
                             + "echo http=$(curl -sS -m 10 http://10.0.2.2:" + http.getAddress().getPort() + "/)")
@@ -211,6 +214,9 @@ class UsernetIT {
             Expect.exitCode(0, result);
             assertEquals("yes", result.keyValues().get("flooded"), result::describe);
             assertEquals("still here", result.keyValues().get("http"), result::describe);
+            assertTrue(result.stderr().lines().anyMatch(l -> l.matches(".*debug: \\+\\d+ms usernet counters:.* "
+                    + "frames_in=\\d{4,}\\b.*")), () -> "no counters line with thousands of frames in\n"
+                    + result.describe());
         } finally {
             http.stop(0);
         }

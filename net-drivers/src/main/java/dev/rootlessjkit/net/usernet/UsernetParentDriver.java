@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Our own user-mode network in the parent JVM: the stack answers on the TAP device the child created and passed
@@ -150,8 +152,27 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
     @Override
     public void close() {
         if (network != null) {
+            logCounters(network);
             network.close();
             network = null;
+        }
+    }
+
+    /**
+     * With --debug, what the stack counted over the run (drops, refusals, limits hit), as the last word on a
+     * namespace whose traffic misbehaved.
+     */
+    private void logCounters(UsernetNetwork running) {
+        if (!log.debugEnabled()) {
+            return;
+        }
+        try {
+            final StringBuilder line = new StringBuilder("usernet counters:");
+            new TreeMap<>(running.counters()).forEach((counter, value) -> line.append(' ')
+                    .append(counter.name().toLowerCase(Locale.ROOT)).append('=').append(value));
+            log.debug(line.toString());
+        } catch (UsernetException e) {
+            log.debug(e.getMessage());
         }
     }
 }
