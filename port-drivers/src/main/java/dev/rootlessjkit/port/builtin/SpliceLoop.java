@@ -7,10 +7,6 @@ import dev.rootlessjkit.log.Log;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One thread that runs {@link SpliceRelay}s: it waits on its own epoll instance and lets each relay move what
@@ -20,46 +16,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Sockets are watched edge-triggered for input and output from start to end, so no event needs re-arming: a
  * relay moves bytes until EAGAIN, and the kernel reports the next change.
  */
-final class SpliceLoop {
-    private static final int MAX_EVENTS = 256;
+final class SpliceLoop extends EpollLoop {
     private static final int WATCHED = Epoll.IN | Epoll.OUT | Epoll.EDGE_TRIGGERED;
 
     private final Splice splice;
     private final SpliceRelays relays;
-    private final Log log;
-    private final Epoll epoll;
-    private final Thread thread;
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean wakeUpPending = new AtomicBoolean();
     /** By relay ID; an event's token is the ID shifted left, with the low bit set for the backend's socket. */
     private final Map<Long, SpliceRelay> running = new HashMap<>();
     private long nextId;
-    /** Guarded by {@code this}. */
-    private boolean stopping;
 
     SpliceLoop(Splice splice, SpliceRelays relays, String name, Log log) throws ErrnoException {
+        super(splice, name, "splice relays", "the splice relays are closed", log);
         this.splice = splice;
         this.relays = relays;
-        this.log = log;
-        this.epoll = Epoll.open(splice, MAX_EVENTS);
-        this.thread = new Thread(this::run, name);
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** Runs {@code task} on the loop; rejected once the loop is stopping. Any thread. */
-    void execute(Runnable task) {
-        // Under the lock, which the loop holds to close the epoll instance once it is stopping, so that the
-        // wake-up never writes to a closed (and perhaps reused) fd.
-        synchronized (this) {
-            if (stopping) {
-                throw new RejectedExecutionException("the splice relays are closed");
-            }
-            tasks.add(task);
-            if (wakeUpPending.compareAndSet(false, true)) {
-                epoll.wakeUp();
-            }
-        }
+        startThread();
     }
 
     /**
@@ -122,63 +92,18 @@ final class SpliceLoop {
         relay.releaseFds(withSockets);
     }
 
-    private void run() {
-        try {
-            while (true) {
-                final int n = epoll.await(-1);
-                for (int i = 0; i < n; i++) {
-                    final long token = epoll.token(i);
-                    if (token == Epoll.WAKE_UP) {
-                        continue;
-                    }
-                    final SpliceRelay relay = running.get(token >>> 1);
-                    // Null when an earlier event of this batch closed it.
-                    if (relay != null) {
-                        relay.onEvent((token & 1) != 0, epoll.events(i));
-                    }
-                }
-                // Cleared before the queue is read, so that a task added after the read wakes the loop again.
-                wakeUpPending.set(false);
-                runTasks();
-                synchronized (this) {
-                    if (stopping) {
-                        break;
-                    }
-                }
-            }
-        } catch (ErrnoException e) {
-            log.warn("builtin port driver: splice relays stopped: " + e.getMessage());
-            synchronized (this) {
-                stopping = true;
-            }
-        } finally {
-            // Nothing can be added any more: start what was handed over, then close everything.
-            runTasks();
-            new ArrayList<>(running.values()).forEach(SpliceRelay::close);
-            synchronized (this) {
-                epoll.close();
-            }
+    @Override
+    void onEvent(long token, int events) {
+        final SpliceRelay relay = running.get(token >>> 1);
+        // Null when an earlier event of this batch closed it.
+        if (relay != null) {
+            relay.onEvent((token & 1) != 0, events);
         }
     }
 
-    private void runTasks() {
-        for (Runnable task; (task = tasks.poll()) != null;) {
-            task.run();
-        }
-    }
-
-    /** Closes every relay of this loop and ends its thread, waiting up to {@code millis} for it. */
-    void stop(long millis) {
-        synchronized (this) {
-            if (!stopping) {
-                stopping = true;
-                epoll.wakeUp();
-            }
-        }
-        try {
-            thread.join(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Closes every relay of this loop as it stops. */
+    @Override
+    void closing() {
+        new ArrayList<>(running.values()).forEach(SpliceRelay::close);
     }
 }

@@ -8,10 +8,6 @@ import dev.rootlessjkit.log.Log;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One thread that forwards UDP for the {@link UdpForwarder}s placed on it: it waits on its own epoll instance
@@ -20,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * need no locking; other threads hand work over with {@link #execute}. Idle flows are expired by the forwarders'
  * sweeps, which run when the earliest deadline any of them asked for has passed.
  */
-final class UdpLoop {
+final class UdpLoop extends EpollLoop {
     /** What a watched socket does when it is readable (or has a pending error to report). */
     interface Handler {
         void readable();
@@ -31,15 +27,8 @@ final class UdpLoop {
         long sweep(long now);
     }
 
-    private static final int MAX_EVENTS = 256;
-
     private final Splice calls;
-    private final Log log;
-    private final Epoll epoll;
     private final DatagramBatch batch;
-    private final Thread thread;
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean wakeUpPending = new AtomicBoolean();
     /** By token; a freed token is reused only after the events of the current wake-up are handled. */
     private Handler[] handlers = new Handler[64];
     private int[] free = new int[64];
@@ -49,17 +38,12 @@ final class UdpLoop {
     private int used;
     private final List<Sweeper> sweepers = new ArrayList<>();
     private long nextSweep = Long.MAX_VALUE;
-    /** Guarded by {@code this}. */
-    private boolean stopping;
 
     UdpLoop(Splice calls, DatagramBatch batch, String name, Log log) throws ErrnoException {
+        super(calls, name, "UDP forwarding", "the UDP forwarding loops are closed", log);
         this.calls = calls;
         this.batch = batch;
-        this.log = log;
-        this.epoll = Epoll.open(calls, MAX_EVENTS);
-        this.thread = new Thread(this::run, name);
-        thread.setDaemon(true);
-        thread.start();
+        startThread();
     }
 
     /** The batch handlers receive into and send from. Loop thread only. */
@@ -75,21 +59,6 @@ final class UdpLoop {
     void trafficFlows() {
         calls.compileInBackground();
         batch.compileInBackground();
-    }
-
-    /** Runs {@code task} on the loop; rejected once the loop is stopping. Any thread. */
-    void execute(Runnable task) {
-        // Under the lock, which the loop holds to close the epoll instance once it is stopping, so that the
-        // wake-up never writes to a closed (and perhaps reused) fd.
-        synchronized (this) {
-            if (stopping) {
-                throw new RejectedExecutionException("the UDP forwarding loops are closed");
-            }
-            tasks.add(task);
-            if (wakeUpPending.compareAndSet(false, true)) {
-                epoll.wakeUp();
-            }
-        }
     }
 
     /** Calls {@code handler} whenever {@code fd} is readable; returns the token to {@link #unwatch} it with. */
@@ -146,41 +115,28 @@ final class UdpLoop {
         }
     }
 
-    private void run() {
-        try {
-            while (true) {
-                final long wait = nextSweep == Long.MAX_VALUE ? -1
-                        : Math.max(0, (nextSweep - System.nanoTime()) / 1_000_000L + 1);
-                final int n = epoll.await((int) Math.min(Integer.MAX_VALUE, wait));
-                for (int i = 0; i < n; i++) {
-                    final long token = epoll.token(i);
-                    if (token != Epoll.WAKE_UP && handlers[(int) token] != null) {
-                        handlers[(int) token].readable();
-                    }
-                }
-                recycleTokens();
-                // Cleared before the queue is read, so that a task added after the read wakes the loop again.
-                wakeUpPending.set(false);
-                runTasks();
-                sweepIfDue();
-                synchronized (this) {
-                    if (stopping) {
-                        break;
-                    }
-                }
-            }
-        } catch (ErrnoException e) {
-            log.warn("builtin port driver: UDP forwarding stopped: " + e.getMessage());
-            synchronized (this) {
-                stopping = true;
-            }
-        } finally {
-            // Nothing can be added any more: what was handed over still runs (forwarders closing their sockets).
-            runTasks();
-            synchronized (this) {
-                epoll.close();
-            }
+    @Override
+    int awaitMillis() {
+        final long wait = nextSweep == Long.MAX_VALUE ? -1
+                : Math.max(0, (nextSweep - System.nanoTime()) / 1_000_000L + 1);
+        return (int) Math.min(Integer.MAX_VALUE, wait);
+    }
+
+    @Override
+    void onEvent(long token, int events) {
+        if (handlers[(int) token] != null) {
+            handlers[(int) token].readable();
         }
+    }
+
+    @Override
+    void afterEvents() {
+        recycleTokens();
+    }
+
+    @Override
+    void afterTasks() {
+        sweepIfDue();
     }
 
     private void recycleTokens() {
@@ -203,27 +159,6 @@ final class UdpLoop {
             if (next != Long.MAX_VALUE) {
                 sweepBy(next);
             }
-        }
-    }
-
-    private void runTasks() {
-        for (Runnable task; (task = tasks.poll()) != null;) {
-            task.run();
-        }
-    }
-
-    /** Ends the thread, waiting up to {@code millis} for it; the forwarders on it are closed first. */
-    void stop(long millis) {
-        synchronized (this) {
-            if (!stopping) {
-                stopping = true;
-                epoll.wakeUp();
-            }
-        }
-        try {
-            thread.join(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
