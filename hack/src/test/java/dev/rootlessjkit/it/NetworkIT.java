@@ -165,30 +165,6 @@ class NetworkIT {
         }
     }
 
-    @Test
-    void slirp4netnsPortDriverPublishesFromFlagsAndTheApi() throws IOException {
-        final int fromFlag = freePort();
-        final int fromApi = freePort();
-        final Path www = sandbox.workspace().mkdir("www");
-        sandbox.workspace().ownerShell("echo published by slirp4netns > www/index.html");
-        final Path state = sandbox.workspace().path().resolve("state");
-        try (Running running = sandbox.rootless().launch("--state-dir=" + state, "--net=slirp4netns",
-                "--port-driver=slirp4netns", "--disable-host-loopback", "--copy-up=/etc",
-                "-p", "127.0.0.1:" + fromFlag + ":80/tcp", "busybox", "httpd", "-f", "-p", "80", "-h", www.toString())
-                .start()) {
-            running.awaitFile(state.resolve("child_pid"));
-            assertEquals("published by slirp4netns",
-                    TestServers.fetchWithin(Duration.ofSeconds(10), "http://127.0.0.1:" + fromFlag + "/", running).strip());
-
-            final Path ctl = Path.of(sandbox.rootless().launcher()).resolveSibling("rootlessjctl");
-            final Result add = sandbox.rootless().program(List.of(ctl.toString(), "--socket=" + state.resolve("api.sock"),
-                    "add-ports", "127.0.0.1:" + fromApi + ":80/tcp")).run();
-            Expect.exitCode(0, add);
-            assertEquals("published by slirp4netns",
-                    TestServers.fetchWithin(Duration.ofSeconds(10), "http://127.0.0.1:" + fromApi + "/", running).strip());
-        }
-    }
-
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"slirp4netns", "pasta"})
     void killingTheLauncherStopsTheNetworkHelper(String driver) {

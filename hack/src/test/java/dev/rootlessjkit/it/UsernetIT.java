@@ -236,15 +236,6 @@ class UsernetIT {
     }
 
     @Test
-    void usernetPortDriverRefusesTcp6Clearly() {
-        final Result result = sandbox.rootless().launch("--net=usernet", "--port-driver=usernet",
-                "--disable-host-loopback", "-p", "[::1]:" + Ports.freeTcpPort() + ":53/tcp6", "true").run();
-
-        Expect.oneLineError(result);
-        Expect.contains("unsupported protocol \"tcp6\"", result.stderr(), result);
-    }
-
-    @Test
     void killingTheLauncherLeavesNothingRunning() {
         final Path ready = sandbox.workspace().path().resolve("ready");
         try (Running running = sandbox.rootless().launch("--net=usernet", "--disable-host-loopback", "sh", "-c",
