@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,9 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * --net=slirp4netns and --net=pasta (issue 4): the interface, route and files inside, pasta's loopback, other hosts
- * (a namespace of the test's own, as root), --detach-netns, implicit ports, and no helper left after SIGKILL. What
+ * (a namespace of the test's own, as root), --detach-netns, and no helper left after SIGKILL. What
  * every network driver must do (the host's loopback through the gateway, --disable-host-loopback, DNS through the
- * driver's resolver) is NetworkDriverConformanceIT's.
+ * driver's resolver) is NetworkDriverConformanceIT's; implicit ports are PortDriverConformanceIT's.
  * Nothing here sends a packet off the machine: DNS at 10.0.2.3 would go to the host's real resolver, so it is
  * never queried; pasta with --disable-host-loopback would send 10.0.2.2 traffic out, so that is never tried.
  */
@@ -111,22 +109,6 @@ class NetworkIT {
         }
     }
 
-    @Test
-    void implicitPortDriverPublishesWhatBindsInside() throws IOException {
-        final int port = freePort();
-        final Path www = sandbox.workspace().mkdir("www");
-        sandbox.workspace().ownerShell("echo published by pasta > www/index.html");
-        try (Running running = sandbox.rootless().launch("--net=pasta", "--port-driver=implicit", "--copy-up=/etc",
-                "--disable-host-loopback", "busybox", "httpd", "-f", "-p", Integer.toString(port), "-h",
-                www.toString()).start()) {
-            running.launcherHandle();
-            // pasta looks for newly bound ports about once a second.
-            final String body = TestServers.fetchWithin(Duration.ofSeconds(20), "http://127.0.0.1:" + port + "/",
-                    running);
-            assertEquals("published by pasta", body.strip());
-        }
-    }
-
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"slirp4netns", "pasta"})
     void killingTheLauncherStopsTheNetworkHelper(String driver) {
@@ -190,11 +172,5 @@ class NetworkIT {
         final String name = Path.of(command.isEmpty() ? "/" : command).getFileName() == null ? ""
                 : Path.of(command).getFileName().toString();
         return name.equals("slirp4netns") || name.startsWith("passt") || name.startsWith("pasta");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }
