@@ -14,11 +14,13 @@ import java.net.PortUnreachableException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -116,8 +118,8 @@ class PortDriverConformanceIT {
                 Expect.exitCode(0, added);
                 final int id = Integer.parseInt(added.stdout().strip());
                 removable.add(id);
-                listed.add(id + " " + spec.proto() + " " + spec.address().getHostAddress().replace("0:0:0:0:0:0:0:1",
-                        "::1") + " " + spec.hostPort() + " " + spec.childPort());
+                listed.add(id + " " + spec.proto() + " " + spec.host() + " " + spec.hostPort() + " "
+                        + spec.childPort());
                 traffic.add(spec.proto().startsWith("tcp") ? () -> assertTcpEchoes(spec.address(), spec.hostPort(),
                         instance) : () -> assertUdpEchoes(spec.address(), spec.hostPort(), instance));
             }
@@ -231,7 +233,7 @@ class PortDriverConformanceIT {
      * left out: Debian's pasta (2023_03_09) echoed no datagram of a UDP server inside within 20 s, with or without
      * --disable-host-loopback, for an IPv4 or a dual-stack socket.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void implicitPortDriverForwardsWhatBindsInsideAndRefusesTheApi() throws IOException {
         final int tcp = Ports.freeTcpPort();
         try (PortInstance instance = PortInstance.with(sandbox)
@@ -245,7 +247,7 @@ class PortDriverConformanceIT {
                 assertEquals("error: no PortDriver is available", refused.stderr().strip(), refused::describe);
             }
             // pasta looks for newly bound ports about once a second.
-            Expect.within(java.time.Duration.ofSeconds(20), "pasta forwards TCP port " + tcp, () -> {
+            Expect.within(Duration.ofSeconds(20), "pasta forwards TCP port " + tcp, () -> {
                 try (Socket probe = Ports.connect(Ports.V4, tcp)) {
                     return true;
                 } catch (IOException e) {
@@ -261,9 +263,13 @@ class PortDriverConformanceIT {
 
     /** A host-side spec of the test. */
     private record Spec(String proto, InetAddress address, int hostPort, int childPort) {
+        /** The address as list-ports prints it. */
+        String host() {
+            return address.equals(Ports.V6) ? "::1" : address.getHostAddress();
+        }
+
         String text() {
-            final String host = address.getHostAddress();
-            return (host.contains(":") ? "[::1]" : host) + ":" + hostPort + ":" + childPort + "/" + proto;
+            return (address.equals(Ports.V6) ? "[::1]" : host()) + ":" + hostPort + ":" + childPort + "/" + proto;
         }
     }
 
@@ -358,7 +364,7 @@ class PortDriverConformanceIT {
                 // lost or not served yet: send again
             } catch (PortUnreachableException e) {
                 // not served yet (pasta finds a new port within about a second): send again after a while
-                Host.sleep(java.time.Duration.ofSeconds(1));
+                Host.sleep(Duration.ofSeconds(1));
             }
         }
         fail(what + ": no echo after 20 attempts\n" + instance.describe());
