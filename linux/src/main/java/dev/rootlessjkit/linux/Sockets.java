@@ -289,40 +289,6 @@ public final class Sockets {
         return value.getInt(0);
     }
 
-    /**
-     * A listening unix socket at {@code path} that only the modes in {@code mode} may connect to: a stale socket
-     * file is removed first, and the file is chmod-ed between bind and listen, so no one else can ever connect.
-     */
-    public int listenUnix(Path path, Type type, boolean nonBlocking, int mode, int backlog)
-            throws SocketCallException {
-        final String subject = path.toString();
-        final Pointer sa = unixAddress(path);
-        try {
-            Files.deleteIfExists(path);
-        } catch (java.io.IOException e) {
-            throw new SocketCallException("unlink", subject, 0, String.valueOf(e.getMessage()));
-        }
-        final int fd = socket(AF_UNIX, type.value | (nonBlocking ? SOCK_NONBLOCK : 0), subject);
-        boolean ok = false;
-        try {
-            if (lib.bind(fd, sa, (int) sa.size()) != 0) {
-                throw error("bind", subject);
-            }
-            if (lib.chmod(subject, mode) != 0) {
-                throw error("chmod", subject);
-            }
-            if (lib.listen(fd, backlog) != 0) {
-                throw error("listen", subject);
-            }
-            ok = true;
-            return fd;
-        } finally {
-            if (!ok) {
-                lib.close(fd);
-            }
-        }
-    }
-
     /** A blocking unix socket connected to {@code path}. */
     public int connectUnix(Path path, Type type) throws SocketCallException {
         final String subject = path.toString();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.AddressInUseException;
@@ -74,7 +75,7 @@ class BuiltinEarlyListenTest {
             udpClient.setSoTimeout(10_000);
             udpClient.send(new DatagramPacket(EARLY, EARLY.length, InetAddress.getLoopbackAddress(), udpPort));
 
-            child = new BuiltinChildDriver(Sockets.load(), null, null, log);
+            child = new BuiltinChildDriver(Sockets.load(), Linux.load(), null, log);
             child.run(parent.opaqueForChild());
             parent.start(Duration.ofSeconds(5));
 
