@@ -10,7 +10,6 @@ import dev.rootlessjkit.messages.ChildConfig;
 import dev.rootlessjkit.messages.ChildHello;
 import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
 import dev.rootlessjkit.messages.ChildLaunch;
-import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.HandshakeException;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.messages.ParentHello;
@@ -26,7 +25,6 @@ import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
-import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.port.EarlyListeners;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.ParentPortDrivers;
@@ -44,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 
 /**
  * One run: spawn the child, map its ids, start the drivers, hand signals on, and return CMD's exit status.
@@ -77,10 +74,9 @@ public final class Parent {
      * Spawns the child first: its JVM takes longer to boot than anything the parent has to prepare, so every check
      * and set-up step that the spawn itself does not need runs while it boots.
      *
-     * @param codec    the handshake's codec, made on another thread while this one loaded jnr-ffi
      * @param prebound the -p sockets bound before jnr-ffi loaded, which the port driver takes over
      */
-    public int run(Supplier<FrameCodec> codec, PreboundListeners prebound) throws ParentException {
+    public int run(PreboundListeners prebound) throws ParentException {
         final List<PortSpec> publish = parsePublish();
         final Path unshare = Executables.require("unshare", "install util-linux");
         final AtomicInteger relayTarget = new AtomicInteger();
@@ -107,7 +103,7 @@ public final class Parent {
                 env.put(ChildLaunch.ACTIVATION_ENV, "true");
             }
             final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds,
-                    driverSocket == null ? -1 : driverSocket.childEnd(), codec, log);
+                    driverSocket == null ? -1 : driverSocket.childEnd(), log);
             if (driverSocket != null) {
                 driverSocket.childSpawned();
             }
@@ -187,7 +183,7 @@ public final class Parent {
         final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
         final AtomicReference<Info> info = new AtomicReference<>();
         final WaitStatus status;
-        try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports,
+        try (EarlyApi api = EarlyApi.start(linux, state.resolve(".api.sock.starting"), info::get, ports,
                 network.packetCapture().orElse(null), log)) {
             try {
                 final long childPid = handshake(child, state, network, ports, driverSocket, networkConfig);
@@ -210,9 +206,7 @@ public final class Parent {
         }
         if (status.signaled()) {
             // Only a child that exec'd CMD in place (no PID namespace, no port driver's child half) is CMD.
-            final boolean childStaysResident = config.pidns() || (ports != null
-                    && ChildPortDrivers.needsChildHalf(ports.opaqueForChild()));
-            log.error((childStaysResident ? "child" : "command " + ChildConfig.describe(config.command()))
+            log.error((ChildProcess.childStays(config) ? "child" : "command " + ChildConfig.describe(config.command()))
                     + " exited: " + status.describe());
         }
         return status.toExitCode();
