@@ -139,30 +139,30 @@ public final class Parent {
 
     /**
      * Everything after the spawn, in the order the child needs it: its configuration and its id maps first (its
-     * JVM waits for them as soon as it is up), then the checks and drivers that only later steps use. Before all
-     * that, the -p listeners: from then on a client that comes early waits in a listener's backlog instead of being
-     * refused.
+     * JVM waits for them as soon as it is up), then the -p listeners (those bound before the spawn hold early
+     * clients in their backlog already; the others listen from here on), then the checks and drivers that only
+     * later steps use.
      */
     private int superviseChild(ChildProcess child, ExitWatcher exit, DriverSocket driverSocket, List<PortSpec> publish,
             PreboundListeners prebound, AtomicInteger relayTarget) throws ParentException {
-        try (EarlyListeners early = ParentPortDrivers.earlyListeners(config.portDriver().cliName, prebound)) {
-            for (PortSpec spec : publish) {
-                try {
-                    early.listen(spec);
-                } catch (PortDriverException e) {
-                    throw new ParentException("failed to expose port " + spec + ": " + e.getMessage(), e);
+        final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
+        try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
+            try {
+                child.channel().send(new ParentHello(childConfig(state)));
+                mapIds(child, exit, plan);
+            } catch (HandshakeException e) {
+                return failedHandshake(child, exit, e);
+            }
+            try (EarlyListeners early = ParentPortDrivers.earlyListeners(config.portDriver().cliName, prebound)) {
+                for (PortSpec spec : publish) {
+                    try {
+                        early.listen(spec);
+                    } catch (PortDriverException e) {
+                        throw new ParentException("failed to expose port " + spec + ": " + e.getMessage(), e);
+                    }
                 }
-            }
-            if (!publish.isEmpty()) {
-                log.debug("listening on the published ports");
-            }
-            final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
-            try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
-                try {
-                    child.channel().send(new ParentHello(childConfig(state)));
-                    mapIds(child, exit, plan);
-                } catch (HandshakeException e) {
-                    return failedHandshake(child, exit, e);
+                if (!publish.isEmpty()) {
+                    log.debug("listening on the published ports");
                 }
                 Preflight.warn(log, linux.geteuid(), config.propagation());
                 try (ParentNetworkDriver network = networkDriver();
