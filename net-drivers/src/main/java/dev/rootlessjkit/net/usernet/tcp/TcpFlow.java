@@ -210,6 +210,14 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
 
     // ---- host connection ----
 
+    /**
+     * The host socket being connected for this flow: if the flow ends first (evicted, the stack closed), the socket
+     * is closed with it instead of holding its descriptor until the connect completes or times out.
+     */
+    void connecting(Channel channel) {
+        host = channel;
+    }
+
     void hostConnected(Channel channel) {
         host = channel;
         lastActive = nat.timers().nanoTime();

@@ -210,6 +210,9 @@ public final class TcpNat implements TransportHandler {
             flow.abort();
             return;
         }
+        // A flow evicted while its connect is pending (a SYN flood toward a host port that does not answer) must
+        // give its descriptor back at once: the table admits new flows against descriptors it believes free.
+        flow.connecting(ch);
         ch.connect(target).addListener((ChannelFuture f) -> {
             if (flow.state() != TcpFlow.State.CONNECTING) {
                 ch.close();
