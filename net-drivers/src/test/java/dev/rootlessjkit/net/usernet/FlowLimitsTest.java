@@ -289,6 +289,7 @@ class FlowLimitsTest {
                     + ", no more than the table's 8 flows");
             assertEquals(0, h.counter(Counter.HOST_SOCKET_FAILURES), "no SYN found the descriptors used up");
             assertTrue(h.counter(Counter.TCP_FLOWS_EVICTED) >= 56, "the sink's share made room again and again");
+            assertEquals(0, h.counter(Counter.TCP_CONNECT_REFUSED), "an evicted flow's connect is not a refusal");
         }
     }
 }

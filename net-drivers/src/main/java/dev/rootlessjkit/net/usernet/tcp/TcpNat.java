@@ -30,6 +30,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -214,7 +215,9 @@ public final class TcpNat implements TransportHandler {
         // give its descriptor back at once: the table admits new flows against descriptors it believes free.
         flow.connecting(ch);
         ch.connect(target).addListener((ChannelFuture f) -> {
-            if (flow.state() != TcpFlow.State.CONNECTING) {
+            // Closed under a pending connect: the flow ended first (evicted, the stack closed) and has answered the
+            // guest already. The failure reaches here inside that close, while the flow still says CONNECTING.
+            if (flow.state() != TcpFlow.State.CONNECTING || f.cause() instanceof ClosedChannelException) {
                 ch.close();
                 return;
             }
