@@ -133,6 +133,14 @@ public final class TcpNat implements TransportHandler {
                     || flow.ourPort != dstPort) {
                 flow = lookUp(src, srcPort, dst, dstPort);
             }
+            if (flow != null && flow.state() == TcpFlow.State.CLOSED) {
+                // Ended, its host socket still writing out what the guest sent: to the guest the connection is
+                // gone. A new SYN on the same ports takes its place, as the new incarnation of a connection does.
+                if (s.has(Tcp.SYN)) {
+                    flow.abort();
+                }
+                flow = null;
+            }
             if (flow == null) {
                 FlowKey key = FlowKey.ipv4(src, srcPort, dst, dstPort);
                 noFlow(s, packet, off, headerLength, src, srcPort, dst, dstPort, key);
