@@ -36,7 +36,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 
 /**
  * The child: runs inside the new namespaces, finishes their set-up once the parent has mapped its uid, then
@@ -56,11 +55,9 @@ public final class ChildMain {
 
     public static void main(String[] args) {
         final Log log = new Log("child ", false);
-        // Jackson and jnr-ffi are the two slow first uses on the way to the handshake: one per core.
-        final Supplier<FrameCodec> codec = FrameCodec.prepareInBackground();
         int exitCode;
         try {
-            exitCode = new ChildMain(log).run(codec);
+            exitCode = new ChildMain(log).run();
         } catch (ChildException | HandshakeException e) {
             log.error(e.getMessage());
             exitCode = 1;
@@ -82,7 +79,7 @@ public final class ChildMain {
         }
     }
 
-    private int run(Supplier<FrameCodec> codec) throws ChildException, HandshakeException {
+    private int run() throws ChildException, HandshakeException {
         final Map<String, String> env = new HashMap<>(System.getenv());
         final String[] fds = env.getOrDefault(ChildLaunch.PIPE_FD_ENV, "").split(",");
         if (fds.length != 2) {
@@ -93,7 +90,7 @@ public final class ChildMain {
         final MessageChannel parent;
         try {
             parent = new MessageChannel(FdStreams.input(linux, Integer.parseInt(fds[0].trim())),
-                    FdStreams.output(linux, Integer.parseInt(fds[1].trim())), "parent", codec.get());
+                    FdStreams.output(linux, Integer.parseInt(fds[1].trim())), "parent", new FrameCodec());
         } catch (NumberFormatException e) {
             throw new ChildException("bad " + ChildLaunch.PIPE_FD_ENV + ": " + env.get(ChildLaunch.PIPE_FD_ENV), e);
         }

@@ -1,14 +1,20 @@
 package dev.rootlessjkit.linux;
 
+import static dev.rootlessjkit.linux.NativeCalls.INT;
+import static dev.rootlessjkit.linux.NativeCalls.LONG;
+import static dev.rootlessjkit.linux.NativeCalls.POINTER;
+import static dev.rootlessjkit.linux.NativeCalls.SHORT;
+
+import com.kenai.jffi.MemoryIO;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-import jnr.ffi.byref.IntByReference;
+import jnr.constants.platform.Errno;
 
 /**
  * The system calls rootlessjkit needs, with errors turned into {@link ErrnoException}s that name the call and
@@ -29,9 +35,8 @@ public final class Linux {
     public static final int MNT_DETACH = 2;
 
     public static final int O_CLOEXEC = 02000000;
+    private static final int F_DUPFD_CLOEXEC = 1030;
     public static final int WNOHANG = 1;
-    private static final int ECHILD = 10;
-    private static final int EINTR = 4;
     private static final int PR_SET_PDEATHSIG = 1;
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final int PR_CAP_AMBIENT = 47;
@@ -45,6 +50,10 @@ public final class Linux {
     // glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on 64-bit; leave room.
     private static final int SPAWN_STRUCT_BYTES = 512;
     private static final int AF_INET = 2;
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_NONBLOCK = 04000;
+    private static final int SOCK_CLOEXEC = 02000000;
+    private static final int SUN_PATH_MAX = 108;
     private static final int SOCK_DGRAM = 2;
     private static final int SIOCGIFFLAGS = 0x8913;
     private static final int SIOCSIFFLAGS = 0x8914;
@@ -70,33 +79,88 @@ public final class Linux {
     private static final int O_RDWR = 2;
     public static final int CLONE_NEWNET = 0x40000000;
     private static final short POLLIN = 0x1;
-    private static final int EINVAL = 22;
     private static final int PR_GET_SECCOMP = 21;
     private static final int PR_SET_SECCOMP = 22;
     private static final int SECCOMP_MODE_FILTER = 2;
 
-    private final LibC libc;
-    private final Runtime runtime;
 
-    private Linux(LibC libc) {
-        this.libc = libc;
-        this.runtime = Runtime.getRuntime(libc);
+    private static final NativeCalls.Function GETEUID = NativeCalls.Function.ofInt("geteuid");
+    private static final NativeCalls.Function GETEGID = NativeCalls.Function.ofInt("getegid");
+    private static final NativeCalls.Function SPAWN_FILE_ACTIONS_INIT =
+            NativeCalls.Function.ofInt("posix_spawn_file_actions_init", POINTER);
+    private static final NativeCalls.Function SPAWN_FILE_ACTIONS_DESTROY =
+            NativeCalls.Function.ofInt("posix_spawn_file_actions_destroy", POINTER);
+    private static final NativeCalls.Function SPAWN_FILE_ACTIONS_ADDDUP2 =
+            NativeCalls.Function.ofInt("posix_spawn_file_actions_adddup2", POINTER, INT, INT);
+    private static final NativeCalls.Function SPAWN_FILE_ACTIONS_ADDCLOSEFROM =
+            NativeCalls.Function.ofInt("posix_spawn_file_actions_addclosefrom_np", POINTER, INT);
+    private static final NativeCalls.Function SPAWNATTR_INIT = NativeCalls.Function.ofInt("posix_spawnattr_init",
+            POINTER);
+    private static final NativeCalls.Function SPAWNATTR_DESTROY =
+            NativeCalls.Function.ofInt("posix_spawnattr_destroy", POINTER);
+    private static final NativeCalls.Function SPAWNATTR_SETFLAGS =
+            NativeCalls.Function.ofInt("posix_spawnattr_setflags", POINTER, SHORT);
+    private static final NativeCalls.Function SPAWNATTR_SETSIGMASK =
+            NativeCalls.Function.ofInt("posix_spawnattr_setsigmask", POINTER, POINTER);
+    private static final NativeCalls.Function SPAWNATTR_SETSIGDEFAULT =
+            NativeCalls.Function.ofInt("posix_spawnattr_setsigdefault", POINTER, POINTER);
+    private static final NativeCalls.Function POSIX_SPAWN = NativeCalls.Function.ofInt("posix_spawn", POINTER,
+            POINTER, POINTER, POINTER, POINTER, POINTER);
+    private static final NativeCalls.Function SIGEMPTYSET = NativeCalls.Function.ofInt("sigemptyset", POINTER);
+    private static final NativeCalls.Function SIGFILLSET = NativeCalls.Function.ofInt("sigfillset", POINTER);
+    private static final NativeCalls.Function PTHREAD_SIGMASK = NativeCalls.Function.ofInt("pthread_sigmask", INT,
+            POINTER, POINTER);
+    private static final NativeCalls.Function CLOSE_RANGE = NativeCalls.Function.ofInt("close_range", INT, INT, INT);
+    private static final NativeCalls.Function EXECVE = NativeCalls.Function.ofInt("execve", POINTER, POINTER,
+            POINTER);
+    private static final NativeCalls.Function WAITPID = NativeCalls.Function.ofInt("waitpid", INT, POINTER, INT);
+    private static final NativeCalls.Function KILL = NativeCalls.Function.ofInt("kill", INT, INT);
+    private static final NativeCalls.Function MOUNT = NativeCalls.Function.ofInt("mount", POINTER, POINTER, POINTER,
+            LONG, POINTER);
+    private static final NativeCalls.Function UMOUNT2 = NativeCalls.Function.ofInt("umount2", POINTER, INT);
+    private static final NativeCalls.Function CHMOD = NativeCalls.Function.ofInt("chmod", POINTER, INT);
+    private static final NativeCalls.Function PRCTL = NativeCalls.Function.ofInt("prctl", INT, LONG, LONG, LONG,
+            LONG);
+    private static final NativeCalls.Function CAPGET = NativeCalls.Function.ofInt("capget", POINTER, POINTER);
+    private static final NativeCalls.Function CAPSET = NativeCalls.Function.ofInt("capset", POINTER, POINTER);
+    private static final NativeCalls.Function PIPE2 = NativeCalls.Function.ofInt("pipe2", POINTER, INT);
+    private static final NativeCalls.Function DUP2 = NativeCalls.Function.ofInt("dup2", INT, INT);
+    private static final NativeCalls.Function FCNTL = NativeCalls.Function.ofInt("fcntl", INT, INT, INT);
+    private static final NativeCalls.Function CLOSE = NativeCalls.Function.ofInt("close", INT);
+    private static final NativeCalls.Function READ = NativeCalls.Function.ofLong("read", INT, POINTER, LONG);
+    private static final NativeCalls.Function WRITE = NativeCalls.Function.ofLong("write", INT, POINTER, LONG);
+    private static final NativeCalls.Function SOCKET = NativeCalls.Function.ofInt("socket", INT, INT, INT);
+    private static final NativeCalls.Function BIND = NativeCalls.Function.ofInt("bind", INT, POINTER, INT);
+    private static final NativeCalls.Function LISTEN = NativeCalls.Function.ofInt("listen", INT, INT);
+    private static final NativeCalls.Function IOCTL = NativeCalls.Function.ofInt("ioctl", INT, LONG, POINTER);
+    private static final NativeCalls.Function OPEN = NativeCalls.Function.ofInt("open", POINTER, INT, INT);
+    private static final NativeCalls.Function SETNS = NativeCalls.Function.ofInt("setns", INT, INT);
+    private static final NativeCalls.Function UNSHARE = NativeCalls.Function.ofInt("unshare", INT);
+    private static final NativeCalls.Function POLL = NativeCalls.Function.ofInt("poll", POINTER, LONG, INT);
+    private static final NativeCalls.Function FLOCK = NativeCalls.Function.ofInt("flock", INT, INT);
+
+    private final NativeCalls c;
+    private final MemoryIO memory;
+
+    private Linux(NativeCalls calls) {
+        this.c = calls;
+        this.memory = calls.memory();
     }
 
     /**
-     * Binds each libc function on its first call: binding all of them up front cost each JVM 150-300 ms of start-up
-     * (measured on a loaded 2-core machine), and a run calls only a few; every one of them is in any glibc.
+     * Loads jffi's native stub and finds libc's symbols, each on its first call; see {@link NativeCalls} for why
+     * not jnr-ffi here.
      */
     public static Linux load() {
-        return new Linux(LibraryLoader.create(LibC.class).load("c"));
+        return new Linux(NativeCalls.load());
     }
 
     public int geteuid() {
-        return libc.geteuid();
+        return c.callInt(GETEUID);
     }
 
     public int getegid() {
-        return libc.getegid();
+        return c.callInt(GETEGID);
     }
 
     /**
@@ -108,33 +172,37 @@ public final class Linux {
      */
     public int spawn(String path, List<String> argv, Map<String, String> env, Map<Integer, Integer> dup2,
             int keepBelow) throws ErrnoException {
-        final Pointer fileActions = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
-        final Pointer attr = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
-        check(libc.posix_spawn_file_actions_init(fileActions), "posix_spawn_file_actions_init", path);
-        check(libc.posix_spawnattr_init(attr), "posix_spawnattr_init", path);
-        try {
-            for (Map.Entry<Integer, Integer> e : dup2.entrySet()) {
-                check(libc.posix_spawn_file_actions_adddup2(fileActions, e.getValue(), e.getKey()),
-                        "posix_spawn_file_actions_adddup2", path);
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long fileActions = scratch.allocate(SPAWN_STRUCT_BYTES);
+            final long attr = scratch.allocate(SPAWN_STRUCT_BYTES);
+            check(c.callInt(SPAWN_FILE_ACTIONS_INIT, fileActions), "posix_spawn_file_actions_init", path);
+            try {
+                check(c.callInt(SPAWNATTR_INIT, attr), "posix_spawnattr_init", path);
+                try {
+                    for (Map.Entry<Integer, Integer> e : dup2.entrySet()) {
+                        check(c.callInt(SPAWN_FILE_ACTIONS_ADDDUP2, fileActions, e.getValue(), e.getKey()),
+                                "posix_spawn_file_actions_adddup2", path);
+                    }
+                    check(c.callInt(SPAWN_FILE_ACTIONS_ADDCLOSEFROM, fileActions, keepBelow),
+                            "posix_spawn_file_actions_addclosefrom_np", path);
+                    final long empty = scratch.allocate(SIGSET_BYTES);
+                    c.call(SIGEMPTYSET, empty);
+                    final long all = scratch.allocate(SIGSET_BYTES);
+                    c.call(SIGFILLSET, all);
+                    check(c.callInt(SPAWNATTR_SETSIGMASK, attr, empty), "posix_spawnattr_setsigmask", path);
+                    check(c.callInt(SPAWNATTR_SETSIGDEFAULT, attr, all), "posix_spawnattr_setsigdefault", path);
+                    check(c.callInt(SPAWNATTR_SETFLAGS, attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK),
+                            "posix_spawnattr_setflags", path);
+                    final long pid = scratch.allocate(Integer.BYTES);
+                    check(c.callInt(POSIX_SPAWN, pid, scratch.string(path), fileActions, attr,
+                            scratch.strings(argv), scratch.strings(environment(env))), "posix_spawn", path);
+                    return memory.getInt(pid);
+                } finally {
+                    c.call(SPAWNATTR_DESTROY, attr);
+                }
+            } finally {
+                c.call(SPAWN_FILE_ACTIONS_DESTROY, fileActions);
             }
-            check(libc.posix_spawn_file_actions_addclosefrom_np(fileActions, keepBelow),
-                    "posix_spawn_file_actions_addclosefrom_np", path);
-            final Pointer empty = Memory.allocateDirect(runtime, SIGSET_BYTES);
-            libc.sigemptyset(empty);
-            final Pointer all = Memory.allocateDirect(runtime, SIGSET_BYTES);
-            libc.sigfillset(all);
-            check(libc.posix_spawnattr_setsigmask(attr, empty), "posix_spawnattr_setsigmask", path);
-            check(libc.posix_spawnattr_setsigdefault(attr, all), "posix_spawnattr_setsigdefault", path);
-            check(libc.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)),
-                    "posix_spawnattr_setflags", path);
-            final IntByReference pid = new IntByReference();
-            final CStrings args = new CStrings(argv);
-            final CStrings envp = new CStrings(environment(env));
-            check(libc.posix_spawn(pid, path, fileActions, attr, args.array, envp.array), "posix_spawn", path);
-            return pid.intValue();
-        } finally {
-            libc.posix_spawn_file_actions_destroy(fileActions);
-            libc.posix_spawnattr_destroy(attr);
         }
     }
 
@@ -143,39 +211,41 @@ public final class Linux {
      * signal mask is cleared first, so the new program starts as if spawned cleanly.
      */
     public void exec(String path, List<String> argv, Map<String, String> env, int keepBelow) throws ErrnoException {
-        if (libc.close_range(keepBelow, Integer.MAX_VALUE, CLOSE_RANGE_CLOEXEC) != 0) {
+        if (c.callInt(CLOSE_RANGE, keepBelow, Integer.MAX_VALUE, CLOSE_RANGE_CLOEXEC) != 0) {
             throw error("close_range", String.valueOf(keepBelow));
         }
-        final Pointer empty = Memory.allocateDirect(runtime, SIGSET_BYTES);
-        libc.sigemptyset(empty);
-        if (libc.pthread_sigmask(SIG_SETMASK, empty, null) != 0) {
-            throw error("pthread_sigmask", "");
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long empty = scratch.allocate(SIGSET_BYTES);
+            c.call(SIGEMPTYSET, empty);
+            if (c.callInt(PTHREAD_SIGMASK, SIG_SETMASK, empty, 0) != 0) {
+                throw error("pthread_sigmask", "");
+            }
+            c.call(EXECVE, scratch.string(path), scratch.strings(argv), scratch.strings(environment(env)));
+            throw error("execve", path);
         }
-        final CStrings args = new CStrings(argv);
-        final CStrings envp = new CStrings(environment(env));
-        libc.execve(path, args.array, envp.array);
-        throw error("execve", path);
     }
 
     /** Blocks until {@code pid} (or any child for -1) changes state; null when there is no such child. */
     public Reaped waitpid(int pid, int options) throws ErrnoException {
-        final IntByReference status = new IntByReference();
-        while (true) {
-            final int got = libc.waitpid(pid, status, options);
-            if (got > 0) {
-                return new Reaped(got, new WaitStatus(status.intValue()));
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long status = scratch.allocate(Integer.BYTES);
+            while (true) {
+                final int got = c.callInt(WAITPID, pid, status, options);
+                if (got > 0) {
+                    return new Reaped(got, new WaitStatus(memory.getInt(status)));
+                }
+                if (got == 0) {
+                    return null;
+                }
+                final int errno = c.errno();
+                if (errno == Errno.EINTR.intValue()) {
+                    continue;
+                }
+                if (errno == Errno.ECHILD.intValue()) {
+                    return null;
+                }
+                throw new ErrnoException("waitpid", String.valueOf(pid), errno, c.describe(errno));
             }
-            if (got == 0) {
-                return null;
-            }
-            final int errno = runtime.getLastError();
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == ECHILD) {
-                return null;
-            }
-            throw new ErrnoException("waitpid", String.valueOf(pid), errno, libc.strerror(errno));
         }
     }
 
@@ -184,40 +254,53 @@ public final class Linux {
     }
 
     public void kill(int pid, int signal) throws ErrnoException {
-        if (libc.kill(pid, signal) != 0) {
+        if (c.callInt(KILL, pid, signal) != 0) {
             throw error("kill", pid + " " + Signals.name(signal));
         }
     }
 
     public void mount(String source, String target, String fsType, long flags, String data) throws ErrnoException {
-        if (libc.mount(source, target, fsType, flags, data) != 0) {
+        final int result;
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            result = c.callInt(MOUNT, scratch.string(source), scratch.string(target), scratch.string(fsType), flags,
+                    scratch.string(data));
+        }
+        if (result != 0) {
             throw error("mount", (fsType == null ? source : fsType) + " on " + target);
         }
     }
 
     public void umount(String target, int flags) throws ErrnoException {
-        if (libc.umount2(target, flags) != 0) {
+        final int result;
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            result = c.callInt(UMOUNT2, scratch.string(target), flags);
+        }
+        if (result != 0) {
             throw error("umount", target);
         }
     }
 
     /** chmod(2), which unlike java.nio also sets the sticky, setuid and setgid bits. */
     public void chmod(String path, int mode) throws ErrnoException {
-        if (libc.chmod(path, mode) != 0) {
+        final int result;
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            result = c.callInt(CHMOD, scratch.string(path), mode);
+        }
+        if (result != 0) {
             throw error("chmod", path);
         }
     }
 
     /** Asks the kernel to send {@code signal} to this process when the thread that created it exits. */
     public void setParentDeathSignal(int signal) throws ErrnoException {
-        if (libc.prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0) != 0) {
+        if (c.callInt(PRCTL, PR_SET_PDEATHSIG, signal, 0, 0, 0) != 0) {
             throw error("prctl", "PR_SET_PDEATHSIG");
         }
     }
 
     /** Orphaned descendants are re-parented to this process instead of to init. */
     public void setChildSubreaper() throws ErrnoException {
-        if (libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+        if (c.callInt(PRCTL, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
             throw error("prctl", "PR_SET_CHILD_SUBREAPER");
         }
     }
@@ -227,65 +310,91 @@ public final class Linux {
      * Capabilities are per thread: call it on the thread that then spawns or execs.
      */
     public void clearInheritableCapabilities() throws ErrnoException {
-        if (libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
+        if (c.callInt(PRCTL, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
             throw error("prctl", "PR_CAP_AMBIENT_CLEAR_ALL");
         }
-        final int[] header = {LINUX_CAPABILITY_VERSION_3, 0};
-        final int[] data = new int[6];
-        if (libc.capget(header, data) != 0) {
-            throw error("capget", "this thread");
-        }
-        data[2] = 0;
-        data[5] = 0;
-        if (libc.capset(header, data) != 0) {
-            throw error("capset", "inheritable set");
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            // struct __user_cap_header_struct {version, pid}; two struct __user_cap_data_struct {effective,
+            // permitted, inheritable}: the 64-bit sets, low half first.
+            final long header = scratch.allocate(2 * Integer.BYTES);
+            memory.putInt(header, LINUX_CAPABILITY_VERSION_3);
+            final long data = scratch.allocate(6 * Integer.BYTES);
+            if (c.callInt(CAPGET, header, data) != 0) {
+                throw error("capget", "this thread");
+            }
+            memory.putInt(data + 2 * Integer.BYTES, 0);
+            memory.putInt(data + 5 * Integer.BYTES, 0);
+            if (c.callInt(CAPSET, header, data) != 0) {
+                throw error("capset", "inheritable set");
+            }
         }
     }
 
     /** A pipe as {read fd, write fd}, both close-on-exec. */
     public int[] pipe() throws ErrnoException {
-        final int[] fds = new int[2];
-        if (libc.pipe2(fds, O_CLOEXEC) != 0) {
-            throw error("pipe2", "");
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long fds = scratch.allocate(2 * Integer.BYTES);
+            if (c.callInt(PIPE2, fds, O_CLOEXEC) != 0) {
+                throw error("pipe2", "");
+            }
+            return new int[] {memory.getInt(fds), memory.getInt(fds + Integer.BYTES)};
         }
-        return fds;
     }
 
     /** dup2(2): {@code to} becomes a copy of {@code from} (closed first if open). */
     public void dup2(int from, int to) throws ErrnoException {
-        if (libc.dup2(from, to) < 0) {
+        if (c.callInt(DUP2, from, to) < 0) {
             throw error("dup2", from + " -> " + to);
         }
     }
 
+    /** A close-on-exec copy of {@code fd} with the lowest free number from {@code lowest} up. */
+    public int duplicateAbove(int fd, int lowest) throws ErrnoException {
+        final int copy = c.callInt(FCNTL, fd, F_DUPFD_CLOEXEC, lowest);
+        if (copy < 0) {
+            throw error("fcntl F_DUPFD_CLOEXEC", "fd " + fd);
+        }
+        return copy;
+    }
+
     public void close(int fd) throws ErrnoException {
-        if (libc.close(fd) != 0) {
+        if (c.callInt(CLOSE, fd) != 0) {
             throw error("close", String.valueOf(fd));
         }
     }
 
     /** read(2), retried on EINTR; 0 at end of file. */
     public int read(int fd, byte[] buf, int count) throws ErrnoException {
-        while (true) {
-            final long n = libc.read(fd, buf, count);
-            if (n >= 0) {
-                return (int) n;
-            }
-            if (runtime.getLastError() != EINTR) {
-                throw error("read", "fd " + fd);
+        final int length = Math.min(count, buf.length);
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long native_ = scratch.allocate(length);
+            while (true) {
+                final long n = c.call(READ, fd, native_, length);
+                if (n >= 0) {
+                    memory.getByteArray(native_, buf, 0, (int) n);
+                    return (int) n;
+                }
+                if (c.errno() != Errno.EINTR.intValue()) {
+                    throw error("read", "fd " + fd);
+                }
             }
         }
     }
 
     /** write(2), retried on EINTR; may write less than asked. */
     public int write(int fd, byte[] buf, int count) throws ErrnoException {
-        while (true) {
-            final long n = libc.write(fd, buf, count);
-            if (n >= 0) {
-                return (int) n;
-            }
-            if (runtime.getLastError() != EINTR) {
-                throw error("write", "fd " + fd);
+        final int length = Math.min(count, buf.length);
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long native_ = scratch.allocate(length);
+            memory.putByteArray(native_, buf, 0, length);
+            while (true) {
+                final long n = c.call(WRITE, fd, native_, length);
+                if (n >= 0) {
+                    return (int) n;
+                }
+                if (c.errno() != Errno.EINTR.intValue()) {
+                    throw error("write", "fd " + fd);
+                }
             }
         }
     }
@@ -293,17 +402,17 @@ public final class Linux {
     /** Sets IFF_UP on an interface of the current network namespace, as {@code ip link set NAME up} does. */
     public void bringUp(String ifname) throws ErrnoException {
         final int fd = inetSocket();
-        try {
-            final Pointer ifreq = ifreq(ifname);
-            if (libc.ioctl(fd, SIOCGIFFLAGS, ifreq) != 0) {
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long ifreq = ifreq(scratch, ifname);
+            if (c.callInt(IOCTL, fd, SIOCGIFFLAGS, ifreq) != 0) {
                 throw error("ioctl SIOCGIFFLAGS", ifname);
             }
-            ifreq.putShort(IFNAMSIZ, (short) (ifreq.getShort(IFNAMSIZ) | IFF_UP));
-            if (libc.ioctl(fd, SIOCSIFFLAGS, ifreq) != 0) {
+            memory.putShort(ifreq + IFNAMSIZ, (short) (memory.getShort(ifreq + IFNAMSIZ) | IFF_UP));
+            if (c.callInt(IOCTL, fd, SIOCSIFFLAGS, ifreq) != 0) {
                 throw error("ioctl SIOCSIFFLAGS", ifname);
             }
         } finally {
-            libc.close(fd);
+            c.call(CLOSE, fd);
         }
     }
 
@@ -314,27 +423,27 @@ public final class Linux {
      */
     public void configureIpv4(String ifname, int mtu, byte[] address, int prefixLength) throws ErrnoException {
         if (address.length != 4 || prefixLength < 0 || prefixLength > 32) {
-            throw new ErrnoException("ioctl", ifname, EINVAL, "not an IPv4 address/prefix");
+            throw new ErrnoException("ioctl", ifname, Errno.EINVAL.intValue(), "not an IPv4 address/prefix");
         }
         final int fd = inetSocket();
-        try {
-            final Pointer ifreq = ifreq(ifname);
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long ifreq = ifreq(scratch, ifname);
             if (mtu > 0) {
-                ifreq.putInt(IFNAMSIZ, mtu);
-                if (libc.ioctl(fd, SIOCSIFMTU, ifreq) != 0) {
+                memory.putInt(ifreq + IFNAMSIZ, mtu);
+                if (c.callInt(IOCTL, fd, SIOCSIFMTU, ifreq) != 0) {
                     throw error("ioctl SIOCSIFMTU", ifname + " " + mtu);
                 }
             }
-            putSockaddrIn(ifreq, IFNAMSIZ, address);
-            if (libc.ioctl(fd, SIOCSIFADDR, ifreq) != 0) {
+            putSockaddrIn(ifreq + IFNAMSIZ, address);
+            if (c.callInt(IOCTL, fd, SIOCSIFADDR, ifreq) != 0) {
                 throw error("ioctl SIOCSIFADDR", ifname);
             }
-            putSockaddrIn(ifreq, IFNAMSIZ, netmask(prefixLength));
-            if (libc.ioctl(fd, SIOCSIFNETMASK, ifreq) != 0) {
+            putSockaddrIn(ifreq + IFNAMSIZ, netmask(prefixLength));
+            if (c.callInt(IOCTL, fd, SIOCSIFNETMASK, ifreq) != 0) {
                 throw error("ioctl SIOCSIFNETMASK", ifname);
             }
         } finally {
-            libc.close(fd);
+            c.call(CLOSE, fd);
         }
         bringUp(ifname);
     }
@@ -342,24 +451,21 @@ public final class Linux {
     /** {@code ip route add default via GATEWAY dev DEV}, by ioctl. */
     public void addDefaultRoute(String ifname, byte[] gateway) throws ErrnoException {
         if (gateway.length != 4) {
-            throw new ErrnoException("ioctl SIOCADDRT", ifname, EINVAL, "not an IPv4 gateway");
+            throw new ErrnoException("ioctl SIOCADDRT", ifname, Errno.EINVAL.intValue(), "not an IPv4 gateway");
         }
         final int fd = inetSocket();
-        try {
-            final Pointer route = Memory.allocateDirect(runtime, RTENTRY_BYTES, true);
-            putSockaddrIn(route, RTENTRY_DST, new byte[4]);
-            putSockaddrIn(route, RTENTRY_GATEWAY, gateway);
-            putSockaddrIn(route, RTENTRY_GENMASK, new byte[4]);
-            route.putShort(RTENTRY_FLAGS, (short) (RTF_UP | RTF_GATEWAY));
-            final byte[] name = ifname.getBytes(StandardCharsets.US_ASCII);
-            final Pointer dev = Memory.allocateDirect(runtime, name.length + 1, true);
-            dev.put(0, name, 0, name.length);
-            route.putPointer(RTENTRY_DEV, dev);
-            if (libc.ioctl(fd, SIOCADDRT, route) != 0) {
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long route = scratch.allocate(RTENTRY_BYTES);
+            putSockaddrIn(route + RTENTRY_DST, new byte[4]);
+            putSockaddrIn(route + RTENTRY_GATEWAY, gateway);
+            putSockaddrIn(route + RTENTRY_GENMASK, new byte[4]);
+            memory.putShort(route + RTENTRY_FLAGS, (short) (RTF_UP | RTF_GATEWAY));
+            memory.putAddress(route + RTENTRY_DEV, scratch.string(ifname));
+            if (c.callInt(IOCTL, fd, SIOCADDRT, route) != 0) {
                 throw error("ioctl SIOCADDRT", "default via " + ifname);
             }
         } finally {
-            libc.close(fd);
+            c.call(CLOSE, fd);
         }
     }
 
@@ -368,33 +474,26 @@ public final class Linux {
      * at {@code path}, e.g. a bind-mounted network namespace.
      */
     public void enterNamespace(String path, int nstype) throws ErrnoException {
-        final int fd = libc.open(path, O_RDONLY | O_CLOEXEC, 0);
-        if (fd < 0) {
-            throw error("open", path);
-        }
+        final int fd = open(path, O_RDONLY | O_CLOEXEC, 0);
         try {
-            if (libc.setns(fd, nstype) != 0) {
+            if (c.callInt(SETNS, fd, nstype) != 0) {
                 throw error("setns", path);
             }
         } finally {
-            libc.close(fd);
+            c.call(CLOSE, fd);
         }
     }
 
     /** Gives the calling thread (only it) a new, empty network namespace. */
     public void unshareNetworkOfThisThread() throws ErrnoException {
-        if (libc.unshare(CLONE_NEWNET) != 0) {
+        if (c.callInt(UNSHARE, CLONE_NEWNET) != 0) {
             throw error("unshare", "CLONE_NEWNET");
         }
     }
 
     /** Opens /dev/null for reading and writing, close-on-exec: stdin of helpers that must not read the user's. */
     public int openDevNull() throws ErrnoException {
-        final int fd = libc.open("/dev/null", O_RDWR | O_CLOEXEC, 0);
-        if (fd < 0) {
-            throw error("open", "/dev/null");
-        }
-        return fd;
+        return open("/dev/null", O_RDWR | O_CLOEXEC, 0);
     }
 
     /**
@@ -402,16 +501,36 @@ public final class Linux {
      * timeout.
      */
     public boolean awaitReadable(int fd, int timeoutMillis) throws ErrnoException {
-        final Pointer pollfd = Memory.allocateDirect(runtime, 8, true);
-        pollfd.putInt(0, fd);
-        pollfd.putShort(4, POLLIN);
-        while (true) {
-            final int n = libc.poll(pollfd, 1, timeoutMillis);
-            if (n >= 0) {
-                return n > 0;
+        return awaitAnyReadable(timeoutMillis, fd) >= 0;
+    }
+
+    /**
+     * Waits until one of {@code fds} is readable (or hung up), for at most {@code timeoutMillis} (negative:
+     * without limit); the index in {@code fds} of the first such fd, -1 on timeout.
+     */
+    public int awaitAnyReadable(int timeoutMillis, int... fds) throws ErrnoException {
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            // struct pollfd {int fd; short events; short revents;}
+            final long pollfds = scratch.allocate(8L * fds.length);
+            for (int i = 0; i < fds.length; i++) {
+                memory.putInt(pollfds + 8L * i, fds[i]);
+                memory.putShort(pollfds + 8L * i + 4, POLLIN);
             }
-            if (runtime.getLastError() != EINTR) {
-                throw error("poll", "fd " + fd);
+            while (true) {
+                final int n = c.callInt(POLL, pollfds, fds.length, timeoutMillis);
+                if (n > 0) {
+                    for (int i = 0; i < fds.length; i++) {
+                        if (memory.getShort(pollfds + 8L * i + 6) != 0) {
+                            return i;
+                        }
+                    }
+                }
+                if (n == 0) {
+                    return -1;
+                }
+                if (n < 0 && c.errno() != Errno.EINTR.intValue()) {
+                    throw error("poll", "fds " + Arrays.toString(fds));
+                }
             }
         }
     }
@@ -421,10 +540,11 @@ public final class Linux {
      * NULL filter fails with EFAULT where filters exist and EINVAL where they do not.
      */
     public boolean kernelSupportsSeccompFilter() {
-        if (libc.prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && runtime.getLastError() == EINVAL) {
+        final int einval = Errno.EINVAL.intValue();
+        if (c.callInt(PRCTL, PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && c.errno() == einval) {
             return false;
         }
-        return !(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0, 0, 0) < 0 && runtime.getLastError() == EINVAL);
+        return !(c.callInt(PRCTL, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0, 0, 0) < 0 && c.errno() == einval);
     }
 
     /** O_CREAT | O_RDWR | O_NOFOLLOW | O_CLOEXEC: a symlink in place of the file fails (ELOOP), never followed. */
@@ -434,11 +554,13 @@ public final class Linux {
     private static final int LOCK_SH = 1;
     private static final int LOCK_EX = 2;
     private static final int LOCK_NB = 4;
-    private static final int EWOULDBLOCK = 11;
 
     /** open(2) with {@code flags} and {@code mode}, e.g. {@link #OPEN_FILE_NO_FOLLOW}. */
     public int open(String path, int flags, int mode) throws ErrnoException {
-        final int fd = libc.open(path, flags, mode);
+        final int fd;
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            fd = c.callInt(OPEN, scratch.string(path), flags, mode);
+        }
         if (fd < 0) {
             throw error("open", path);
         }
@@ -450,38 +572,82 @@ public final class Linux {
      * honours (a shared lock on a directory keeps it from cleaning it). False when another holder conflicts.
      */
     public boolean tryFlock(int fd, boolean exclusive, String subject) throws ErrnoException {
-        if (libc.flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
+        if (c.callInt(FLOCK, fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
             return true;
         }
-        if (runtime.getLastError() == EWOULDBLOCK) {
+        if (c.errno() == Errno.EWOULDBLOCK.intValue()) {
             return false;
         }
         throw error("flock", subject);
     }
 
+    /**
+     * A listening unix socket at {@code path} that only the modes in {@code mode} may connect to: a stale socket
+     * file is removed first, and the file is chmod-ed between bind and listen, so no one else can ever connect.
+     */
+    public int listenUnix(Path path, Sockets.Type type, boolean nonBlocking, int mode, int backlog)
+            throws ErrnoException {
+        final String subject = path.toString();
+        final byte[] name = subject.getBytes(StandardCharsets.UTF_8);
+        if (name.length >= SUN_PATH_MAX) {
+            throw new ErrnoException("bind", subject, Errno.ENAMETOOLONG.intValue(), "socket path is " + name.length
+                    + " bytes, longer than the " + (SUN_PATH_MAX - 1) + " allowed");
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new ErrnoException("unlink", subject, 0, String.valueOf(e.getMessage()));
+        }
+        final int fd = c.callInt(SOCKET, AF_UNIX, type.value | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0);
+        if (fd < 0) {
+            throw error("socket", subject);
+        }
+        boolean listening = false;
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            // struct sockaddr_un {sa_family_t sun_family; char sun_path[108];}
+            final long address = scratch.allocate(2 + SUN_PATH_MAX);
+            memory.putShort(address, (short) AF_UNIX);
+            memory.putByteArray(address + 2, name, 0, name.length);
+            if (c.callInt(BIND, fd, address, 2 + name.length + 1) != 0) {
+                throw error("bind", subject);
+            }
+            chmod(subject, mode);
+            if (c.callInt(LISTEN, fd, backlog) != 0) {
+                throw error("listen", subject);
+            }
+            listening = true;
+            return fd;
+        } finally {
+            if (!listening) {
+                c.call(CLOSE, fd);
+            }
+        }
+    }
+
     private int inetSocket() throws ErrnoException {
-        final int fd = libc.socket(AF_INET, SOCK_DGRAM, 0);
+        final int fd = c.callInt(SOCKET, AF_INET, SOCK_DGRAM, 0);
         if (fd < 0) {
             throw error("socket", "AF_INET");
         }
         return fd;
     }
 
-    private Pointer ifreq(String ifname) throws ErrnoException {
+    private long ifreq(NativeCalls.Scratch scratch, String ifname) throws ErrnoException {
         final byte[] name = ifname.getBytes(StandardCharsets.US_ASCII);
         if (name.length >= IFNAMSIZ) {
-            throw new ErrnoException("ioctl", ifname, EINVAL, "interface name longer than " + (IFNAMSIZ - 1));
+            throw new ErrnoException("ioctl", ifname, Errno.EINVAL.intValue(), "interface name longer than "
+                    + (IFNAMSIZ - 1));
         }
-        final Pointer ifreq = Memory.allocateDirect(runtime, IFREQ_BYTES, true);
-        ifreq.put(0, name, 0, name.length);
+        final long ifreq = scratch.allocate(IFREQ_BYTES);
+        memory.putByteArray(ifreq, name, 0, name.length);
         return ifreq;
     }
 
-    /** struct sockaddr_in: family in host order, port 0, address in network order (as given). */
-    private static void putSockaddrIn(Pointer p, int offset, byte[] address) {
-        p.setMemory(offset, SOCKADDR_BYTES, (byte) 0);
-        p.putShort(offset, (short) AF_INET);
-        p.put(offset + 4, address, 0, 4);
+    /** struct sockaddr_in at {@code at}: family in host order, port 0, address in network order (as given). */
+    private void putSockaddrIn(long at, byte[] address) {
+        memory.setMemory(at, SOCKADDR_BYTES, (byte) 0);
+        memory.putShort(at, (short) AF_INET);
+        memory.putByteArray(at + 4, address, 0, 4);
     }
 
     private static byte[] netmask(int prefixLength) {
@@ -492,36 +658,18 @@ public final class Linux {
     private void check(int result, String call, String subject) throws ErrnoException {
         // posix_spawn and its helpers return the error number instead of setting errno.
         if (result != 0) {
-            throw new ErrnoException(call, subject, result, libc.strerror(result));
+            throw new ErrnoException(call, subject, result, c.describe(result));
         }
     }
 
     private ErrnoException error(String call, String subject) {
-        final int errno = runtime.getLastError();
-        return new ErrnoException(call, subject, errno, libc.strerror(errno));
+        final int errno = c.errno();
+        return new ErrnoException(call, subject, errno, c.describe(errno));
     }
 
     private static List<String> environment(Map<String, String> env) {
         final List<String> entries = new ArrayList<>(env.size());
         env.forEach((k, v) -> entries.add(k + "=" + v));
         return entries;
-    }
-
-    /** A NULL-terminated char*[] in native memory; the strings stay reachable as long as this object. */
-    private final class CStrings {
-        final Pointer array;
-        private final List<Pointer> strings = new ArrayList<>();
-
-        CStrings(List<String> values) {
-            final int size = runtime.addressSize();
-            array = Memory.allocateDirect(runtime, (values.size() + 1) * size, true);
-            for (int i = 0; i < values.size(); i++) {
-                final byte[] bytes = values.get(i).getBytes(StandardCharsets.UTF_8);
-                final Pointer s = Memory.allocateDirect(runtime, bytes.length + 1, true);
-                s.put(0, bytes, 0, bytes.length);
-                strings.add(s);
-                array.putPointer((long) i * size, s);
-            }
-        }
     }
 }

@@ -96,8 +96,13 @@ public final class Sockets {
         this.runtime = Runtime.getRuntime(lib);
     }
 
+    /**
+     * Binds each function on its first call, as {@link Linux} does: binding all of them up front cost the builtin
+     * driver's child half ~100-200 ms on the way to its first forwarded connection, and each user of this class
+     * calls only some of them; every one of them is in any glibc.
+     */
     public static Sockets load() {
-        return new Sockets(LibraryLoader.create(LibC.class).failImmediately().load("c"));
+        return new Sockets(LibraryLoader.create(LibC.class).load("c"));
     }
 
     /**
@@ -287,40 +292,6 @@ public final class Sockets {
             throw error("getsockopt SO_ERROR", "");
         }
         return value.getInt(0);
-    }
-
-    /**
-     * A listening unix socket at {@code path} that only the modes in {@code mode} may connect to: a stale socket
-     * file is removed first, and the file is chmod-ed between bind and listen, so no one else can ever connect.
-     */
-    public int listenUnix(Path path, Type type, boolean nonBlocking, int mode, int backlog)
-            throws SocketCallException {
-        final String subject = path.toString();
-        final Pointer sa = unixAddress(path);
-        try {
-            Files.deleteIfExists(path);
-        } catch (java.io.IOException e) {
-            throw new SocketCallException("unlink", subject, 0, String.valueOf(e.getMessage()));
-        }
-        final int fd = socket(AF_UNIX, type.value | (nonBlocking ? SOCK_NONBLOCK : 0), subject);
-        boolean ok = false;
-        try {
-            if (lib.bind(fd, sa, (int) sa.size()) != 0) {
-                throw error("bind", subject);
-            }
-            if (lib.chmod(subject, mode) != 0) {
-                throw error("chmod", subject);
-            }
-            if (lib.listen(fd, backlog) != 0) {
-                throw error("listen", subject);
-            }
-            ok = true;
-            return fd;
-        } finally {
-            if (!ok) {
-                lib.close(fd);
-            }
-        }
     }
 
     /** A blocking unix socket connected to {@code path}. */

@@ -1,6 +1,5 @@
 package dev.rootlessjkit.messages;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
@@ -21,18 +20,18 @@ import java.util.List;
  *                         (usernet's TAP device); null without a network namespace
  */
 public record ChildConfig(
-        @JsonProperty("StateDir") String stateDir,
-        @JsonProperty("Network") String network,
-        @JsonProperty("NewNetNS") boolean newNetNs,
-        @JsonProperty("DetachNetNS") boolean detachNetNs,
-        @JsonProperty("Propagation") String propagation,
-        @JsonProperty("CopyUpDirs") List<String> copyUpDirs,
-        @JsonProperty("PidNS") boolean pidNs,
-        @JsonProperty("Reaper") boolean reaper,
-        @JsonProperty("EvacuateCgroup2") String evacuateCgroup2,
-        @JsonProperty("Command") List<String> command,
-        @JsonProperty("Debug") boolean debug,
-        @JsonProperty("InterfaceName") String interfaceName) {
+        String stateDir,
+        String network,
+        boolean newNetNs,
+        boolean detachNetNs,
+        String propagation,
+        List<String> copyUpDirs,
+        boolean pidNs,
+        boolean reaper,
+        String evacuateCgroup2,
+        List<String> command,
+        boolean debug,
+        String interfaceName) {
 
     public ChildConfig {
         copyUpDirs = copyUpDirs == null ? List.of() : List.copyOf(copyUpDirs);

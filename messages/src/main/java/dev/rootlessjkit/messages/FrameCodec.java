@@ -1,17 +1,13 @@
 package dev.rootlessjkit.messages;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.function.Supplier;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Frames as RootlessKit writes them: a little-endian uint32 length, then that many bytes of JSON.
@@ -20,42 +16,8 @@ import java.util.function.Supplier;
 public final class FrameCodec {
     public static final int MAX_FRAME = 1 << 16;
 
-    private final ObjectMapper mapper;
-
-    public FrameCodec() {
-        this.mapper = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-    }
-
-    /**
-     * Starts making a codec on a thread of its own and returns what waits for it. Jackson's first use costs a cold
-     * JVM tens to hundreds of milliseconds; made this way, on the other core, it overlaps the JVM's other start-up
-     * work. The codec has written and read one message, so its first real use finds Jackson's caches warm.
-     */
-    public static Supplier<FrameCodec> prepareInBackground() {
-        final FutureTask<FrameCodec> task = new FutureTask<>(() -> {
-            final FrameCodec codec = new FrameCodec();
-            final ByteArrayOutputStream frame = new ByteArrayOutputStream();
-            codec.write(frame, new ParentInitIdmapCompleted());
-            codec.read(new ByteArrayInputStream(frame.toByteArray()));
-            return codec;
-        });
-        final Thread maker = new Thread(task, "rootlessjkit-codec");
-        maker.setDaemon(true);
-        maker.start();
-        return () -> {
-            try {
-                return task.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while making the message codec", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("cannot make the message codec: " + e.getCause(), e.getCause());
-            }
-        };
-    }
-
     public void write(OutputStream out, Message message) throws IOException {
-        final byte[] body = mapper.writeValueAsBytes(message);
+        final byte[] body = MessageJson.write(message).getBytes(StandardCharsets.UTF_8);
         if (body.length == 0 || body.length > MAX_FRAME) {
             throw new FrameException("message " + message.getClass().getSimpleName() + " is " + body.length
                     + " bytes, more than the " + MAX_FRAME + " a frame may hold");
@@ -97,14 +59,14 @@ public final class FrameCodec {
         if (got < body.length) {
             throw new FrameException("truncated frame: read " + got + " bytes, expected " + length);
         }
+        final String json;
         try {
-            return mapper.readValue(body, Message.class);
-        } catch (JsonProcessingException e) {
-            throw new FrameException("malformed message: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            // Bytes that Jackson's encoding detection takes for UTF-32 but are not (CharConversionException).
-            throw new FrameException("malformed message: " + e.getMessage());
+            json = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw new FrameException("malformed message: not UTF-8");
         }
+        return MessageJson.read(json);
     }
 
     private static int readFully(InputStream in, byte[] buf) throws IOException {

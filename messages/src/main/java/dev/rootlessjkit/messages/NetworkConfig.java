@@ -1,7 +1,5 @@
 package dev.rootlessjkit.messages;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 
@@ -9,15 +7,14 @@ import java.util.Map;
  * What the child needs to configure its side of the network. All empty for {@code --net=host}; only the
  * loopback for {@code --net=none}. {@code opaque} carries driver-specific values from parent half to child half.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record NetworkConfig(
-        @JsonProperty("Dev") String dev,
-        @JsonProperty("IP") String ip,
-        @JsonProperty("Netmask") int netmask,
-        @JsonProperty("Gateway") String gateway,
-        @JsonProperty("DNS") List<String> dns,
-        @JsonProperty("MTU") int mtu,
-        @JsonProperty("NetworkDriverOpaque") Map<String, String> opaque) {
+        String dev,
+        String ip,
+        int netmask,
+        String gateway,
+        List<String> dns,
+        int mtu,
+        Map<String, String> opaque) {
 
     public NetworkConfig {
         dns = dns == null ? List.of() : List.copyOf(dns);

@@ -1,10 +1,9 @@
 package dev.rootlessjkit.messages;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
 
 /** Parent → child: the port driver's parent half is running; {@code opaque} is what its child half needs. */
-public record ParentInitPortDriverCompleted(@JsonProperty("PortDriverOpaque") Map<String, String> opaque)
+public record ParentInitPortDriverCompleted(Map<String, String> opaque)
         implements Message {
     public ParentInitPortDriverCompleted {
         opaque = opaque == null ? Map.of() : Map.copyOf(opaque);

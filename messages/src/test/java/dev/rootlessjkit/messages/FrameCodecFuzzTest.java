@@ -20,7 +20,7 @@ import java.util.Map;
  */
 class FrameCodecFuzzTest {
     /**
-     * The body (64 KiB) plus Jackson's buffers and the decoded strings (UTF-16, so twice the body) and their copies
+     * The body (64 KiB) plus its decoded text and the parsed strings (UTF-16, so twice the body) and their copies
      * in the message records: a reader that allocated what a corrupt header claims (up to 4 GiB) would exceed it.
      */
     private static final long ALLOCATION_BOUND = 16L * FrameCodec.MAX_FRAME;

@@ -91,4 +91,36 @@ class FrameCodecTest {
         assertThrows(FrameException.class, () -> decode(frame("{\"Name\":\"NoSuchMessage\"}")));
         assertThrows(FrameException.class, () -> decode(frame("{\"HostPID\":1}")));
     }
+
+    @Test
+    void stringsKeepEveryCharacterThroughEscapes() throws IOException {
+        final List<String> command = List.of("printf", "a\"b\\c\n\t\u0001", "héllo wörld ✓ 🚀", "");
+        final ParentHello hello = new ParentHello(new ChildConfig("/run/state dir", "host", false, false,
+                "rprivate", List.of(), false, false, null, command, true, null));
+        assertEquals(hello, decode(encode(hello)));
+        assertEquals(new ChildHello(5), decode(frame("{\"Name\":\"ChildHello\",\"HostPID\":5,\"Note\":\"\\u00e9\\ud83d\\ude80\"}")));
+    }
+
+    @Test
+    void unknownMembersAreIgnoredAndMissingOnesAreEmpty() throws IOException {
+        assertEquals(new ParentInitNetworkDriverCompleted(new NetworkConfig(null, null, 0, null, null, 0, null)),
+                decode(frame(" { \"Future\" : [1, {\"x\": null}], \"Name\" : \"ParentInitNetworkDriverCompleted\","
+                        + " \"Network\": {} } ")));
+        assertEquals(new ParentHello(null), decode(frame("{\"Name\":\"ParentHello\"}")));
+    }
+
+    @Test
+    void membersOfTheWrongTypeOrShapeAreFrameErrors() {
+        for (String json : List.of("{\"Name\":\"ChildHello\",\"HostPID\":\"7\"}",
+                "{\"Name\":\"ChildHello\",\"HostPID\":7.5}",
+                "{\"Name\":\"ChildHello\",\"HostPID\":99999999999999999999}",
+                "{\"Name\":\"ParentInitPortDriverCompleted\",\"PortDriverOpaque\":{\"k\":1}}",
+                "{\"Name\":\"ParentHello\",\"Config\":{\"Command\":[\"sh\",2]}}",
+                "{\"Name\":7}", "[\"Name\"]", "{\"Name\":\"Goodbye\"} x", "{\"Name\":\"Goodbye\",}",
+                "{\"Name\":\"Go\\qodbye\"}", "{\"Name\":\"Goodbye", "[".repeat(100) + "]".repeat(100))) {
+            final FrameException e = assertThrows(FrameException.class, () -> decode(frame(json)), json);
+            assertTrue(e.getMessage().startsWith("malformed message: "), e.getMessage());
+        }
+        assertThrows(FrameException.class, () -> decode(new byte[] {3, 0, 0, 0, '"', (byte) 0xff, '"'}));
+    }
 }

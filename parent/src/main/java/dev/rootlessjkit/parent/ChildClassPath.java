@@ -11,10 +11,13 @@ import java.util.StringJoiner;
  * Netty would fail at once instead of slowly pulling it in.
  */
 final class ChildClassPath {
-    /** Jar name prefixes of what the child runs: its module, the modules it uses, Jackson and jnr-ffi. */
+    /**
+     * Jar name prefixes of what the child runs: its module, the modules it uses, jffi and jnr-ffi. Not Jackson:
+     * the handshake's JSON is read and written without it.
+     */
     private static final List<String> CHILD_JARS = List.of("rootlessjkit-child-", "rootlessjkit-log-",
             "rootlessjkit-messages-", "rootlessjkit-linux-", "rootlessjkit-net-api-", "rootlessjkit-net-drivers-",
-            "rootlessjkit-port-drivers-", "jackson-", "jnr-", "jffi-");
+            "rootlessjkit-port-drivers-", "jnr-", "jffi-");
 
     private ChildClassPath() {
     }

@@ -6,6 +6,7 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.ChildLaunch;
 import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.MessageChannel;
+import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.linux.FdStreams;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +16,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The child JVM, started through util-linux {@code unshare}: a JVM is multi-threaded and cannot unshare its
@@ -29,11 +29,16 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
     // jnr-ffi generating bytecode for the libc binding costs ~40 ms of start-up, which the few native calls of
     // the child do not repay.
     private static final String JNR_WITHOUT_CODEGEN = "-Djnr.ffi.asm.enabled=false";
-    // The child only sets up mounts and runs or reaps CMD: a small heap, the serial GC, C1 with one compiler
-    // thread and a small code cache start fastest and stay small when it has to stay (--pidns, a port driver).
-    private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-XX:CICompilerCount=1", "-Xms4m", "-Xmx64m", "-Xss512k", "-XX:ReservedCodeCacheSize=16m",
-            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-UsePerfData", JNR_WITHOUT_CODEGEN);
+    // The child only sets up mounts and runs or reaps CMD: a small heap, the serial GC and a small code cache start
+    // fastest and stay small when it has to stay (--pidns, a port driver's child half).
+    private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms4m", "-Xmx64m",
+            "-Xss512k", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-UsePerfData", JNR_WITHOUT_CODEGEN);
+    // A child that execs CMD in place runs its code once: compiling any of it costs CPU that the two JVMs' start-up
+    // needs on a small machine (measured on 2 cores: `rootlessjkit true` 874 -> 658 ms with both JVMs interpreted).
+    private static final List<String> ONE_SHOT_CHILD = List.of("-Xint");
+    // One that stays serves connections (the builtin driver's child half): C1 alone, with one compiler thread.
+    private static final List<String> RESIDENT_CHILD = List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+            "-XX:ReservedCodeCacheSize=16m");
 
     /**
      * Where the launcher found jffi's native library unpacked by the build; the child uses the same. The program
@@ -46,6 +51,11 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
      */
     private static final String JDK_FLAGS_PROPERTY = "rootlessjkit.jdkFlags";
     private static final String CHILD_ARCHIVE_PROPERTY = "rootlessjkit.childArchive";
+
+    /** Whether the child JVM stays after CMD starts, rather than exec-ing it in place (see ChildMain). */
+    static boolean childStays(ParentConfig config) {
+        return config.pidns() || ChildPortDrivers.hasChildHalf(config.portDriver().cliName);
+    }
 
     /** Namespace flags of unshare(1) for this run. */
     static List<String> unshareFlags(ParentConfig config) {
@@ -76,7 +86,7 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
      * their numbers 3..3+N-1), and {@code driverSocket} as fd 5 unless it is negative.
      */
     static ChildProcess spawn(Linux linux, Path unshare, ParentConfig config, Map<String, String> extraEnv,
-            int listenFds, int driverSocket, Supplier<FrameCodec> codec, Log log) throws ParentException {
+            int listenFds, int driverSocket, Log log) throws ParentException {
         final List<String> argv = new ArrayList<>();
         argv.add("unshare");
         argv.addAll(unshareFlags(config));
@@ -84,6 +94,7 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
         // The parent's own JDK, so the child's archive, trained with it, fits.
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         argv.addAll(CHILD_JVM_OPTIONS);
+        argv.addAll(childStays(config) ? RESIDENT_CHILD : ONE_SHOT_CHILD);
         argv.addAll(launcherJvmFlags());
         for (String property : List.of(JFFI_LIBRARY_PATH, Log.PROGRAM_PROPERTY)) {
             final String value = System.getProperty(property);
@@ -108,6 +119,7 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
         int[] toChild = null;
         int[] fromChild = null;
         int[] unshareErr = null;
+        final List<Integer> movedSources = new ArrayList<>();
         try {
             toChild = linux.pipe();
             fromChild = linux.pipe();
@@ -117,13 +129,7 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
             if (driverSocket >= 0) {
                 dup2.put(driverSocketFd, driverSocket);
             }
-            final int handshakeTop = driverSocket >= 0 ? driverSocketFd : writeFd;
-            if (dup2.values().stream().anyMatch(source -> source <= handshakeTop)) {
-                // posix_spawn's dup2 actions run in order: a source below the targets could be overwritten.
-                throw new ErrnoException("pipe2", "", 0, "descriptors " + dup2.values()
-                        + " collide with the fds the child expects");
-            }
-            int highestTarget = handshakeTop;
+            int highestTarget = driverSocket >= 0 ? driverSocketFd : writeFd;
             if (config.pidns()) {
                 // unshare's stderr is a pipe to us (see UnshareStderr); our own stderr goes along as the next fd,
                 // copied before fd 2 is replaced, and the child JVM puts it back on fd 2.
@@ -133,10 +139,19 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
                 dup2.put(2, unshareErr[1]);
                 env.put(ChildLaunch.STDERR_FD_ENV, Integer.toString(highestTarget));
             }
+            for (Map.Entry<Integer, Integer> e : dup2.entrySet()) {
+                if (e.getValue() >= readFd && e.getValue() <= highestTarget) {
+                    // posix_spawn's dup2 actions run in order: a source among the targets could be overwritten
+                    // before its own action runs, so it is moved above them first.
+                    final int moved = linux.duplicateAbove(e.getValue(), highestTarget + 1);
+                    movedSources.add(moved);
+                    e.setValue(moved);
+                }
+            }
             final int pid = linux.spawn(unshare.toString(), argv, env, dup2, highestTarget + 1);
             log.debug("spawned the child, pid " + pid);
             final MessageChannel channel = new MessageChannel(FdStreams.input(linux, fromChild[0]),
-                    FdStreams.output(linux, toChild[1]), "child", codec.get());
+                    FdStreams.output(linux, toChild[1]), "child", new FrameCodec());
             closeAll(linux, toChild[0], fromChild[1]);
             UnshareStderr unshareStderr = null;
             if (unshareErr != null) {
@@ -151,6 +166,8 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
                 }
             }
             throw new ParentException("failed to start the child: " + e.getMessage(), e);
+        } finally {
+            movedSources.forEach(fd -> closeAll(linux, fd));
         }
     }
 

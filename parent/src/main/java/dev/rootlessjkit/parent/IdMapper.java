@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Writes the child's uid_map and gid_map: root in the namespace is the caller, ids from 1 up are the caller's
@@ -43,10 +44,33 @@ public final class IdMapper {
         return args;
     }
 
+    /**
+     * Runs newuidmap and newgidmap side by side: they write different files, and each is a setuid exec that the
+     * child, waiting for its maps, would otherwise wait for twice.
+     */
     public void mapWithHelpers(long pid, Path newuidmap, Path newgidmap, SubIdSource.Ranges ranges)
             throws ParentException {
-        runHelper(newuidmap, pid, mapping(uid, ranges.uids()));
-        runHelper(newgidmap, pid, mapping(gid, ranges.gids()));
+        final AtomicReference<ParentException> gidFailure = new AtomicReference<>();
+        final Thread gidMapper = new Thread(() -> {
+            try {
+                runHelper(newgidmap, pid, mapping(gid, ranges.gids()));
+            } catch (ParentException e) {
+                gidFailure.set(e);
+            }
+        }, "rootlessjkit-newgidmap");
+        gidMapper.start();
+        try {
+            runHelper(newuidmap, pid, mapping(uid, ranges.uids()));
+        } finally {
+            try {
+                gidMapper.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (gidFailure.get() != null) {
+            throw gidFailure.get();
+        }
     }
 
     private void runHelper(Path helper, long pid, List<String> mapping) throws ParentException {

@@ -10,7 +10,6 @@ import dev.rootlessjkit.messages.ChildConfig;
 import dev.rootlessjkit.messages.ChildHello;
 import dev.rootlessjkit.messages.ChildInitUserNSCompleted;
 import dev.rootlessjkit.messages.ChildLaunch;
-import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.HandshakeException;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.messages.ParentHello;
@@ -26,7 +25,6 @@ import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
-import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.port.EarlyListeners;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.ParentPortDrivers;
@@ -44,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 
 /**
  * One run: spawn the child, map its ids, start the drivers, hand signals on, and return CMD's exit status.
@@ -77,10 +74,9 @@ public final class Parent {
      * Spawns the child first: its JVM takes longer to boot than anything the parent has to prepare, so every check
      * and set-up step that the spawn itself does not need runs while it boots.
      *
-     * @param codec    the handshake's codec, made on another thread while this one loaded jnr-ffi
      * @param prebound the -p sockets bound before jnr-ffi loaded, which the port driver takes over
      */
-    public int run(Supplier<FrameCodec> codec, PreboundListeners prebound) throws ParentException {
+    public int run(PreboundListeners prebound) throws ParentException {
         final List<PortSpec> publish = parsePublish();
         final Path unshare = Executables.require("unshare", "install util-linux");
         final AtomicInteger relayTarget = new AtomicInteger();
@@ -107,7 +103,7 @@ public final class Parent {
                 env.put(ChildLaunch.ACTIVATION_ENV, "true");
             }
             final ChildProcess child = ChildProcess.spawn(linux, unshare, config, env, listenFds,
-                    driverSocket == null ? -1 : driverSocket.childEnd(), codec, log);
+                    driverSocket == null ? -1 : driverSocket.childEnd(), log);
             if (driverSocket != null) {
                 driverSocket.childSpawned();
             }
@@ -143,30 +139,30 @@ public final class Parent {
 
     /**
      * Everything after the spawn, in the order the child needs it: its configuration and its id maps first (its
-     * JVM waits for them as soon as it is up), then the checks and drivers that only later steps use. Before all
-     * that, the -p listeners: from then on a client that comes early waits in a listener's backlog instead of being
-     * refused.
+     * JVM waits for them as soon as it is up), then the -p listeners (those bound before the spawn hold early
+     * clients in their backlog already; the others listen from here on), then the checks and drivers that only
+     * later steps use.
      */
     private int superviseChild(ChildProcess child, ExitWatcher exit, DriverSocket driverSocket, List<PortSpec> publish,
             PreboundListeners prebound, AtomicInteger relayTarget) throws ParentException {
-        try (EarlyListeners early = ParentPortDrivers.earlyListeners(config.portDriver().cliName, prebound)) {
-            for (PortSpec spec : publish) {
-                try {
-                    early.listen(spec);
-                } catch (PortDriverException e) {
-                    throw new ParentException("failed to expose port " + spec + ": " + e.getMessage(), e);
+        final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
+        try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
+            try {
+                child.channel().send(new ParentHello(childConfig(state)));
+                mapIds(child, exit, plan);
+            } catch (HandshakeException e) {
+                return failedHandshake(child, exit, e);
+            }
+            try (EarlyListeners early = ParentPortDrivers.earlyListeners(config.portDriver().cliName, prebound)) {
+                for (PortSpec spec : publish) {
+                    try {
+                        early.listen(spec);
+                    } catch (PortDriverException e) {
+                        throw new ParentException("failed to expose port " + spec + ": " + e.getMessage(), e);
+                    }
                 }
-            }
-            if (!publish.isEmpty()) {
-                log.debug("listening on the published ports");
-            }
-            final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
-            try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
-                try {
-                    child.channel().send(new ParentHello(childConfig(state)));
-                    mapIds(child, exit, plan);
-                } catch (HandshakeException e) {
-                    return failedHandshake(child, exit, e);
+                if (!publish.isEmpty()) {
+                    log.debug("listening on the published ports");
                 }
                 Preflight.warn(log, linux.geteuid(), config.propagation());
                 try (ParentNetworkDriver network = networkDriver();
@@ -187,7 +183,7 @@ public final class Parent {
         final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
         final AtomicReference<Info> info = new AtomicReference<>();
         final WaitStatus status;
-        try (EarlyApi api = EarlyApi.start(state.resolve(".api.sock.starting"), info::get, ports,
+        try (EarlyApi api = EarlyApi.start(linux, state.resolve(".api.sock.starting"), info::get, ports,
                 network.packetCapture().orElse(null), log)) {
             try {
                 final long childPid = handshake(child, state, network, ports, driverSocket, networkConfig);
@@ -210,9 +206,7 @@ public final class Parent {
         }
         if (status.signaled()) {
             // Only a child that exec'd CMD in place (no PID namespace, no port driver's child half) is CMD.
-            final boolean childStaysResident = config.pidns() || (ports != null
-                    && ChildPortDrivers.needsChildHalf(ports.opaqueForChild()));
-            log.error((childStaysResident ? "child" : "command " + ChildConfig.describe(config.command()))
+            log.error((ChildProcess.childStays(config) ? "child" : "command " + ChildConfig.describe(config.command()))
                     + " exited: " + status.describe());
         }
         return status.toExitCode();

@@ -2,14 +2,12 @@ package dev.rootlessjkit.parent;
 
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.parent.cli.Cli;
 import dev.rootlessjkit.parent.cli.CliOutcome;
 import dev.rootlessjkit.parent.cli.UsageException;
 import dev.rootlessjkit.port.PreboundListeners;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Supplier;
 
 /** Entry point of {@code rootlessjkit}: exits with CMD's status, 255 if a signal ended it, 1 for our errors. */
 public final class ParentMain {
@@ -42,9 +40,6 @@ public final class ParentMain {
         // The -p ports listen from here on: a client that comes while jnr-ffi loads and the child boots waits.
         final PreboundListeners prebound = PreboundListeners.bind(run.config().portDriver().cliName,
                 run.config().publish());
-        // Jackson's first use costs a cold JVM as much as the rest of the way to the spawn: it runs on the other
-        // core while this thread loads jnr-ffi and spawns the child.
-        final Supplier<FrameCodec> codec = FrameCodec.prepareInBackground();
         final Log runLog = log.withDebug(run.config().debug());
         run.warnings().forEach(runLog::warn);
         runLog.debug("JDK " + Runtime.version() + " at " + System.getProperty("java.home") + "; start-up archives: "
@@ -57,7 +52,7 @@ public final class ParentMain {
         try {
             final Linux linux = Linux.load();
             runLog.debug("libc bindings loaded");
-            exitCode = new Parent(run.config(), linux, runLog).run(codec, prebound);
+            exitCode = new Parent(run.config(), linux, runLog).run(prebound);
         } catch (ParentException e) {
             runLog.error(e.getMessage());
             exitCode = 1;

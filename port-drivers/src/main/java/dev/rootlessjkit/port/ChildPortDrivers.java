@@ -4,6 +4,7 @@ import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.builtin.BuiltinChildDriver;
+import dev.rootlessjkit.port.builtin.BuiltinParentDriver;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -16,9 +17,12 @@ public final class ChildPortDrivers {
     private ChildPortDrivers() {
     }
 
-    /** Whether the child must stay resident to serve a port driver (instead of exec-ing CMD in place). */
-    public static boolean needsChildHalf(Map<String, String> opaque) {
-        return BuiltinChildDriver.handles(opaque);
+    /**
+     * Whether the port driver named {@code driverName} (its --port-driver name) has a child half, known before
+     * the child starts: the child JVM's flags depend on whether it stays.
+     */
+    public static boolean hasChildHalf(String driverName) {
+        return BuiltinParentDriver.NAME.equals(driverName);
     }
 
     /**

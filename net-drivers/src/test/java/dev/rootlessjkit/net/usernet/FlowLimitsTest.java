@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -226,6 +227,69 @@ class FlowLimitsTest {
 
             sockets.out.set(false);
             assertEquals(SYN | ACK, syn(40023, server.getLocalPort()).flags(), "and it recovers");
+        }
+    }
+
+    /**
+     * Real host sockets within a budget of descriptors, each counted from socket() until it is really closed, as
+     * RLIMIT_NOFILE counts them: beyond the budget, socket() fails with EMFILE.
+     */
+    private static final class BudgetedSockets implements HostSockets {
+        final int budget;
+        final AtomicInteger open = new AtomicInteger();
+
+        BudgetedSockets(int budget) {
+            this.budget = budget;
+        }
+
+        @Override
+        public EpollSocketChannel tcp() {
+            take();
+            EpollSocketChannel ch = HostSockets.EPOLL.tcp();
+            ch.closeFuture().addListener(f -> open.decrementAndGet());
+            return ch;
+        }
+
+        @Override
+        public EpollDatagramChannel udp() {
+            take();
+            EpollDatagramChannel ch = HostSockets.EPOLL.udp();
+            ch.closeFuture().addListener(f -> open.decrementAndGet());
+            return ch;
+        }
+
+        private void take() {
+            if (open.incrementAndGet() > budget) {
+                open.decrementAndGet();
+                throw new ChannelException("socket: Too many open files");
+            }
+        }
+    }
+
+    @Test
+    void halfOpenConnectionsEvictedByASynFloodGiveBackTheirHostSocketsSoAFreshConnectionGetsOne() throws IOException {
+        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
+        // Descriptors for twice the table: the flood can only exhaust them through sockets that outlive their flows.
+        BudgetedSockets sockets = new BudgetedSockets(16);
+        h = testLoop.harness(config(d.withTcp(new TableLimits(8, 8, 4), d.tcpInbound())), sockets);
+        // The flood's target never accepts: beyond its backlog the host's SYNs go unanswered, and the stack's
+        // connects stay pending (for the 20 s connect timeout) as a host port that drops SYNs keeps them.
+        try (ServerSocket sink = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            for (int i = 0; i < 64; i++) {
+                h.send(tcpFrame(GUEST, 41000 + i, GATEWAY, sink.getLocalPort(), 1000, 0, SYN, 65535,
+                        synOptions(1460, -1), NONE));
+                // Each half-open flow is idle long enough for the next SYN to evict it.
+                h.advance(Duration.ofMillis(1500));
+            }
+            h.out.clear();
+            assertEquals(SYN | ACK, syn(42000, server.getLocalPort()).flags(),
+                    "a fresh connection still gets a host socket");
+            assertTrue(h.onLoop(sockets.open::get) <= 8, "host sockets open: " + sockets.open
+                    + ", no more than the table's 8 flows");
+            assertEquals(0, h.counter(Counter.HOST_SOCKET_FAILURES), "no SYN found the descriptors used up");
+            assertTrue(h.counter(Counter.TCP_FLOWS_EVICTED) >= 56, "the sink's share made room again and again");
+            assertEquals(0, h.counter(Counter.TCP_CONNECT_REFUSED), "an evicted flow's connect is not a refusal");
         }
     }
 }

@@ -492,6 +492,45 @@ class TcpTest {
     }
 
     @Test
+    void aHostSocketStillWritingAfterTheConnectionEndedKeepsItsSlotUntilItIsEvictedAndReset() throws IOException {
+        // A table of one: the ended connection's host socket must stay counted in it while it is open.
+        harness(limits(1, 128 * 1024, 1 << 20));
+        Conn c = new Conn(33030, server.getLocalPort(), 65535).open(synOptions(65000, 7));
+        // The host closes its side and never reads: what the guest sends next stays in the host socket's buffers.
+        c.peer.shutdownOutput();
+        Parsed fin = c.nextData();
+        assertTrue(fin.has(FIN));
+        c.ack = fin.seq() + 1;
+        c.send(ACK, NONE);
+        byte[] chunk = new byte[60000];
+        int window = Integer.MAX_VALUE;
+        boolean finSent = false;
+        while (!finSent) {
+            // The last chunk fits what is left of the window and carries the guest's FIN.
+            finSent = window <= chunk.length;
+            c.send(finSent ? ACK | FIN : ACK, Arrays.copyOf(chunk, Math.min(chunk.length, window)));
+            Parsed ack = c.next();
+            assertEquals(c.seq, ack.ack());
+            window = ack.window() << c.stackWscale;
+        }
+        // TIME-WAIT ends; the host socket still holds the guest's data.
+        h.advance(Duration.ofSeconds(3));
+        assertEquals(1, h.onLoop(h.stack::tcpFlowCount), "the ended connection keeps its slot while its socket is open");
+
+        Parsed next = new Conn(33031, server.getLocalPort(), 65535).syn(synOptions(1460, -1));
+        assertEquals(SYN | ACK, next.flags(), "the idle ended connection makes room, as any idle one does");
+        assertEquals(1, h.counter(Counter.TCP_FLOWS_EVICTED));
+        c.peer.setSoTimeout(5000);
+        InputStream in = c.peer.getInputStream();
+        assertThrows(java.net.SocketException.class, () -> {
+            byte[] buf = new byte[65536];
+            while (in.read(buf) >= 0) {
+                // what the host socket had sent before the reset
+            }
+        }, "its host socket was reset");
+    }
+
+    @Test
     void guestClosesFirstThenHost() throws IOException {
         harness();
         Conn c = new Conn(33014, server.getLocalPort(), 65535).open();

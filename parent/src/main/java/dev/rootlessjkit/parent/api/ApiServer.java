@@ -1,6 +1,7 @@
 package dev.rootlessjkit.parent.api;
 
-import dev.rootlessjkit.linux.SocketCallException;
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.api.PacketCapture;
@@ -96,12 +97,29 @@ public final class ApiServer implements AutoCloseable {
 
     static ApiServer start(Path socket, Supplier<Info> info, ParentPortDriver portDriver, PacketCapture capture,
             Log log, Limits limits) throws IOException {
-        final int fd;
+        return serve(socket, listen(Linux.load(), socket), info, portDriver, capture, log, limits);
+    }
+
+    /**
+     * The API's listening socket at {@code socket}, mode 0600, non-blocking, for {@link #serve}: clients that
+     * connect before it serves wait in the backlog.
+     */
+    public static int listen(Linux linux, Path socket) throws IOException {
         try {
-            fd = Sockets.load().listenUnix(socket, Sockets.Type.STREAM, true, 0600, BACKLOG);
-        } catch (SocketCallException e) {
+            return linux.listenUnix(socket, Sockets.Type.STREAM, true, 0600, BACKLOG);
+        } catch (ErrnoException e) {
             throw new IOException("cannot serve the API: " + e.getMessage(), e);
         }
+    }
+
+    /** Serves on {@code fd}, a socket from {@link #listen} at {@code socket}, which it then owns. */
+    public static ApiServer serve(Path socket, int fd, Supplier<Info> info, ParentPortDriver portDriver,
+            PacketCapture capture, Log log) throws IOException {
+        return serve(socket, fd, info, portDriver, capture, log, Limits.DEFAULT);
+    }
+
+    private static ApiServer serve(Path socket, int fd, Supplier<Info> info, ParentPortDriver portDriver,
+            PacketCapture capture, Log log, Limits limits) throws IOException {
         final EventLoopGroup group = new EpollEventLoopGroup(1, new DefaultThreadFactory("api", true));
         final ExecutorService driverCalls = Executors.newSingleThreadExecutor(new DefaultThreadFactory("api-ports", true));
         final ApiHandler handler = new ApiHandler(info, portDriver, capture, ApiJson.MAPPER, log, driverCalls);

@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +48,12 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     /** Shared by every published TCP port, so that one port's clients cannot take the descriptors of all. */
     private final ConnectionBudget connections;
     private final Map<Integer, Entry> ports = new TreeMap<>();
+    /**
+     * The forwarders' loops, made on a thread of their own from the driver's construction on: Netty's event loops
+     * cost a cold JVM a few hundred milliseconds, which would otherwise come after the child half is up, on the way
+     * to the first forwarded connection.
+     */
+    private final FutureTask<Loops> preparing;
     private EventLoopGroup group;
     private SpliceRelays splicing;
     private UdpLoops udpLoops;
@@ -56,6 +64,9 @@ public final class BuiltinParentDriver implements ParentPortDriver {
      * A published port: its listener alone (listenFd, no forwarder) until the driver serves it, then the forwarder
      * that owns the listener.
      */
+    record Loops(EventLoopGroup group, SpliceRelays splicing, UdpLoops udpLoops) {
+    }
+
     private record Entry(PortStatus status, Proto proto, int listenFd, Forwarder forwarder) {
         Entry servedBy(Forwarder f) {
             return new Entry(status, proto, -1, f);
@@ -88,6 +99,27 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         }
         this.sockets = Sockets.load();
         this.bridge = new ChildBridge(sockets, socketPath, log);
+        final int threads = Runtime.getRuntime().availableProcessors();
+        this.preparing = new FutureTask<>(() -> new Loops(
+                new EpollEventLoopGroup(threads, new DefaultThreadFactory("builtin-port", true)),
+                // Before the held ports are served: their TCP forwarders splice.
+                SpliceRelays.forOpenFiles(OpenFileLimit.soft(), log), new UdpLoops(threads, log)));
+        final Thread preparer = new Thread(preparing, "builtin-port-prepare");
+        preparer.setDaemon(true);
+        preparer.start();
+    }
+
+    /** The loops, once made (waits for them); null if making them failed (said in the log). */
+    Loops preparedLoops() {
+        try {
+            return preparing.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException e) {
+            log.error("builtin port driver: cannot start its event loops: " + e.getCause());
+            return null;
+        }
     }
 
     @Override
@@ -113,11 +145,13 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             return;
         }
         bridge.connect(timeout);
-        group = new EpollEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-                new DefaultThreadFactory("builtin-port", true));
-        // Before the held ports are served: their TCP forwarders splice.
-        splicing = SpliceRelays.forOpenFiles(OpenFileLimit.soft(), log);
-        udpLoops = new UdpLoops(Runtime.getRuntime().availableProcessors(), log);
+        final Loops loops = preparedLoops();
+        if (loops == null) {
+            throw new PortDriverException("builtin port driver: its event loops did not start (see the log)");
+        }
+        splicing = loops.splicing();
+        udpLoops = loops.udpLoops();
+        group = loops.group();
         for (Entry entry : new ArrayList<>(ports.values())) {
             if (entry.forwarder() == null) {
                 // Out of the table first: a listener that fails to be served is closed, and its port is gone.
@@ -232,15 +266,15 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             ports.clear();
         }
         entries.forEach(this::stop);
-        if (splicing != null) {
-            splicing.close();
-        }
-        if (udpLoops != null) {
-            udpLoops.close();
+        // Made whether or not the driver started: waited for here so that their threads and fds end with it.
+        final Loops loops = preparedLoops();
+        if (loops != null) {
+            loops.splicing().close();
+            loops.udpLoops().close();
         }
         bridge.close();
-        if (group != null) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (loops != null) {
+            loops.group().shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         try {
             Files.deleteIfExists(socketPath);

@@ -4,9 +4,11 @@ import static dev.rootlessjkit.port.builtin.Peers.freePort;
 import static dev.rootlessjkit.port.builtin.Peers.openFds;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.AddressInUseException;
@@ -74,7 +76,7 @@ class BuiltinEarlyListenTest {
             udpClient.setSoTimeout(10_000);
             udpClient.send(new DatagramPacket(EARLY, EARLY.length, InetAddress.getLoopbackAddress(), udpPort));
 
-            child = new BuiltinChildDriver(Sockets.load(), null, null, log);
+            child = new BuiltinChildDriver(Sockets.load(), Linux.load(), null, log);
             child.run(parent.opaqueForChild());
             parent.start(Duration.ofSeconds(5));
 
@@ -92,6 +94,8 @@ class BuiltinEarlyListenTest {
         final int held = freePort();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             parent.addPort(new PortSpec("tcp", "127.0.0.1", held, "", 80));
+            // The driver makes its event loops in the background from its construction: counted once they exist.
+            assertNotNull(parent.preparedLoops());
             final long before = openFds();
             final AddressInUseException inUse = assertThrows(AddressInUseException.class,
                     () -> parent.addPort(new PortSpec("tcp", "127.0.0.1", taken.getLocalPort(), "", 80)));

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.port.PortSpec;
@@ -34,7 +35,7 @@ final class RelayFixture implements AutoCloseable {
         this.splicing = splicing;
         this.log = log;
         final Path socket = state.resolve(".bp.sock");
-        child = new BuiltinChildDriver(sockets, null, null, log);
+        child = new BuiltinChildDriver(sockets, Linux.load(), null, log);
         child.run(Map.of(BuiltinChildDriver.SOCKET_PATH_KEY, socket.toString()));
         bridge = new ChildBridge(sockets, socket, log);
         bridge.connect(Duration.ofSeconds(5));

@@ -210,6 +210,14 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
 
     // ---- host connection ----
 
+    /**
+     * The host socket being connected for this flow: if the flow ends first (evicted, the stack closed), the socket
+     * is closed with it instead of holding its descriptor until the connect completes or times out.
+     */
+    void connecting(Channel channel) {
+        host = channel;
+    }
+
     void hostConnected(Channel channel) {
         host = channel;
         lastActive = nat.timers().nanoTime();
@@ -802,6 +810,9 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     /** Gives up on the connection: RST to the guest and to the host. */
     void abort() {
         if (state == State.CLOSED) {
+            // Ended already, but its host socket may still be writing out what the guest sent (see finish): evicted
+            // or the stack closing, that socket is reset now.
+            resetHost();
             return;
         }
         if (state == State.SYN_SENT) {
@@ -828,7 +839,11 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         }
     }
 
-    /** Forgets the flow; its host socket closes once what was written to it is out. */
+    /**
+     * Ends the flow; its host socket closes once what was written to it is out. Until then the flow keeps its slot
+     * in the table, so that the descriptor stays counted against the table's budget while it is open (a host peer
+     * that stops reading would otherwise hold it uncounted for ever); it is evictable like any idle flow.
+     */
     void finish() {
         if (state == State.CLOSED) {
             return;
@@ -838,7 +853,11 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         closeHostGracefully();
         sendQueue.clear();
         reorder.clear();
-        nat.remove(this);
+        if (host != null && host.isOpen()) {
+            host.closeFuture().addListener(f -> nat.remove(this));
+        } else {
+            nat.remove(this);
+        }
         if (publishedBy != null) {
             publishedBy.forget(this);
         }

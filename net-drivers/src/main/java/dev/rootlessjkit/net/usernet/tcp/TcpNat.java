@@ -30,6 +30,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -132,6 +133,14 @@ public final class TcpNat implements TransportHandler {
                     || flow.ourPort != dstPort) {
                 flow = lookUp(src, srcPort, dst, dstPort);
             }
+            if (flow != null && flow.state() == TcpFlow.State.CLOSED) {
+                // Ended, its host socket still writing out what the guest sent: to the guest the connection is
+                // gone. A new SYN on the same ports takes its place, as the new incarnation of a connection does.
+                if (s.has(Tcp.SYN)) {
+                    flow.abort();
+                }
+                flow = null;
+            }
             if (flow == null) {
                 FlowKey key = FlowKey.ipv4(src, srcPort, dst, dstPort);
                 noFlow(s, packet, off, headerLength, src, srcPort, dst, dstPort, key);
@@ -210,8 +219,13 @@ public final class TcpNat implements TransportHandler {
             flow.abort();
             return;
         }
+        // A flow evicted while its connect is pending (a SYN flood toward a host port that does not answer) must
+        // give its descriptor back at once: the table admits new flows against descriptors it believes free.
+        flow.connecting(ch);
         ch.connect(target).addListener((ChannelFuture f) -> {
-            if (flow.state() != TcpFlow.State.CONNECTING) {
+            // Closed under a pending connect: the flow ended first (evicted, the stack closed) and has answered the
+            // guest already. The failure reaches here inside that close, while the flow still says CONNECTING.
+            if (flow.state() != TcpFlow.State.CONNECTING || f.cause() instanceof ClosedChannelException) {
                 ch.close();
                 return;
             }

@@ -1,0 +1,183 @@
+package dev.rootlessjkit.linux;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The set-up calls against the real kernel: arguments reach libc intact, results and errno come back. */
+class LinuxTest {
+    private static final int ENOENT = 2;
+    private static final int EBADF = 9;
+
+    private final Linux linux = Linux.load();
+
+    @Test
+    void pipeCarriesBytesBothWaysOfTheCall() throws Exception {
+        final int[] pipe = linux.pipe();
+        try {
+            final byte[] message = "hello, pipe".getBytes(StandardCharsets.UTF_8);
+            assertEquals(message.length, linux.write(pipe[1], message, message.length));
+            assertTrue(linux.awaitReadable(pipe[0], 1000));
+            final byte[] got = new byte[64];
+            final int n = linux.read(pipe[0], got, got.length);
+            assertArrayEquals(message, Arrays.copyOf(got, n));
+            assertFalse(linux.awaitReadable(pipe[0], 10), "nothing more was written");
+        } finally {
+            linux.close(pipe[0]);
+            linux.close(pipe[1]);
+        }
+    }
+
+    @Test
+    void duplicateAboveGivesAnFdFromTheLowestAskedUp() throws Exception {
+        final int[] pipe = linux.pipe();
+        final int copy = linux.duplicateAbove(pipe[1], 100);
+        try {
+            assertTrue(copy >= 100, "got fd " + copy);
+            linux.write(copy, new byte[] {42}, 1);
+            final byte[] got = new byte[1];
+            assertEquals(1, linux.read(pipe[0], got, 1));
+            assertEquals(42, got[0]);
+        } finally {
+            linux.close(copy);
+            linux.close(pipe[0]);
+            linux.close(pipe[1]);
+        }
+    }
+
+    @Test
+    void failuresCarryTheCallTheSubjectAndTheKernelsErrno() throws Exception {
+        final int[] pipe = linux.pipe();
+        linux.close(pipe[0]);
+        linux.close(pipe[1]);
+        final ErrnoException closed = assertThrows(ErrnoException.class, () -> linux.read(pipe[0], new byte[1], 1));
+        assertEquals(EBADF, closed.errno());
+        assertEquals("read fd " + pipe[0] + ": Bad file descriptor", closed.getMessage());
+        final ErrnoException missing = assertThrows(ErrnoException.class,
+                () -> linux.open("/nonexistent/rootlessjkit", Linux.OPEN_DIRECTORY, 0));
+        assertEquals(ENOENT, missing.errno());
+        assertEquals("open /nonexistent/rootlessjkit: No such file or directory", missing.getMessage());
+    }
+
+    @Test
+    void spawnMapsDescriptorsPassesArgumentsAndEnvironmentAndReportsTheExitStatus() throws Exception {
+        final int[] pipe = linux.pipe();
+        final int pid;
+        try {
+            // The child writes its arguments and environment to fd 3, our pipe's write end.
+            pid = linux.spawn("/bin/sh", List.of("sh", "-c", "printf '%s|%s' \"$1\" \"$GREETING\" >&3; exit 7", "sh",
+                    "argument with spaces"), Map.of("GREETING", "héllo"), Map.of(3, pipe[1]), 4);
+        } finally {
+            linux.close(pipe[1]);
+        }
+        final Linux.Reaped reaped = linux.waitpid(pid, 0);
+        assertNotNull(reaped);
+        assertEquals(pid, reaped.pid());
+        assertTrue(reaped.status().exited());
+        assertEquals(7, reaped.status().exitCode());
+        final byte[] got = new byte[256];
+        final int n = linux.read(pipe[0], got, got.length);
+        linux.close(pipe[0]);
+        assertEquals("argument with spaces|héllo", new String(got, 0, n, StandardCharsets.UTF_8));
+        assertEquals(null, linux.waitpid(pid, Linux.WNOHANG), "reaped already: no such child");
+    }
+
+    @Test
+    void aSignalledChildIsReportedAsSignalled() throws Exception {
+        final int pid = linux.spawn("/bin/sleep", List.of("sleep", "30"), Map.of(), Map.of(), 3);
+        linux.kill(pid, Signals.SIGKILL);
+        final Linux.Reaped reaped = linux.waitpid(pid, 0);
+        assertNotNull(reaped);
+        assertTrue(reaped.status().signaled());
+        assertEquals(Signals.SIGKILL, reaped.status().signal());
+    }
+
+    @Test
+    void chmodSetsTheBitsJavaNioCannot(@TempDir Path dir) throws Exception {
+        final Path file = Files.createFile(dir.resolve("f"));
+        linux.chmod(file.toString(), 01755);
+        assertEquals(01755, ((Integer) Files.getAttribute(file, "unix:mode")) & 07777);
+    }
+
+    @Test
+    void flockConflictsBetweenOpenFilesAndFreesOnClose(@TempDir Path dir) throws Exception {
+        final String path = dir.resolve("lock").toString();
+        final int first = linux.open(path, Linux.OPEN_FILE_NO_FOLLOW, 0600);
+        final int second = linux.open(path, Linux.OPEN_FILE_NO_FOLLOW, 0600);
+        try {
+            assertTrue(linux.tryFlock(first, true, path));
+            assertFalse(linux.tryFlock(second, true, path), "held by the first open file");
+            linux.close(first);
+            assertTrue(linux.tryFlock(second, false, path));
+        } finally {
+            linux.close(second);
+        }
+    }
+
+    @Test
+    void openRefusesToFollowASymlinkWhereAFileIsExpected(@TempDir Path dir) throws Exception {
+        final Path link = Files.createSymbolicLink(dir.resolve("link"), dir.resolve("target"));
+        final ErrnoException e = assertThrows(ErrnoException.class,
+                () -> linux.open(link.toString(), Linux.OPEN_FILE_NO_FOLLOW, 0600));
+        assertTrue(e.getMessage().startsWith("open " + link + ": "), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("target")));
+    }
+
+    @Test
+    void idsAreThoseOfThisProcess() throws Exception {
+        final String status = Files.readString(Path.of("/proc/self/status"));
+        final String uids = status.lines().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+        final String gids = status.lines().filter(l -> l.startsWith("Gid:")).findFirst().orElseThrow();
+        // Uid: real effective saved filesystem
+        assertEquals(uids.split("\\s+")[2], Integer.toString(linux.geteuid()));
+        assertEquals(gids.split("\\s+")[2], Integer.toString(linux.getegid()));
+    }
+
+    @Test
+    void awaitAnyReadableTellsWhichFdIsReady() throws Exception {
+        final int[] quiet = linux.pipe();
+        final int[] ready = linux.pipe();
+        try {
+            assertEquals(-1, linux.awaitAnyReadable(10, quiet[0], ready[0]));
+            linux.write(ready[1], new byte[] {1}, 1);
+            assertEquals(1, linux.awaitAnyReadable(1000, quiet[0], ready[0]));
+            linux.close(quiet[1]);
+            assertEquals(0, linux.awaitAnyReadable(-1, quiet[0]), "a pipe whose writers are gone is readable");
+        } finally {
+            for (int fd : new int[] {quiet[0], ready[0], ready[1]}) {
+                linux.close(fd);
+            }
+        }
+    }
+
+    @Test
+    void listenUnixReplacesAStaleFileAndListensWithTheModeGiven(@TempDir Path dir) throws Exception {
+        final Path socket = Files.createFile(dir.resolve("api.sock"));
+        final int fd = linux.listenUnix(socket, Sockets.Type.STREAM, true, 0600, 16);
+        try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            assertTrue(client.isConnected());
+            assertEquals(0140600, ((Integer) Files.getAttribute(socket, "unix:mode")) & 0177777);
+            assertEquals(0, linux.awaitAnyReadable(1000, fd), "the connection waits in the backlog");
+        } finally {
+            linux.close(fd);
+        }
+        final Path tooLong = dir.resolve("x".repeat(120));
+        final ErrnoException e = assertThrows(ErrnoException.class,
+                () -> linux.listenUnix(tooLong, Sockets.Type.STREAM, false, 0600, 1));
+        assertTrue(e.getMessage().contains("longer than the 107 allowed"), e.getMessage());
+    }
+}
