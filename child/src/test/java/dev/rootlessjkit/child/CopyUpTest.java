@@ -1,10 +1,14 @@
 package dev.rootlessjkit.child;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rootlessjkit.log.Log;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,5 +40,23 @@ class CopyUpTest {
         assertFalse(CopyUp.hasLinkClimbingOut(etc.resolve("ssl")));
         Files.createSymbolicLink(ssl.resolve("outside.pem"), Path.of("../../../var/lib/ca.pem"));
         assertTrue(CopyUp.hasLinkClimbingOut(etc.resolve("ssl")));
+    }
+
+    /** No Linux is given: a mount attempted before the refusal would fail the test with a NullPointerException. */
+    @Test
+    void refusesTmpAndWhatIsNotADirectoryBeforeMountingAnything() throws Exception {
+        final CopyUp copyUp = new CopyUp(null, new Log("child", false));
+        final Path file = Files.writeString(root.resolve("file"), "x");
+
+        copyUp.copyUp(List.of());
+        for (final String tmp : List.of("/tmp", "/tmp/", "/tmp/../tmp", "/./tmp")) {
+            assertEquals("/tmp cannot be copied up",
+                    assertThrows(ChildException.class, () -> copyUp.copyUp(List.of(tmp))).getMessage(), tmp);
+        }
+        assertEquals("cannot copy up " + file + ": not a directory",
+                assertThrows(ChildException.class, () -> copyUp.copyUp(List.of(file.toString()))).getMessage());
+        assertEquals("cannot copy up " + root.resolve("missing") + ": not a directory",
+                assertThrows(ChildException.class, () -> copyUp.copyUp(List.of(root + "/sub/../missing")))
+                        .getMessage());
     }
 }

@@ -3,16 +3,11 @@ package dev.rootlessjkit.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,40 +96,6 @@ class PortForwardingIT {
             Ports.assertServes(PAGE, Ports.V6, dual, instance::describe);
             Ports.assertServes(PAGE, Ports.V4, v4, instance::describe);
             Ports.assertRefused(Ports.V6, v4, instance::describe);
-
-            instance.stop();
-        }
-    }
-
-    @Test
-    void udpDatagramsComeBackToEachClient() throws IOException {
-        final int port = Ports.freeUdpPort();
-        try (PortInstance instance = PortInstance.with(sandbox)
-                .publish("127.0.0.1:" + port + ":5353/udp")
-                .udpServer("socat UDP-LISTEN:5353,fork,reuseaddr PIPE")
-                .start();
-                DatagramSocket first = new DatagramSocket();
-                DatagramSocket second = new DatagramSocket()) {
-            final InetSocketAddress target = new InetSocketAddress(Ports.V4, port);
-            first.connect(target);
-            second.connect(target);
-            // The server may still be starting: repeat the first datagram until it is echoed once.
-            awaitFirstEcho(first, instance);
-            final Random random = new Random(42);
-            for (int i = 0; i < 20; i++) {
-                final DatagramSocket client = i % 2 == 0 ? first : second;
-                final byte[] sent = new byte[1 + random.nextInt(1400)];
-                random.nextBytes(sent);
-                client.send(new DatagramPacket(sent, sent.length));
-                byte[] received = receive(client, instance);
-                while (client == first && isWarmUpEcho(received)) {
-                    // A repeated probe of awaitFirstEcho, echoed late.
-                    received = receive(client, instance);
-                }
-                final int n = i;
-                assertArrayEquals(sent, received, () -> "datagram " + n + " came back changed\n"
-                        + instance.describe());
-            }
 
             instance.stop();
         }
@@ -274,50 +235,6 @@ class PortForwardingIT {
         final Workspace workspace = sandbox.workspace();
         workspace.ownerShell("mkdir -p www && printf %s " + Shell.quote(PAGE) + " > www/index.html");
         return workspace.path().resolve("www").toString();
-    }
-
-    private static final byte[] HELLO = "hello".getBytes(StandardCharsets.US_ASCII);
-
-    /**
-     * Sends the probe until it comes back. socat's PIPE is a byte stream, so probes repeated while the first was on
-     * its way (a loaded machine) may come back joined in one datagram, or after the first echo.
-     */
-    private static void awaitFirstEcho(DatagramSocket client, PortInstance instance) throws IOException {
-        client.setSoTimeout(1000);
-        for (int attempt = 0; attempt < 30; attempt++) {
-            client.send(new DatagramPacket(HELLO, HELLO.length));
-            try {
-                final byte[] echoed = receive(client, instance);
-                assertTrue(isWarmUpEcho(echoed), () -> "the probe came back as " + echoed.length + " other bytes\n"
-                        + instance.describe());
-                client.setSoTimeout(Ports.READ_TIMEOUT_MS);
-                return;
-            } catch (SocketTimeoutException e) {
-                // not up yet: send again
-            }
-        }
-        fail("no UDP echo after 30 attempts\n" + instance.describe());
-    }
-
-    /** One or more probes of {@link #awaitFirstEcho}, and nothing else. */
-    private static boolean isWarmUpEcho(byte[] echoed) {
-        if (echoed.length == 0 || echoed.length % HELLO.length != 0) {
-            return false;
-        }
-        for (int i = 0; i < echoed.length; i++) {
-            if (echoed[i] != HELLO[i % HELLO.length]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte[] receive(DatagramSocket client, PortInstance instance) throws IOException {
-        final DatagramPacket packet = new DatagramPacket(new byte[65536], 65536);
-        client.receive(packet);
-        assertEquals(client.getRemoteSocketAddress(), packet.getSocketAddress(),
-                () -> "reply from an unexpected address\n" + instance.describe());
-        return java.util.Arrays.copyOf(packet.getData(), packet.getLength());
     }
 
     /** Connections one after another: each sends its number, half-closes and must get exactly it back. */

@@ -27,12 +27,15 @@ final class PortInstance implements AutoCloseable {
     private static final Pattern SPEC = Pattern.compile("^(\\[[^\\]]*\\]|[^:\\[]*):(\\d+):.*/(tcp|udp)[46]?$");
 
     private final Workspace workspace;
+    private final Rootless rootless;
     private final Running running;
     private final List<String> publish;
     private final Path stateDir;
 
-    private PortInstance(Workspace workspace, Running running, List<String> publish, Path stateDir) {
+    private PortInstance(Workspace workspace, Rootless rootless, Running running, List<String> publish,
+            Path stateDir) {
         this.workspace = workspace;
+        this.rootless = rootless;
         this.running = running;
         this.publish = publish;
         this.stateDir = stateDir;
@@ -62,6 +65,13 @@ final class PortInstance implements AutoCloseable {
 
     Path apiSocket() {
         return stateDir.resolve("api.sock");
+    }
+
+    /** An API client ({@code rootlessctl} or {@link #rootlessjctl()}) run as the user against this run's api.sock. */
+    Result ctl(String client, String... args) {
+        final List<String> argv = new ArrayList<>(List.of(client, "--socket", apiSocket().toString()));
+        argv.addAll(List.of(args));
+        return rootless.program(argv).run();
     }
 
     /** The parent JVM: the launcher script execs it, so it keeps the launcher's PID. */
@@ -205,7 +215,7 @@ final class PortInstance implements AutoCloseable {
             final Running running = sandbox.rootless().launch(args.toArray(String[]::new)).start();
             running.awaitFile(ready);
             final Path stateDir = Path.of(Exec.read(stateFile).strip());
-            return new PortInstance(workspace, running, List.copyOf(publish), stateDir);
+            return new PortInstance(workspace, sandbox.rootless(), running, List.copyOf(publish), stateDir);
         }
     }
 }
