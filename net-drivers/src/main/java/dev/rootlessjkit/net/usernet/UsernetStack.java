@@ -14,6 +14,12 @@ import dev.rootlessjkit.net.usernet.stack.IcmpErrors;
 import dev.rootlessjkit.net.usernet.stack.IcmpHandler;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Input;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
+import dev.rootlessjkit.net.usernet.stack.Icmpv6Errors;
+import dev.rootlessjkit.net.usernet.stack.Icmpv6Handler;
+import dev.rootlessjkit.net.usernet.stack.Ipv6Input;
+import dev.rootlessjkit.net.usernet.stack.Ipv6Output;
+import dev.rootlessjkit.net.usernet.stack.Ipv6TransportRefusal;
+import dev.rootlessjkit.net.usernet.stack.NdpResponder;
 import dev.rootlessjkit.net.usernet.stack.Link;
 import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
 import dev.rootlessjkit.net.usernet.tcp.TcpNat;
@@ -37,6 +43,9 @@ public final class UsernetStack implements AutoCloseable {
     private final Link link;
     private final ArpResponder arp;
     private final Ipv4Input ipv4;
+    /** Null unless the network serves IPv6. */
+    private final Ipv6Input ipv6;
+    private final NdpResponder ndp;
     private final FragmentReassembler reassembler;
     private final UdpNat udp;
     private final TcpNat tcp;
@@ -71,6 +80,18 @@ public final class UsernetStack implements AutoCloseable {
         this.ipv4 = new Ipv4Input(counters, reassembler, new IcmpHandler(out, counters, destinations, echo,
                 icmpErrors),
                 udp, tcp);
+        if (config.ipv6()) {
+            Ipv6Output out6 = new Ipv6Output(link, config.mtu());
+            Icmpv6Errors icmpv6Errors = new Icmpv6Errors(out6, counters);
+            this.ndp = new NdpResponder(out6, counters, destinations, link.ourMac(), timers);
+            Ipv6TransportRefusal refusal = new Ipv6TransportRefusal(icmpv6Errors, counters);
+            this.ipv6 = new Ipv6Input(counters, new Icmpv6Handler(out6, counters, destinations, ndp, icmpv6Errors),
+                    refusal, refusal);
+            ndp.start();
+        } else {
+            this.ndp = null;
+            this.ipv6 = null;
+        }
     }
 
     /**
@@ -149,6 +170,14 @@ public final class UsernetStack implements AutoCloseable {
                 case Ethernet.TYPE_IPV4 -> {
                     link.learnGuestMac(Ethernet.source(frame, off));
                     ipv4.receive(frame, off + Ethernet.HEADER_LENGTH, checksumTrusted);
+                }
+                case Ethernet.TYPE_IPV6 -> {
+                    if (ipv6 == null) {
+                        counters.increment(Counter.ETH_UNSUPPORTED_TYPE);
+                        return;
+                    }
+                    link.learnGuestMac(Ethernet.source(frame, off));
+                    ipv6.receive(frame, off + Ethernet.HEADER_LENGTH, checksumTrusted);
                 }
                 default -> counters.increment(Counter.ETH_UNSUPPORTED_TYPE);
             }
@@ -231,6 +260,9 @@ public final class UsernetStack implements AutoCloseable {
         udp.close();
         echo.close();
         dns.close();
+        if (ndp != null) {
+            ndp.stop();
+        }
         reassembler.clear();
         link.releaseHeld();
     }

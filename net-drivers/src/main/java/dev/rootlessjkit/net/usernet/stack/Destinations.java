@@ -1,6 +1,7 @@
 package dev.rootlessjkit.net.usernet.stack;
 
 import dev.rootlessjkit.net.usernet.Ipv4Address;
+import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.UsernetConfig;
 import java.net.InetAddress;
 
@@ -28,6 +29,14 @@ public final class Destinations {
     /** The addresses the stack itself answers for (ARP, ping). */
     public boolean ownsAddress(int address) {
         return address == gateway || address == dns;
+    }
+
+    /**
+     * The IPv6 addresses the stack itself answers for (neighbor solicitations, ping): the gateway and the DNS
+     * forwarder, fd00::2 and fd00::3, and their link-local twins.
+     */
+    public boolean ownsIpv6Address(long high, long low) {
+        return (high == Ipv6Address.PREFIX || high == Ipv6Address.LINK_LOCAL_PREFIX) && (low == 2 || low == 3);
     }
 
     public int gateway() {
