@@ -48,9 +48,6 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
 
     public UsernetParentDriver(NetworkOptions options, Map<String, String> env, Linux linux, Log log)
             throws NetworkDriverException {
-        if (options.ipv6()) {
-            throw new NetworkDriverException("--ipv6 is not supported by the usernet network driver yet");
-        }
         this.options = options;
         final String override = env.get(RESOLV_CONF_ENV);
         this.resolvConf = override == null || override.isEmpty() ? HOST_RESOLV_CONF : Path.of(override);
@@ -75,8 +72,22 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         final Ipv4Network net = Ipv4Network.parse(config.cidr());
         log.debug("usernet stack up on " + options.interfaceName() + ", " + config.cidr() + ", mtu " + config.mtu()
                 + ", dns upstreams " + config.dnsUpstreams());
-        return new NetworkConfig(options.interfaceName(), net.childAddress(), net.prefixLength(), net.gateway(),
-                List.of(net.dns()), config.mtu(), Map.of());
+        return networkConfig(config, options.interfaceName(), net);
+    }
+
+    /**
+     * What the child configures; with IPv6, as RootlessKit does for slirp4netns --enable-ipv6, fd00::3 as a second
+     * name server (in resolv.conf and the API's info), and the static address fd00::100/64 via fd00::2.
+     */
+    static NetworkConfig networkConfig(UsernetConfig config, String dev, Ipv4Network net) {
+        if (!config.ipv6()) {
+            return new NetworkConfig(dev, net.childAddress(), net.prefixLength(), net.gateway(), List.of(net.dns()),
+                    config.mtu(), Map.of());
+        }
+        return new NetworkConfig(dev, net.childAddress(), net.prefixLength(), net.gateway(),
+                List.of(net.dns(), Ipv6Address.DNS.toString()), config.mtu(),
+                Map.of(UsernetChildDriver.IPV6_ADDRESS, Ipv6Address.GUEST + "/" + Ipv6Address.PREFIX_LENGTH,
+                        UsernetChildDriver.IPV6_GATEWAY, Ipv6Address.GATEWAY.toString()));
     }
 
     private UsernetConfig config() throws NetworkDriverException {
@@ -93,7 +104,8 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
                 : options.cidr();
         try {
             return new UsernetConfig(cidr, options.mtu() > 0 ? options.mtu() : UsernetConfig.DEFAULT_MTU,
-                    options.disableHostLoopback(), upstreams, UsernetConfig.Limits.forOpenFiles(OpenFileLimit.soft()));
+                    options.disableHostLoopback(), upstreams, UsernetConfig.Limits.forOpenFiles(OpenFileLimit.soft()),
+                    options.ipv6());
         } catch (IllegalArgumentException e) {
             throw new NetworkDriverException("usernet: " + e.getMessage(), e);
         }

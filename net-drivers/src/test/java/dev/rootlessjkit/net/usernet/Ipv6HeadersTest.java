@@ -80,7 +80,13 @@ class Ipv6HeadersTest {
     void addressesConvertBothWays() throws Exception {
         Ipv6Address a = Ipv6Address.fromInet(InetAddress.getByName("fd00::100"));
         assertEquals(Ipv6Address.GUEST, a);
-        assertEquals("fd00:0:0:0:0:0:0:100", a.toString());
+        assertEquals("fd00::100", a.toString());
+        assertEquals("fd00::3", Ipv6Address.DNS.toString());
+        assertEquals("::1", Ipv6Address.LOOPBACK.toString());
+        assertEquals("::", new Ipv6Address(0, 0).toString());
+        assertEquals("fe80::ff:fe00:1", new Ipv6Address(0xfe80_0000_0000_0000L, 0x0000_00ff_fe00_0001L).toString());
+        assertEquals("1:0:2::3", new Ipv6Address(0x0001_0000_0002_0000L, 3).toString());
+        assertEquals("1::2:0:0:3", new Ipv6Address(0x0001_0000_0000_0000L, 0x0002_0000_0000_0003L).toString());
         assertEquals(Ipv6Address.LOOPBACK.toInet(), InetAddress.getByName("::1"));
     }
 }
