@@ -29,6 +29,7 @@ import dev.rootlessjkit.net.usernet.udp.UdpOutput;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 
@@ -70,10 +71,12 @@ public final class UsernetStack implements AutoCloseable {
         this.dns = new DnsForwarder(loop, counters, timers, udpOut, hostSockets, config.dns(),
                 config.dnsUpstreams(), limits.dnsQueryTimeout().toNanos());
         IcmpErrors icmpErrors = new IcmpErrors(out, counters);
+        Ipv6Output out6 = config.ipv6() ? new Ipv6Output(link, config.mtu()) : null;
+        Icmpv6Errors icmpv6Errors = config.ipv6() ? new Icmpv6Errors(out6, counters) : null;
         this.udp = new UdpNat(loop, counters, timers, batch, destinations, dns, udpOut, icmpErrors, hostSockets,
                 limits.udpOutbound(), limits.udpInbound(), limits.udpIdleTimeout().toNanos());
         this.tcp = new TcpNat(loop, counters, timers, batch, destinations, dns::primaryUpstream, out, icmpErrors,
-                limits, hostSockets);
+                out6, icmpv6Errors, limits, hostSockets);
         this.reassembler = new FragmentReassembler(alloc, counters, timers, limits.maxReassemblies(),
                 limits.reassemblyTimeout().toNanos());
         this.echo = new IcmpEchoNat(loop, counters, timers, out, destinations, echoSockets);
@@ -81,12 +84,10 @@ public final class UsernetStack implements AutoCloseable {
                 icmpErrors),
                 udp, tcp);
         if (config.ipv6()) {
-            Ipv6Output out6 = new Ipv6Output(link, config.mtu());
-            Icmpv6Errors icmpv6Errors = new Icmpv6Errors(out6, counters);
             this.ndp = new NdpResponder(out6, counters, destinations, link.ourMac(), timers);
             Ipv6TransportRefusal refusal = new Ipv6TransportRefusal(icmpv6Errors, counters);
             this.ipv6 = new Ipv6Input(counters, new Icmpv6Handler(out6, counters, destinations, ndp, icmpv6Errors),
-                    refusal, refusal);
+                    refusal, tcp);
             ndp.start();
         } else {
             this.ndp = null;
@@ -195,7 +196,30 @@ public final class UsernetStack implements AutoCloseable {
      * @throws Exception the bind error when {@code bind} cannot be listened on
      */
     public PublishedTcpPort publishTcp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
-        return tcp.publish(bind, guestIp == 0 ? guest : guestIp, guestPort);
+        return tcp.publish(bind, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
+    }
+
+    /**
+     * As {@link #publishTcp(InetSocketAddress, int, int)} into the guest's IPv6 address {@code guestIp} (null: its
+     * fd00::100); IPv6 clients appear with their own address (see {@link Destinations#guestVisibleClientIpv6}).
+     *
+     * @throws IllegalStateException the network has no IPv6
+     */
+    public PublishedTcpPort publishTcp6(InetSocketAddress bind, Ipv6Address guestIp, int guestPort)
+            throws Exception {
+        return tcp.publish(bind, ipv6Guest(guestIp), guestPort);
+    }
+
+    /** As {@link #publishTcp6(InetSocketAddress, Ipv6Address, int)} on a listening socket; takes ownership. */
+    public PublishedTcpPort publishTcp6(int listenFd, Ipv6Address guestIp, int guestPort) throws Exception {
+        return tcp.publish(listenFd, ipv6Guest(guestIp), guestPort);
+    }
+
+    private InetAddress ipv6Guest(Ipv6Address guestIp) {
+        if (ipv6 == null) {
+            throw new IllegalStateException("the usernet network has no IPv6 (start it with --ipv6)");
+        }
+        return (guestIp == null ? Ipv6Address.GUEST : guestIp).toInet();
     }
 
     /**
@@ -203,7 +227,7 @@ public final class UsernetStack implements AutoCloseable {
      * backlog are served now); takes ownership of {@code listenFd}.
      */
     public PublishedTcpPort publishTcp(int listenFd, int guestIp, int guestPort) throws Exception {
-        return tcp.publish(listenFd, guestIp == 0 ? guest : guestIp, guestPort);
+        return tcp.publish(listenFd, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
     }
 
     /** As {@link #publishTcp} for UDP: per client a flow to {@code guestIp:guestPort}, ended when idle. */

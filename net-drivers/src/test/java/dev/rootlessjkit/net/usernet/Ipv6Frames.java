@@ -80,6 +80,29 @@ final class Ipv6Frames {
         return icmpv6Packet(src, dst, 255, 135, 0, 0, body.array());
     }
 
+    /** A TCP segment over IPv6 with its checksum. */
+    static byte[] tcp(byte[] src, int srcPort, byte[] dst, int dstPort, int seq, int ack, int flags, byte[] options,
+            byte[] payload) {
+        int hl = 20 + options.length;
+        byte[] t = ByteBuffer.allocate(hl + payload.length).putShort((short) srcPort).putShort((short) dstPort)
+                .putInt(seq).putInt(ack).put((byte) ((hl / 4) << 4)).put((byte) flags).putShort((short) 65535)
+                .putInt(0).put(options).put(payload).array();
+        int c = TestFrames.checksum(t, 0, t.length, pseudo(src, dst, 6, t.length));
+        t[16] = (byte) (c >> 8);
+        t[17] = (byte) c;
+        return frame(ipv6(src, dst, 6, 64, t));
+    }
+
+    /** A UDP datagram over IPv6 with its checksum. */
+    static byte[] udp(byte[] src, int srcPort, byte[] dst, int dstPort, byte[] payload) {
+        byte[] u = ByteBuffer.allocate(8 + payload.length).putShort((short) srcPort).putShort((short) dstPort)
+                .putShort((short) (8 + payload.length)).putShort((short) 0).put(payload).array();
+        int c = TestFrames.checksum(u, 0, u.length, pseudo(src, dst, 17, u.length));
+        u[6] = (byte) (c >> 8);
+        u[7] = (byte) c;
+        return frame(ipv6(src, dst, 17, 64, u));
+    }
+
     static byte[] echoRequest(byte[] src, byte[] dst, int id, int seq, byte[] data) {
         return icmpv6Packet(src, dst, 64, 128, 0, (id << 16) | seq, data);
     }

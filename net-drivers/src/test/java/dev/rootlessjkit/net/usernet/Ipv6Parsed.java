@@ -18,6 +18,40 @@ final class Ipv6Parsed {
         return p.ethType() == 0x86dd && (p.raw[20] & 0xff) == 58 && (p.raw[54] & 0xff) == type;
     }
 
+    static boolean isTcp(Parsed p) {
+        return p.ethType() == 0x86dd && (p.raw[20] & 0xff) == 6;
+    }
+
+    static boolean isUdp(Parsed p) {
+        return p.ethType() == 0x86dd && (p.raw[20] & 0xff) == 17;
+    }
+
+    int srcPort() {
+        return p.b.getShort(54) & 0xffff;
+    }
+
+    int dstPort() {
+        return p.b.getShort(56) & 0xffff;
+    }
+
+    int seq() {
+        return p.b.getInt(58);
+    }
+
+    int ack() {
+        return p.b.getInt(62);
+    }
+
+    int tcpFlags() {
+        return p.raw[67] & 0xff;
+    }
+
+    /** The TCP payload (after options), or the UDP payload. */
+    byte[] payload() {
+        int start = nextHeader() == 6 ? 54 + ((p.raw[66] & 0xff) >> 4) * 4 : 54 + 8;
+        return Arrays.copyOfRange(p.raw, start, 54 + payloadLength());
+    }
+
     int payloadLength() {
         return p.b.getShort(18) & 0xffff;
     }

@@ -178,11 +178,11 @@ class Ipv6StackTest {
     }
 
     @Test
-    void tcpAndUdpOverIpv6AreRefusedAtOnce() {
+    void udpOverIpv6IsRefusedAtOnce() {
         h.next();
-        byte[] syn = ipv6(GUEST, GATEWAY, 6, 64, new byte[20]);
-        h.send(frame(syn));
-        assertUnreachable(h.next(), 1, syn);
+        byte[] toGateway = ipv6(GUEST, GATEWAY, 17, 64, new byte[12]);
+        h.send(frame(toGateway));
+        assertUnreachable(h.next(), 1, toGateway);
         byte[] datagram = ipv6(GUEST, OUTSIDE, 17, 64, new byte[12]);
         h.send(frame(datagram));
         assertUnreachable(h.next(), 1, datagram);

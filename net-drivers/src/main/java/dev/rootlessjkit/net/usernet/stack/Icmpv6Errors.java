@@ -2,6 +2,7 @@ package dev.rootlessjkit.net.usernet.stack;
 
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
+import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.header.Icmpv6;
 import dev.rootlessjkit.net.usernet.header.Ipv6;
 import io.netty.buffer.ByteBuf;
@@ -33,11 +34,30 @@ public final class Icmpv6Errors {
             return;
         }
         int quoted = Math.min(MAX_QUOTED, end - ipOffset);
+        ByteBuf f = out.allocate(Icmpv6.HEADER_LENGTH + quoted);
+        f.setBytes(f.writerIndex() + Icmpv6.HEADER_LENGTH, packet, ipOffset, quoted);
+        send(f, code, quoted, fromHigh, fromLow, guestHigh, guestLow);
+    }
+
+    /**
+     * Tells the guest that the flow {@code flow} could not be delivered (a host connect failed), from the gateway,
+     * quoting a packet rebuilt from the flow's addresses and the given upper-layer bytes (the guest matches on
+     * addresses, next header and ports).
+     */
+    public void unreachable(int code, IpPair.V6 flow, int nextHeader, ByteBuf l4, int l4Offset, int l4Length) {
+        int quoted = Ipv6.HEADER_LENGTH + Math.min(l4Length, MAX_QUOTED - Ipv6.HEADER_LENGTH);
+        ByteBuf f = out.allocate(Icmpv6.HEADER_LENGTH + quoted);
+        int at = f.writerIndex() + Icmpv6.HEADER_LENGTH;
+        Ipv6.write(f, at, l4Length, nextHeader, Ipv6.DEFAULT_HOP_LIMIT, flow.guestHigh, flow.guestLow, flow.peerHigh,
+                flow.peerLow);
+        f.setBytes(at + Ipv6.HEADER_LENGTH, l4, l4Offset, quoted - Ipv6.HEADER_LENGTH);
+        send(f, code, quoted, Ipv6Address.GATEWAY.high(), Ipv6Address.GATEWAY.low(), flow.guestHigh, flow.guestLow);
+    }
+
+    private void send(ByteBuf f, int code, int quoted, long fromHigh, long fromLow, long guestHigh, long guestLow) {
         int len = Icmpv6.HEADER_LENGTH + quoted;
-        ByteBuf f = out.allocate(len);
         int at = f.writerIndex();
         f.setInt(at + 4, 0);
-        f.setBytes(at + Icmpv6.HEADER_LENGTH, packet, ipOffset, quoted);
         f.writerIndex(at + len);
         Icmpv6.setTypeCodeAndChecksum(f, at, Icmpv6.TYPE_DEST_UNREACHABLE, code, len, fromHigh, fromLow, guestHigh,
                 guestLow);

@@ -112,7 +112,9 @@ public final class Link implements Batch.Deferred {
         counters.increment(Counter.FRAMES_OUT_NO_GUEST_MAC);
         int target = etherType == Ethernet.TYPE_IPV4 && frame.writerIndex() >= IPV4_DESTINATION + 4
                 ? frame.getInt(IPV4_DESTINATION) : 0;
-        if (target != 0 && held.size() < MAX_HELD_FRAMES && heldBytes + frame.readableBytes() <= MAX_HELD_BYTES) {
+        // An IPv6 frame is held without a probe: a guest with IPv6 up solicits a router at once, which teaches us.
+        boolean holdable = target != 0 || etherType == Ethernet.TYPE_IPV6;
+        if (holdable && held.size() < MAX_HELD_FRAMES && heldBytes + frame.readableBytes() <= MAX_HELD_BYTES) {
             held.add(frame);
             heldTypes.add(etherType);
             heldBytes += frame.readableBytes();
