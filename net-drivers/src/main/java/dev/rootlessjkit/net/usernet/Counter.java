@@ -28,8 +28,8 @@ public enum Counter {
     IPV6_BAD_EXTENSION_HEADERS,
     /** IPv6 fragments, which the stack does not reassemble: dropped. */
     IPV6_FRAGMENTS_DROPPED,
-    /** TCP and UDP over IPv6 to other hosts, refused with an ICMPv6 error: not relayed yet. */
-    IPV6_TRANSPORT_REFUSED,
+    /** UDP datagrams for the guest larger than one IPv6 packet of its MTU: dropped (IPv6 is not fragmented here). */
+    IPV6_TOO_BIG,
     IP_FRAGMENTS,
     IP_REASSEMBLED,
     IP_FRAGMENTS_DROPPED,

@@ -13,6 +13,7 @@ import dev.rootlessjkit.net.api.PacketCapture;
 import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.net.api.PortPublisher;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -134,7 +135,39 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
             public AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException {
                 return publish(fd, running -> running.publishUdp(fd, guestIp, guestPort));
             }
+
+            @Override
+            public AutoCloseable publishTcp6(int listenFd, byte[] guestIp, int guestPort)
+                    throws NetworkDriverException {
+                final Ipv6Address guest = ipv6Guest(listenFd, guestIp);
+                return publish(listenFd, running -> options.ipv6() ? running.publishTcp6(listenFd, guest, guestPort)
+                        : running.publishTcp(listenFd, 0, guestPort));
+            }
+
+            @Override
+            public AutoCloseable publishUdp6(int fd, byte[] guestIp, int guestPort) throws NetworkDriverException {
+                final Ipv6Address guest = ipv6Guest(fd, guestIp);
+                return publish(fd, running -> options.ipv6() ? running.publishUdp6(fd, guest, guestPort)
+                        : running.publishUdp(fd, 0, guestPort));
+            }
         });
+    }
+
+    /**
+     * The IPv6 address inside a port leads to (null: the guest's own). Without --ipv6 the namespace has only its
+     * IPv4 address, where a port without a child IP leads (its clients appear as the gateway 10.0.2.2); an IPv6
+     * child IP is refused, and the port's socket, which the publisher owns, closed.
+     */
+    private Ipv6Address ipv6Guest(int fd, byte[] guestIp) throws NetworkDriverException {
+        if (guestIp == null) {
+            return null;
+        }
+        if (!options.ipv6()) {
+            Sockets.load().close(fd);
+            throw new NetworkDriverException("the usernet network has no IPv6 (start it with --ipv6)");
+        }
+        final ByteBuffer address = ByteBuffer.wrap(guestIp);
+        return new Ipv6Address(address.getLong(0), address.getLong(8));
     }
 
     /** One way of handing a port's socket to the running network. */

@@ -18,7 +18,6 @@ import dev.rootlessjkit.net.usernet.stack.Icmpv6Errors;
 import dev.rootlessjkit.net.usernet.stack.Icmpv6Handler;
 import dev.rootlessjkit.net.usernet.stack.Ipv6Input;
 import dev.rootlessjkit.net.usernet.stack.Ipv6Output;
-import dev.rootlessjkit.net.usernet.stack.Ipv6TransportRefusal;
 import dev.rootlessjkit.net.usernet.stack.NdpResponder;
 import dev.rootlessjkit.net.usernet.stack.Link;
 import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
@@ -67,13 +66,14 @@ public final class UsernetStack implements AutoCloseable {
         this.arp = new ArpResponder(link, counters, destinations::ownsAddress);
         Ipv4Output out = new Ipv4Output(link, config.mtu());
         UsernetConfig.Limits limits = config.limits();
-        UdpOutput udpOut = new UdpOutput(out);
-        this.dns = new DnsForwarder(loop, counters, timers, udpOut, hostSockets, config.dns(),
-                config.dnsUpstreams(), limits.dnsQueryTimeout().toNanos());
-        IcmpErrors icmpErrors = new IcmpErrors(out, counters);
         Ipv6Output out6 = config.ipv6() ? new Ipv6Output(link, config.mtu()) : null;
+        UdpOutput udpOut = new UdpOutput(out, out6);
+        this.dns = new DnsForwarder(loop, counters, timers, udpOut, hostSockets, config.dnsUpstreams(),
+                limits.dnsQueryTimeout().toNanos());
+        IcmpErrors icmpErrors = new IcmpErrors(out, counters);
         Icmpv6Errors icmpv6Errors = config.ipv6() ? new Icmpv6Errors(out6, counters) : null;
-        this.udp = new UdpNat(loop, counters, timers, batch, destinations, dns, udpOut, icmpErrors, hostSockets,
+        this.udp = new UdpNat(loop, counters, timers, batch, destinations, dns, udpOut, icmpErrors, icmpv6Errors,
+                hostSockets,
                 limits.udpOutbound(), limits.udpInbound(), limits.udpIdleTimeout().toNanos());
         this.tcp = new TcpNat(loop, counters, timers, batch, destinations, dns::primaryUpstream, out, icmpErrors,
                 out6, icmpv6Errors, limits, hostSockets);
@@ -85,9 +85,8 @@ public final class UsernetStack implements AutoCloseable {
                 udp, tcp);
         if (config.ipv6()) {
             this.ndp = new NdpResponder(out6, counters, destinations, link.ourMac(), timers);
-            Ipv6TransportRefusal refusal = new Ipv6TransportRefusal(icmpv6Errors, counters);
             this.ipv6 = new Ipv6Input(counters, new Icmpv6Handler(out6, counters, destinations, ndp, icmpv6Errors),
-                    refusal, tcp);
+                    udp, tcp);
             ndp.start();
         } else {
             this.ndp = null;
@@ -232,7 +231,18 @@ public final class UsernetStack implements AutoCloseable {
 
     /** As {@link #publishTcp} for UDP: per client a flow to {@code guestIp:guestPort}, ended when idle. */
     public PublishedUdpPort publishUdp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
-        return udp.publish(bind, guestIp == 0 ? guest : guestIp, guestPort);
+        return udp.publish(bind, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
+    }
+
+    /** As {@link #publishTcp6(InetSocketAddress, Ipv6Address, int)} for UDP. */
+    public PublishedUdpPort publishUdp6(InetSocketAddress bind, Ipv6Address guestIp, int guestPort)
+            throws Exception {
+        return udp.publish(bind, ipv6Guest(guestIp), guestPort);
+    }
+
+    /** As {@link #publishUdp6(InetSocketAddress, Ipv6Address, int)} on a bound socket; takes ownership. */
+    public PublishedUdpPort publishUdp6(int fd, Ipv6Address guestIp, int guestPort) throws Exception {
+        return udp.publish(fd, ipv6Guest(guestIp), guestPort);
     }
 
     /**
@@ -240,7 +250,7 @@ public final class UsernetStack implements AutoCloseable {
      * it are passed on now); takes ownership of {@code fd}.
      */
     public PublishedUdpPort publishUdp(int fd, int guestIp, int guestPort) throws Exception {
-        return udp.publish(fd, guestIp == 0 ? guest : guestIp, guestPort);
+        return udp.publish(fd, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
     }
 
     public Counters counters() {

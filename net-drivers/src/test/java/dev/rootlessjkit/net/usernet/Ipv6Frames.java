@@ -93,14 +93,18 @@ final class Ipv6Frames {
         return frame(ipv6(src, dst, 6, 64, t));
     }
 
-    /** A UDP datagram over IPv6 with its checksum. */
+    /** A UDP datagram over IPv6 with its checksum, in a frame to the stack's MAC. */
     static byte[] udp(byte[] src, int srcPort, byte[] dst, int dstPort, byte[] payload) {
+        return frame(udpPacket(src, srcPort, dst, dstPort, payload));
+    }
+
+    static byte[] udpPacket(byte[] src, int srcPort, byte[] dst, int dstPort, byte[] payload) {
         byte[] u = ByteBuffer.allocate(8 + payload.length).putShort((short) srcPort).putShort((short) dstPort)
                 .putShort((short) (8 + payload.length)).putShort((short) 0).put(payload).array();
         int c = TestFrames.checksum(u, 0, u.length, pseudo(src, dst, 17, u.length));
         u[6] = (byte) (c >> 8);
         u[7] = (byte) c;
-        return frame(ipv6(src, dst, 17, 64, u));
+        return ipv6(src, dst, 17, 64, u);
     }
 
     static byte[] echoRequest(byte[] src, byte[] dst, int id, int seq, byte[] data) {

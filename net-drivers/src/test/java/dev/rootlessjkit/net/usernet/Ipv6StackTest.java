@@ -178,24 +178,25 @@ class Ipv6StackTest {
     }
 
     @Test
-    void udpOverIpv6IsRefusedAtOnce() {
+    void udpToNobodyIsRefusedAndMalformedUdpDropped() {
         h.next();
-        byte[] toGateway = ipv6(GUEST, GATEWAY, 17, 64, new byte[12]);
-        h.send(frame(toGateway));
-        assertUnreachable(h.next(), 1, toGateway);
-        byte[] datagram = ipv6(GUEST, OUTSIDE, 17, 64, new byte[12]);
-        h.send(frame(datagram));
-        assertUnreachable(h.next(), 1, datagram);
-        // Never in answer to multicast (mDNS, LLMNR).
-        h.send(multicastFrame(ALL_NODES, ipv6(GUEST, ALL_NODES, 17, 1, new byte[12])));
+        h.send(Ipv6Frames.udp(GUEST, 5353, Ipv6Frames.addr(0xfd00_0000_0000_0000L, 9), 53, new byte[4]));
+        h.send(multicastFrame(ALL_NODES, Ipv6Frames.udpPacket(GUEST, 5353, ALL_NODES, 5353, new byte[4])));
+        h.send(frame(ipv6(GUEST, GATEWAY, 17, 64, new byte[12])));
+        byte[] noChecksum = Ipv6Frames.udp(GUEST, 5353, OUTSIDE, 53, new byte[4]);
+        noChecksum[14 + 40 + 6] = 0;
+        noChecksum[14 + 40 + 7] = 0;
+        h.send(noChecksum);
         h.expectNothing(200);
-        assertEquals(3, h.counter(Counter.IPV6_TRANSPORT_REFUSED));
+        assertEquals(2, h.counter(Counter.UDP_REFUSED));
+        assertEquals(1, h.counter(Counter.UDP_MALFORMED));
+        assertEquals(1, h.counter(Counter.UDP_BAD_CHECKSUM), "the UDP checksum is mandatory over IPv6");
     }
 
     @Test
     void errorsQuoteNoMoreThanFitsTheMinimumMtu() {
         h.next();
-        byte[] big = ipv6(GUEST, OUTSIDE, 17, 64, new byte[1400]);
+        byte[] big = echoRequest(GUEST, OUTSIDE, 1, 1, new byte[1400]);
         h.send(frame(big));
         Ipv6Parsed e = new Ipv6Parsed(h.next());
         assertEquals(1280, 40 + e.l4().length);
