@@ -60,6 +60,7 @@ class UsernetIpv6IT {
                 .run();
 
         Expect.exitCode(0, result);
+        assertTrue(!result.stderr().contains("discarded"), result::describe);
         final Map<String, String> seen = result.keyValues();
         assertEquals("fd00::100/64", seen.get("addr"), result::describe);
         assertEquals("via fd00::2 dev tap0", seen.get("route"), result::describe);
@@ -77,7 +78,7 @@ class UsernetIpv6IT {
      * TCP both ways to a server on the host's ::1 through [fd00::2] (32 MiB each way, compared by SHA-256), UDP to
      * ::1 the same way, DNS through fd00::3 alone, and, as RootlessKit's integration-ipv6.sh does with a dummy
      * interface on the host, a web server on an fdaa:: address of another host (a namespace of the test's own,
-     * reached through the host's routing).
+     * reached through the host's routing), pinged through an ICMPv6 ping socket.
      */
     @Test
     void hostLoopbackOtherHostsAndDnsOverIpv6() throws Exception {
@@ -109,6 +110,8 @@ class UsernetIpv6IT {
                             + "| cut -d' ' -f1); "
                             + "echo udp=$(echo ping | socat -t 5 - UDP6:[fd00::2]:" + udp.getLocalPort() + "); "
                             + "echo http=$(curl -fsS -m 10 'http://[" + other.ipv6Address() + "]:8080/'); "
+                            + "echo ping=$(busybox ping -6 -c 1 -W 5 " + other.ipv6Address()
+                            + " >/dev/null && echo ok); "
                             + "echo nameserver fd00::3 > /etc/resolv.conf; "
                             + "echo dns=$(getent ahostsv4 far.rjit.test | head -1 | cut -d' ' -f1)")
                     .env("ROOTLESSJKIT_USERNET_RESOLV_CONF", resolvConf.toString())
@@ -121,6 +124,7 @@ class UsernetIpv6IT {
             assertEquals(sha256(download), seen.get("down"), result::describe);
             assertEquals("PING", seen.get("udp"), result::describe);
             assertEquals("served over IPv6", seen.get("http"), result::describe);
+            assertEquals("ok", seen.get("ping"), () -> "no echo through an ICMPv6 ping socket\n" + result.describe());
             assertEquals("192.0.2.66", seen.get("dns"), () -> "no answer through fd00::3\n" + result.describe());
         }
     }

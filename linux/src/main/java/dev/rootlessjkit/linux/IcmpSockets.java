@@ -15,6 +15,8 @@ public final class IcmpSockets {
     private static final int SOCK_NONBLOCK = 04000;
     private static final int SOCK_CLOEXEC = 02000000;
     private static final int IPPROTO_ICMP = 1;
+    private static final int AF_INET6 = 10;
+    private static final int IPPROTO_ICMPV6 = 58;
 
     private final NetLib lib;
     private final Runtime runtime;
@@ -34,6 +36,16 @@ public final class IcmpSockets {
         if (fd < 0) {
             final int errno = runtime.getLastError();
             throw new ErrnoException("socket", "AF_INET ICMP (ping)", errno, lib.strerror(errno));
+        }
+        return fd;
+    }
+
+    /** As {@link #openEcho()} for ICMPv6 echo (the same ping_group_range governs both). */
+    public int openEcho6() throws ErrnoException {
+        final int fd = lib.socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+        if (fd < 0) {
+            final int errno = runtime.getLastError();
+            throw new ErrnoException("socket", "AF_INET6 ICMPv6 (ping)", errno, lib.strerror(errno));
         }
         return fd;
     }

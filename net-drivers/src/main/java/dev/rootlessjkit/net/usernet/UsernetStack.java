@@ -79,13 +79,14 @@ public final class UsernetStack implements AutoCloseable {
                 out6, icmpv6Errors, limits, hostSockets);
         this.reassembler = new FragmentReassembler(alloc, counters, timers, limits.maxReassemblies(),
                 limits.reassemblyTimeout().toNanos());
-        this.echo = new IcmpEchoNat(loop, counters, timers, out, destinations, echoSockets);
+        this.echo = new IcmpEchoNat(loop, counters, timers, out, out6, destinations, echoSockets);
         this.ipv4 = new Ipv4Input(counters, reassembler, new IcmpHandler(out, counters, destinations, echo,
                 icmpErrors),
                 udp, tcp);
         if (config.ipv6()) {
             this.ndp = new NdpResponder(out6, counters, destinations, link.ourMac(), timers);
-            this.ipv6 = new Ipv6Input(counters, new Icmpv6Handler(out6, counters, destinations, ndp, icmpv6Errors),
+            this.ipv6 = new Ipv6Input(counters, new Icmpv6Handler(out6, counters, destinations, ndp, echo,
+                    icmpv6Errors),
                     udp, tcp);
             ndp.start();
         } else {

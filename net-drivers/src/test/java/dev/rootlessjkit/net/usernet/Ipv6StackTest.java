@@ -160,9 +160,15 @@ class Ipv6StackTest {
             assertEquals(7, m.getShort(6));
             assertArrayEquals(data, Arrays.copyOfRange(m.array(), 8, m.capacity()));
         }
+        // This harness's host refuses ping sockets: "administratively prohibited", never a forged reply.
         byte[] request = echoRequest(GUEST, OUTSIDE, 1, 1, data);
         h.send(frame(request));
         assertUnreachable(h.next(), 1, request);
+        assertEquals(1, h.counter(Counter.ICMP_ECHO_NOT_PERMITTED));
+        // Nobody else lives in fd00::/64: "address unreachable".
+        byte[] nobody = echoRequest(GUEST, Ipv6Frames.addr(0xfd00_0000_0000_0000L, 9), 1, 2, data);
+        h.send(frame(nobody));
+        assertUnreachable(h.next(), 3, nobody);
         assertEquals(2, h.counter(Counter.ICMPV6_ECHO_REPLIES));
     }
 

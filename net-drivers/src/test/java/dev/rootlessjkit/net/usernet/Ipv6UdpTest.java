@@ -80,6 +80,12 @@ class Ipv6UdpTest {
                 DatagramPacket p = new DatagramPacket(new byte[100], 100);
                 client.receive(p);
                 assertEquals("answer", new String(p.getData(), 0, p.getLength()));
+                // The guest's server may answer from its SLAAC address (socat's forked child does).
+                byte[] slaac = Ipv6Frames.addr(0xfd00_0000_0000_0000L, 0x3822_41ff_fef9_e7afL);
+                h.send(Ipv6Frames.udp(slaac, 5353, GATEWAY, in.srcPort(), "again".getBytes()));
+                client.receive(p);
+                assertEquals("again", new String(p.getData(), 0, p.getLength()));
+                assertEquals(port.localAddress().getPort(), p.getPort());
             } finally {
                 h.run(port::close);
             }

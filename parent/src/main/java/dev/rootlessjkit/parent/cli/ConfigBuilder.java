@@ -68,7 +68,7 @@ final class ConfigBuilder {
         }
         if (ipv6) {
             warnings.add("ipv6 is experimental");
-            if (net != NetworkMode.PASTA && net != NetworkMode.SLIRP4NETNS) {
+            if (net != NetworkMode.PASTA && net != NetworkMode.SLIRP4NETNS && net != NetworkMode.USERNET) {
                 warnings.add("--ipv6 is discarded for --net=" + net.cliName);
             }
         }

@@ -6,27 +6,32 @@ import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.header.Icmpv6;
 import dev.rootlessjkit.net.usernet.header.Ipv6;
 import dev.rootlessjkit.net.usernet.header.Ndp;
+import dev.rootlessjkit.net.usernet.icmp.IcmpEchoNat;
 import io.netty.buffer.ByteBuf;
+import java.net.InetAddress;
 
 /**
  * ICMPv6 from the guest: Neighbor Discovery to {@link NdpResponder}, echo requests to the stack's own addresses
- * answered here; echo requests to other hosts get an ICMPv6 "administratively prohibited" from the gateway (they are
- * not relayed yet, and a reply is never forged in another host's name). The rest (MLD reports, the guest's own
- * advertisements) is counted and ignored.
+ * answered here, echo requests to other hosts sent from unprivileged ICMPv6 ping sockets ({@link IcmpEchoNat}); a
+ * reply is never forged in another host's name: where the host refuses ping sockets the guest gets "administratively
+ * prohibited", where the address leads nowhere "address unreachable", from the gateway. The rest (MLD reports, the
+ * guest's own advertisements) is counted and ignored.
  */
 public final class Icmpv6Handler implements Ipv6TransportHandler {
     private final Ipv6Output out;
     private final Counters counters;
     private final Destinations destinations;
     private final NdpResponder ndp;
+    private final IcmpEchoNat echo;
     private final Icmpv6Errors errors;
 
     public Icmpv6Handler(Ipv6Output out, Counters counters, Destinations destinations, NdpResponder ndp,
-            Icmpv6Errors errors) {
+            IcmpEchoNat echo, Icmpv6Errors errors) {
         this.out = out;
         this.counters = counters;
         this.destinations = destinations;
         this.ndp = ndp;
+        this.echo = echo;
         this.errors = errors;
     }
 
@@ -68,7 +73,15 @@ public final class Icmpv6Handler implements Ipv6TransportHandler {
             counters.increment(Counter.ICMPV6_IGNORED);
             return;
         }
-        errors.unreachable(Icmpv6.CODE_ADMIN_PROHIBITED, Ipv6Address.GATEWAY.high(), Ipv6Address.GATEWAY.low(),
-                packet, ipOffset, off + len);
+        InetAddress host = destinations.hostAddressForIpv6(dstHigh, dstLow);
+        if (host == null) {
+            errors.unreachable(Icmpv6.CODE_ADDRESS_UNREACHABLE, Ipv6Address.GATEWAY.high(),
+                    Ipv6Address.GATEWAY.low(), packet, ipOffset, off + len);
+            return;
+        }
+        if (echo.forward6(packet, off, len, srcHigh, srcLow, host) == IcmpEchoNat.Result.NOT_PERMITTED) {
+            errors.unreachable(Icmpv6.CODE_ADMIN_PROHIBITED, Ipv6Address.GATEWAY.high(), Ipv6Address.GATEWAY.low(),
+                    packet, ipOffset, off + len);
+        }
     }
 }

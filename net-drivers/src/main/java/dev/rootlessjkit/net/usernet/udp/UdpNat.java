@@ -177,8 +177,8 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
             }
             return;
         }
-        PublishedUdpPort.Flow in = inbound.size() == 0 ? null
-                : inbound.get(new FlowKey(srcHigh, srcLow, srcPort, dstHigh, dstLow, dstPort));
+        PublishedUdpPort.Flow in = inbound.size() == 0 ? null : inboundIpv6(srcHigh, srcLow, srcPort, dstHigh,
+                dstLow, dstPort);
         if (in != null) {
             reply(in, packet.retainedSlice(payloadOffset, payloadLength));
             return;
@@ -198,6 +198,22 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
             return;
         }
         send(flow, packet.retainedSlice(payloadOffset, payloadLength), new InetSocketAddress(host, dstPort));
+    }
+
+    /**
+     * The published port's client flow a guest datagram over IPv6 answers. A server on an unconnected socket (or
+     * socat's forked child, which connects anew) answers from the address the kernel picks, which with a SLAAC
+     * address beside fd00::100 need not be the one the client's datagram went to: any address of the guest network
+     * answers for fd00::100.
+     */
+    private PublishedUdpPort.Flow inboundIpv6(long srcHigh, long srcLow, int srcPort, long dstHigh, long dstLow,
+            int dstPort) {
+        PublishedUdpPort.Flow in = inbound.get(new FlowKey(srcHigh, srcLow, srcPort, dstHigh, dstLow, dstPort));
+        if (in != null || srcHigh != Ipv6Address.PREFIX || Ipv6Address.GUEST.equals(srcHigh, srcLow)) {
+            return in;
+        }
+        return inbound.get(new FlowKey(Ipv6Address.GUEST.high(), Ipv6Address.GUEST.low(), srcPort, dstHigh, dstLow,
+                dstPort));
     }
 
     /** Queues a guest's datagram on its flow's host socket, flushed at the end of the batch. */
