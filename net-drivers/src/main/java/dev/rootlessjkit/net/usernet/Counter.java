@@ -26,8 +26,6 @@ public enum Counter {
     IPV6_BAD_PAYLOAD_LENGTH,
     /** IPv6 extension headers that are truncated, too many, misplaced, or a routing header still to be routed. */
     IPV6_BAD_EXTENSION_HEADERS,
-    /** IPv6 fragments, which the stack does not reassemble: dropped. */
-    IPV6_FRAGMENTS_DROPPED,
     /** UDP datagrams for the guest larger than one IPv6 packet of its MTU: dropped (IPv6 is not fragmented here). */
     IPV6_TOO_BIG,
     IP_FRAGMENTS,

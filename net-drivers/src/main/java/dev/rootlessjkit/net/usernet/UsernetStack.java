@@ -85,7 +85,7 @@ public final class UsernetStack implements AutoCloseable {
                 udp, tcp);
         if (config.ipv6()) {
             this.ndp = new NdpResponder(out6, counters, destinations, link.ourMac(), timers);
-            this.ipv6 = new Ipv6Input(counters, new Icmpv6Handler(out6, counters, destinations, ndp, echo,
+            this.ipv6 = new Ipv6Input(counters, reassembler, new Icmpv6Handler(out6, counters, destinations, ndp, echo,
                     icmpv6Errors),
                     udp, tcp);
             ndp.start();

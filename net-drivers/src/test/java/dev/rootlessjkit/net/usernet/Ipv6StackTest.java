@@ -267,8 +267,51 @@ class Ipv6StackTest {
         h.expectNothing(200);
         assertEquals(1, h.counter(Counter.IPV6_BAD_PAYLOAD_LENGTH));
         assertEquals(2, h.counter(Counter.IP_TRUNCATED));
-        assertEquals(1, h.counter(Counter.IPV6_FRAGMENTS_DROPPED));
+        assertEquals(1, h.counter(Counter.IP_FRAGMENTS_DROPPED), "a fragment with more to come is 8-byte aligned");
         assertEquals(1, h.counter(Counter.IP_BAD_SOURCE));
+    }
+
+    /** A fragment of the upper-layer bytes {@code whole[offset, offset+length)} behind a fragment header. */
+    private static byte[] fragment(int id, int next, byte[] whole, int offset, int length, boolean more) {
+        ByteBuffer b = ByteBuffer.allocate(8 + length).put((byte) next).put((byte) 0)
+                .putShort((short) (offset | (more ? 1 : 0))).putInt(id).put(whole, offset, length);
+        return frame(ipv6(GUEST, GATEWAY, 44, 64, b.array()));
+    }
+
+    @Test
+    void fragmentsAreReassembledWithinTheirBounds() {
+        h.next();
+        byte[] data = "sixteen bytes!!!".getBytes();
+        byte[] icmp = Ipv6Frames.icmpv6(GUEST, GATEWAY, 128, 0, (0x77 << 16) | 1, data);
+        // Out of order: the last fragment first.
+        h.send(fragment(5, 58, icmp, 16, 8, false));
+        h.expectNothing(100);
+        h.send(fragment(5, 58, icmp, 0, 16, true));
+        Ipv6Parsed reply = new Ipv6Parsed(h.next());
+        byte[] m = reply.l4();
+        assertEquals(129, m[0] & 0xff);
+        assertArrayEquals(data, Arrays.copyOfRange(m, 8, m.length));
+        assertEquals(1, h.counter(Counter.IP_REASSEMBLED));
+
+        // Overlapping fragments drop the whole packet (RFC 5722).
+        h.send(fragment(6, 58, icmp, 0, 16, true));
+        h.send(fragment(6, 58, icmp, 8, 16, false));
+        h.expectNothing(100);
+        assertEquals(2, h.counter(Counter.IP_FRAGMENTS_DROPPED));
+
+        // A packet that is still a fragment once reassembled is not taken apart again.
+        byte[] inner = ByteBuffer.allocate(8 + icmp.length).put((byte) 58).put((byte) 0).putShort((short) 0)
+                .putInt(9).put(icmp).array();
+        h.send(fragment(7, 44, inner, 0, inner.length, false));
+        h.expectNothing(100);
+        assertEquals(1, h.counter(Counter.IPV6_BAD_EXTENSION_HEADERS));
+
+        // A packet whose other fragments never come is dropped after the reassembly timeout.
+        h.send(fragment(8, 58, icmp, 0, 16, true));
+        h.advance(Duration.ofSeconds(31));
+        h.send(fragment(8, 58, icmp, 16, 8, false));
+        h.expectNothing(100);
+        assertEquals(3, h.counter(Counter.IP_FRAGMENTS_DROPPED));
     }
 
     @Test

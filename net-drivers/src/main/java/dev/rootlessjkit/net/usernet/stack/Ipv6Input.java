@@ -6,23 +6,27 @@ import dev.rootlessjkit.net.usernet.header.Ipv6;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Checks IPv6 packets from the guest, walks their extension headers and hands the upper-layer packet to its handler.
- * Every rejection is counted; nothing here throws on bad input. The walk is bounded: a chain longer than {@link
- * #MAX_EXTENSION_HEADERS}, hop-by-hop options anywhere but first, a header running past the payload, or a routing
- * header with segments left (we are not a router for source routes) drop the packet.
+ * Checks IPv6 packets from the guest, walks their extension headers and hands the upper-layer packet to its handler;
+ * fragments go to the {@link FragmentReassembler} (bounded together with IPv4's) and the whole packet through the walk
+ * again, where a second fragment header drops it. Every rejection is counted; nothing here throws on bad input. The
+ * walk is bounded: a chain longer than {@link #MAX_EXTENSION_HEADERS}, hop-by-hop options anywhere but first, a
+ * header running past the payload, or a routing header with segments left (we are not a router for source routes)
+ * drop the packet.
  */
 public final class Ipv6Input {
     /** More than any honest packet carries (RFC 8200 recommends each at most once, destination options twice). */
     static final int MAX_EXTENSION_HEADERS = 8;
 
     private final Counters counters;
+    private final FragmentReassembler reassembler;
     private final Ipv6TransportHandler icmp;
     private final Ipv6TransportHandler udp;
     private final Ipv6TransportHandler tcp;
 
-    public Ipv6Input(Counters counters, Ipv6TransportHandler icmp, Ipv6TransportHandler udp,
-            Ipv6TransportHandler tcp) {
+    public Ipv6Input(Counters counters, FragmentReassembler reassembler, Ipv6TransportHandler icmp,
+            Ipv6TransportHandler udp, Ipv6TransportHandler tcp) {
         this.counters = counters;
+        this.reassembler = reassembler;
         this.icmp = icmp;
         this.udp = udp;
         this.tcp = tcp;
@@ -33,6 +37,11 @@ public final class Ipv6Input {
      * @param checksumTrusted the transport checksum is not to be checked
      */
     public void receive(ByteBuf frame, int off, boolean checksumTrusted) {
+        receive(frame, off, checksumTrusted, false);
+    }
+
+    /** @param reassembled the packet is one the reassembler put together: it may not be a fragment again */
+    private void receive(ByteBuf frame, int off, boolean checksumTrusted, boolean reassembled) {
         int available = frame.writerIndex() - off;
         if (available < Ipv6.HEADER_LENGTH) {
             counters.increment(Counter.IP_TRUNCATED);
@@ -61,7 +70,18 @@ public final class Ipv6Input {
         int next = Ipv6.nextHeader(frame, off);
         for (int seen = 0; Ipv6.isGenericExtension(next) || next == Ipv6.NEXT_FRAGMENT; seen++) {
             if (next == Ipv6.NEXT_FRAGMENT) {
-                counters.increment(Counter.IPV6_FRAGMENTS_DROPPED);
+                if (reassembled || at + Ipv6.FRAGMENT_HEADER_LENGTH > end) {
+                    counters.increment(Counter.IPV6_BAD_EXTENSION_HEADERS);
+                    return;
+                }
+                ByteBuf whole = reassembler.offerIpv6(frame, off, at, end);
+                if (whole != null) {
+                    try {
+                        receive(whole, 0, false, true);
+                    } finally {
+                        whole.release();
+                    }
+                }
                 return;
             }
             if (seen >= MAX_EXTENSION_HEADERS || (next == Ipv6.NEXT_HOP_BY_HOP && seen > 0) || at + 8 > end) {
