@@ -25,7 +25,7 @@ public final class TapBench {
         Tap tap = Tap.load();
         int fd = tap.open(args[0], vnet ? Tap.VNET_HDR : 0);
         if (vnet) {
-            tap.setOffload(fd, Tap.TUN_F_CSUM | Tap.TUN_F_TSO4);
+            tap.setOffload(fd, TapHandOver.OFFLOADS);
         }
         boolean ipv6 = args.length == 4 && args[3].equals("ipv6");
         UsernetConfig config = new UsernetConfig(UsernetConfig.DEFAULT_CIDR, mtu, false, List.of(), null, ipv6);

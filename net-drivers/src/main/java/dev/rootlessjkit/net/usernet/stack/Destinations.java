@@ -66,8 +66,9 @@ public final class Destinations {
     /**
      * The source address a client of a published port appears with inside: its real IPv4 address, except where
      * that address would mean something else in the guest, which then sees the gateway instead: loopback (the
-     * guest's own), an address of the guest network (the guest or the stack), an IPv6 client (the guest network is
-     * IPv4 only; an IPv4-mapped client keeps its IPv4 address).
+     * guest's own), an address of the guest network (the guest or the stack), an IPv6 client (it cannot appear in an
+     * IPv4 packet; an IPv4-mapped client keeps its IPv4 address). Ports into the guest's IPv6 address map their
+     * clients with {@link #guestVisibleClientIpv6}.
      */
     public int guestVisibleClient(InetAddress client) {
         byte[] b = client.getAddress();

@@ -32,10 +32,10 @@ public abstract sealed class IpPair permits IpPair.V4, IpPair.V6 {
     /** Sends a frame from {@link #allocate} from the peer to the guest. Takes ownership. */
     public abstract void send(ByteBuf frame, int protocol, boolean dontFragment);
 
-    /** Whether {@link #sendOffloaded} may be used (IPv4 only: the TAP device is told of TCPv4 segmentation). */
+    /** Whether {@link #sendOffloaded} may be used: the guest completes checksums and splits large TCP segments. */
     public abstract boolean offloads();
 
-    /** As {@link Ipv4Output#sendOffloaded}. */
+    /** As {@link Ipv4Output#sendOffloaded} and {@link Ipv6Output#sendOffloaded}. */
     public abstract void sendOffloaded(ByteBuf frame, int protocol, int checksumOffset, int gsoSize,
             int l4HeaderLength);
 
@@ -127,12 +127,13 @@ public abstract sealed class IpPair permits IpPair.V4, IpPair.V6 {
 
         @Override
         public boolean offloads() {
-            return false;
+            return out.offloads();
         }
 
         @Override
         public void sendOffloaded(ByteBuf frame, int protocol, int checksumOffset, int gsoSize, int l4HeaderLength) {
-            throw new UnsupportedOperationException("no offloads over IPv6");
+            out.sendOffloaded(frame, protocol, peerHigh, peerLow, guestHigh, guestLow, checksumOffset, gsoSize,
+                    l4HeaderLength);
         }
 
         @Override

@@ -48,6 +48,22 @@ public final class Ipv6Output {
         }
     }
 
+    /** Whether {@link #sendOffloaded} may be used. */
+    public boolean offloads() {
+        return link.offloads();
+    }
+
+    /**
+     * As {@link Ipv4Output#sendOffloaded}: a frame from {@link #allocate} whose transport checksum field holds the
+     * pseudo-header sum, split by the guest's kernel into segments of {@code gsoSize} when that is not 0.
+     */
+    public void sendOffloaded(ByteBuf frame, int nextHeader, long srcHigh, long srcLow, long dstHigh, long dstLow,
+            int checksumOffset, int gsoSize, int l4HeaderLength) {
+        Ipv6.write(frame, IP_OFFSET, frame.writerIndex() - L4_OFFSET, nextHeader, Ipv6.DEFAULT_HOP_LIMIT, srcHigh,
+                srcLow, dstHigh, dstLow);
+        link.sendOffloaded(frame, Ethernet.TYPE_IPV6, L4_OFFSET, checksumOffset, gsoSize, L4_OFFSET + l4HeaderLength);
+    }
+
     /** As {@link #send} to a link-layer address given by the guest (a neighbor solicitation's source). */
     public void sendTo(ByteBuf frame, long mac, int nextHeader, int hopLimit, long srcHigh, long srcLow,
             long dstHigh, long dstLow) {

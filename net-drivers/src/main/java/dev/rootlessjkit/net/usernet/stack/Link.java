@@ -145,13 +145,14 @@ public final class Link implements Batch.Deferred {
         return sink.offloads();
     }
 
-    /** As {@link #send} for an IPv4 frame with offloads, see {@link FrameSink#sendOffloaded}. */
-    public void sendOffloaded(ByteBuf frame, int l4Offset, int checksumOffset, int gsoSize, int headerLength) {
+    /** As {@link #send} for an IPv4 or IPv6 frame with offloads, see {@link FrameSink#sendOffloaded}. */
+    public void sendOffloaded(ByteBuf frame, int etherType, int l4Offset, int checksumOffset, int gsoSize,
+            int headerLength) {
         if (guestMac == MacAddress.NONE) {
-            noGuestMac(frame, Ethernet.TYPE_IPV4);
+            noGuestMac(frame, etherType);
             return;
         }
-        Ethernet.write(frame, 0, guestMac, ourMac, Ethernet.TYPE_IPV4);
+        Ethernet.write(frame, 0, guestMac, ourMac, etherType);
         counters.increment(Counter.FRAMES_OUT);
         if (capture.active()) {
             capture.record(frame);

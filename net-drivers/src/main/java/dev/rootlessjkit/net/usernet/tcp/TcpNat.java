@@ -11,10 +11,10 @@ import dev.rootlessjkit.net.usernet.UsernetConfig;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.flow.FlowTable;
 import dev.rootlessjkit.net.usernet.header.Checksum;
+import dev.rootlessjkit.net.usernet.header.Icmpv6;
 import dev.rootlessjkit.net.usernet.header.Tcp;
 import dev.rootlessjkit.net.usernet.stack.Batch;
 import dev.rootlessjkit.net.usernet.stack.Destinations;
-import dev.rootlessjkit.net.usernet.header.Icmpv6;
 import dev.rootlessjkit.net.usernet.stack.IcmpErrors;
 import dev.rootlessjkit.net.usernet.stack.Icmpv6Errors;
 import dev.rootlessjkit.net.usernet.stack.IpPair;
@@ -120,7 +120,13 @@ public final class TcpNat implements TransportHandler, Ipv6TransportHandler {
                     || flow.guestPort != s.srcPort || flow.ourPort != s.dstPort) {
                 flow = lookUp(FlowKey.ipv4(src, s.srcPort, dst, s.dstPort));
             }
-            receive(s, flow, () -> IpPair.ipv4(out, dst, src));
+            flow = live(s, flow);
+            if (flow == null) {
+                noFlow(s, IpPair.ipv4(out, dst, src));
+                return;
+            }
+            lastFlow = flow;
+            flow.receive(s);
         } finally {
             s.packet = null;
         }
@@ -144,7 +150,13 @@ public final class TcpNat implements TransportHandler, Ipv6TransportHandler {
             if (flow == null || !flow.flowKey().equals(key)) {
                 flow = lookUp(key);
             }
-            receive(s, flow, () -> IpPair.ipv6(out6, dstHigh, dstLow, srcHigh, srcLow));
+            flow = live(s, flow);
+            if (flow == null) {
+                noFlow(s, IpPair.ipv6(out6, dstHigh, dstLow, srcHigh, srcLow));
+                return;
+            }
+            lastFlow = flow;
+            flow.receive(s);
         } finally {
             s.packet = null;
         }
@@ -182,28 +194,20 @@ public final class TcpNat implements TransportHandler, Ipv6TransportHandler {
         return true;
     }
 
-    /**
-     * A parsed segment and the flow it belongs to, if any.
-     *
-     * @param reply the addresses of an answer (a new flow, a RST), made only when there is no flow
-     */
-    private void receive(Segment s, TcpFlow flow, Supplier<IpPair> reply) {
+    /** The flow a parsed segment belongs to, or null when it belongs to none (any more). */
+    private static TcpFlow live(Segment s, TcpFlow flow) {
         if (flow != null && flow.state() == TcpFlow.State.CLOSED) {
             // Ended, its host socket still writing out what the guest sent: to the guest the connection is
             // gone. A new SYN on the same ports takes its place, as the new incarnation of a connection does.
             if (s.has(Tcp.SYN)) {
                 flow.abort();
             }
-            flow = null;
+            return null;
         }
-        if (flow == null) {
-            noFlow(s, reply.get());
-            return;
-        }
-        lastFlow = flow;
-        flow.receive(s);
+        return flow;
     }
 
+    /** A segment of no flow from the guest; {@code ip}: from its destination back to the guest. */
     private void noFlow(Segment s, IpPair ip) {
         if (s.has(Tcp.RST)) {
             return;
