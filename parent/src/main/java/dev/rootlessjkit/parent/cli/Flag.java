@@ -1,5 +1,8 @@
 package dev.rootlessjkit.parent.cli;
 
+import dev.rootlessjkit.net.NetworkDriverKind;
+import dev.rootlessjkit.port.PortDriverKind;
+
 /**
  * Every flag rootlessjkit accepts: RootlessKit's names and defaults, plus our own --single-id-mapping. The one table
  * both the parser and --help are built from, so the two cannot drift apart. Help lists flags in this order within
@@ -18,10 +21,7 @@ enum Flag {
                     + "(default: a new temporary directory)"),
 
     NET(Category.NETWORK, Kind.STRING, "net", null, "host",
-            "network driver [host, none, pasta, slirp4netns, usernet, gvisor-tap-vsock (served by usernet, "
-                    + "MTU 1500 by default as RootlessKit's), lxc-user-nic (a veth on a host bridge made by LXC's "
-                    + "setuid lxc-user-nic; address by DHCP from the bridge), vpnkit (accepted name; not available "
-                    + "yet)]"),
+            "network driver [" + NetworkDriverKind.helpList() + "]"),
     MTU(Category.NETWORK, Kind.STRING, "mtu", null, "0",
             "MTU for non-host networks; 0 means the driver's default (65520; 1500 for gvisor-tap-vsock and "
                     + "lxc-user-nic)"),
@@ -65,8 +65,7 @@ enum Flag {
             "mount propagation of / in the namespace [private, rprivate, shared, rshared, slave, rslave]"),
 
     PORT_DRIVER(Category.PORT, Kind.STRING, "port-driver", null, "none",
-            "port driver for non-host networks [none, builtin, slirp4netns, implicit (for pasta), "
-                    + "usernet and gvisor-tap-vsock (for usernet and gvisor-tap-vsock)]"),
+            "port driver for non-host networks [" + PortDriverKind.helpList() + "]"),
     PUBLISH(Category.PORT, Kind.LIST, "publish", "p", "",
             "publish a port of the namespace on the host, e.g. \"127.0.0.1:8080:80/tcp\"; repeatable or "
                     + "comma-separated"),
