@@ -256,6 +256,21 @@ public enum NetworkDriverKind {
         return list.toString();
     }
 
+    /** The drivers (not the names they serve) addressed so, for help text: "pasta, slirp4netns and usernet". */
+    public static String namesOf(Addressing addressing) {
+        final StringBuilder names = new StringBuilder();
+        String last = null;
+        for (NetworkDriverKind kind : values()) {
+            if (kind.addressing == addressing && kind.served() == kind) {
+                if (last != null) {
+                    names.append(names.length() == 0 ? "" : ", ").append(last);
+                }
+                last = kind.cliName;
+            }
+        }
+        return last == null ? "" : names.length() == 0 ? last : names + " and " + last;
+    }
+
     NetworkDriverException unavailable() {
         return new NetworkDriverException("network driver \"" + cliName
                 + "\" is not available in this build of rootlessjkit yet");

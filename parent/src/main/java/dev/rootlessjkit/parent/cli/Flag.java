@@ -26,7 +26,8 @@ enum Flag {
             "MTU for non-host networks; 0 means the driver's default (65520; 1500 for gvisor-tap-vsock and "
                     + "lxc-user-nic)"),
     CIDR(Category.NETWORK, Kind.STRING, "cidr", null, "",
-            "IPv4 network for pasta, slirp4netns and usernet (default: 10.0.2.0/24)"),
+            "IPv4 network for " + NetworkDriverKind.namesOf(NetworkDriverKind.Addressing.CIDR)
+                    + " (default: 10.0.2.0/24)"),
     IFNAME(Category.NETWORK, Kind.STRING, "ifname", null, "",
             "network interface name in the namespace (default: tap0; eth0 for lxc-user-nic)"),
     DISABLE_HOST_LOOPBACK(Category.NETWORK, Kind.BOOL, "disable-host-loopback", null, "false",
@@ -68,7 +69,8 @@ enum Flag {
             "port driver for non-host networks [" + PortDriverKind.helpList() + "]"),
     PUBLISH(Category.PORT, Kind.LIST, "publish", "p", "",
             "publish a port of the namespace on the host, e.g. \"127.0.0.1:8080:80/tcp\"; repeatable or "
-                    + "comma-separated"),
+                    + "comma-separated; checked and then ignored with --port-driver=implicit, where pasta publishes "
+                    + "every port bound inside"),
     SOURCE_IP_TRANSPARENT(Category.PORT, Kind.BOOL, "source-ip-transparent", null, "true",
             "preserve real client source IP using IP_TRANSPARENT (builtin port driver, TCP only; "
                     + "--port-driver=usernet always does)"),

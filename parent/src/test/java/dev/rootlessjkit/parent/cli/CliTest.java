@@ -99,6 +99,13 @@ class CliTest {
                 config("--net=pasta", "--port-driver=implicit", "-p", "127.0.0.1:8080:80/tcp", "x").publish());
     }
 
+    /** Accepted and ignored, as RootlessKit does (Parent still parses each spec first): --help says so. */
+    @Test
+    void publishWithTheImplicitPortDriverIsDocumentedAsIgnored() throws UsageException {
+        assertTrue(print("--help").text().contains("checked and then ignored with --port-driver=implicit, where "
+                + "pasta publishes every port bound inside"), print("--help").text());
+    }
+
     @Test
     void goStyleBooleans() throws UsageException {
         assertTrue(config("--pidns", "x").pidns());

@@ -61,6 +61,7 @@ class DriverRegistriesTest {
         for (NetworkDriverKind kind : NetworkDriverKind.values()) {
             assertTrue(NetworkDriverKind.helpList().contains(kind.cliName), kind.cliName);
         }
+        assertTrue(help.contains("IPv4 network for pasta, slirp4netns and usernet (default: 10.0.2.0/24)"), help);
         assertEquals(NetworkDriverKind.values().length, NetworkDriverKind.helpList().split(", (?![^(]*\\))").length);
     }
 }
