@@ -10,10 +10,12 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.ChildNetworkContext;
 import dev.rootlessjkit.net.NetworkDriverKind;
 import dev.rootlessjkit.net.api.NetworkDriverException;
+import dev.rootlessjkit.port.ChildPortDriver;
 import dev.rootlessjkit.port.PortDriverKind;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,6 +53,11 @@ class DriverRegistriesWithoutNettyTest {
     @Test
     void thePortDriversChildHalvesAreFoundWithoutNetty() {
         assertTrue(PortDriverKind.childHalfFor(Map.of(), null, log).isEmpty());
+        // What the builtin driver's parent half sends (RootlessKit's key); the half is made, not run.
+        final Optional<ChildPortDriver> builtin = PortDriverKind.childHalfFor(
+                Map.of("builtin.socketpath", "/nonexistent/.bp.sock"), null, log);
+        assertTrue(builtin.isPresent());
+        builtin.get().close();
         for (PortDriverKind kind : PortDriverKind.values()) {
             assertEquals(kind == PortDriverKind.BUILTIN, kind.hasChildHalf, kind.cliName);
         }
