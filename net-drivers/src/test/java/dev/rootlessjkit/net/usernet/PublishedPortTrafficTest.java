@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * with crafted frames, and the counters must say exactly what went through.
  */
 class PublishedPortTrafficTest {
+    private static final int FIN = 1;
     private static final int SYN = 2;
     private static final int RST = 4;
     private static final int PSH = 8;
@@ -129,6 +130,29 @@ class PublishedPortTrafficTest {
         assertEquals(0, tcp(port).active(), "ended connections are not active");
         assertEquals(connections, tcp(port).accepted());
         assertEquals(0, tcp(port).failed());
+    }
+
+    /** A connection closed both ways is no longer active, though its flow still waits out TIME-WAIT. */
+    @Test
+    void aConnectionClosedGracefullyEndsBeforeTimeWaitDoes() throws IOException {
+        final PublishedTcpPort port = publishTcp();
+        final Socket client = connect(port);
+        final int iss = toGuest(client, false).seq();
+        h.send(tcpFrame(GUEST, GUEST_PORT, GATEWAY, client.getLocalPort(), GUEST_ISN, iss + 1, SYN | ACK, 65535,
+                synOptions(1460, 7), NONE));
+        toGuest(client, false);
+        assertEquals(1, tcp(port).active());
+
+        client.shutdownOutput();
+        h.next(f -> f.isTcp() && f.dstPort() == GUEST_PORT && f.has(FIN));
+        h.send(tcpFrame(GUEST, GUEST_PORT, GATEWAY, client.getLocalPort(), GUEST_ISN + 1, iss + 2, ACK | FIN, 65535,
+                NONE, NONE));
+        assertEquals(-1, client.getInputStream().read());
+        assertEquals(new PortCounters.Tcp(1, 0, 0, new PortCounters.DialFailures(0, 0, 0, 0, 0), 0, 0), tcp(port));
+        assertEquals(1, h.onLoop(h.stack::tcpFlowCount), "the flow is in TIME-WAIT");
+        h.advance(Duration.ofMinutes(5));
+        assertEquals(0, h.onLoop(h.stack::tcpFlowCount));
+        assertEquals(0, tcp(port).active(), "counted once");
     }
 
     @Test

@@ -777,6 +777,10 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     }
 
     private void enterTimeWait() {
+        if (publishedBy != null) {
+            // Both sides are done: the connection is no longer relayed, though its flow waits out TIME-WAIT.
+            publishedBy.traffic.ended();
+        }
         state = State.TIME_WAIT;
         stopTimer();
         closeHostGracefully();
@@ -863,7 +867,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         if (publishedBy != null) {
             if (state == State.SYN_SENT) {
                 publishedBy.traffic.failed(dialFailure);
-            } else {
+            } else if (state != State.TIME_WAIT) {
                 publishedBy.traffic.ended();
             }
         }
