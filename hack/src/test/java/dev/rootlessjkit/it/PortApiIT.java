@@ -215,7 +215,12 @@ class PortApiIT {
             final byte[] request = new byte[100_000];
             Arrays.fill(request, (byte) 'r');
             for (int i = 0; i < connections; i++) {
-                assertArrayEquals(request, Ports.exchange(Ports.V4, echo, request), instance::describe);
+                // The whole echo is read before the client closes: usernet leaves a connection whose client
+                // half-closes right after its data unanswered now and then, with or without the counters.
+                try (Socket client = Ports.connect(Ports.V4, echo)) {
+                    client.getOutputStream().write(request);
+                    assertArrayEquals(request, client.getInputStream().readNBytes(request.length), instance::describe);
+                }
             }
             try (Socket refused = Ports.connect(Ports.V4, closed)) {
                 Ports.assertClosedByPeer(refused, instance::describe);
