@@ -2,7 +2,9 @@ package dev.rootlessjkit.port.usernet;
 
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.api.CountedPort;
 import dev.rootlessjkit.net.api.NetworkDriverException;
+import dev.rootlessjkit.net.api.PortCounters;
 import dev.rootlessjkit.net.api.PortPublisher;
 import dev.rootlessjkit.port.GoText;
 import dev.rootlessjkit.port.HostListeners;
@@ -38,6 +40,8 @@ public final class UsernetPortDriver implements ParentPortDriver {
     private final Log log;
     private final Sockets sockets;
     private final Map<Integer, Entry> ports = new TreeMap<>();
+    /** What removed ports carried. */
+    private PortCounters removed = PortCounters.NONE;
     /** Whether the network driver's stack runs, so that ports are published at once. */
     private boolean started;
     private int nextId = 1;
@@ -50,6 +54,12 @@ public final class UsernetPortDriver implements ParentPortDriver {
     private record Entry(PortStatus status, int guestIp, int listenFd, AutoCloseable published) {
         Entry publishedAs(AutoCloseable handle) {
             return new Entry(status, guestIp, -1, handle);
+        }
+
+        /** What the stack counted for the port; nothing yet before the stack has it. */
+        PortCounters counters() {
+            return published instanceof CountedPort counted ? counted.traffic().counters()
+                    : PortCounters.zero(status.spec().proto().startsWith("tcp"));
         }
     }
 
@@ -164,6 +174,22 @@ public final class UsernetPortDriver implements ParentPortDriver {
     }
 
     @Override
+    public synchronized Map<Integer, PortCounters> portCounters() {
+        final Map<Integer, PortCounters> counters = new TreeMap<>();
+        ports.forEach((id, e) -> counters.put(id, e.counters()));
+        return counters;
+    }
+
+    @Override
+    public synchronized PortCounters totalCounters() {
+        PortCounters total = removed;
+        for (Entry e : ports.values()) {
+            total = total.plus(e.counters());
+        }
+        return total;
+    }
+
+    @Override
     public synchronized void removePort(int id) throws PortDriverException {
         final Entry entry = ports.remove(id);
         if (entry == null) {
@@ -173,6 +199,8 @@ public final class UsernetPortDriver implements ParentPortDriver {
             stop(entry);
         } catch (Exception e) {
             throw new PortDriverException("cannot remove port " + id + ": " + e.getMessage(), e);
+        } finally {
+            removed = removed.plus(entry.counters().ended());
         }
         log.debug("removed " + entry.status());
     }
