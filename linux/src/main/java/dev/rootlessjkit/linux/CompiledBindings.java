@@ -8,11 +8,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * libc bindings for the relays' hot paths with jnr-ffi's generated call stubs, whatever
+ * libc bindings for the UDP batches' hot path ({@link DatagramBatch}) with jnr-ffi's generated call stubs, whatever
  * {@code -Djnr.ffi.asm.enabled} says. The launcher turns generation off because it costs start-up time that a
- * run's few set-up calls do not repay; the relays, loaded only once traffic flows, make a native call per batch
- * of bytes or datagrams and per connection, and through reflection each such call costs microseconds more and
- * allocates (measured: a short HTTP connection through the builtin driver took ~400 us with generated stubs,
+ * run's few set-up calls do not repay; a batch makes a native call per batch of datagrams, and through reflection
+ * each such call costs microseconds more and allocates (measured on the TCP relays before they moved to
+ * {@link NativeCalls}: a short HTTP connection through the builtin driver took ~400 us with generated stubs,
  * ~600 us with reflection). Generating them takes 50-150 ms, which is why callers do it in the background.
  */
 final class CompiledBindings {

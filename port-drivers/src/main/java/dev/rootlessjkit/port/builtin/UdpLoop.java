@@ -52,12 +52,11 @@ final class UdpLoop extends EpollLoop {
     }
 
     /**
-     * Has the native calls' stubs generated in the background, at the first flow rather than when a port is
-     * published: an idle run keeps the 3-4 MB of RSS that generating them costs. Until then the calls go through
+     * Has the batch's native call stubs generated in the background, at the first flow rather than when a port is
+     * published: an idle run keeps the 3-4 MB of RSS that generating them costs. Until then its calls go through
      * jnr-ffi's reflection. Loop thread only; does nothing after the first call.
      */
     void trafficFlows() {
-        calls.compileInBackground();
         batch.compileInBackground();
     }
 
