@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import jnr.constants.platform.Errno;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -21,8 +22,8 @@ import jnr.ffi.Runtime;
  * {@code slots * 64 KiB}; jnr-ffi frees it with the batch. Not thread-safe: one thread uses a batch. Assumes an LP64 ABI (x86-64, aarch64).
  */
 public final class DatagramBatch {
-    public static final int EAGAIN = 11;
-    public static final int ECONNREFUSED = 111;
+    public static final int EAGAIN = Errno.EAGAIN.intValue();
+    public static final int ECONNREFUSED = Errno.ECONNREFUSED.intValue();
     /** The most a slot holds: the largest UDP payload over IPv6 is 65,527 bytes. */
     public static final int SLOT_BYTES = 65536;
     /** The most one UDP_SEGMENT message may carry: the largest UDP payload over IPv4. */
@@ -30,10 +31,10 @@ public final class DatagramBatch {
     /** UDP_MAX_SEGMENTS of kernels before 6.10 (later ones take 128). */
     static final int MAX_SEGMENTS = 64;
 
-    private static final int EINTR = 4;
-    private static final int EINVAL = 22;
-    private static final int EIO = 5;
-    private static final int EMSGSIZE = 90;
+    private static final int EINTR = Errno.EINTR.intValue();
+    private static final int EINVAL = Errno.EINVAL.intValue();
+    private static final int EIO = Errno.EIO.intValue();
+    private static final int EMSGSIZE = Errno.EMSGSIZE.intValue();
     private static final int MSG_DONTWAIT = 0x40;
     private static final int SOL_UDP = 17;
     private static final int UDP_SEGMENT = 103;

@@ -1,6 +1,7 @@
 package dev.rootlessjkit.linux;
 
 import java.nio.charset.StandardCharsets;
+import jnr.constants.platform.Errno;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -18,7 +19,7 @@ public final class PacketSockets {
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_CLOEXEC = 02000000;
     private static final int ETH_P_IP = 0x0800;
-    private static final int EINTR = 4;
+    private static final int EINTR = Errno.EINTR.intValue();
     private static final short POLLIN = 1;
     // struct sockaddr_ll: family (2), protocol (2, network order), ifindex (4), hatype (2), pkttype (1),
     // halen (1), addr (8).
