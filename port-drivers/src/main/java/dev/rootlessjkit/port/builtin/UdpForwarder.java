@@ -124,7 +124,6 @@ final class UdpForwarder implements Forwarder {
             flow = new Flow(probe.copy(), now);
             flows.put(flow.client, flow);
             loop.sweepBy(now + idleNanos);
-            loop.trafficFlows();
             flow.open();
         }
         return flow;
