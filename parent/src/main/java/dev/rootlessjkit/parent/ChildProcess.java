@@ -6,7 +6,6 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.ChildLaunch;
 import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.MessageChannel;
-import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.linux.FdStreams;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,14 +47,14 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
 
     /** Whether the child JVM stays after CMD starts, rather than exec-ing it in place (see ChildMain). */
     static boolean childStays(ParentConfig config) {
-        return config.pidns() || ChildPortDrivers.hasChildHalf(config.portDriver().cliName);
+        return config.pidns() || config.ports().kind().hasChildHalf;
     }
 
     /** Namespace flags of unshare(1) for this run. */
     static List<String> unshareFlags(ParentConfig config) {
         final List<String> flags = new ArrayList<>(List.of("--user", "--mount", "--propagation", "unchanged",
                 "--keep-caps"));
-        if (config.net().newNamespace() && !config.detachNetns()) {
+        if (config.network().kind().newNamespace() && !config.network().detachNetns()) {
             flags.add("--net");
         }
         if (config.utsns()) {

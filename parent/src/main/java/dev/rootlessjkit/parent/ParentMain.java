@@ -38,7 +38,7 @@ public final class ParentMain {
         }
         final CliOutcome.Run run = (CliOutcome.Run) outcome;
         // The -p ports listen from here on: a client that comes while jnr-ffi loads and the child boots waits.
-        final PreboundListeners prebound = PreboundListeners.bind(run.config().portDriver().cliName,
+        final PreboundListeners prebound = PreboundListeners.bind(run.config().ports().kind(),
                 run.config().publish());
         final Log runLog = log.withDebug(run.config().debug());
         run.warnings().forEach(runLog::warn);

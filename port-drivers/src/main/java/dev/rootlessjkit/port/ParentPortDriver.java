@@ -33,7 +33,7 @@ public interface ParentPortDriver extends AutoCloseable {
     /**
      * As {@link #addPort(PortSpec)} on the socket {@link EarlyListeners} bound for {@code spec}, or on a new one when
      * {@code listenFd} is -1. Takes ownership of the socket (closed if this throws). For the drivers
-     * {@link ParentPortDrivers#earlyListeners} binds for.
+     * {@link PortDriverKind#earlyListeners} binds for.
      */
     default PortStatus addPort(PortSpec spec, int listenFd) throws PortDriverException {
         if (listenFd >= 0) {

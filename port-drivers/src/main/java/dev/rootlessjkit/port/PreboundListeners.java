@@ -37,9 +37,9 @@ public final class PreboundListeners implements AutoCloseable {
     }
 
     /** Binds what it can of the raw -p {@code specs} that {@code portDriver} serves from sockets of the parent's. */
-    public static PreboundListeners bind(String portDriver, List<String> specs) {
+    public static PreboundListeners bind(PortDriverKind portDriver, List<String> specs) {
         final PreboundListeners prebound = new PreboundListeners();
-        final List<String> protos = ParentPortDrivers.listenedProtos(portDriver);
+        final List<String> protos = portDriver.listenedProtos();
         for (String raw : specs) {
             try {
                 final PortSpec spec = PortSpecParser.parse(raw);

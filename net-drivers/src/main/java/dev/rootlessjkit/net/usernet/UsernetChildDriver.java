@@ -3,6 +3,7 @@ package dev.rootlessjkit.net.usernet;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.ChildNetworkContext;
 import dev.rootlessjkit.net.ChildNetworkDriver;
+import dev.rootlessjkit.net.InterfaceChildDriver;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 
 /**
@@ -14,10 +15,10 @@ public final class UsernetChildDriver implements ChildNetworkDriver {
     private final ChildNetworkContext context;
     private final ChildNetworkDriver configurer;
 
-    /** @param configurer the interface configuration that follows once the stack answers on the device */
-    public UsernetChildDriver(ChildNetworkContext context, ChildNetworkDriver configurer) {
+    public UsernetChildDriver(ChildNetworkContext context) {
         this.context = context;
-        this.configurer = configurer;
+        // The interface configuration that follows once the stack answers on the device.
+        this.configurer = new InterfaceChildDriver(context);
     }
 
     @Override

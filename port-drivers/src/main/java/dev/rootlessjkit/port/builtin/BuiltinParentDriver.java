@@ -9,6 +9,7 @@ import dev.rootlessjkit.port.HostListeners;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortDriverInfo;
+import dev.rootlessjkit.port.PortDriverKind;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
@@ -34,7 +35,6 @@ import java.util.concurrent.TimeUnit;
  * the child half connect inside the namespace and pass the socket back over {@code $STATE/.bp.sock}.
  */
 public final class BuiltinParentDriver implements ParentPortDriver {
-    public static final String NAME = "builtin";
     public static final List<String> PROTOS = List.of("tcp", "tcp4", "tcp6", "udp", "udp4", "udp6");
     public static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration REMOVE_TIMEOUT = Duration.ofSeconds(5);
@@ -124,7 +124,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
 
     @Override
     public PortDriverInfo info() {
-        return new PortDriverInfo(NAME, PROTOS, false);
+        return new PortDriverInfo(PortDriverKind.BUILTIN.cliName, PROTOS, false);
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.rootlessjkit.port.IpLiteral;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortDriverInfo;
+import dev.rootlessjkit.port.PortDriverKind;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
@@ -31,7 +32,6 @@ import java.util.TreeMap;
  * has no IPv6); IDs are never reused.
  */
 public final class UsernetPortDriver implements ParentPortDriver {
-    public static final String NAME = "usernet";
     public static final List<String> PROTOS = List.of("tcp", "tcp4", "udp", "udp4");
 
     private final PortPublisher stack;
@@ -63,7 +63,7 @@ public final class UsernetPortDriver implements ParentPortDriver {
     @Override
     public PortDriverInfo info() {
         // A loopback child IP would be the namespace's own loopback, which no packet from outside may reach.
-        return new PortDriverInfo(NAME, PROTOS, true);
+        return new PortDriverInfo(PortDriverKind.USERNET.cliName, PROTOS, true);
     }
 
     @Override
