@@ -144,7 +144,6 @@ final class UdpForwarder implements Forwarder {
             flows.put(flow.client, flow);
             traffic.flowOpened();
             loop.sweepBy(now + idleNanos);
-            loop.trafficFlows();
             flow.open();
         }
         return flow;
