@@ -73,7 +73,7 @@ public final class Parent {
      * Spawns the child first: its JVM takes longer to boot than anything the parent has to prepare, so every check
      * and set-up step that the spawn itself does not need runs while it boots.
      *
-     * @param prebound the -p sockets bound before jnr-ffi loaded, which the port driver takes over
+     * @param prebound the -p sockets bound before the native bindings loaded, which the port driver takes over
      */
     public int run(PreboundListeners prebound) throws ParentException {
         final List<PortSpec> publish = parsePublish();

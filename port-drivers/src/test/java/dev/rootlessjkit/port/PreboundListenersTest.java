@@ -16,7 +16,7 @@ import java.net.Socket;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Sockets the JDK binds before jnr-ffi loads, and the hand-over of their fds to the port driver. */
+/** Sockets the JDK binds before the native bindings load, and the hand-over of their fds to the port driver. */
 class PreboundListenersTest {
     private final Sockets sockets = Sockets.load();
 
