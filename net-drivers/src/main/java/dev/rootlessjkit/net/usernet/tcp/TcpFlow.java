@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet.tcp;
 
+import dev.rootlessjkit.net.api.TcpPortTraffic;
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.flow.FlowEntry;
@@ -86,6 +87,8 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     private int dupAcks;
     /** Whether our SYN was already sent again at once after resetting what the guest's ACK belonged to. */
     private boolean synResentAfterReset;
+    /** Why the guest was never reached, should the flow end in SYN-SENT: counted in the published port's traffic. */
+    private TcpPortTraffic.Failure dialFailure = TcpPortTraffic.Failure.OTHER;
 
     // Timers.
     private final RtoEstimator rto = new RtoEstimator();
@@ -249,6 +252,9 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             return;
         }
         lastActive = nat.timers().nanoTime();
+        if (publishedBy != null) {
+            publishedBy.traffic.toChild(data.readableBytes());
+        }
         sendQueue.add(data);
         if (!hostReadPaused && sendQueue.size() >= nat.sendBuffer()) {
             // The guest has this much unacknowledged: stop reading so the host's sender feels the backpressure.
@@ -339,6 +345,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             if (s.has(Tcp.ACK)) {
                 // Nothing listens on the guest's port: the client learns it at once, as a reset.
                 nat.counters().increment(Counter.TCP_RST_RECEIVED);
+                dialFailure = TcpPortTraffic.Failure.REFUSED;
                 resetHost();
                 finish();
             }
@@ -364,6 +371,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         retries = 0;
         stopTimer();
         state = State.ESTABLISHED;
+        publishedBy.traffic.relaying();
         sendAck();
         host.config().setAutoRead(true);
     }
@@ -507,6 +515,9 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             // No copy: the host socket writes straight from the guest's frame.
             host.write(buf.retainedSlice(offset, length), host.voidPromise());
             rcvNxt += length;
+            if (publishedBy != null) {
+                publishedBy.traffic.fromChild(length);
+            }
             deferHostFlush();
         }
         if (fin) {
@@ -696,6 +707,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             final boolean activeOpen = state == State.SYN_SENT;
             if (++retries > (activeOpen ? MAX_SYN_RETRIES : MAX_SYNACK_RETRIES)) {
                 nat.counters().increment(Counter.TCP_ABORTED_TIMEOUT);
+                dialFailure = TcpPortTraffic.Failure.TIMEOUT;
                 abort();
                 return;
             }
@@ -767,6 +779,10 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     }
 
     private void enterTimeWait() {
+        if (publishedBy != null) {
+            // Both sides are done: the connection is no longer relayed, though its flow waits out TIME-WAIT.
+            publishedBy.traffic.ended();
+        }
         state = State.TIME_WAIT;
         stopTimer();
         closeHostGracefully();
@@ -849,6 +865,13 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     void finish() {
         if (state == State.CLOSED) {
             return;
+        }
+        if (publishedBy != null) {
+            if (state == State.SYN_SENT) {
+                publishedBy.traffic.failed(dialFailure);
+            } else if (state != State.TIME_WAIT) {
+                publishedBy.traffic.ended();
+            }
         }
         state = State.CLOSED;
         deadline = 0;
