@@ -12,7 +12,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(StackFuzzTest DnsMessageFuzzTest DhcpMessageFuzzTest)
+[ ${#targets[@]} -gt 0 ] || targets=(StackFuzzTest Ipv6FuzzTest DnsMessageFuzzTest DhcpMessageFuzzTest)
 status=0
 
 for target in "${targets[@]}"; do

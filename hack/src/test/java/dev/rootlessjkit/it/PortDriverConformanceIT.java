@@ -52,9 +52,11 @@ class PortDriverConformanceIT {
                 Optional.of("reply.Error: map[desc:bad request: add_hostfwd: bad arguments.host_addr]"),
                 // slirp4netns says no more than RootlessKit's driver passes on (pkg/port/slirp4netns).
                 Optional.of("reply.Error: map[desc:bad request: add_hostfwd: slirp_add_hostfwd failed]"), false),
+        /* Without --ipv6, tcp6 and udp6 lead to the namespace's IPv4 address. */
         USERNET(List.of("--net=usernet", "--port-driver=usernet", "--disable-host-loopback"),
-                Optional.of("unsupported protocol \"%s\" (the usernet port driver forwards tcp, tcp4, udp, udp4)"),
-                Optional.empty(), Optional.empty(), true);
+                Optional.empty(), Optional.empty(), Optional.empty(), true),
+        USERNET_IPV6(List.of("--net=usernet", "--ipv6", "--port-driver=usernet", "--disable-host-loopback"),
+                Optional.empty(), Optional.empty(), Optional.empty(), true);
 
         private final List<String> flags;
         /** The refusal of tcp6/udp6 (%s: the proto), when the driver has no IPv6 inside. */

@@ -53,6 +53,26 @@ final class TestNetns implements AutoCloseable {
         return "10.213." + subnet + ".1";
     }
 
+    /**
+     * Gives both ends of the veth an IPv6 address as well, as RootlessKit's integration-ipv6.sh gives the host a
+     * dummy interface with an fdaa:: address: {@link #ipv6HostAddress()} here, {@link #ipv6Address()} inside
+     * (without duplicate address detection, so they are usable at once).
+     */
+    TestNetns withIpv6() {
+        final String inside = "rjn" + hostVeth.substring("rjh".length());
+        Host.asRoot("ip", "addr", "add", ipv6HostAddress() + "/64", "dev", hostVeth, "nodad");
+        Host.asRoot("ip", "-n", name, "addr", "add", ipv6Address() + "/64", "dev", inside, "nodad");
+        return this;
+    }
+
+    String ipv6Address() {
+        return "fdaa:aaaa:aaaa:" + Integer.toHexString(subnet) + "::2";
+    }
+
+    String ipv6HostAddress() {
+        return "fdaa:aaaa:aaaa:" + Integer.toHexString(subnet) + "::1";
+    }
+
     /** Starts a server inside, stopped by {@link #close()}; stdout and stderr are the process's input stream. */
     Process start(List<String> command) {
         final List<String> line = new ArrayList<>(List.of("ip", "netns", "exec", name));

@@ -16,6 +16,8 @@ public final class IcmpSockets {
     private static final int SOCK_NONBLOCK = 04000;
     private static final int SOCK_CLOEXEC = 02000000;
     private static final int IPPROTO_ICMP = 1;
+    private static final int AF_INET6 = 10;
+    private static final int IPPROTO_ICMPV6 = 58;
 
     private final NativeCalls c;
 
@@ -29,10 +31,19 @@ public final class IcmpSockets {
 
     /** A new non-blocking, close-on-exec IPv4 ping socket. */
     public int openEcho() throws ErrnoException {
-        final int fd = c.callInt(SOCKET, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+        return open(AF_INET, IPPROTO_ICMP, "AF_INET ICMP (ping)");
+    }
+
+    /** As {@link #openEcho()} for ICMPv6 echo (the same ping_group_range governs both). */
+    public int openEcho6() throws ErrnoException {
+        return open(AF_INET6, IPPROTO_ICMPV6, "AF_INET6 ICMPv6 (ping)");
+    }
+
+    private int open(int family, int protocol, String subject) throws ErrnoException {
+        final int fd = c.callInt(SOCKET, family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
         if (fd < 0) {
             final int errno = c.errno();
-            throw new ErrnoException("socket", "AF_INET ICMP (ping)", errno, c.describe(errno));
+            throw new ErrnoException("socket", subject, errno, c.describe(errno));
         }
         return fd;
     }

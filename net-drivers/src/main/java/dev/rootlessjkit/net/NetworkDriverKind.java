@@ -77,7 +77,7 @@ public enum NetworkDriverKind {
         }
     },
     /** Our own stack; its child half makes the TAP device and hands it over on the driver socket. */
-    USERNET("usernet", "usernet", Addressing.CIDR, Ipv6.DISCARDED, 0, true, true, PortDriverRule.ANY) {
+    USERNET("usernet", "usernet", Addressing.CIDR, Ipv6.SUPPORTED, 0, true, true, PortDriverRule.ANY) {
         @Override
         public ChildNetworkDriver childHalf(ChildNetworkContext context) {
             return new UsernetChildDriver(context);

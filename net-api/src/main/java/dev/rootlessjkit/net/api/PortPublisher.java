@@ -18,4 +18,16 @@ public interface PortPublisher {
 
     /** As {@link #publishTcp} for a bound UDP socket, whose queued datagrams are passed on now. */
     AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException;
+
+    /**
+     * As {@link #publishTcp} into the namespace over IPv6 ({@code tcp6}, or an IPv6 child IP).
+     *
+     * @param guestIp a 16-byte IPv6 address inside, or null for the namespace's own; with null and a network
+     *         without IPv6, the namespace's own IPv4 address
+     * @throws NetworkDriverException also when {@code guestIp} is given and the network has no IPv6
+     */
+    AutoCloseable publishTcp6(int listenFd, byte[] guestIp, int guestPort) throws NetworkDriverException;
+
+    /** As {@link #publishTcp6} for a bound UDP socket. */
+    AutoCloseable publishUdp6(int fd, byte[] guestIp, int guestPort) throws NetworkDriverException;
 }

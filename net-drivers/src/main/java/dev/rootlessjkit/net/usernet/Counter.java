@@ -22,6 +22,12 @@ public enum Counter {
     IP_BAD_CHECKSUM,
     IP_BAD_SOURCE,
     IP_UNSUPPORTED_PROTOCOL,
+    /** IPv6 packets whose payload length is 0 (a jumbogram, which a 65520-byte MTU never needs). */
+    IPV6_BAD_PAYLOAD_LENGTH,
+    /** IPv6 extension headers that are truncated, too many, misplaced, or a routing header still to be routed. */
+    IPV6_BAD_EXTENSION_HEADERS,
+    /** UDP datagrams for the guest larger than one IPv6 packet of its MTU: dropped (IPv6 is not fragmented here). */
+    IPV6_TOO_BIG,
     IP_FRAGMENTS,
     IP_REASSEMBLED,
     IP_FRAGMENTS_DROPPED,
@@ -36,6 +42,16 @@ public enum Counter {
     ICMP_ECHO_FLOW_LIMIT,
     ICMP_ECHO_SEND_ERRORS,
     ICMP_UNREACHABLE_SENT,
+    ICMPV6_MALFORMED,
+    ICMPV6_ECHO_REPLIES,
+    /** ICMPv6 messages the stack has no use for (MLD reports, advertisements from the guest, errors). */
+    ICMPV6_IGNORED,
+    ICMPV6_UNREACHABLE_SENT,
+    NDP_MALFORMED,
+    NDP_NEIGHBOR_ADVERTISEMENTS,
+    NDP_ROUTER_ADVERTISEMENTS,
+    /** Neighbor solicitations for addresses that are not the stack's (the guest's duplicate address detection). */
+    NDP_NOT_OURS,
     UDP_MALFORMED,
     UDP_BAD_CHECKSUM,
     UDP_FLOWS_OPENED,

@@ -19,7 +19,8 @@ public interface FrameSink {
     boolean offloads();
 
     /**
-     * As {@link #send}, for a frame whose transport checksum field holds only the pseudo-header sum.
+     * As {@link #send}, for a frame whose transport checksum field holds only the pseudo-header sum; IPv4 or IPv6, as
+     * its Ethernet type says.
      *
      * @param l4Offset where the transport header starts in the frame
      * @param checksumOffset where the checksum field is in the transport header

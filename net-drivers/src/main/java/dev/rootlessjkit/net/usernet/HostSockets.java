@@ -24,20 +24,30 @@ public interface HostSockets {
         public EpollDatagramChannel udp() {
             return new EpollDatagramChannel(InternetProtocolFamily.IPv4);
         }
+
+        @Override
+        public EpollDatagramChannel udp6() {
+            return new EpollDatagramChannel(InternetProtocolFamily.IPv6);
+        }
     };
 
     EpollSocketChannel tcp();
 
     EpollDatagramChannel udp();
 
+    /** An AF_INET6 UDP socket; none by default, so that a stand-in for the host opens no IPv6 socket by accident. */
+    default EpollDatagramChannel udp6() {
+        throw new ChannelException("no IPv6 UDP sockets here");
+    }
+
     /**
      * A host UDP socket that reads whole datagrams (Netty reads into 2 KiB by default and would cut larger ones),
      * or null, counted as a host socket failure, when none can be had.
      */
-    default EpollDatagramChannel udpForWholeDatagrams(Counters counters) {
+    default EpollDatagramChannel udpForWholeDatagrams(Counters counters, boolean ipv6) {
         final EpollDatagramChannel ch;
         try {
-            ch = udp();
+            ch = ipv6 ? udp6() : udp();
         } catch (ChannelException e) {
             counters.increment(Counter.HOST_SOCKET_FAILURES);
             return null;

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.net.usernet.header.Ethernet;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -117,7 +118,8 @@ public final class TapDevice implements FrameSink, AutoCloseable {
             throw new IllegalStateException("offloaded frame on a TAP device without IFF_VNET_HDR");
         }
         int base = frame.readerIndex();
-        VnetHeader.writeOffloaded(outHeader, 0, l4Offset - base, checksumOffset, gsoSize, headerLength - base);
+        boolean ipv6 = frame.getUnsignedShort(base + 12) == Ethernet.TYPE_IPV6;
+        VnetHeader.writeOffloaded(outHeader, 0, l4Offset - base, checksumOffset, gsoSize, headerLength - base, ipv6);
         writeWithHeader(frame);
     }
 

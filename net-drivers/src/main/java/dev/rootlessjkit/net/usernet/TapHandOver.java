@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TapHandOver {
     /** Frames carry a virtio_net_hdr, so the kernel may hand the stack unchecksummed 64 KiB TCP segments. */
     static final int OPEN_FLAGS = Tap.VNET_HDR;
-    static final int OFFLOADS = Tap.TUN_F_CSUM | Tap.TUN_F_TSO4;
+    static final int OFFLOADS = Tap.TUN_F_CSUM | Tap.TUN_F_TSO4 | Tap.TUN_F_TSO6;
     private static final byte[] TAG = {'t'};
 
     private TapHandOver() {

@@ -1,6 +1,7 @@
 package dev.rootlessjkit.net.usernet;
 
 import dev.rootlessjkit.linux.OpenFileLimit;
+import dev.rootlessjkit.net.usernet.header.Ipv6;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -15,9 +16,10 @@ import java.util.List;
  *         to the host's 127.0.0.1
  * @param dnsUpstreams the resolvers the DNS forwarder asks, tried in order
  * @param limits caps and timeouts
+ * @param ipv6 also serve IPv6 on fd00::/64 as slirp4netns --enable-ipv6 does (see {@link Ipv6Address})
  */
 public record UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, List<InetSocketAddress> dnsUpstreams,
-        Limits limits) {
+        Limits limits, boolean ipv6) {
 
     public static final String DEFAULT_CIDR = "10.0.2.0/24";
     public static final int DEFAULT_MTU = 65520;
@@ -34,6 +36,15 @@ public record UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, L
             limits = Limits.DEFAULT;
         }
         prefixLength(cidr);
+        if (ipv6 && mtu < Ipv6.MIN_MTU) {
+            throw new IllegalArgumentException("IPv6 needs an MTU of at least " + Ipv6.MIN_MTU + ", not " + mtu);
+        }
+    }
+
+    /** An IPv4-only network. */
+    public UsernetConfig(String cidr, int mtu, boolean disableHostLoopback, List<InetSocketAddress> dnsUpstreams,
+            Limits limits) {
+        this(cidr, mtu, disableHostLoopback, dnsUpstreams, limits, false);
     }
 
     /** slirp4netns' defaults with the given upstream resolvers. */

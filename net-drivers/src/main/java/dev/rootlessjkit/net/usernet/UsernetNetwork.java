@@ -89,6 +89,29 @@ public final class UsernetNetwork implements AutoCloseable {
         }, "cannot close the published port " + port.localAddress()));
     }
 
+    /**
+     * As {@link #publishTcp} into the guest's IPv6 address {@code guestIp} (null: fd00::100), see {@link
+     * UsernetStack#publishTcp6(int, Ipv6Address, int)}.
+     */
+    public AutoCloseable publishTcp6(int listenFd, Ipv6Address guestIp, int guestPort) throws UsernetException {
+        final PublishedTcpPort port = onLoop(() -> stack.publishTcp6(listenFd, guestIp, guestPort),
+                "cannot serve the TCP listener on fd " + listenFd);
+        return () -> onLoop(() -> {
+            port.close();
+            return null;
+        }, "cannot close the published port " + port.localAddress());
+    }
+
+    /** As {@link #publishTcp6} for a bound UDP socket. */
+    public AutoCloseable publishUdp6(int fd, Ipv6Address guestIp, int guestPort) throws UsernetException {
+        final PublishedUdpPort port = onLoop(() -> stack.publishUdp6(fd, guestIp, guestPort),
+                "cannot serve the UDP socket on fd " + fd);
+        return () -> onLoop(() -> {
+            port.close();
+            return null;
+        }, "cannot close the published port " + port.localAddress());
+    }
+
     private <T> T onLoop(Callable<T> task, String what) throws UsernetException {
         try {
             return stack.loop().submit(task).get(10, TimeUnit.SECONDS);

@@ -13,6 +13,7 @@ import dev.rootlessjkit.net.api.PacketCapture;
 import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.net.api.PortPublisher;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,9 +48,6 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
 
     public UsernetParentDriver(NetworkOptions options, Map<String, String> env, Linux linux, Log log)
             throws NetworkDriverException {
-        if (options.ipv6()) {
-            throw new NetworkDriverException("--ipv6 is not supported by the usernet network driver yet");
-        }
         this.options = options;
         final String override = env.get(RESOLV_CONF_ENV);
         this.resolvConf = override == null || override.isEmpty() ? HOST_RESOLV_CONF : Path.of(override);
@@ -74,8 +72,22 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         final Ipv4Network net = Ipv4Network.parse(config.cidr());
         log.debug("usernet stack up on " + options.interfaceName() + ", " + config.cidr() + ", mtu " + config.mtu()
                 + ", dns upstreams " + config.dnsUpstreams());
-        return new NetworkConfig(options.interfaceName(), net.childAddress(), net.prefixLength(), net.gateway(),
-                List.of(net.dns()), config.mtu(), Map.of());
+        return networkConfig(config, options.interfaceName(), net);
+    }
+
+    /**
+     * What the child configures; with IPv6, as RootlessKit does for slirp4netns --enable-ipv6, fd00::3 as a second
+     * name server (in resolv.conf and the API's info), and the static address fd00::100/64 via fd00::2.
+     */
+    static NetworkConfig networkConfig(UsernetConfig config, String dev, Ipv4Network net) {
+        if (!config.ipv6()) {
+            return new NetworkConfig(dev, net.childAddress(), net.prefixLength(), net.gateway(), List.of(net.dns()),
+                    config.mtu(), Map.of());
+        }
+        return new NetworkConfig(dev, net.childAddress(), net.prefixLength(), net.gateway(),
+                List.of(net.dns(), Ipv6Address.DNS.toString()), config.mtu(),
+                Map.of(UsernetChildDriver.IPV6_ADDRESS, Ipv6Address.GUEST + "/" + Ipv6Address.PREFIX_LENGTH,
+                        UsernetChildDriver.IPV6_GATEWAY, Ipv6Address.GATEWAY.toString()));
     }
 
     private UsernetConfig config() throws NetworkDriverException {
@@ -92,7 +104,8 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
                 : options.cidr();
         try {
             return new UsernetConfig(cidr, options.mtu() > 0 ? options.mtu() : UsernetConfig.DEFAULT_MTU,
-                    options.disableHostLoopback(), upstreams, UsernetConfig.Limits.forOpenFiles(OpenFileLimit.soft()));
+                    options.disableHostLoopback(), upstreams, UsernetConfig.Limits.forOpenFiles(OpenFileLimit.soft()),
+                    options.ipv6());
         } catch (IllegalArgumentException e) {
             throw new NetworkDriverException("usernet: " + e.getMessage(), e);
         }
@@ -121,7 +134,39 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
             public AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException {
                 return publish(fd, running -> running.publishUdp(fd, guestIp, guestPort));
             }
+
+            @Override
+            public AutoCloseable publishTcp6(int listenFd, byte[] guestIp, int guestPort)
+                    throws NetworkDriverException {
+                final Ipv6Address guest = ipv6Guest(listenFd, guestIp);
+                return publish(listenFd, running -> options.ipv6() ? running.publishTcp6(listenFd, guest, guestPort)
+                        : running.publishTcp(listenFd, 0, guestPort));
+            }
+
+            @Override
+            public AutoCloseable publishUdp6(int fd, byte[] guestIp, int guestPort) throws NetworkDriverException {
+                final Ipv6Address guest = ipv6Guest(fd, guestIp);
+                return publish(fd, running -> options.ipv6() ? running.publishUdp6(fd, guest, guestPort)
+                        : running.publishUdp(fd, 0, guestPort));
+            }
         });
+    }
+
+    /**
+     * The IPv6 address inside a port leads to (null: the guest's own). Without --ipv6 the namespace has only its
+     * IPv4 address, where a port without a child IP leads (its clients appear as the gateway 10.0.2.2); an IPv6
+     * child IP is refused, and the port's socket, which the publisher owns, closed.
+     */
+    private Ipv6Address ipv6Guest(int fd, byte[] guestIp) throws NetworkDriverException {
+        if (guestIp == null) {
+            return null;
+        }
+        if (!options.ipv6()) {
+            Sockets.load().close(fd);
+            throw new NetworkDriverException("the usernet network has no IPv6 (start it with --ipv6)");
+        }
+        final ByteBuffer address = ByteBuffer.wrap(guestIp);
+        return new Ipv6Address(address.getLong(0), address.getLong(8));
     }
 
     /** One way of handing a port's socket to the running network. */

@@ -14,6 +14,11 @@ import dev.rootlessjkit.net.usernet.stack.IcmpErrors;
 import dev.rootlessjkit.net.usernet.stack.IcmpHandler;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Input;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
+import dev.rootlessjkit.net.usernet.stack.Icmpv6Errors;
+import dev.rootlessjkit.net.usernet.stack.Icmpv6Handler;
+import dev.rootlessjkit.net.usernet.stack.Ipv6Input;
+import dev.rootlessjkit.net.usernet.stack.Ipv6Output;
+import dev.rootlessjkit.net.usernet.stack.NdpResponder;
 import dev.rootlessjkit.net.usernet.stack.Link;
 import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
 import dev.rootlessjkit.net.usernet.tcp.TcpNat;
@@ -23,6 +28,7 @@ import dev.rootlessjkit.net.usernet.udp.UdpOutput;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 
@@ -37,6 +43,9 @@ public final class UsernetStack implements AutoCloseable {
     private final Link link;
     private final ArpResponder arp;
     private final Ipv4Input ipv4;
+    /** Null unless the network serves IPv6. */
+    private final Ipv6Input ipv6;
+    private final NdpResponder ndp;
     private final FragmentReassembler reassembler;
     private final UdpNat udp;
     private final TcpNat tcp;
@@ -57,20 +66,33 @@ public final class UsernetStack implements AutoCloseable {
         this.arp = new ArpResponder(link, counters, destinations::ownsAddress);
         Ipv4Output out = new Ipv4Output(link, config.mtu());
         UsernetConfig.Limits limits = config.limits();
-        UdpOutput udpOut = new UdpOutput(out);
-        this.dns = new DnsForwarder(loop, counters, timers, udpOut, hostSockets, config.dns(),
-                config.dnsUpstreams(), limits.dnsQueryTimeout().toNanos());
+        Ipv6Output out6 = config.ipv6() ? new Ipv6Output(link, config.mtu()) : null;
+        UdpOutput udpOut = new UdpOutput(out, out6);
+        this.dns = new DnsForwarder(loop, counters, timers, udpOut, hostSockets, config.dnsUpstreams(),
+                limits.dnsQueryTimeout().toNanos());
         IcmpErrors icmpErrors = new IcmpErrors(out, counters);
-        this.udp = new UdpNat(loop, counters, timers, batch, destinations, dns, udpOut, icmpErrors, hostSockets,
+        Icmpv6Errors icmpv6Errors = config.ipv6() ? new Icmpv6Errors(out6, counters) : null;
+        this.udp = new UdpNat(loop, counters, timers, batch, destinations, dns, udpOut, icmpErrors, icmpv6Errors,
+                hostSockets,
                 limits.udpOutbound(), limits.udpInbound(), limits.udpIdleTimeout().toNanos());
         this.tcp = new TcpNat(loop, counters, timers, batch, destinations, dns::primaryUpstream, out, icmpErrors,
-                limits, hostSockets);
+                out6, icmpv6Errors, limits, hostSockets);
         this.reassembler = new FragmentReassembler(alloc, counters, timers, limits.maxReassemblies(),
                 limits.reassemblyTimeout().toNanos());
-        this.echo = new IcmpEchoNat(loop, counters, timers, out, destinations, echoSockets);
+        this.echo = new IcmpEchoNat(loop, counters, timers, out, out6, destinations, echoSockets);
         this.ipv4 = new Ipv4Input(counters, reassembler, new IcmpHandler(out, counters, destinations, echo,
                 icmpErrors),
                 udp, tcp);
+        if (config.ipv6()) {
+            this.ndp = new NdpResponder(out6, counters, destinations, link.ourMac(), timers);
+            this.ipv6 = new Ipv6Input(counters, reassembler, new Icmpv6Handler(out6, counters, destinations, ndp, echo,
+                    icmpv6Errors),
+                    udp, tcp);
+            ndp.start();
+        } else {
+            this.ndp = null;
+            this.ipv6 = null;
+        }
     }
 
     /**
@@ -150,6 +172,14 @@ public final class UsernetStack implements AutoCloseable {
                     link.learnGuestMac(Ethernet.source(frame, off));
                     ipv4.receive(frame, off + Ethernet.HEADER_LENGTH, checksumTrusted);
                 }
+                case Ethernet.TYPE_IPV6 -> {
+                    if (ipv6 == null) {
+                        counters.increment(Counter.ETH_UNSUPPORTED_TYPE);
+                        return;
+                    }
+                    link.learnGuestMac(Ethernet.source(frame, off));
+                    ipv6.receive(frame, off + Ethernet.HEADER_LENGTH, checksumTrusted);
+                }
                 default -> counters.increment(Counter.ETH_UNSUPPORTED_TYPE);
             }
         } finally {
@@ -166,7 +196,30 @@ public final class UsernetStack implements AutoCloseable {
      * @throws Exception the bind error when {@code bind} cannot be listened on
      */
     public PublishedTcpPort publishTcp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
-        return tcp.publish(bind, guestIp == 0 ? guest : guestIp, guestPort);
+        return tcp.publish(bind, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
+    }
+
+    /**
+     * As {@link #publishTcp(InetSocketAddress, int, int)} into the guest's IPv6 address {@code guestIp} (null: its
+     * fd00::100); IPv6 clients appear with their own address (see {@link Destinations#guestVisibleClientIpv6}).
+     *
+     * @throws IllegalStateException the network has no IPv6
+     */
+    public PublishedTcpPort publishTcp6(InetSocketAddress bind, Ipv6Address guestIp, int guestPort)
+            throws Exception {
+        return tcp.publish(bind, ipv6Guest(guestIp), guestPort);
+    }
+
+    /** As {@link #publishTcp6(InetSocketAddress, Ipv6Address, int)} on a listening socket; takes ownership. */
+    public PublishedTcpPort publishTcp6(int listenFd, Ipv6Address guestIp, int guestPort) throws Exception {
+        return tcp.publish(listenFd, ipv6Guest(guestIp), guestPort);
+    }
+
+    private InetAddress ipv6Guest(Ipv6Address guestIp) {
+        if (ipv6 == null) {
+            throw new IllegalStateException("the usernet network has no IPv6 (start it with --ipv6)");
+        }
+        return (guestIp == null ? Ipv6Address.GUEST : guestIp).toInet();
     }
 
     /**
@@ -174,12 +227,23 @@ public final class UsernetStack implements AutoCloseable {
      * backlog are served now); takes ownership of {@code listenFd}.
      */
     public PublishedTcpPort publishTcp(int listenFd, int guestIp, int guestPort) throws Exception {
-        return tcp.publish(listenFd, guestIp == 0 ? guest : guestIp, guestPort);
+        return tcp.publish(listenFd, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
     }
 
     /** As {@link #publishTcp} for UDP: per client a flow to {@code guestIp:guestPort}, ended when idle. */
     public PublishedUdpPort publishUdp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
-        return udp.publish(bind, guestIp == 0 ? guest : guestIp, guestPort);
+        return udp.publish(bind, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
+    }
+
+    /** As {@link #publishTcp6(InetSocketAddress, Ipv6Address, int)} for UDP. */
+    public PublishedUdpPort publishUdp6(InetSocketAddress bind, Ipv6Address guestIp, int guestPort)
+            throws Exception {
+        return udp.publish(bind, ipv6Guest(guestIp), guestPort);
+    }
+
+    /** As {@link #publishUdp6(InetSocketAddress, Ipv6Address, int)} on a bound socket; takes ownership. */
+    public PublishedUdpPort publishUdp6(int fd, Ipv6Address guestIp, int guestPort) throws Exception {
+        return udp.publish(fd, ipv6Guest(guestIp), guestPort);
     }
 
     /**
@@ -187,7 +251,7 @@ public final class UsernetStack implements AutoCloseable {
      * it are passed on now); takes ownership of {@code fd}.
      */
     public PublishedUdpPort publishUdp(int fd, int guestIp, int guestPort) throws Exception {
-        return udp.publish(fd, guestIp == 0 ? guest : guestIp, guestPort);
+        return udp.publish(fd, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
     }
 
     public Counters counters() {
@@ -231,6 +295,9 @@ public final class UsernetStack implements AutoCloseable {
         udp.close();
         echo.close();
         dns.close();
+        if (ndp != null) {
+            ndp.stop();
+        }
         reassembler.clear();
         link.releaseHeld();
     }

@@ -14,6 +14,7 @@ final class VnetHeader {
     static final int F_DATA_VALID = 2;
     static final int GSO_NONE = 0;
     static final int GSO_TCPV4 = 1;
+    static final int GSO_TCPV6 = 4;
 
     private VnetHeader() {
     }
@@ -36,11 +37,13 @@ final class VnetHeader {
     /**
      * A header for a frame whose transport checksum field at {@code l4Offset + checksumOffset} holds the pseudo-header
      * sum, and which the receiver splits into segments of {@code gsoSize} payload bytes when {@code gsoSize > 0}.
+     *
+     * @param ipv6 the segment is TCP over IPv6
      */
     static void writeOffloaded(ByteBuf b, int off, int l4Offset, int checksumOffset, int gsoSize,
-            int headerLength) {
+            int headerLength, boolean ipv6) {
         b.setByte(off, F_NEEDS_CSUM);
-        b.setByte(off + 1, gsoSize > 0 ? GSO_TCPV4 : GSO_NONE);
+        b.setByte(off + 1, gsoSize == 0 ? GSO_NONE : ipv6 ? GSO_TCPV6 : GSO_TCPV4);
         b.setShortLE(off + 2, headerLength);
         b.setShortLE(off + 4, gsoSize);
         b.setShortLE(off + 6, l4Offset);

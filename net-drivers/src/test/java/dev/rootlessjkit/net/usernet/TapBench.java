@@ -9,15 +9,15 @@ import java.util.List;
  * namespace (the script then moves it into a namespace of its own), prints "ready", runs until stdin closes, then
  * prints the counters. Not a test: it needs root (or CAP_NET_ADMIN) and a namespace to put the device in.
  *
- * <p>Usage: {@code TapBench NAME MTU vnet|plain}
+ * <p>Usage: {@code TapBench NAME MTU vnet|plain [ipv4|ipv6]} (ipv6: the network serves IPv6 as with --ipv6)
  */
 public final class TapBench {
     private TapBench() {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: TapBench NAME MTU vnet|plain");
+        if (args.length != 3 && args.length != 4) {
+            System.err.println("usage: TapBench NAME MTU vnet|plain [ipv4|ipv6]");
             System.exit(2);
         }
         boolean vnet = args[2].equals("vnet");
@@ -25,9 +25,10 @@ public final class TapBench {
         Tap tap = Tap.load();
         int fd = tap.open(args[0], vnet ? Tap.VNET_HDR : 0);
         if (vnet) {
-            tap.setOffload(fd, Tap.TUN_F_CSUM | Tap.TUN_F_TSO4);
+            tap.setOffload(fd, TapHandOver.OFFLOADS);
         }
-        UsernetConfig config = new UsernetConfig(UsernetConfig.DEFAULT_CIDR, mtu, false, List.of(), null);
+        boolean ipv6 = args.length == 4 && args[3].equals("ipv6");
+        UsernetConfig config = new UsernetConfig(UsernetConfig.DEFAULT_CIDR, mtu, false, List.of(), null, ipv6);
         try (UsernetNetwork net = UsernetNetwork.start(config, fd, vnet, System.err::println)) {
             System.out.println("ready");
             System.out.flush();

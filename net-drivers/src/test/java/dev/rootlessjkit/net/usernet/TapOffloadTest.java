@@ -125,4 +125,51 @@ class TapOffloadTest {
             fromStack[0].close();
         }
     }
+
+    /** The same offloads over IPv6: TSO6 segments (GSO_TCPV6) for the guest to split. */
+    @Test
+    void sendsIpv6SegmentsForTheGuestToSplit() throws Exception {
+        Epoll.ensureAvailability();
+        FileDescriptor[] toStack = FileDescriptor.pipe();
+        FileDescriptor[] fromStack = FileDescriptor.pipe();
+        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, true, ByteBufAllocator.DEFAULT, System.err::println);
+        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null, true);
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName("::1"));
+                UsernetNetwork net = UsernetNetwork.start(config, tap)) {
+            server.setSoTimeout(5000);
+            int port = server.getLocalPort();
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                write(toStack[1], vnet(0, 0, 0, 0, 0, 0), Ipv6Frames.tcp(Ipv6Frames.GUEST, 40002, Ipv6Frames.GATEWAY,
+                        port, 1000, 0, SYN, new byte[] {2, 4, 0x05, (byte) 0xa0}, NONE));
+                byte[][] synAck;
+                do {
+                    synAck = read(fromStack[0]);
+                } while (!Ipv6Parsed.isTcp(new Parsed(synAck[1])));
+                Ipv6Parsed p = new Ipv6Parsed(new Parsed(synAck[1]));
+                p.l4();
+                try (Socket peer = server.accept()) {
+                    write(toStack[1], vnet(0, 0, 0, 0, 0, 0), Ipv6Frames.tcp(Ipv6Frames.GUEST, 40002,
+                            Ipv6Frames.GATEWAY, port, 1001, p.seq() + 1, ACK, NONE, NONE));
+                    byte[] data = new byte[3000];
+                    new Random(6).nextBytes(data);
+                    OutputStream o = peer.getOutputStream();
+                    o.write(data);
+                    o.flush();
+
+                    byte[][] seg = read(fromStack[0]);
+                    assertArrayEquals(vnet(VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_TCPV6, 74, 1440, 54, 16), seg[0]);
+                    byte[] f = seg[1];
+                    int c = TestFrames.checksum(f, 54, f.length - 54, 0);
+                    f[54 + 16] = (byte) (c >> 8);
+                    f[54 + 17] = (byte) c;
+                    Ipv6Parsed d = new Ipv6Parsed(new Parsed(f));
+                    d.l4();
+                    assertArrayEquals(data, d.payload());
+                }
+            });
+        } finally {
+            toStack[1].close();
+            fromStack[0].close();
+        }
+    }
 }

@@ -197,6 +197,8 @@ class CliTest {
         assertEquals(List.of(), run("--net=none", "x").warnings());
         assertEquals(List.of("ipv6 is experimental"), run("--net=pasta", "--disable-host-loopback", "--ipv6", "x")
                 .warnings());
+        assertEquals(List.of("ipv6 is experimental"), run("--net=usernet", "--disable-host-loopback", "--ipv6", "x")
+                .warnings());
         assertEquals(List.of("ipv6 is experimental", "--ipv6 is discarded for --net=host"),
                 run("--ipv6", "x").warnings());
         assertEquals(List.of("unsupported mtu for --net=host: 1500"), run("--mtu=1500", "x").warnings());

@@ -30,11 +30,12 @@ import java.util.TreeMap;
  * connection into the namespace itself, so the server inside sees the client's real address. A loopback client
  * cannot keep 127.0.0.1 (inside, that is the namespace's own loopback) and appears as the gateway (cidr+2, e.g.
  * 10.0.2.2), as do IPv6 clients and addresses of the namespace's own network; every other client keeps its
- * address. Parent only: the child runs CMD without a half of ours. TCP and UDP over IPv4 inside (the usernet network
- * has no IPv6); IDs are never reused.
+ * address. Parent only: the child runs CMD without a half of ours. {@code tcp6}/{@code udp6} (and an IPv6 child IP)
+ * lead to the namespace's IPv6 address under --ipv6, where IPv6 clients keep their address (loopback ones appear as
+ * the gateway fd00::2); without --ipv6, {@code tcp6}/{@code udp6} lead to its IPv4 address. IDs are never reused.
  */
 public final class UsernetPortDriver implements ParentPortDriver {
-    public static final List<String> PROTOS = List.of("tcp", "tcp4", "udp", "udp4");
+    public static final List<String> PROTOS = List.of("tcp", "tcp4", "tcp6", "udp", "udp4", "udp6");
 
     private final PortPublisher stack;
     private final Log log;
@@ -49,9 +50,10 @@ public final class UsernetPortDriver implements ParentPortDriver {
 
     /**
      * A published port: its host socket alone (listenFd, not published) until the stack runs, then the stack's
-     * handle, which owns the socket.
+     * handle, which owns the socket. {@code guestIp}: the spec's child IP (4 or 16 bytes), or null for the
+     * namespace's own address of the family the protocol names.
      */
-    private record Entry(PortStatus status, int guestIp, int listenFd, AutoCloseable published) {
+    private record Entry(PortStatus status, byte[] guestIp, int listenFd, AutoCloseable published) {
         Entry publishedAs(AutoCloseable handle) {
             return new Entry(status, guestIp, -1, handle);
         }
@@ -106,7 +108,7 @@ public final class UsernetPortDriver implements ParentPortDriver {
     @Override
     public synchronized PortStatus addPort(PortSpec spec, int listenFd) throws PortDriverException {
         final Proto proto;
-        final int guestIp;
+        final byte[] guestIp;
         try {
             proto = check(spec);
             guestIp = guestAddress(spec);
@@ -141,29 +143,32 @@ public final class UsernetPortDriver implements ParentPortDriver {
     /** Hands the entry's socket to the stack, which owns it from now on (and has closed it if this throws). */
     private Entry publish(Entry entry) throws PortDriverException {
         final PortSpec spec = entry.status().spec();
+        final byte[] guestIp = entry.guestIp();
+        final boolean tcp = spec.proto().startsWith("tcp");
+        final int fd = entry.listenFd();
         try {
-            return entry.publishedAs(spec.proto().startsWith("tcp")
-                    ? stack.publishTcp(entry.listenFd(), entry.guestIp(), spec.childPort())
-                    : stack.publishUdp(entry.listenFd(), entry.guestIp(), spec.childPort()));
+            if (guestIp == null ? spec.proto().endsWith("6") : guestIp.length == 16) {
+                return entry.publishedAs(tcp ? stack.publishTcp6(fd, guestIp, spec.childPort())
+                        : stack.publishUdp6(fd, guestIp, spec.childPort()));
+            }
+            final int guestIpv4 = guestIp == null ? 0 : ByteBuffer.wrap(guestIp).getInt();
+            return entry.publishedAs(tcp ? stack.publishTcp(fd, guestIpv4, spec.childPort())
+                    : stack.publishUdp(fd, guestIpv4, spec.childPort()));
         } catch (NetworkDriverException e) {
             throw new PortDriverException("cannot serve " + spec + ": " + e.getMessage(), e);
         }
     }
 
-    /** The spec's child IP when given (IPv4: the namespace has no other), else 0 for the address it was given. */
-    static int guestAddress(PortSpec spec) throws PortDriverException {
+    /** The spec's child IP when given (4 or 16 bytes), else null for the address the namespace was given. */
+    static byte[] guestAddress(PortSpec spec) throws PortDriverException {
         if (spec.childIP().isEmpty()) {
-            return 0;
+            return null;
         }
         final byte[] ip = IpLiteral.parse(spec.childIP());
         if (ip == null) {
             throw new PortDriverException("invalid IP: " + GoText.quote(spec.childIP()));
         }
-        if (ip.length != 4) {
-            throw new PortDriverException("unsupported child IP (v6?): " + spec.childIP()
-                    + " (the usernet network is IPv4 only)");
-        }
-        return ByteBuffer.wrap(ip).getInt();
+        return ip;
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.rootlessjkit.port.usernet;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,11 +93,20 @@ class UsernetPortDriverTest {
     }
 
     @Test
-    void childAddressIsTheGuestsUnlessAnIpv4AddressIsGiven() throws PortDriverException {
-        assertEquals(0, UsernetPortDriver.guestAddress(new PortSpec("tcp", "", 8080, "", 80)));
-        assertEquals(0x0a000265, UsernetPortDriver.guestAddress(new PortSpec("tcp", "", 8080, "10.0.2.101", 80)));
-        assertThrows(PortDriverException.class,
-                () -> UsernetPortDriver.guestAddress(new PortSpec("tcp", "", 8080, "fd00::1", 80)));
+    void childAddressIsTheGuestsUnlessOneIsGiven() throws Exception {
+        assertNull(UsernetPortDriver.guestAddress(new PortSpec("tcp6", "", 8080, "", 80)));
+        assertArrayEquals(new byte[] {10, 0, 2, 101},
+                UsernetPortDriver.guestAddress(new PortSpec("tcp", "", 8080, "10.0.2.101", 80)));
+        assertArrayEquals(InetAddress.getByName("fd00::101").getAddress(),
+                UsernetPortDriver.guestAddress(new PortSpec("tcp6", "", 8080, "fd00::101", 80)));
+        PortDriverException e = assertThrows(PortDriverException.class,
+                () -> UsernetPortDriver.guestAddress(new PortSpec("tcp", "", 8080, "10.0.2", 80)));
+        assertEquals("invalid IP: \"10.0.2\"", e.getMessage());
+    }
+
+    @Test
+    void servesEveryFamily() throws NetworkDriverException {
+        assertEquals(List.of("tcp", "tcp4", "tcp6", "udp", "udp4", "udp6"), driverOfNotStartedNetwork().info().protos());
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.rootlessjkit.net.usernet.Counters;
 import dev.rootlessjkit.net.usernet.HostSockets;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.Timers;
+import dev.rootlessjkit.net.usernet.stack.IpPair;
 import dev.rootlessjkit.net.usernet.udp.UdpOutput;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -48,7 +49,6 @@ public final class DnsForwarder {
     private final Timers timers;
     private final UdpOutput output;
     private final HostSockets sockets;
-    private final int dnsAddress;
     private final List<InetSocketAddress> upstreams;
     private final long timeoutNanos;
     /** By pool index and our ID: (index << 16) | id. */
@@ -57,13 +57,12 @@ public final class DnsForwarder {
     private final EpollDatagramChannel[] pool = new EpollDatagramChannel[POOL_SIZE];
 
     public DnsForwarder(EventLoop loop, Counters counters, Timers timers, UdpOutput output, HostSockets sockets,
-            int dnsAddress, List<InetSocketAddress> upstreams, long timeoutNanos) {
+            List<InetSocketAddress> upstreams, long timeoutNanos) {
         this.loop = loop;
         this.counters = counters;
         this.timers = timers;
         this.output = output;
         this.sockets = sockets;
-        this.dnsAddress = dnsAddress;
         this.upstreams = List.copyOf(upstreams);
         this.timeoutNanos = timeoutNanos;
     }
@@ -77,7 +76,11 @@ public final class DnsForwarder {
         return pending.size();
     }
 
-    public void query(int guestIp, int guestPort, ByteBuf packet, int offset, int length) {
+    /**
+     * A query from the guest's {@code guestPort}, answered on {@code reply}: from the DNS address the guest asked
+     * (10.0.2.3 or fd00::3) to the guest.
+     */
+    public void query(IpPair reply, int guestPort, ByteBuf packet, int offset, int length) {
         counters.increment(Counter.DNS_QUERIES);
         if (upstreams.isEmpty()) {
             counters.increment(Counter.DNS_NO_UPSTREAM);
@@ -96,14 +99,14 @@ public final class DnsForwarder {
         int index = random.nextInt(POOL_SIZE);
         EpollDatagramChannel ch = socket(index);
         if (ch == null) {
-            servfail(guestIp, guestPort, message);
+            servfail(reply, guestPort, message);
             return;
         }
         int key;
         do {
             key = (index << 16) | random.nextInt(0x10000);
         } while (pending.containsKey(key));
-        Query q = new Query(key, ch, guestIp, guestPort, message);
+        Query q = new Query(key, ch, reply, guestPort, message);
         pending.put(key, q);
         send(q);
     }
@@ -158,14 +161,16 @@ public final class DnsForwarder {
         pending.remove(key);
         q.timeout.cancel();
         data.setShort(off, q.guestId);
-        output.send(dnsAddress, DNS_PORT, q.guestIp, q.guestPort, data, off, len);
+        if (!output.send(q.reply, DNS_PORT, q.guestPort, data, off, len)) {
+            counters.increment(Counter.IPV6_TOO_BIG);
+        }
     }
 
     /** Answers a query we could not send (no socket to be had) as a resolver does: SERVFAIL, at once. */
-    private void servfail(int guestIp, int guestPort, byte[] message) {
+    private void servfail(IpPair reply, int guestPort, byte[] message) {
         ByteBuf q = Unpooled.wrappedBuffer(message);
         ByteBuf a = DnsMessage.servfail(q, DnsMessage.questionEnd(q, 0, message.length));
-        output.send(dnsAddress, DNS_PORT, guestIp, guestPort, a, 0, a.readableBytes());
+        output.send(reply, DNS_PORT, guestPort, a, 0, a.readableBytes());
         a.release();
     }
 
@@ -175,7 +180,7 @@ public final class DnsForwarder {
         if (ch != null && ch.isOpen()) {
             return ch;
         }
-        ch = sockets.udpForWholeDatagrams(counters);
+        ch = sockets.udpForWholeDatagrams(counters, false);
         if (ch == null) {
             return null;
         }
@@ -209,17 +214,17 @@ public final class DnsForwarder {
         final int key;
         final EpollDatagramChannel channel;
         final int guestId;
-        final int guestIp;
+        final IpPair reply;
         final int guestPort;
         final byte[] message;
         int attempt;
         Timers.Timeout timeout;
 
-        Query(int key, EpollDatagramChannel channel, int guestIp, int guestPort, byte[] message) {
+        Query(int key, EpollDatagramChannel channel, IpPair reply, int guestPort, byte[] message) {
             this.key = key;
             this.channel = channel;
             this.guestId = ((message[0] & 0xff) << 8) | (message[1] & 0xff);
-            this.guestIp = guestIp;
+            this.reply = reply;
             this.guestPort = guestPort;
             this.message = message;
         }

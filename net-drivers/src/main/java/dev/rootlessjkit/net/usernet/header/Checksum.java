@@ -67,6 +67,20 @@ public final class Checksum {
         return s;
     }
 
+    /** The pseudo-header sum for upper layers over IPv6 (RFC 8200 section 8.1). */
+    public static long pseudoHeaderIpv6(long srcHigh, long srcLow, long dstHigh, long dstLow, int nextHeader,
+            int length) {
+        long s = addLong(0, srcHigh);
+        s = addLong(s, srcLow);
+        s = addLong(s, dstHigh);
+        s = addLong(s, dstLow);
+        return s + nextHeader + (length >>> 16) + (length & 0xffff);
+    }
+
+    private static long addLong(long sum, long value64) {
+        return sum + (value64 >>> 32) + (value64 & 0xffffffffL);
+    }
+
     /** True when a region whose checksum field is included sums to zero, i.e. the checksum is right. */
     public static boolean verifies(long sum) {
         return finish(sum) == 0;

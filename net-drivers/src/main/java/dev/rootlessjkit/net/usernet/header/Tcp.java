@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBuf;
 /** Accessors of a TCP header (RFC 9293) and its options. */
 public final class Tcp {
     public static final int MIN_HEADER_LENGTH = 20;
+    /** The protocol number, the same in IPv4's protocol and IPv6's next-header field. */
+    public static final int PROTOCOL = 6;
     /** Where the checksum field is in the header. */
     public static final int CHECKSUM_OFFSET = 16;
     public static final int FIN = 0x01;
@@ -102,12 +104,12 @@ public final class Tcp {
     }
 
     /** Puts the pseudo-header sum into the checksum field, for the receiver to complete (checksum offload). */
-    public static void writePartialChecksum(ByteBuf b, int off, int segmentLength, int srcIp, int dstIp) {
-        b.setShort(off + CHECKSUM_OFFSET, Checksum.fold(Checksum.pseudoHeader(srcIp, dstIp, Ipv4.PROTO_TCP, segmentLength)));
+    public static void writePartialChecksum(ByteBuf b, int off, long pseudoHeader) {
+        b.setShort(off + CHECKSUM_OFFSET, Checksum.fold(pseudoHeader));
     }
 
-    public static void writeChecksum(ByteBuf b, int off, int segmentLength, int srcIp, int dstIp) {
-        long sum = Checksum.pseudoHeader(srcIp, dstIp, Ipv4.PROTO_TCP, segmentLength);
-        b.setShort(off + 16, Checksum.finish(Checksum.add(sum, b, off, segmentLength)));
+    /** @param pseudoHeader the IPv4 or IPv6 pseudo-header sum for this segment */
+    public static void writeChecksum(ByteBuf b, int off, int segmentLength, long pseudoHeader) {
+        b.setShort(off + CHECKSUM_OFFSET, Checksum.finish(Checksum.add(pseudoHeader, b, off, segmentLength)));
     }
 }

@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBuf;
 /** Accessors of a UDP header (RFC 768). */
 public final class Udp {
     public static final int HEADER_LENGTH = 8;
+    /** The protocol number, the same in IPv4's protocol and IPv6's next-header field. */
+    public static final int PROTOCOL = 17;
 
     private Udp() {
     }
@@ -27,13 +29,17 @@ public final class Udp {
 
     /** Writes the header and the checksum over header and the payload already in place after it. */
     public static void write(ByteBuf b, int off, int srcPort, int dstPort, int length, int srcIp, int dstIp) {
+        write(b, off, srcPort, dstPort, length, Checksum.pseudoHeader(srcIp, dstIp, PROTOCOL, length));
+    }
+
+    /** As above with the pseudo-header sum given: IPv4's or IPv6's. */
+    public static void write(ByteBuf b, int off, int srcPort, int dstPort, int length, long pseudoHeader) {
         b.setShort(off, srcPort);
         b.setShort(off + 2, dstPort);
         b.setShort(off + 4, length);
         b.setShort(off + 6, 0);
-        int sum = Checksum.finish(Checksum.add(Checksum.pseudoHeader(srcIp, dstIp, Ipv4.PROTO_UDP, length), b, off,
-                length));
-        // A computed zero is sent as all ones: zero means "no checksum" in UDP over IPv4.
+        int sum = Checksum.finish(Checksum.add(pseudoHeader, b, off, length));
+        // A computed zero is sent as all ones: zero means "no checksum" (over IPv4; over IPv6 it is not allowed).
         b.setShort(off + 6, sum == 0 ? 0xffff : sum);
     }
 }

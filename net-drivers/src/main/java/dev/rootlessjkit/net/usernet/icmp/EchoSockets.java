@@ -11,4 +11,9 @@ public interface EchoSockets {
      * @throws IOException when the host does not allow them (net.ipv4.ping_group_range) or is out of descriptors
      */
     int open() throws IOException;
+
+    /** A new non-blocking IPv6 ping socket's fd; none unless the implementation says so. */
+    default int open6() throws IOException {
+        throw new IOException("no IPv6 ping sockets here");
+    }
 }

@@ -14,4 +14,12 @@ public final class HostEchoSockets implements EchoSockets {
         }
         return sockets.openEcho();
     }
+
+    @Override
+    public int open6() throws IOException {
+        if (sockets == null) {
+            sockets = IcmpSockets.load();
+        }
+        return sockets.openEcho6();
+    }
 }

@@ -3,11 +3,16 @@ package dev.rootlessjkit.net.usernet.icmp;
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
+import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.Timers;
+import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.header.Icmp;
+import dev.rootlessjkit.net.usernet.header.Icmpv6;
 import dev.rootlessjkit.net.usernet.header.Ipv4;
+import dev.rootlessjkit.net.usernet.header.Ipv6;
 import dev.rootlessjkit.net.usernet.stack.Destinations;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
+import dev.rootlessjkit.net.usernet.stack.Ipv6Output;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -17,11 +22,12 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.collection.LongObjectHashMap;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Echo requests from the guest to other hosts, sent from unprivileged ping sockets: one socket per guest address and
@@ -42,18 +48,22 @@ public final class IcmpEchoNat {
     private final Counters counters;
     private final Timers timers;
     private final Ipv4Output out;
+    /** Null when the network is IPv4 only. */
+    private final Ipv6Output out6;
     private final Destinations destinations;
     private final EchoSockets sockets;
     private final int maxFlows;
     private final long idleNanos;
-    private final LongObjectHashMap<Flow> flows = new LongObjectHashMap<>();
+    /** By guest address and echo identifier (in the key's guest port). */
+    private final Map<FlowKey, Flow> flows = new HashMap<>();
 
-    public IcmpEchoNat(EventLoop loop, Counters counters, Timers timers, Ipv4Output out, Destinations destinations,
-            EchoSockets sockets) {
+    public IcmpEchoNat(EventLoop loop, Counters counters, Timers timers, Ipv4Output out, Ipv6Output out6,
+            Destinations destinations, EchoSockets sockets) {
         this.loop = loop;
         this.counters = counters;
         this.timers = timers;
         this.out = out;
+        this.out6 = out6;
         this.destinations = destinations;
         this.sockets = sockets;
         this.maxFlows = MAX_FLOWS;
@@ -72,7 +82,17 @@ public final class IcmpEchoNat {
      */
     public Result forward(ByteBuf packet, int off, int len, int src, InetAddress host) {
         int id = packet.getUnsignedShort(off + 4);
-        Flow flow = flowFor(src, id);
+        return send(flowFor(FlowKey.ipv4Source(src, id), src, null, id), packet, off, len, host);
+    }
+
+    /** As {@link #forward} for an ICMPv6 echo request from the guest's {@code srcHigh:srcLow}. */
+    public Result forward6(ByteBuf packet, int off, int len, long srcHigh, long srcLow, InetAddress host) {
+        int id = packet.getUnsignedShort(off + 4);
+        return send(flowFor(new FlowKey(srcHigh, srcLow, id, 0, 0, 0), 0, new Ipv6Address(srcHigh, srcLow), id),
+                packet, off, len, host);
+    }
+
+    private Result send(Flow flow, ByteBuf packet, int off, int len, InetAddress host) {
         if (flow == null) {
             return flows.size() >= maxFlows ? Result.DROPPED : Result.NOT_PERMITTED;
         }
@@ -95,8 +115,8 @@ public final class IcmpEchoNat {
         flows.clear();
     }
 
-    private Flow flowFor(int guestIp, int id) {
-        long key = ((guestIp & 0xffffffffL) << 16) | id;
+    /** The ping run of {@code key}, with a socket of its family (IPv6 when {@code guestIpv6} is not null). */
+    private Flow flowFor(FlowKey key, int guestIp, Ipv6Address guestIpv6, int id) {
         Flow flow = flows.get(key);
         if (flow != null) {
             return flow;
@@ -107,14 +127,14 @@ public final class IcmpEchoNat {
         }
         int fd;
         try {
-            fd = sockets.open();
+            fd = guestIpv6 == null ? sockets.open() : sockets.open6();
         } catch (IOException e) {
             counters.increment(Counter.ICMP_ECHO_NOT_PERMITTED);
             return null;
         }
         EpollDatagramChannel ch = new EpollDatagramChannel(fd);
         ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_MESSAGE));
-        Flow created = new Flow(key, guestIp, id, ch, timers.nanoTime());
+        Flow created = new Flow(key, guestIp, guestIpv6, id, ch, timers.nanoTime());
         ch.pipeline().addLast(new Replies(created));
         ChannelFuture registered = loop.register(ch);
         if (!registered.isSuccess()) {
@@ -143,15 +163,18 @@ public final class IcmpEchoNat {
     }
 
     private static final class Flow {
-        final long key;
+        final FlowKey key;
         final int guestIp;
+        /** The guest's address of an ICMPv6 ping run (guestIp is then 0), else null. */
+        final Ipv6Address guestIpv6;
         final int guestId;
         final Channel channel;
         long lastActive;
 
-        Flow(long key, int guestIp, int guestId, Channel channel, long now) {
+        Flow(FlowKey key, int guestIp, Ipv6Address guestIpv6, int guestId, Channel channel, long now) {
             this.key = key;
             this.guestIp = guestIp;
+            this.guestIpv6 = guestIpv6;
             this.guestId = guestId;
             this.channel = channel;
             this.lastActive = now;
@@ -167,6 +190,10 @@ public final class IcmpEchoNat {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+            if (flow.guestIpv6 != null) {
+                replyIpv6(p);
+                return;
+            }
             ByteBuf msg = p.content();
             int len = msg.readableBytes();
             int from = Ipv4Address.fromInet(p.sender().getAddress());
@@ -181,6 +208,28 @@ public final class IcmpEchoNat {
             Icmp.setTypeCodeAndChecksum(reply, at, Icmp.TYPE_ECHO_REPLY, 0, len);
             counters.increment(Counter.ICMP_ECHO_FORWARDED_REPLIES);
             out.send(reply, Ipv4.PROTO_ICMP, destinations.guestVisibleSource(from), flow.guestIp, false);
+        }
+
+        private void replyIpv6(DatagramPacket p) {
+            ByteBuf msg = p.content();
+            int len = msg.readableBytes();
+            Ipv6Address from = Ipv6Address.fromInet(p.sender().getAddress());
+            if (len < Icmpv6.HEADER_LENGTH || from == null
+                    || Icmpv6.type(msg, msg.readerIndex()) != Icmpv6.TYPE_ECHO_REPLY) {
+                return;
+            }
+            flow.lastActive = timers.nanoTime();
+            Ipv6Address src = destinations.guestVisibleSourceIpv6(from);
+            Ipv6Address guest = flow.guestIpv6;
+            ByteBuf reply = out6.allocate(len);
+            int at = reply.writerIndex();
+            reply.writeBytes(msg, msg.readerIndex(), len);
+            reply.setShort(at + 4, flow.guestId);
+            Icmpv6.setTypeCodeAndChecksum(reply, at, Icmpv6.TYPE_ECHO_REPLY, 0, len, src.high(), src.low(),
+                    guest.high(), guest.low());
+            counters.increment(Counter.ICMP_ECHO_FORWARDED_REPLIES);
+            out6.send(reply, Ipv6.NEXT_ICMPV6, Ipv6.DEFAULT_HOP_LIMIT, src.high(), src.low(), guest.high(),
+                    guest.low());
         }
 
         @Override

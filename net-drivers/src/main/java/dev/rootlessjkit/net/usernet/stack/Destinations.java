@@ -1,7 +1,9 @@
 package dev.rootlessjkit.net.usernet.stack;
 
 import dev.rootlessjkit.net.usernet.Ipv4Address;
+import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.UsernetConfig;
+import dev.rootlessjkit.net.usernet.header.Ipv6;
 import java.net.InetAddress;
 
 /**
@@ -30,6 +32,14 @@ public final class Destinations {
         return address == gateway || address == dns;
     }
 
+    /**
+     * The IPv6 addresses the stack itself answers for (neighbor solicitations, ping): the gateway and the DNS
+     * forwarder, fd00::2 and fd00::3, and their link-local twins.
+     */
+    public boolean ownsIpv6Address(long high, long low) {
+        return (high == Ipv6Address.PREFIX || high == Ipv6Address.LINK_LOCAL_PREFIX) && (low == 2 || low == 3);
+    }
+
     public int gateway() {
         return gateway;
     }
@@ -56,8 +66,9 @@ public final class Destinations {
     /**
      * The source address a client of a published port appears with inside: its real IPv4 address, except where
      * that address would mean something else in the guest, which then sees the gateway instead: loopback (the
-     * guest's own), an address of the guest network (the guest or the stack), an IPv6 client (the guest network is
-     * IPv4 only; an IPv4-mapped client keeps its IPv4 address).
+     * guest's own), an address of the guest network (the guest or the stack), an IPv6 client (it cannot appear in an
+     * IPv4 packet; an IPv4-mapped client keeps its IPv4 address). Ports into the guest's IPv6 address map their
+     * clients with {@link #guestVisibleClientIpv6}.
      */
     public int guestVisibleClient(InetAddress client) {
         byte[] b = client.getAddress();
@@ -82,6 +93,42 @@ public final class Destinations {
             }
         }
         return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
+    }
+
+    /**
+     * The host address a guest connection to the IPv6 {@code high:low} goes to, or null when it must be refused: the
+     * gateway fd00::2 is the host's ::1 unless host loopback is disabled (as 10.0.2.2 is 127.0.0.1); the rest of
+     * fd00::/64, link-local, multicast, unspecified, loopback and IPv4-mapped addresses lead nowhere on the host.
+     */
+    public InetAddress hostAddressForIpv6(long high, long low) {
+        if (Ipv6Address.GATEWAY.equals(high, low)) {
+            return hostLoopback ? Ipv6Address.LOOPBACK.toInet() : null;
+        }
+        boolean special = high == 0 && (low == 0 || low == 1 || (low >>> 32) == 0xffff);
+        if (special || high == Ipv6Address.PREFIX || (high >>> 54) == (Ipv6Address.LINK_LOCAL_PREFIX >>> 54)
+                || Ipv6.isMulticast(high)) {
+            return null;
+        }
+        return Ipv6Address.toInet(high, low);
+    }
+
+    /**
+     * The IPv6 source address a client of a port published into the guest's IPv6 address appears with: its own,
+     * except where that would mean something else in the guest (loopback, the guest network, link-local) or cannot
+     * be a source on the wire (an IPv4 client, IPv4-mapped): then the gateway fd00::2, as {@link
+     * #guestVisibleClient} maps IPv4 clients to 10.0.2.2.
+     */
+    public Ipv6Address guestVisibleClientIpv6(InetAddress client) {
+        Ipv6Address a = Ipv6Address.fromInet(client);
+        if (a == null || hostAddressForIpv6(a.high(), a.low()) == null) {
+            return Ipv6Address.GATEWAY;
+        }
+        return a;
+    }
+
+    /** As {@link #guestVisibleSource} over IPv6: the host's ::1 is the gateway fd00::2. */
+    public Ipv6Address guestVisibleSourceIpv6(Ipv6Address host) {
+        return hostLoopback && host.equals(Ipv6Address.LOOPBACK) ? Ipv6Address.GATEWAY : host;
     }
 
     /** The source address the guest sees for a packet from {@code host}: the host's 127.0.0.1 is the gateway. */

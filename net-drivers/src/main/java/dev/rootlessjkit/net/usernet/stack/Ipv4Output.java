@@ -60,7 +60,7 @@ public final class Ipv4Output {
             int l4HeaderLength) {
         int total = frame.writerIndex() - IP_OFFSET;
         Ipv4.write(frame, IP_OFFSET, total, nextId++ & 0xffff, Ipv4.FLAG_DF, protocol, src, dst);
-        link.sendOffloaded(frame, L4_OFFSET, checksumOffset, gsoSize, L4_OFFSET + l4HeaderLength);
+        link.sendOffloaded(frame, Ethernet.TYPE_IPV4, L4_OFFSET, checksumOffset, gsoSize, L4_OFFSET + l4HeaderLength);
     }
 
     /** Splits a datagram larger than the MTU (a big UDP reply, e.g. DNS over EDNS) into fragments of the MTU. */

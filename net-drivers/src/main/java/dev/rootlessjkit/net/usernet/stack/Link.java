@@ -112,7 +112,9 @@ public final class Link implements Batch.Deferred {
         counters.increment(Counter.FRAMES_OUT_NO_GUEST_MAC);
         int target = etherType == Ethernet.TYPE_IPV4 && frame.writerIndex() >= IPV4_DESTINATION + 4
                 ? frame.getInt(IPV4_DESTINATION) : 0;
-        if (target != 0 && held.size() < MAX_HELD_FRAMES && heldBytes + frame.readableBytes() <= MAX_HELD_BYTES) {
+        // An IPv6 frame is held without a probe: a guest with IPv6 up solicits a router at once, which teaches us.
+        boolean holdable = target != 0 || etherType == Ethernet.TYPE_IPV6;
+        if (holdable && held.size() < MAX_HELD_FRAMES && heldBytes + frame.readableBytes() <= MAX_HELD_BYTES) {
             held.add(frame);
             heldTypes.add(etherType);
             heldBytes += frame.readableBytes();
@@ -143,13 +145,14 @@ public final class Link implements Batch.Deferred {
         return sink.offloads();
     }
 
-    /** As {@link #send} for an IPv4 frame with offloads, see {@link FrameSink#sendOffloaded}. */
-    public void sendOffloaded(ByteBuf frame, int l4Offset, int checksumOffset, int gsoSize, int headerLength) {
+    /** As {@link #send} for an IPv4 or IPv6 frame with offloads, see {@link FrameSink#sendOffloaded}. */
+    public void sendOffloaded(ByteBuf frame, int etherType, int l4Offset, int checksumOffset, int gsoSize,
+            int headerLength) {
         if (guestMac == MacAddress.NONE) {
-            noGuestMac(frame, Ethernet.TYPE_IPV4);
+            noGuestMac(frame, etherType);
             return;
         }
-        Ethernet.write(frame, 0, guestMac, ourMac, Ethernet.TYPE_IPV4);
+        Ethernet.write(frame, 0, guestMac, ourMac, etherType);
         counters.increment(Counter.FRAMES_OUT);
         if (capture.active()) {
             capture.record(frame);

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet.tcp;
 
+import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import java.util.SplittableRandom;
 
 /**
@@ -16,9 +17,12 @@ final class InitialSequence {
         this.secret = random.nextLong();
     }
 
-    int next(int localIp, int localPort, int remoteIp, int remotePort) {
-        long tuple = ((localIp & 0xffffffffL) << 32 | (remoteIp & 0xffffffffL))
-                ^ Long.rotateLeft(((long) localPort << 16 | remotePort) * 0x9e3779b97f4a7c15L, 29);
+    /** The ISN of a connection the stack opens to the guest, on the flow of {@code key} (IPv4 or IPv6). */
+    int next(FlowKey key) {
+        long addresses = mix(key.peerHigh() ^ secret) ^ key.peerLow() ^ Long.rotateLeft(key.guestHigh(), 17)
+                ^ Long.rotateLeft(key.guestLow(), 41);
+        long tuple = addresses ^ Long.rotateLeft(((long) key.peerPort() << 16 | key.guestPort())
+                * 0x9e3779b97f4a7c15L, 29);
         return (int) (System.nanoTime() >>> 6) + (int) mix(tuple ^ secret);
     }
 

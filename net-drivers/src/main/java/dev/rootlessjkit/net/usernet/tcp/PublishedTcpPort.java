@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -18,14 +19,15 @@ import java.util.concurrent.TimeUnit;
 public final class PublishedTcpPort implements AutoCloseable {
     private final TcpNat nat;
     private final EpollServerSocketChannel server;
-    private final int guestIp;
+    /** The guest's address the port leads to, IPv4 or IPv6. */
+    private final InetAddress guestIp;
     private final int guestPort;
     private final Set<TcpFlow> flows = new LinkedHashSet<>();
     /** The port's counters, which its flows count in. */
     final TcpPortTraffic traffic = new TcpPortTraffic();
     private boolean closed;
 
-    PublishedTcpPort(TcpNat nat, EpollServerSocketChannel server, int guestIp, int guestPort) {
+    PublishedTcpPort(TcpNat nat, EpollServerSocketChannel server, InetAddress guestIp, int guestPort) {
         this.nat = nat;
         this.server = server;
         this.guestIp = guestIp;

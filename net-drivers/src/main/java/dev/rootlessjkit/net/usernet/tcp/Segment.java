@@ -7,6 +7,8 @@ import io.netty.buffer.ByteBuf;
  * single-threaded), so parsing allocates nothing; never keep a reference beyond the call.
  */
 final class Segment {
+    int srcPort;
+    int dstPort;
     int seq;
     int ack;
     int flags;

@@ -6,6 +6,7 @@ import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.flow.FlowEntry;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.header.Tcp;
+import dev.rootlessjkit.net.usernet.stack.IpPair;
 import dev.rootlessjkit.net.usernet.stack.Batch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -48,9 +49,9 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     static final long EVICTABLE_TRANSIENT_NANOS = 1_000_000_000L;
 
     private final TcpNat nat;
-    final int guestIp;
+    /** Our end (the peer as the guest sees it) and the guest's, IPv4 or IPv6. */
+    final IpPair ip;
     final int guestPort;
-    final int ourIp;
     final int ourPort;
     private State state;
     /** The published port that accepted the client of an actively opened flow, else null. */
@@ -108,13 +109,11 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     private boolean ackWanted;
     private boolean hostFlushWanted;
 
-    TcpFlow(TcpNat nat, FlowKey key, Object source, Object destination, int guestIp, int guestPort, int ourIp,
-            int ourPort, int guestIsn, int guestWindow, int guestMss, int guestWscale, int iss) {
+    TcpFlow(TcpNat nat, FlowKey key, Object source, Object destination, IpPair ip, int guestPort, int ourPort, int guestIsn, int guestWindow, int guestMss, int guestWscale, int iss) {
         super(key, source, destination, nat.timers().nanoTime());
         this.nat = nat;
-        this.guestIp = guestIp;
+        this.ip = ip;
         this.guestPort = guestPort;
-        this.ourIp = ourIp;
         this.ourPort = ourPort;
         this.state = State.CONNECTING;
         this.publishedBy = null;
@@ -135,13 +134,11 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
      * Active open for {@code client}, accepted on {@code port}: the flow starts in SYN-SENT once {@link #openToGuest}
      * sends the SYN. The client's socket is not read until the guest has answered.
      */
-    TcpFlow(TcpNat nat, FlowKey key, Object source, int guestIp, int guestPort, int ourIp, int ourPort,
-            Channel client, PublishedTcpPort port, int iss) {
+    TcpFlow(TcpNat nat, FlowKey key, Object source, IpPair ip, int guestPort, int ourPort, Channel client, PublishedTcpPort port, int iss) {
         super(key, source, port, nat.timers().nanoTime());
         this.nat = nat;
-        this.guestIp = guestIp;
+        this.ip = ip;
         this.guestPort = guestPort;
-        this.ourIp = ourIp;
         this.ourPort = ourPort;
         this.state = State.SYN_SENT;
         this.publishedBy = port;
@@ -152,7 +149,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         this.sndMax = iss;
         this.sndWl2 = iss;
         // Until the SYN-ACK says otherwise: our own MSS, and the window scale we offer in the SYN.
-        this.mss = nat.ourMss();
+        this.mss = ourMss();
         this.maxSegment = mss;
         this.rcvWscale = receiveShift();
         this.reorder = new ReorderQueue(nat.receiveBuffer(), nat.reorderBudget());
@@ -161,8 +158,8 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     /** The peer's MSS and window-scale options from its SYN or SYN-ACK. */
     private void negotiate(int peerMssOption, int peerWscale) {
         int peerMss = peerMssOption == Tcp.ABSENT ? DEFAULT_MSS : Math.max(MIN_MSS, peerMssOption);
-        this.mss = Math.min(peerMss, nat.ourMss());
-        this.maxSegment = nat.output().segmentsOffloaded() ? Math.max(mss, MAX_OFFLOADED_PAYLOAD) : mss;
+        this.mss = Math.min(peerMss, ourMss());
+        this.maxSegment = ip.offloads() ? Math.max(mss, MAX_OFFLOADED_PAYLOAD) : mss;
         // Window scaling is used only when both sides offer it (RFC 7323).
         this.windowScaling = peerWscale != Tcp.ABSENT;
         if (!windowScaling) {
@@ -172,6 +169,11 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             this.sndWscale = Math.min(peerWscale, 14);
             this.rcvWscale = receiveShift();
         }
+    }
+
+    /** The MSS our MTU allows: the MTU less this flow's IP header and a TCP header without options. */
+    private int ourMss() {
+        return ip.maxL4() - Tcp.MIN_HEADER_LENGTH;
     }
 
     private int receiveShift() {
@@ -308,7 +310,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         }
         if (state == State.SYN_RECEIVED) {
             if (s.ack != iss + 1) {
-                nat.output().rst(ourIp, ourPort, guestIp, guestPort, s.ack, 0, Tcp.RST);
+                nat.output().rst(ip, ourPort, guestPort, s.ack, 0, Tcp.RST);
                 return;
             }
             establish(s);
@@ -329,7 +331,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     private void synSent(Segment s) {
         if (s.has(Tcp.ACK) && s.ack != iss + 1) {
             if (!s.has(Tcp.RST)) {
-                nat.output().rst(ourIp, ourPort, guestIp, guestPort, s.ack, 0, Tcp.RST);
+                nat.output().rst(ip, ourPort, guestPort, s.ack, 0, Tcp.RST);
                 if (!synResentAfterReset) {
                     // The guest answered from an old connection in TIME-WAIT, which the RST has ended: our SYN now
                     // finds the listener. Sent again at once (only once), not after a retransmission timeout.
@@ -593,19 +595,19 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     }
 
     private void emit(int seq, int flags, int dataOffset, int length) {
-        nat.output().segment(ourIp, ourPort, guestIp, guestPort, seq, rcvNxt, flags, advertisedWindow(),
+        nat.output().segment(ip, ourPort, guestPort, seq, rcvNxt, flags, advertisedWindow(),
                 sendQueue, dataOffset, length, mss);
         ackWanted = false;
     }
 
     private void sendSynAck() {
         int window = Math.min(0xffff, windowBytes());
-        nat.output().synAck(ourIp, ourPort, guestIp, guestPort, iss, rcvNxt, window, nat.ourMss(),
+        nat.output().synAck(ip, ourPort, guestPort, iss, rcvNxt, window, ourMss(),
                 windowScaling ? rcvWscale : TcpOutput.NO_WSCALE);
     }
 
     private void sendSyn() {
-        nat.output().syn(ourIp, ourPort, guestIp, guestPort, iss, Math.min(0xffff, windowBytes()), nat.ourMss(),
+        nat.output().syn(ip, ourPort, guestPort, iss, Math.min(0xffff, windowBytes()), ourMss(),
                 rcvWscale);
     }
 
@@ -833,9 +835,9 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         }
         if (state == State.SYN_SENT) {
             // Nothing of the guest's is acknowledged yet: a bare RST in our sequence space ends its half-open one.
-            nat.output().rst(ourIp, ourPort, guestIp, guestPort, sndNxt, 0, Tcp.RST);
+            nat.output().rst(ip, ourPort, guestPort, sndNxt, 0, Tcp.RST);
         } else {
-            nat.output().rst(ourIp, ourPort, guestIp, guestPort, sndNxt, rcvNxt, Tcp.RST | Tcp.ACK);
+            nat.output().rst(ip, ourPort, guestPort, sndNxt, rcvNxt, Tcp.RST | Tcp.ACK);
         }
         resetHost();
         finish();

@@ -3,18 +3,24 @@ package dev.rootlessjkit.net.usernet.tcp;
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
 import dev.rootlessjkit.net.usernet.HostSockets;
+import dev.rootlessjkit.net.usernet.Ipv4Address;
+import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.SourcePorts;
 import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.UsernetConfig;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.flow.FlowTable;
 import dev.rootlessjkit.net.usernet.header.Checksum;
-import dev.rootlessjkit.net.usernet.header.Ipv4;
+import dev.rootlessjkit.net.usernet.header.Icmpv6;
 import dev.rootlessjkit.net.usernet.header.Tcp;
 import dev.rootlessjkit.net.usernet.stack.Batch;
 import dev.rootlessjkit.net.usernet.stack.Destinations;
 import dev.rootlessjkit.net.usernet.stack.IcmpErrors;
+import dev.rootlessjkit.net.usernet.stack.Icmpv6Errors;
+import dev.rootlessjkit.net.usernet.stack.IpPair;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
+import dev.rootlessjkit.net.usernet.stack.Ipv6Output;
+import dev.rootlessjkit.net.usernet.stack.Ipv6TransportHandler;
 import dev.rootlessjkit.net.usernet.stack.TransportHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -40,7 +46,7 @@ import java.util.function.Supplier;
  * TCP from the guest: looks segments up in the flow table, opens a host connection per SYN (answering the guest
  * only once the host accepted, with a RST when it refused) and resets segments that belong to no flow.
  */
-public final class TcpNat implements TransportHandler {
+public final class TcpNat implements TransportHandler, Ipv6TransportHandler {
     private static final int DNS_PORT = 53;
 
     private final EventLoop loop;
@@ -50,9 +56,12 @@ public final class TcpNat implements TransportHandler {
     private final Destinations destinations;
     private final Supplier<InetSocketAddress> dnsUpstream;
     private final TcpOutput output;
+    private final Ipv4Output out;
     private final IcmpErrors icmpErrors;
+    /** Null when the network is IPv4 only. */
+    private final Ipv6Output out6;
+    private final Icmpv6Errors icmpv6Errors;
     private final UsernetConfig.Limits limits;
-    private final int ourMss;
     private final HostSockets sockets;
     /** Connections the guest opened, and those of published ports' clients: apart, so neither can starve the other. */
     private final FlowTable<TcpFlow> outbound;
@@ -66,8 +75,8 @@ public final class TcpNat implements TransportHandler {
     private final ReorderBudget reorderBudget;
 
     public TcpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
-            Supplier<InetSocketAddress> dnsUpstream, Ipv4Output out, IcmpErrors icmpErrors,
-            UsernetConfig.Limits limits, HostSockets sockets) {
+            Supplier<InetSocketAddress> dnsUpstream, Ipv4Output out, IcmpErrors icmpErrors, Ipv6Output out6,
+            Icmpv6Errors icmpv6Errors, UsernetConfig.Limits limits, HostSockets sockets) {
         this.sockets = sockets;
         this.outbound = table(limits.tcpOutbound());
         this.inbound = table(limits.tcpInbound());
@@ -78,14 +87,15 @@ public final class TcpNat implements TransportHandler {
         this.batch = batch;
         this.destinations = destinations;
         this.dnsUpstream = dnsUpstream;
-        this.output = new TcpOutput(out, counters);
+        this.output = new TcpOutput(counters);
+        this.out = out;
+        this.out6 = out6;
+        this.icmpv6Errors = icmpv6Errors;
         this.limits = limits;
-        this.ourMss = out.mtu() - Ipv4.MIN_HEADER_LENGTH - Tcp.MIN_HEADER_LENGTH;
         this.reorderBudget = new ReorderBudget(limits.tcpReorderBudget());
     }
 
-    private TcpFlow lookUp(int src, int srcPort, int dst, int dstPort) {
-        FlowKey key = FlowKey.ipv4(src, srcPort, dst, dstPort);
+    private TcpFlow lookUp(FlowKey key) {
         TcpFlow flow = outbound.get(key);
         return flow != null ? flow : inbound.get(key);
     }
@@ -99,23 +109,77 @@ public final class TcpNat implements TransportHandler {
 
     @Override
     public void receive(ByteBuf packet, int off, int len, int src, int dst, boolean checksumTrusted) {
-        if (len < Tcp.MIN_HEADER_LENGTH) {
+        if (!parse(packet, off, len, checksumTrusted, Checksum.pseudoHeader(src, dst, Tcp.PROTOCOL, len))) {
+            return;
+        }
+        Segment s = segment;
+        try {
+            TcpFlow flow = lastFlow;
+            // A bulk transfer's segments skip the key lookup (and its allocation).
+            if (flow == null || !(flow.ip instanceof IpPair.V4 v4) || v4.guest != src || v4.peer != dst
+                    || flow.guestPort != s.srcPort || flow.ourPort != s.dstPort) {
+                flow = lookUp(FlowKey.ipv4(src, s.srcPort, dst, s.dstPort));
+            }
+            flow = live(s, flow);
+            if (flow == null) {
+                noFlow(s, IpPair.ipv4(out, dst, src));
+                return;
+            }
+            lastFlow = flow;
+            flow.receive(s);
+        } finally {
+            s.packet = null;
+        }
+    }
+
+    @Override
+    public void receive(ByteBuf packet, int ipOffset, int off, int len, long srcHigh, long srcLow, long dstHigh,
+            long dstLow, boolean checksumTrusted) {
+        if (srcHigh == 0 && srcLow == 0) {
             counters.increment(Counter.TCP_MALFORMED);
             return;
+        }
+        if (!parse(packet, off, len, checksumTrusted, Checksum.pseudoHeaderIpv6(srcHigh, srcLow, dstHigh, dstLow,
+                Tcp.PROTOCOL, len))) {
+            return;
+        }
+        Segment s = segment;
+        try {
+            FlowKey key = new FlowKey(srcHigh, srcLow, s.srcPort, dstHigh, dstLow, s.dstPort);
+            TcpFlow flow = lastFlow;
+            if (flow == null || !flow.flowKey().equals(key)) {
+                flow = lookUp(key);
+            }
+            flow = live(s, flow);
+            if (flow == null) {
+                noFlow(s, IpPair.ipv6(out6, dstHigh, dstLow, srcHigh, srcLow));
+                return;
+            }
+            lastFlow = flow;
+            flow.receive(s);
+        } finally {
+            s.packet = null;
+        }
+    }
+
+    /** Checks the header and checksum and fills {@link #segment}; false (counted) when the segment is dropped. */
+    private boolean parse(ByteBuf packet, int off, int len, boolean checksumTrusted, long pseudoHeader) {
+        if (len < Tcp.MIN_HEADER_LENGTH) {
+            counters.increment(Counter.TCP_MALFORMED);
+            return false;
         }
         int headerLength = Tcp.dataOffset(packet, off);
         if (headerLength < Tcp.MIN_HEADER_LENGTH || headerLength > len) {
             counters.increment(Counter.TCP_MALFORMED);
-            return;
+            return false;
         }
-        if (!checksumTrusted && !Checksum.verifies(Checksum.add(Checksum.pseudoHeader(src, dst, Ipv4.PROTO_TCP, len), packet, off,
-                len))) {
+        if (!checksumTrusted && !Checksum.verifies(Checksum.add(pseudoHeader, packet, off, len))) {
             counters.increment(Counter.TCP_BAD_CHECKSUM);
-            return;
+            return false;
         }
-        int srcPort = Tcp.sourcePort(packet, off);
-        int dstPort = Tcp.destinationPort(packet, off);
         Segment s = segment;
+        s.srcPort = Tcp.sourcePort(packet, off);
+        s.dstPort = Tcp.destinationPort(packet, off);
         s.seq = Tcp.sequence(packet, off);
         s.ack = Tcp.acknowledgment(packet, off);
         s.flags = Tcp.flags(packet, off);
@@ -127,70 +191,70 @@ public final class TcpNat implements TransportHandler {
             s.synMss = Tcp.findOption(packet, off, headerLength, Tcp.OPT_MSS);
             s.synWscale = Tcp.findOption(packet, off, headerLength, Tcp.OPT_WSCALE);
         }
-        try {
-            TcpFlow flow = lastFlow;
-            if (flow == null || flow.guestIp != src || flow.guestPort != srcPort || flow.ourIp != dst
-                    || flow.ourPort != dstPort) {
-                flow = lookUp(src, srcPort, dst, dstPort);
-            }
-            if (flow != null && flow.state() == TcpFlow.State.CLOSED) {
-                // Ended, its host socket still writing out what the guest sent: to the guest the connection is
-                // gone. A new SYN on the same ports takes its place, as the new incarnation of a connection does.
-                if (s.has(Tcp.SYN)) {
-                    flow.abort();
-                }
-                flow = null;
-            }
-            if (flow == null) {
-                FlowKey key = FlowKey.ipv4(src, srcPort, dst, dstPort);
-                noFlow(s, packet, off, headerLength, src, srcPort, dst, dstPort, key);
-                return;
-            }
-            lastFlow = flow;
-            flow.receive(s);
-        } finally {
-            s.packet = null;
-        }
+        return true;
     }
 
-    private void noFlow(Segment s, ByteBuf packet, int off, int headerLength, int src, int srcPort, int dst,
-            int dstPort, FlowKey key) {
+    /** The flow a parsed segment belongs to, or null when it belongs to none (any more). */
+    private static TcpFlow live(Segment s, TcpFlow flow) {
+        if (flow != null && flow.state() == TcpFlow.State.CLOSED) {
+            // Ended, its host socket still writing out what the guest sent: to the guest the connection is
+            // gone. A new SYN on the same ports takes its place, as the new incarnation of a connection does.
+            if (s.has(Tcp.SYN)) {
+                flow.abort();
+            }
+            return null;
+        }
+        return flow;
+    }
+
+    /** A segment of no flow from the guest; {@code ip}: from its destination back to the guest. */
+    private void noFlow(Segment s, IpPair ip) {
         if (s.has(Tcp.RST)) {
             return;
         }
         if (!s.has(Tcp.SYN) || s.has(Tcp.ACK) || s.has(Tcp.FIN)) {
             counters.increment(Counter.TCP_NO_FLOW);
-            output.resetFor(s, dst, dstPort, src, srcPort);
+            output.resetFor(s, ip, s.dstPort, s.srcPort);
             return;
         }
-        InetSocketAddress target = target(dst, dstPort);
+        InetSocketAddress target = target(ip, s.dstPort);
         if (target == null) {
             counters.increment(Counter.TCP_CONNECT_REFUSED);
-            output.resetFor(s, dst, dstPort, src, srcPort);
+            output.resetFor(s, ip, s.dstPort, s.srcPort);
             return;
         }
+        FlowKey key = ip.key(s.srcPort, s.dstPort);
         Object source = key.guestAddress();
         Object destination = key.peerEndpoint();
         if (!outbound.admit(source, destination, timers.nanoTime())) {
             counters.increment(Counter.TCP_FLOW_LIMIT);
-            output.resetFor(s, dst, dstPort, src, srcPort);
+            output.resetFor(s, ip, s.dstPort, s.srcPort);
             return;
         }
-        TcpFlow flow = new TcpFlow(this, key, source, destination, src, srcPort, dst, dstPort, s.seq, s.window,
+        TcpFlow flow = new TcpFlow(this, key, source, destination, ip, s.srcPort, s.dstPort, s.seq, s.window,
                 s.synMss, s.synWscale, random.nextInt());
         outbound.put(flow);
         counters.increment(Counter.TCP_FLOWS_OPENED);
         connect(flow, target);
     }
 
-    private InetSocketAddress target(int dst, int dstPort) {
+    private InetSocketAddress target(IpPair ip, int dstPort) {
         if (dstPort == 0) {
             return null;
         }
-        if (dst == destinations.dns()) {
-            return dstPort == DNS_PORT ? dnsUpstream.get() : null;
+        InetAddress host;
+        if (ip instanceof IpPair.V4 v4) {
+            if (v4.peer == destinations.dns()) {
+                return dstPort == DNS_PORT ? dnsUpstream.get() : null;
+            }
+            host = destinations.hostAddressFor(v4.peer);
+        } else {
+            IpPair.V6 v6 = (IpPair.V6) ip;
+            if (Ipv6Address.DNS.equals(v6.peerHigh, v6.peerLow)) {
+                return dstPort == DNS_PORT ? dnsUpstream.get() : null;
+            }
+            host = destinations.hostAddressForIpv6(v6.peerHigh, v6.peerLow);
         }
-        InetAddress host = destinations.hostAddressFor(dst);
         return host == null ? null : new InetSocketAddress(host, dstPort);
     }
 
@@ -253,17 +317,29 @@ public final class TcpNat implements TransportHandler {
         // The quoted SYN: ports and the guest's initial sequence number are what its kernel matches on.
         ByteBuf syn = Unpooled.buffer(8);
         syn.writeShort(flow.guestPort).writeShort(flow.ourPort).writeInt(flow.guestIsn());
-        icmpErrors.unreachable(code, destinations.gateway(), flow.guestIp, flow.ourIp, Ipv4.PROTO_TCP, syn, 0, 8);
+        if (flow.ip instanceof IpPair.V4 v4) {
+            icmpErrors.unreachable(code == HOST_UNREACHABLE ? IcmpErrors.CODE_HOST_UNREACHABLE
+                    : IcmpErrors.CODE_NET_UNREACHABLE, destinations.gateway(), v4.guest, v4.peer, Tcp.PROTOCOL, syn,
+                    0, 8);
+        } else {
+            IpPair.V6 v6 = (IpPair.V6) flow.ip;
+            icmpv6Errors.unreachable(code == HOST_UNREACHABLE ? Icmpv6.CODE_ADDRESS_UNREACHABLE
+                    : Icmpv6.CODE_NO_ROUTE, v6, Tcp.PROTOCOL, syn, 0, 8);
+        }
         flow.finish();
     }
 
+    private static final int HOST_UNREACHABLE = 1;
+    private static final int NET_UNREACHABLE = 0;
+
+    /** {@link #HOST_UNREACHABLE}, {@link #NET_UNREACHABLE}, or -1 for a refusal (answered with a RST). */
     private static int unreachableCode(Throwable cause) {
         if (cause instanceof NoRouteToHostException || cause instanceof ConnectTimeoutException) {
-            return IcmpErrors.CODE_HOST_UNREACHABLE;
+            return HOST_UNREACHABLE;
         }
         String m = cause == null ? null : cause.getMessage();
         if (m != null && m.contains("Network is unreachable")) {
-            return IcmpErrors.CODE_NET_UNREACHABLE;
+            return NET_UNREACHABLE;
         }
         return -1;
     }
@@ -274,7 +350,7 @@ public final class TcpNat implements TransportHandler {
      *
      * @throws BindException and friends when the host address cannot be bound
      */
-    public PublishedTcpPort publish(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
+    public PublishedTcpPort publish(InetSocketAddress bind, InetAddress guestIp, int guestPort) throws Exception {
         EpollServerSocketChannel server = new EpollServerSocketChannel();
         server.config().setReuseAddress(true);
         return publish(server, bind, guestIp, guestPort);
@@ -284,12 +360,12 @@ public final class TcpNat implements TransportHandler {
      * As {@link #publish(InetSocketAddress, int, int)} for a socket that listens already: the clients it has held
      * in its backlog are served now. Takes ownership of {@code listenFd} (closed if this throws).
      */
-    public PublishedTcpPort publish(int listenFd, int guestIp, int guestPort) throws Exception {
+    public PublishedTcpPort publish(int listenFd, InetAddress guestIp, int guestPort) throws Exception {
         return publish(new EpollServerSocketChannel(listenFd), null, guestIp, guestPort);
     }
 
     /** @param bind where to bind, or null when the server listens already */
-    private PublishedTcpPort publish(EpollServerSocketChannel server, InetSocketAddress bind, int guestIp,
+    private PublishedTcpPort publish(EpollServerSocketChannel server, InetSocketAddress bind, InetAddress guestIp,
             int guestPort) throws Exception {
         PublishedTcpPort.Acceptor acceptor = new PublishedTcpPort.Acceptor();
         server.pipeline().addLast(acceptor);
@@ -313,7 +389,7 @@ public final class TcpNat implements TransportHandler {
     }
 
     /** The active open for a client of a published port; null (client closed) when no flow can be had. */
-    TcpFlow openToGuest(PublishedTcpPort port, Channel client, int guestIp, int guestPort) {
+    TcpFlow openToGuest(PublishedTcpPort port, Channel client, InetAddress guestIp, int guestPort) {
         InetSocketAddress peer = (InetSocketAddress) client.remoteAddress();
         // Each client address is a source: one local user cannot take every inbound slot.
         if (peer == null || !inbound.admit(peer.getAddress(), port, timers.nanoTime())) {
@@ -321,17 +397,16 @@ public final class TcpNat implements TransportHandler {
             PublishedTcpPort.reject(client);
             return null;
         }
-        int source = destinations.guestVisibleClient(peer.getAddress());
-        int sourcePort = SourcePorts.pick(peer.getPort(), p -> inUse(FlowKey.ipv4(guestIp, guestPort, source, p)),
-                random);
+        IpPair ip = toGuest(peer.getAddress(), guestIp);
+        int sourcePort = SourcePorts.pick(peer.getPort(), p -> inUse(ip.key(guestPort, p)), random);
         if (sourcePort < 0) {
             counters.increment(Counter.TCP_FLOW_LIMIT);
             PublishedTcpPort.reject(client);
             return null;
         }
-        FlowKey key = FlowKey.ipv4(guestIp, guestPort, source, sourcePort);
-        TcpFlow flow = new TcpFlow(this, key, peer.getAddress(), guestIp, guestPort, source, sourcePort, client, port,
-                initialSequence.next(source, sourcePort, guestIp, guestPort));
+        FlowKey key = ip.key(guestPort, sourcePort);
+        TcpFlow flow = new TcpFlow(this, key, peer.getAddress(), ip, guestPort, sourcePort, client, port,
+                initialSequence.next(key));
         client.config().setAutoRead(false);
         client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         client.config().setOption(ChannelOption.TCP_NODELAY, true);
@@ -343,6 +418,16 @@ public final class TcpNat implements TransportHandler {
         loop.register(client);
         flow.openToGuest();
         return flow;
+    }
+
+    /** The addresses of a published port's client's flow: the client as the guest may see it, and the guest. */
+    private IpPair toGuest(InetAddress client, InetAddress guest) {
+        Ipv6Address guest6 = Ipv6Address.fromInet(guest);
+        if (guest6 == null) {
+            return IpPair.ipv4(out, destinations.guestVisibleClient(client), Ipv4Address.fromInet(guest));
+        }
+        Ipv6Address source = destinations.guestVisibleClientIpv6(client);
+        return IpPair.ipv6(out6, source.high(), source.low(), guest6.high(), guest6.low());
     }
 
     private boolean inUse(FlowKey key) {
@@ -411,10 +496,6 @@ public final class TcpNat implements TransportHandler {
 
     TcpOutput output() {
         return output;
-    }
-
-    int ourMss() {
-        return ourMss;
     }
 
     int receiveBuffer() {

@@ -3,11 +3,13 @@ package dev.rootlessjkit.net.usernet.udp;
 import dev.rootlessjkit.net.api.UdpPortTraffic;
 import dev.rootlessjkit.net.usernet.flow.FlowEntry;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
+import dev.rootlessjkit.net.usernet.stack.IpPair;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +23,8 @@ import java.util.Map;
 public final class PublishedUdpPort implements AutoCloseable {
     private final UdpNat nat;
     final EpollDatagramChannel channel;
-    final int guestIp;
+    /** The guest's address the port leads to, IPv4 or IPv6. */
+    final InetAddress guestIp;
     final int guestPort;
     private final Map<InetSocketAddress, Flow> byClient = new HashMap<>();
     /** The port's counters. */
@@ -33,15 +36,16 @@ public final class PublishedUdpPort implements AutoCloseable {
     static final class Flow extends FlowEntry {
         final PublishedUdpPort port;
         final InetSocketAddress client;
-        final int source;
+        /** From the client's address as the guest sees it to the guest. */
+        final IpPair path;
         final int sourcePort;
 
         /** Counted per client address (a source) and per port (a destination) in the inbound table. */
-        Flow(PublishedUdpPort port, InetSocketAddress client, FlowKey key, int source, int sourcePort, long now) {
+        Flow(PublishedUdpPort port, InetSocketAddress client, FlowKey key, IpPair path, int sourcePort, long now) {
             super(key, client.getAddress(), port, now);
             this.port = port;
             this.client = client;
-            this.source = source;
+            this.path = path;
             this.sourcePort = sourcePort;
         }
 
@@ -69,7 +73,7 @@ public final class PublishedUdpPort implements AutoCloseable {
     /** A client silent for a second may lose its flow to a new client when the table is full. */
     private static final long EVICTABLE_NANOS = 1_000_000_000L;
 
-    PublishedUdpPort(UdpNat nat, EpollDatagramChannel channel, int guestIp, int guestPort) {
+    PublishedUdpPort(UdpNat nat, EpollDatagramChannel channel, InetAddress guestIp, int guestPort) {
         this.nat = nat;
         this.channel = channel;
         this.guestIp = guestIp;

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet.udp;
 
+import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.flow.FlowEntry;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import io.netty.buffer.ByteBuf;
@@ -22,13 +23,16 @@ final class UdpFlow extends FlowEntry {
     private static final long EVICTABLE_NANOS = 1_000_000_000L;
 
     final int guestIp;
+    /** The guest's IPv6 address for a flow over IPv6 (guestIp is then 0), else null. */
+    final Ipv6Address guestIpv6;
     final int guestPort;
     final Channel channel;
     boolean flushQueued;
 
-    UdpFlow(FlowKey key, int guestIp, int guestPort, Channel channel, long now) {
+    UdpFlow(FlowKey key, int guestIp, Ipv6Address guestIpv6, int guestPort, Channel channel, long now) {
         super(key, key.guestAddress(), null, now);
         this.guestIp = guestIp;
+        this.guestIpv6 = guestIpv6;
         this.guestPort = guestPort;
         this.channel = channel;
     }

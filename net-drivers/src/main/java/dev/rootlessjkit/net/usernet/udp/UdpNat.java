@@ -9,14 +9,19 @@ import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.flow.FlowTable;
 import dev.rootlessjkit.net.usernet.SourcePorts;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
+import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.dns.DnsForwarder;
 import dev.rootlessjkit.net.usernet.header.Checksum;
+import dev.rootlessjkit.net.usernet.header.Icmpv6;
 import dev.rootlessjkit.net.usernet.header.Ipv4;
 import dev.rootlessjkit.net.usernet.header.Udp;
 import dev.rootlessjkit.net.usernet.stack.Batch;
 import dev.rootlessjkit.net.usernet.stack.Destinations;
 import dev.rootlessjkit.net.usernet.stack.IcmpErrors;
+import dev.rootlessjkit.net.usernet.stack.Icmpv6Errors;
+import dev.rootlessjkit.net.usernet.stack.IpPair;
+import dev.rootlessjkit.net.usernet.stack.Ipv6TransportHandler;
 import dev.rootlessjkit.net.usernet.stack.TransportHandler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -37,7 +42,7 @@ import java.util.SplittableRandom;
  * UDP from the guest, relayed through one non-blocking host socket per guest source (address, port) that lives
  * until it has been idle for the configured time. Datagrams to the DNS address go to the {@link DnsForwarder}.
  */
-public final class UdpNat implements TransportHandler, Batch.Deferred {
+public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Batch.Deferred {
     private static final int DNS_PORT = 53;
 
 
@@ -49,6 +54,8 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     private final DnsForwarder dns;
     private final UdpOutput output;
     private final IcmpErrors icmpErrors;
+    /** Null when the network is IPv4 only. */
+    private final Icmpv6Errors icmpv6Errors;
     private final HostSockets sockets;
     private final long idleNanos;
     /** Guest sources, each with its host socket. */
@@ -63,7 +70,8 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
     private final SplittableRandom random = new SplittableRandom();
 
     public UdpNat(EventLoop loop, Counters counters, Timers timers, Batch batch, Destinations destinations,
-            DnsForwarder dns, UdpOutput output, IcmpErrors icmpErrors, HostSockets sockets,
+            DnsForwarder dns, UdpOutput output, IcmpErrors icmpErrors, Icmpv6Errors icmpv6Errors,
+            HostSockets sockets,
             UsernetConfig.TableLimits outboundLimits, UsernetConfig.TableLimits inboundLimits, long idleNanos) {
         this.loop = loop;
         this.counters = counters;
@@ -73,6 +81,7 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
         this.dns = dns;
         this.output = output;
         this.icmpErrors = icmpErrors;
+        this.icmpv6Errors = icmpv6Errors;
         this.sockets = sockets;
         this.idleNanos = idleNanos;
         // UDP flows cost nothing to re-create: when full, the oldest goes even if it was active (evictActive).
@@ -110,7 +119,7 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
         int payloadLength = udpLength - Udp.HEADER_LENGTH;
         if (dst == destinations.dns()) {
             if (dstPort == DNS_PORT) {
-                dns.query(src, srcPort, packet, payloadOffset, payloadLength);
+                dns.query(output.ipv4(dst, src), srcPort, packet, payloadOffset, payloadLength);
             } else {
                 counters.increment(Counter.UDP_REFUSED);
             }
@@ -118,11 +127,7 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
         }
         PublishedUdpPort.Flow in = inbound.size() == 0 ? null : inbound.get(FlowKey.ipv4(src, srcPort, dst, dstPort));
         if (in != null) {
-            in.touch(timers.nanoTime());
-            if (!in.reply(packet.retainedSlice(payloadOffset, payloadLength))) {
-                counters.increment(Counter.UDP_HOST_BACKLOG_DROPS);
-            }
-            queueFlush(in.port);
+            reply(in, packet.retainedSlice(payloadOffset, payloadLength));
             return;
         }
         InetAddress host = destinations.hostAddressFor(dst);
@@ -130,15 +135,92 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             counters.increment(Counter.UDP_REFUSED);
             return;
         }
-        UdpFlow flow = flowFor(src, srcPort);
+        UdpFlow last = lastFlow;
+        UdpFlow flow = last != null && last.guestIp == src && last.guestPort == srcPort ? last
+                : flowFor(FlowKey.ipv4Source(src, srcPort), src, null, srcPort);
         if (flow == null) {
             // No host socket to be had: the guest's socket gets ECONNREFUSED, as from a closed port.
             icmpErrors.unreachable(IcmpErrors.CODE_PORT_UNREACHABLE, destinations.gateway(), src, dst,
                     Ipv4.PROTO_UDP, packet, off, udpLength);
             return;
         }
+        send(flow, packet.retainedSlice(payloadOffset, payloadLength), new InetSocketAddress(host, dstPort));
+    }
+
+    /**
+     * UDP over IPv6, as over IPv4: fd00::3:53 to the DNS forwarder, replies of published ports' guests to their
+     * clients, the rest through a host AF_INET6 socket per guest source. The checksum is mandatory over IPv6.
+     */
+    @Override
+    public void receive(ByteBuf packet, int ipOffset, int off, int len, long srcHigh, long srcLow, long dstHigh,
+            long dstLow, boolean checksumTrusted) {
+        int udpLength = len < Udp.HEADER_LENGTH ? -1 : Udp.length(packet, off);
+        if (udpLength < Udp.HEADER_LENGTH || udpLength > len || (srcHigh == 0 && srcLow == 0)) {
+            counters.increment(Counter.UDP_MALFORMED);
+            return;
+        }
+        if (!checksumTrusted && (Udp.checksum(packet, off) == 0 || !Checksum.verifies(Checksum.add(
+                Checksum.pseudoHeaderIpv6(srcHigh, srcLow, dstHigh, dstLow, Udp.PROTOCOL, udpLength), packet, off,
+                udpLength)))) {
+            counters.increment(Counter.UDP_BAD_CHECKSUM);
+            return;
+        }
+        int srcPort = Udp.sourcePort(packet, off);
+        int dstPort = Udp.destinationPort(packet, off);
+        int payloadOffset = off + Udp.HEADER_LENGTH;
+        int payloadLength = udpLength - Udp.HEADER_LENGTH;
+        if (Ipv6Address.DNS.equals(dstHigh, dstLow)) {
+            if (dstPort == DNS_PORT) {
+                dns.query(output.ipv6(dstHigh, dstLow, srcHigh, srcLow), srcPort, packet, payloadOffset,
+                        payloadLength);
+            } else {
+                counters.increment(Counter.UDP_REFUSED);
+            }
+            return;
+        }
+        PublishedUdpPort.Flow in = inbound.size() == 0 ? null : inboundIpv6(srcHigh, srcLow, srcPort, dstHigh,
+                dstLow, dstPort);
+        if (in != null) {
+            reply(in, packet.retainedSlice(payloadOffset, payloadLength));
+            return;
+        }
+        InetAddress host = destinations.hostAddressForIpv6(dstHigh, dstLow);
+        if (host == null || dstPort == 0) {
+            counters.increment(Counter.UDP_REFUSED);
+            return;
+        }
+        FlowKey key = new FlowKey(srcHigh, srcLow, srcPort, 0, 0, 0);
+        UdpFlow last = lastFlow;
+        UdpFlow flow = last != null && last.flowKey().equals(key) ? last
+                : flowFor(key, 0, new Ipv6Address(srcHigh, srcLow), srcPort);
+        if (flow == null) {
+            icmpv6Errors.unreachable(Icmpv6.CODE_PORT_UNREACHABLE, Ipv6Address.GATEWAY.high(),
+                    Ipv6Address.GATEWAY.low(), packet, ipOffset, off + udpLength);
+            return;
+        }
+        send(flow, packet.retainedSlice(payloadOffset, payloadLength), new InetSocketAddress(host, dstPort));
+    }
+
+    /**
+     * The published port's client flow a guest datagram over IPv6 answers. A server on an unconnected socket (or
+     * socat's forked child, which connects anew) answers from the address the kernel picks, which with a SLAAC
+     * address beside fd00::100 need not be the one the client's datagram went to: any address of the guest network
+     * answers for fd00::100.
+     */
+    private PublishedUdpPort.Flow inboundIpv6(long srcHigh, long srcLow, int srcPort, long dstHigh, long dstLow,
+            int dstPort) {
+        PublishedUdpPort.Flow in = inbound.get(new FlowKey(srcHigh, srcLow, srcPort, dstHigh, dstLow, dstPort));
+        if (in != null || srcHigh != Ipv6Address.PREFIX || Ipv6Address.GUEST.equals(srcHigh, srcLow)) {
+            return in;
+        }
+        return inbound.get(new FlowKey(Ipv6Address.GUEST.high(), Ipv6Address.GUEST.low(), srcPort, dstHigh, dstLow,
+                dstPort));
+    }
+
+    /** Queues a guest's datagram on its flow's host socket, flushed at the end of the batch. */
+    private void send(UdpFlow flow, ByteBuf payload, InetSocketAddress to) {
         flow.touch(timers.nanoTime());
-        if (!flow.write(packet.retainedSlice(payloadOffset, payloadLength), new InetSocketAddress(host, dstPort))) {
+        if (!flow.write(payload, to)) {
             counters.increment(Counter.UDP_HOST_BACKLOG_DROPS);
         }
         if (!flow.flushQueued) {
@@ -148,6 +230,15 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             }
             toFlush.add(flow);
         }
+    }
+
+    /** The guest's answer to a published port's client, sent from the port's socket at the end of the batch. */
+    private void reply(PublishedUdpPort.Flow in, ByteBuf payload) {
+        in.touch(timers.nanoTime());
+        if (!in.reply(payload)) {
+            counters.increment(Counter.UDP_HOST_BACKLOG_DROPS);
+        }
+        queueFlush(in.port);
     }
 
     private void queueFlush(PublishedUdpPort port) {
@@ -166,7 +257,7 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
      *
      * @throws Exception the bind error when {@code bind} cannot be bound
      */
-    public PublishedUdpPort publish(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
+    public PublishedUdpPort publish(InetSocketAddress bind, InetAddress guestIp, int guestPort) throws Exception {
         return publish(new EpollDatagramChannel(), bind, guestIp, guestPort);
     }
 
@@ -174,13 +265,13 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
      * As {@link #publish(InetSocketAddress, int, int)} for a socket that is bound already: the datagrams queued in
      * its receive buffer are passed on now. Takes ownership of {@code fd} (closed if this throws).
      */
-    public PublishedUdpPort publish(int fd, int guestIp, int guestPort) throws Exception {
+    public PublishedUdpPort publish(int fd, InetAddress guestIp, int guestPort) throws Exception {
         return publish(new EpollDatagramChannel(fd), null, guestIp, guestPort);
     }
 
     /** @param bind where to bind, or null when the channel is bound already */
-    private PublishedUdpPort publish(EpollDatagramChannel ch, InetSocketAddress bind, int guestIp, int guestPort)
-            throws Exception {
+    private PublishedUdpPort publish(EpollDatagramChannel ch, InetSocketAddress bind, InetAddress guestIp,
+            int guestPort) throws Exception {
         ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(HostSockets.MAX_DATAGRAM));
         ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
         PublishedUdpPort port = new PublishedUdpPort(this, ch, guestIp, guestPort);
@@ -213,8 +304,10 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             }
         }
         flow.touch(timers.nanoTime());
-        output.send(flow.source, flow.sourcePort, port.guestIp, port.guestPort, payload, payload.readerIndex(),
-                payload.readableBytes());
+        if (!output.send(flow.path, flow.sourcePort, port.guestPort, payload, payload.readerIndex(),
+                payload.readableBytes())) {
+            counters.increment(Counter.IPV6_TOO_BIG);
+        }
     }
 
     private PublishedUdpPort.Flow openInbound(PublishedUdpPort port, InetSocketAddress client) {
@@ -222,21 +315,31 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             counters.increment(Counter.UDP_FLOW_LIMIT);
             return null;
         }
-        int source = destinations.guestVisibleClient(client.getAddress());
-        int sourcePort = SourcePorts.pick(client.getPort(),
-                p -> inbound.contains(FlowKey.ipv4(port.guestIp, port.guestPort, source, p)), random);
+        IpPair path = toGuest(client.getAddress(), port.guestIp);
+        int sourcePort = SourcePorts.pick(client.getPort(), p -> inbound.contains(path.key(port.guestPort, p)),
+                random);
         if (sourcePort < 0) {
             counters.increment(Counter.UDP_FLOW_LIMIT);
             return null;
         }
-        FlowKey key = FlowKey.ipv4(port.guestIp, port.guestPort, source, sourcePort);
-        PublishedUdpPort.Flow flow = new PublishedUdpPort.Flow(port, client, key, source, sourcePort,
+        FlowKey key = path.key(port.guestPort, sourcePort);
+        PublishedUdpPort.Flow flow = new PublishedUdpPort.Flow(port, client, key, path, sourcePort,
                 timers.nanoTime());
         inbound.put(flow);
         port.add(flow);
         counters.increment(Counter.UDP_FLOWS_OPENED);
         scheduleInboundIdleCheck(flow, idleNanos);
         return flow;
+    }
+
+    /** From a published port's client, as the guest may see it, to the guest's {@code guest}. */
+    private IpPair toGuest(InetAddress client, InetAddress guest) {
+        Ipv6Address guest6 = Ipv6Address.fromInet(guest);
+        if (guest6 == null) {
+            return output.ipv4(destinations.guestVisibleClient(client), Ipv4Address.fromInet(guest));
+        }
+        Ipv6Address source = destinations.guestVisibleClientIpv6(client);
+        return output.ipv6(source.high(), source.low(), guest6.high(), guest6.low());
     }
 
     private void scheduleInboundIdleCheck(PublishedUdpPort.Flow flow, long delay) {
@@ -285,12 +388,8 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
         }
     }
 
-    private UdpFlow flowFor(int guestIp, int guestPort) {
-        UdpFlow last = lastFlow;
-        if (last != null && last.guestIp == guestIp && last.guestPort == guestPort) {
-            return last;
-        }
-        FlowKey key = FlowKey.ipv4Source(guestIp, guestPort);
+    /** The flow of a guest source (IPv4 {@code guestIp}, or IPv6 {@code guestIpv6}), made if need be. */
+    private UdpFlow flowFor(FlowKey key, int guestIp, Ipv6Address guestIpv6, int guestPort) {
         UdpFlow flow = flows.get(key);
         if (flow != null) {
             lastFlow = flow;
@@ -301,17 +400,18 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             counters.increment(Counter.UDP_FLOW_LIMIT);
             return null;
         }
-        final EpollDatagramChannel ch = sockets.udpForWholeDatagrams(counters);
+        final EpollDatagramChannel ch = sockets.udpForWholeDatagrams(counters, guestIpv6 != null);
         if (ch == null) {
             return null;
         }
         ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
-        UdpFlow created = new UdpFlow(key, guestIp, guestPort, ch, now);
+        UdpFlow created = new UdpFlow(key, guestIp, guestIpv6, guestPort, ch, now);
         ch.pipeline().addLast(new Replies(created));
         // Called on the loop, so register and bind complete inline: the socket is ready for the first write.
         ChannelFuture bound = loop.register(ch);
         if (bound.isSuccess()) {
-            bound = ch.bind(new InetSocketAddress(Ipv4Address.toInet(0), 0));
+            bound = ch.bind(new InetSocketAddress(guestIpv6 == null ? Ipv4Address.toInet(0)
+                    : new Ipv6Address(0, 0).toInet(), 0));
         }
         if (!bound.isSuccess()) {
             counters.increment(Counter.HOST_SOCKET_FAILURES);
@@ -356,6 +456,10 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+            if (flow.guestIpv6 != null) {
+                fromIpv6Host(p);
+                return;
+            }
             int from = Ipv4Address.fromInet(p.sender().getAddress());
             if (from == 0) {
                 return;
@@ -364,6 +468,20 @@ public final class UdpNat implements TransportHandler, Batch.Deferred {
             ByteBuf data = p.content();
             output.send(destinations.guestVisibleSource(from), p.sender().getPort(), flow.guestIp, flow.guestPort,
                     data, data.readerIndex(), data.readableBytes());
+        }
+
+        private void fromIpv6Host(DatagramPacket p) {
+            Ipv6Address from = Ipv6Address.fromInet(p.sender().getAddress());
+            if (from == null) {
+                return;
+            }
+            flow.touch(timers.nanoTime());
+            Ipv6Address source = destinations.guestVisibleSourceIpv6(from);
+            ByteBuf data = p.content();
+            if (!output.send(output.ipv6(source.high(), source.low(), flow.guestIpv6.high(), flow.guestIpv6.low()),
+                    p.sender().getPort(), flow.guestPort, data, data.readerIndex(), data.readableBytes())) {
+                counters.increment(Counter.IPV6_TOO_BIG);
+            }
         }
 
         @Override
