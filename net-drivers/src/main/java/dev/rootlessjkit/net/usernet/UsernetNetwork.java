@@ -1,6 +1,7 @@
 package dev.rootlessjkit.net.usernet;
 
 import dev.rootlessjkit.net.api.CountedPort;
+import dev.rootlessjkit.net.api.PortTraffic;
 import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
 import dev.rootlessjkit.net.usernet.udp.PublishedUdpPort;
 import io.netty.buffer.ByteBufAllocator;
@@ -9,6 +10,7 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -73,20 +75,14 @@ public final class UsernetNetwork implements AutoCloseable {
     public AutoCloseable publishTcp(int listenFd, int guestIp, int guestPort) throws UsernetException {
         final PublishedTcpPort port = onLoop(() -> stack.publishTcp(listenFd, guestIp, guestPort),
                 "cannot serve the TCP listener on fd " + listenFd);
-        return new CountedPort(port.traffic(), () -> onLoop(() -> {
-            port.close();
-            return null;
-        }, "cannot close the published port " + port.localAddress()));
+        return counted(port.traffic(), port::close, port.localAddress());
     }
 
     /** As {@link #publishTcp} for a bound UDP socket, whose queued datagrams are passed on now. */
     public AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws UsernetException {
         final PublishedUdpPort port = onLoop(() -> stack.publishUdp(fd, guestIp, guestPort),
                 "cannot serve the UDP socket on fd " + fd);
-        return new CountedPort(port.traffic(), () -> onLoop(() -> {
-            port.close();
-            return null;
-        }, "cannot close the published port " + port.localAddress()));
+        return counted(port.traffic(), port::close, port.localAddress());
     }
 
     /**
@@ -96,20 +92,22 @@ public final class UsernetNetwork implements AutoCloseable {
     public AutoCloseable publishTcp6(int listenFd, Ipv6Address guestIp, int guestPort) throws UsernetException {
         final PublishedTcpPort port = onLoop(() -> stack.publishTcp6(listenFd, guestIp, guestPort),
                 "cannot serve the TCP listener on fd " + listenFd);
-        return () -> onLoop(() -> {
-            port.close();
-            return null;
-        }, "cannot close the published port " + port.localAddress());
+        return counted(port.traffic(), port::close, port.localAddress());
     }
 
     /** As {@link #publishTcp6} for a bound UDP socket. */
     public AutoCloseable publishUdp6(int fd, Ipv6Address guestIp, int guestPort) throws UsernetException {
         final PublishedUdpPort port = onLoop(() -> stack.publishUdp6(fd, guestIp, guestPort),
                 "cannot serve the UDP socket on fd " + fd);
-        return () -> onLoop(() -> {
-            port.close();
+        return counted(port.traffic(), port::close, port.localAddress());
+    }
+
+    /** A published port's handle: its counters, and a close that runs on the stack's loop. */
+    private CountedPort counted(PortTraffic traffic, Runnable close, InetSocketAddress address) {
+        return new CountedPort(traffic, () -> onLoop(() -> {
+            close.run();
             return null;
-        }, "cannot close the published port " + port.localAddress());
+        }, "cannot close the published port " + address));
     }
 
     private <T> T onLoop(Callable<T> task, String what) throws UsernetException {

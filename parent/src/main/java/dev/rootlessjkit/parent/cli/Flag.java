@@ -33,7 +33,7 @@ enum Flag {
     DISABLE_HOST_LOOPBACK(Category.NETWORK, Kind.BOOL, "disable-host-loopback", null, "false",
             "prohibit connecting to 127.0.0.1:* on the host namespace"),
     IPV6(Category.NETWORK, Kind.BOOL, "ipv6", null, "false",
-            "enable IPv6 routing. Unrelated to port forwarding. Only supported for pasta and slirp4netns "
+            "enable IPv6 routing. Unrelated to port forwarding. Only supported for pasta, slirp4netns and usernet "
                     + "(experimental)"),
     DETACH_NETNS(Category.NETWORK, Kind.BOOL, "detach-netns", null, "false",
             "create the network namespace but run the command in the host's; the namespace is bind-mounted "
