@@ -131,6 +131,33 @@ class PublishedTcpPortTest {
         assertEquals(5007, lastAck.ack());
     }
 
+    /**
+     * A client that sends its request and half-closes at once (HTTP/1.0 clients, `nc -N`) may have both read by the
+     * stack before the guest answers the SYN: Netty reads a socket whose peer has closed even with auto-read off.
+     * The request and the FIN must go out once the guest answers, and the answer come back.
+     */
+    @Test
+    void aRequestAndFinSentBeforeTheGuestAnswersGoOutOnceItDoes() throws Exception {
+        PublishedTcpPort port = publish();
+        Parsed syn = syn(port);
+        int iss = syn.seq();
+        client.getOutputStream().write("early".getBytes(StandardCharsets.US_ASCII));
+        client.shutdownOutput();
+        // Give the stack's loop the time to see the client's data and end of stream while the guest is silent:
+        // the order this test is about (the other order passes either way).
+        Thread.sleep(300);
+        h.send(tcpFrame(GUEST, GUEST_PORT, GATEWAY, syn.srcPort(), 5000, iss + 1, SYN | ACK, 65535,
+                synOptions(1460, 7), NONE));
+        Parsed data = h.next(f -> f.isTcp() && f.dstPort() == GUEST_PORT && f.payload().length > 0);
+        assertArrayEquals("early".getBytes(StandardCharsets.US_ASCII), data.payload());
+        assertEquals(iss + 1, data.seq());
+        Parsed fin = h.next(f -> f.isTcp() && f.dstPort() == GUEST_PORT && f.has(FIN));
+        assertEquals(iss + 6, fin.seq());
+        fromGuest(syn, 5001, iss + 7, ACK | PSH | FIN, "answer".getBytes(StandardCharsets.US_ASCII));
+        assertArrayEquals("answer".getBytes(StandardCharsets.US_ASCII), client.getInputStream().readNBytes(6));
+        assertEquals(-1, client.getInputStream().read(), "the guest's FIN reaches the client");
+    }
+
     @Test
     void aResetFromTheGuestResetsTheClientAtOnce() throws IOException {
         PublishedTcpPort port = publish();

@@ -374,6 +374,9 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         publishedBy.traffic.relaying();
         sendAck();
         host.config().setAutoRead(true);
+        // Netty reads a client that has closed its side even with auto-read off: its request and end of stream
+        // may be queued already, and nothing else would send them.
+        transmit();
     }
 
     private void establish(Segment s) {
