@@ -388,43 +388,40 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     private boolean acceptable(Segment s) {
         int wnd = windowBytes();
         int len = s.payloadLength + (s.has(Tcp.FIN) ? 1 : 0);
-        int d = s.seq - rcvNxt;
         if (len == 0) {
-            return wnd == 0 ? d == 0 : d >= 0 && d < wnd;
+            return wnd == 0 ? s.seq == rcvNxt : SeqNum.inWindow(s.seq, rcvNxt, wnd);
         }
         if (wnd == 0) {
             return false;
         }
-        int dEnd = d + len - 1;
-        return (d >= 0 && d < wnd) || (dEnd >= 0 && dEnd < wnd);
+        return SeqNum.inWindow(s.seq, rcvNxt, wnd) || SeqNum.inWindow(SeqNum.add(s.seq, len - 1), rcvNxt, wnd);
     }
 
     private void onReset(Segment s) {
-        int d = s.seq - rcvNxt;
-        if (d == 0) {
+        if (s.seq == rcvNxt) {
             nat.counters().increment(Counter.TCP_RST_RECEIVED);
             resetHost();
             finish();
-        } else if (d > 0 && d < Math.max(windowBytes(), 1)) {
+        } else if (SeqNum.inWindow(s.seq, rcvNxt, Math.max(windowBytes(), 1))) {
             sendAck();
         }
     }
 
     /** Processes the acknowledgment field; false when the segment must be dropped. */
     private boolean onAck(Segment s) {
-        if (s.ack - sndMax > 0) {
+        if (SeqNum.greaterThan(s.ack, sndMax)) {
             sendAck();
             return false;
         }
         int newWindow = s.window << sndWscale;
-        if (s.ack - sndUna > 0) {
-            int acked = s.ack - sndUna;
+        if (SeqNum.greaterThan(s.ack, sndUna)) {
+            int acked = SeqNum.distance(sndUna, s.ack);
             sendQueue.discard(Math.min(acked, sendQueue.size()));
             sndUna = s.ack;
-            if (sndNxt - sndUna < 0) {
+            if (SeqNum.lessThan(sndNxt, sndUna)) {
                 sndNxt = sndUna;
             }
-            if (rttActive && s.ack - rttSeq > 0) {
+            if (rttActive && SeqNum.greaterThan(s.ack, rttSeq)) {
                 rto.sample(nat.timers().nanoTime() - rttStart);
                 rttActive = false;
             }
@@ -436,7 +433,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             } else {
                 restartTimer();
             }
-            if (finSent && sndUna - finSeq > 0) {
+            if (finSent && SeqNum.greaterThan(sndUna, finSeq)) {
                 ourFinAcked();
                 if (state == State.CLOSED) {
                     return false;
@@ -454,7 +451,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
                 resendFirst();
             }
         }
-        if (sndWl1 - s.seq < 0 || (sndWl1 == s.seq && sndWl2 - s.ack <= 0)) {
+        if (SeqNum.lessThan(sndWl1, s.seq) || (sndWl1 == s.seq && SeqNum.lessOrEqual(sndWl2, s.ack))) {
             sndWnd = newWindow;
             sndWl1 = s.seq;
             sndWl2 = s.ack;
@@ -482,19 +479,18 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             sendAck();
             return;
         }
-        int d = s.seq - rcvNxt;
-        if (d > 0) {
+        if (SeqNum.greaterThan(s.seq, rcvNxt)) {
             nat.counters().increment(Counter.TCP_OUT_OF_ORDER);
             reorder.add(s.seq, s.packet, s.payloadOffset, s.payloadLength, fin);
             // An immediate duplicate ACK lets the guest retransmit fast.
             sendAck();
             return;
         }
-        int skip = -d;
+        int skip = SeqNum.distance(s.seq, rcvNxt);
         deliver(s.packet, s.payloadOffset + skip, s.payloadLength - skip, fin);
         ReorderQueue.Segment next;
         while (!guestFin && (next = reorder.pollAt(rcvNxt)) != null) {
-            int k = rcvNxt - next.seq();
+            int k = SeqNum.distance(next.seq(), rcvNxt);
             ByteBuf b = next.data();
             deliver(b, b.readerIndex() + k, b.readableBytes() - k, next.fin());
             b.release();
@@ -546,7 +542,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         }
         int queued = sendQueue.size();
         while (true) {
-            int offset = sndNxt - sndUna;
+            int offset = SeqNum.distance(sndUna, sndNxt);
             int unsent = queued - offset;
             int room = sndWnd - offset;
             if (unsent <= 0 || room <= 0) {
@@ -557,13 +553,11 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             if (!rttActive) {
                 startRtt(sndNxt);
             }
-            sndNxt += len;
-            if (sndNxt - sndMax > 0) {
-                sndMax = sndNxt;
-            }
+            sndNxt = SeqNum.add(sndNxt, len);
+            sndMax = SeqNum.max(sndNxt, sndMax);
             ensureTimer();
         }
-        if (hostEof && !finSent && sndNxt - sndUna == queued) {
+        if (hostEof && !finSent && SeqNum.distance(sndUna, sndNxt) == queued) {
             finSent = true;
             finSeq = sndNxt;
             armIdleCheck(nat.halfClosedIdleNanos());
@@ -571,10 +565,8 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         }
         if (finSent && sndNxt == finSeq) {
             emit(finSeq, Tcp.ACK | Tcp.FIN, 0, 0);
-            sndNxt = finSeq + 1;
-            if (sndNxt - sndMax > 0) {
-                sndMax = sndNxt;
-            }
+            sndNxt = SeqNum.add(finSeq, 1);
+            sndMax = SeqNum.max(sndNxt, sndMax);
             ensureTimer();
         }
         if (sndNxt == sndUna && queued > 0 && sndWnd == 0) {
