@@ -22,6 +22,12 @@ import io.netty.channel.socket.DuplexChannel;
  * side is a plain non-blocking socket whose
  * buffers give the flow control: the window offered to the guest is what the host socket's outbound buffer can
  * still take, and reading from the host stops while the guest has not acknowledged enough of what it was sent.
+ *
+ * <p>This class is the state machine and does what goes out of the flow (segments through {@link TcpOutput}, writes
+ * and closes on the host socket, counters, idle and TIME-WAIT timers). The bookkeeping is in one object per job, in
+ * the manner of gVisor's tcpip: {@link TcpReceiver} (guest to host), {@link TcpSender} (host to guest),
+ * {@link RetransmitTimer} (RTO and retries), {@link TcpOptions} (what the SYNs settle), with sequence numbers
+ * compared through {@link SeqNum}.
  */
 final class TcpFlow extends FlowEntry implements Batch.Deferred {
     enum State {
