@@ -453,7 +453,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
 
     private void emit(int seq, int flags, int dataOffset, int length) {
         nat.output().segment(ip, ourPort, guestPort, seq, receiver.rcvNxt(), flags, advertisedWindow(),
-                sender.queue(), dataOffset, length, sender.mss());
+                sender.sendQueue(), dataOffset, length, sender.mss());
         ackWanted = false;
     }
 

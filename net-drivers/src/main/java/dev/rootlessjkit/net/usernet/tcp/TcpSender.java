@@ -60,7 +60,8 @@ final class TcpSender {
         return queue.size();
     }
 
-    SendQueue queue() {
+    /** What {@link TcpOutput} copies segment payloads from. */
+    SendQueue sendQueue() {
         return queue;
     }
 
