@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -73,6 +74,27 @@ class SeqNumTest {
                             () -> start + "+" + d + " in " + size);
                 }
             }
+        }
+    }
+
+    @Test
+    void agreesWithTheModularDefinitionOnRandomPairs() {
+        // RFC 1982: a is before b when (b - a) mod 2^32 lies in (0, 2^31); computed here in longs, not int overflow.
+        SplittableRandom random = new SplittableRandom(0x5eed);
+        for (int i = 0; i < 100_000; i++) {
+            int a = random.nextInt();
+            int b = i % 2 == 0 ? random.nextInt() : a + random.nextInt(-70_000, 70_000);
+            long forward = ((b & 0xffffffffL) - (a & 0xffffffffL)) & 0xffffffffL;
+            if (forward == 0x80000000L) {
+                continue; // RFC 1982 leaves it undefined; see numbersHalfTheSpaceApartAreEachBeforeTheOther
+            }
+            boolean before = forward != 0 && forward < 0x80000000L;
+            assertEquals(before, SeqNum.lessThan(a, b), () -> a + " < " + b);
+            assertEquals(before || a == b, SeqNum.lessOrEqual(a, b));
+            assertEquals(forward, SeqNum.distance(a, b) & 0xffffffffL);
+            assertEquals(b, SeqNum.add(a, SeqNum.distance(a, b)));
+            int size = random.nextInt(1 << 20);
+            assertEquals(forward < size, SeqNum.inWindow(b, a, size));
         }
     }
 
