@@ -9,7 +9,9 @@
 #      and `--net=usernet --port-driver=usernet -p ...`) next to RootlessKit's.
 #   hack/benchmark-startup.sh            # as a user with /etc/subuid entries, or as root (runs as $ROOTLESSJKIT_TEST_USER)
 # Environment: RUNS (default 20), PORT_RUNS (default 5), ROOTLESSJKIT (launcher, default ./rootlessjkit),
-# ROOTLESSKIT (default rootlesskit), JAVA_HOME (picks the JDK, as for the launcher).
+# ROOTLESSKIT (default rootlesskit), JAVA_HOME (picks the JDK, as for the launcher), PARTS (which of
+# "times timeline ports rss" to run, default all), BASELINE (another rootlessjkit launcher, e.g. a checkout of
+# main, measured beside ours in the same run: each of its rows is followed by ours/baseline).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,6 +20,7 @@ if [ "$(id -u)" = 0 ]; then
 	user=${ROOTLESSJKIT_TEST_USER:-rjtest}
 	exec runuser -u "$user" -- env PATH="$PATH" RUNS="${RUNS:-}" PORT_RUNS="${PORT_RUNS:-}" \
 		ROOTLESSJKIT="${ROOTLESSJKIT:-}" ROOTLESSKIT="${ROOTLESSKIT:-}" JAVA_HOME="${JAVA_HOME:-}" \
+		PARTS="${PARTS:-}" BASELINE="${BASELINE:-}" \
 		"$repo/hack/benchmark-startup.sh" "$@"
 fi
 
@@ -25,7 +28,9 @@ runs=${RUNS:-20}
 port_runs=${PORT_RUNS:-5}
 ours=${ROOTLESSJKIT:-$repo/rootlessjkit}
 theirs=${ROOTLESSKIT:-rootlesskit}
-for tool in "$ours" "$theirs" hyperfine curl busybox slirp4netns; do
+parts=" ${PARTS:-times timeline ports rss} "
+baseline=${BASELINE:-}
+for tool in "$ours" "$theirs" ${baseline:+"$baseline"} hyperfine curl busybox slirp4netns; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "benchmark-startup: $tool not found (build with mvn -B package -DskipTests; the rest: hack/ci-setup.sh)" >&2
 		exit 1
@@ -34,7 +39,7 @@ done
 # Check each variant works once, so a broken launcher is reported instead of timed.
 cases=("true" "--pidns true" "--copy-up=/etc true")
 for args in "${cases[@]}"; do
-	for tool in "$ours" "$theirs"; do
+	for tool in "$ours" "$theirs" ${baseline:+"$baseline"}; do
 		# shellcheck disable=SC2086 # the case's words are meant to split
 		if ! "$tool" $args >/dev/null 2>&1; then
 			echo "benchmark-startup: \`$tool $args\` fails; run it by hand to see why" >&2
@@ -85,31 +90,40 @@ median_ms() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2fx", a / b; else printf "-" }'; }
 
-echo "== start-up: median wall time over $runs runs (hyperfine), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
-if [ -n "$describe" ]; then
-	echo "   rootlessjkit runs $java, start-up archives: $(sed -n 's/^archives=//p' <<<"$describe")"
-else
-	echo "   rootlessjkit is an older launcher: it runs java from PATH, $java"
-fi
-printf '%-34s %14s %15s %8s\n' "command" "rootlesskit ms" "rootlessjkit ms" "ratio"
-for args in "${cases[@]}"; do
-	theirs_ms=$(median_ms "$(printf '%q' "$theirs") $args")
-	ours_ms=$(median_ms "$(printf '%q' "$ours") $args")
-	printf '%-34s %14s %15s %8s\n' "X $args" "$theirs_ms" "$ours_ms" "$(ratio "$ours_ms" "$theirs_ms")"
-	[ "$args" = true ] && true_theirs=$theirs_ms
-done
-# shellcheck disable=SC2086 # the flags are meant to split
-bare=$(median_ms "$(printf '%q' "$java") $bare_flags")
-printf '%-34s %14s %15s %8s\n' "bare JVM ($("$java" -XX:-UsePerfData -version 2>&1 | sed -n '1s/.*version "\([^"]*\)".*/\1/p'))" \
-	"$true_theirs" "$bare" "$(ratio "$bare" "$true_theirs")"
-if [ -n "$jdk17" ] && [ "$jdk17/bin/java" != "$java" ]; then
-	bare17=$(median_ms "$(printf '%q' "$jdk17/bin/java") $bare_flags")
-	printf '%-34s %14s %15s %8s\n' "bare JVM (JDK 17)" "$true_theirs" "$bare17" "$(ratio "$bare17" "$true_theirs")"
+if [[ $parts == *" times "* ]]; then
+	echo "== start-up: median wall time over $runs runs (hyperfine), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+	if [ -n "$describe" ]; then
+		echo "   rootlessjkit runs $java, start-up archives: $(sed -n 's/^archives=//p' <<<"$describe")"
+	else
+		echo "   rootlessjkit is an older launcher: it runs java from PATH, $java"
+	fi
+	printf '%-34s %14s %15s %8s\n' "command" "rootlesskit ms" "rootlessjkit ms" "ratio"
+	for args in "${cases[@]}"; do
+		theirs_ms=$(median_ms "$(printf '%q' "$theirs") $args")
+		ours_ms=$(median_ms "$(printf '%q' "$ours") $args")
+		printf '%-34s %14s %15s %8s\n' "X $args" "$theirs_ms" "$ours_ms" "$(ratio "$ours_ms" "$theirs_ms")"
+		if [ -n "$baseline" ]; then
+			base_ms=$(median_ms "$(printf '%q' "$baseline") $args")
+			printf '%-34s %14s %15s %8s (ours/baseline %s)\n' "  baseline X $args" "$theirs_ms" "$base_ms" \
+				"$(ratio "$base_ms" "$theirs_ms")" "$(ratio "$ours_ms" "$base_ms")"
+		fi
+		[ "$args" = true ] && true_theirs=$theirs_ms
+	done
+	# shellcheck disable=SC2086 # the flags are meant to split
+	bare=$(median_ms "$(printf '%q' "$java") $bare_flags")
+	printf '%-34s %14s %15s %8s\n' "bare JVM ($("$java" -XX:-UsePerfData -version 2>&1 | sed -n '1s/.*version "\([^"]*\)".*/\1/p'))" \
+		"$true_theirs" "$bare" "$(ratio "$bare" "$true_theirs")"
+	if [ -n "$jdk17" ] && [ "$jdk17/bin/java" != "$java" ]; then
+		bare17=$(median_ms "$(printf '%q' "$jdk17/bin/java") $bare_flags")
+		printf '%-34s %14s %15s %8s\n' "bare JVM (JDK 17)" "$true_theirs" "$bare17" "$(ratio "$bare17" "$true_theirs")"
+	fi
 fi
 
-echo
-echo "== --debug timeline of one \`rootlessjkit true\` (ms since each JVM's main began)"
-"$ours" --debug true 2>&1 | sed 's/^/   /'
+if [[ $parts == *" timeline "* ]]; then
+	echo
+	echo "== --debug timeline of one \`rootlessjkit true\` (ms since each JVM's main began)"
+	"$ours" --debug true 2>&1 | sed 's/^/   /'
+fi
 
 # Starts NAME's instance in the background (sets $instance); its state directory is $work/state.
 start_instance() {
@@ -157,17 +171,26 @@ port_median() {
 	echo "$(cut -d' ' -f1 <<<"$runs" | median) $(cut -d' ' -f2 <<<"$runs" | median)"
 }
 
-echo
-echo "== time until a published port listens / answers (medians of $port_runs launches), load $(cut -d' ' -f1 /proc/loadavg)"
-read -r theirs_listen theirs_port <<<"$(port_median "$theirs" --net=slirp4netns --port-driver=builtin)"
-printf '%-52s %9s %9s\n' "configuration" "listen ms" "answer ms"
-printf '%-52s %9s %9s\n' "rootlesskit --net=slirp4netns --port-driver=builtin" "$theirs_listen" "$theirs_port"
-for drivers in "--net=slirp4netns --port-driver=builtin" "--net=usernet --port-driver=usernet"; do
-	# shellcheck disable=SC2086 # the flags are meant to split
-	read -r listen ms <<<"$(port_median "$ours" $drivers)"
-	printf '%-52s %9s %9s (listen %s, answer %s)\n' "rootlessjkit $drivers" "$listen" "$ms" \
-		"$(ratio "$listen" "$theirs_listen")" "$(ratio "$ms" "$theirs_port")"
-done
+if [[ $parts == *" ports "* ]]; then
+	echo
+	echo "== time until a published port listens / answers (medians of $port_runs launches), load $(cut -d' ' -f1 /proc/loadavg)"
+	read -r theirs_listen theirs_port <<<"$(port_median "$theirs" --net=slirp4netns --port-driver=builtin)"
+	printf '%-52s %9s %9s\n' "configuration" "listen ms" "answer ms"
+	printf '%-52s %9s %9s\n' "rootlesskit --net=slirp4netns --port-driver=builtin" "$theirs_listen" "$theirs_port"
+	for drivers in "--net=slirp4netns --port-driver=builtin" "--net=usernet --port-driver=usernet"; do
+		# shellcheck disable=SC2086 # the flags are meant to split
+		read -r listen ms <<<"$(port_median "$ours" $drivers)"
+		printf '%-52s %9s %9s (listen %s, answer %s)\n' "rootlessjkit $drivers" "$listen" "$ms" \
+			"$(ratio "$listen" "$theirs_listen")" "$(ratio "$ms" "$theirs_port")"
+		if [ -n "$baseline" ]; then
+			# shellcheck disable=SC2086 # the flags are meant to split
+			read -r base_listen base_ms <<<"$(port_median "$baseline" $drivers)"
+			printf '%-52s %9s %9s (listen %s, answer %s; ours/baseline %s)\n' "  baseline $drivers" "$base_listen" \
+				"$base_ms" "$(ratio "$base_listen" "$theirs_listen")" "$(ratio "$base_ms" "$theirs_port")" \
+				"$(ratio "$ms" "$base_ms")"
+		fi
+	done
+fi
 
 # Prints "PID RSS_KB NAME" for a process and all its descendants.
 process_tree_rss() {
@@ -196,9 +219,17 @@ idle_rss() {
 	stop_instance
 }
 
-echo
-echo "== idle RSS of one instance, every process (MB), load $(cut -d' ' -f1 /proc/loadavg)"
-printf '%-52s %8s  %s\n' "configuration" "total" "per process"
-idle_rss "rootlesskit --net=slirp4netns --port-driver=builtin" "$theirs" --net=slirp4netns --port-driver=builtin
-idle_rss "rootlessjkit --net=slirp4netns --port-driver=builtin" "$ours" --net=slirp4netns --port-driver=builtin
-idle_rss "rootlessjkit --net=usernet --port-driver=usernet" "$ours" --net=usernet --port-driver=usernet
+if [[ $parts == *" rss "* ]]; then
+	echo
+	echo "== idle RSS of one instance, every process (MB), load $(cut -d' ' -f1 /proc/loadavg)"
+	printf '%-52s %8s  %s\n' "configuration" "total" "per process"
+	idle_rss "rootlesskit --net=slirp4netns --port-driver=builtin" "$theirs" --net=slirp4netns --port-driver=builtin
+	for drivers in "--net=slirp4netns --port-driver=builtin" "--net=usernet --port-driver=usernet"; do
+		# shellcheck disable=SC2086 # the flags are meant to split
+		idle_rss "rootlessjkit $drivers" "$ours" $drivers
+		if [ -n "$baseline" ]; then
+			# shellcheck disable=SC2086 # the flags are meant to split
+			idle_rss "  baseline $drivers" "$baseline" $drivers
+		fi
+	done
+fi

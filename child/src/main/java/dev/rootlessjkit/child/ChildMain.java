@@ -21,12 +21,12 @@ import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
 import dev.rootlessjkit.net.ChildNetworkContext;
 import dev.rootlessjkit.net.ChildNetworkDriver;
-import dev.rootlessjkit.net.ChildNetworkDrivers;
 import dev.rootlessjkit.net.DetachedNetns;
+import dev.rootlessjkit.net.NetworkDriverKind;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.port.ChildPortDriver;
-import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
+import dev.rootlessjkit.port.PortDriverKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,7 +119,7 @@ public final class ChildMain {
                     config.copyUpDirs().stream().anyMatch(dir -> Path.of(dir).normalize().equals(Path.of("/etc"))),
                     config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null, config.interfaceName(),
                     driverSocket);
-            networkDriver = ChildNetworkDrivers.create(config.network(), networkContext);
+            networkDriver = networkDriverKind(config.network()).childHalf(networkContext);
         } catch (NetworkDriverException e) {
             throw new ChildException(e.getMessage(), e);
         }
@@ -148,7 +148,7 @@ public final class ChildMain {
                 .opaque();
         // Started before any mount changes, so its socket lands in the state directory the parent sees, and
         // inside this network namespace, where it connects.
-        final Optional<ChildPortDriver> portDriver = ChildPortDrivers.forOpaque(portOpaque,
+        final Optional<ChildPortDriver> portDriver = PortDriverKind.childHalfFor(portOpaque,
                 config.detachNetNs() ? DetachedNetns.inStateDir(stateDir) : null, log);
         if (portDriver.isPresent()) {
             try {
@@ -239,6 +239,15 @@ public final class ChildMain {
         } catch (IOException | NumberFormatException e) {
             throw new ChildException("cannot read /proc/self: " + e.getMessage(), e);
         }
+    }
+
+    private static NetworkDriverKind networkDriverKind(String name) throws NetworkDriverException {
+        final NetworkDriverKind kind = NetworkDriverKind.byName(name);
+        if (kind == null) {
+            // The parent checked the name: this child belongs to another version of rootlessjkit.
+            throw new NetworkDriverException("the parent asked for an unknown network driver \"" + name + "\"");
+        }
+        return kind;
     }
 
     /** The network driver's socket from the parent, or -1 when its driver asked for none. */

@@ -4,12 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -17,6 +24,8 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The control API of a running instance through the real clients: Debian's {@code rootlessctl} (RootlessKit 1.1.0,
@@ -57,12 +66,16 @@ class PortApiIT {
             final Result table = same(instance, "list-ports");
             assertEquals(Set.of("ID PROTO PARENTIP PARENTPORT CHILDIP CHILDPORT", "1 tcp 127.0.0.1 " + web + " 80",
                     "2 tcp 127.0.0.1 " + echo + " 7000"), Set.copyOf(table.stdoutLines()), table::describe);
-            final Result json = same(instance, "list-ports", "--json");
+            final Result json = ok(instance.ctl(ROOTLESSCTL, "list-ports", "--json"));
             assertEquals(Set.of(
                     "{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":" + web
                             + ",\"childPort\":80}}",
                     "{\"id\":2,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":" + echo
                             + ",\"childPort\":7000}}"), Set.copyOf(json.stdoutLines()), json::describe);
+            // Ours: the same lines, each with the port's counters after RootlessKit's fields.
+            final Result ours = ok(instance.ctl(PortInstance.rootlessjctl(), "list-ports", "--json"));
+            assertEquals(json.stdoutLines(), ours.stdoutLines().stream().map(PortApiIT::withoutCounters).toList(),
+                    ours::describe);
 
             assertEquals(List.of("2"), ok(instance.ctl(PortInstance.rootlessjctl(), "remove-ports", "2"))
                     .stdoutLines());
@@ -177,6 +190,103 @@ class PortApiIT {
             ok(instance.ctl(ROOTLESSCTL, "list-ports"));
 
             instance.stop();
+        }
+    }
+
+    /**
+     * Real traffic through published ports, then {@code rootlessjctl list-ports --json}: every connection, byte and
+     * datagram counted, a dial nobody answers inside counted as refused; the real rootlessctl prints the same lines
+     * without the counters, and {@code info --json} has the driver's total.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--net=none --port-driver=builtin",
+        "--net=usernet --port-driver=usernet --disable-host-loopback"})
+    void listPortsJsonCountsRealTraffic(String drivers) throws IOException {
+        final int[] tcp = Ports.freeTcpPorts(2);
+        final int echo = tcp[0];
+        final int closed = tcp[1];
+        final int udp = Ports.freeUdpPort();
+        try (PortInstance instance = PortInstance.with(sandbox).drivers(drivers.split(" "))
+                .tcpServer(7000, "socat -t 30 TCP-LISTEN:7000,fork,reuseaddr PIPE")
+                .udpServer(7002, "socat UDP-LISTEN:7002,reuseaddr PIPE")
+                .publish("127.0.0.1:" + echo + ":7000/tcp").publish("127.0.0.1:" + closed + ":7001/tcp")
+                .publish("127.0.0.1:" + udp + ":7002/udp").start()) {
+            final int connections = 3;
+            final byte[] request = new byte[100_000];
+            Arrays.fill(request, (byte) 'r');
+            for (int i = 0; i < connections; i++) {
+                // The whole echo is read before the client closes: usernet leaves a connection whose client
+                // half-closes right after its data unanswered now and then, with or without the counters.
+                try (Socket client = Ports.connect(Ports.V4, echo)) {
+                    client.getOutputStream().write(request);
+                    assertArrayEquals(request, client.getInputStream().readNBytes(request.length), instance::describe);
+                }
+            }
+            try (Socket refused = Ports.connect(Ports.V4, closed)) {
+                Ports.assertClosedByPeer(refused, instance::describe);
+            }
+            final int datagrams = 5;
+            try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(Ports.V4, 0))) {
+                client.setSoTimeout(10_000);
+                for (int i = 0; i < datagrams; i++) {
+                    client.send(new DatagramPacket(new byte[200], 200, new InetSocketAddress(Ports.V4, udp)));
+                    final DatagramPacket back = new DatagramPacket(new byte[1000], 1000);
+                    client.receive(back);
+                    assertEquals(200, back.getLength(), instance::describe);
+                }
+            }
+
+            final long bytes = (long) connections * request.length;
+            final String echoCounters = "{\"tcp\":{\"accepted\":3,\"active\":0,\"failed\":0,\"failures\":{\"refused\":0,"
+                    + "\"timeout\":0,\"unreachable\":0,\"limit\":0,\"other\":0},\"bytesToChild\":" + bytes
+                    + ",\"bytesFromChild\":" + bytes + "}}";
+            final String refusedCounters = "{\"tcp\":{\"accepted\":1,\"active\":0,\"failed\":1,\"failures\":{"
+                    + "\"refused\":1,\"timeout\":0,\"unreachable\":0,\"limit\":0,\"other\":0},\"bytesToChild\":0,"
+                    + "\"bytesFromChild\":0}}";
+            final String udpCounters = "{\"udp\":{\"flows\":1,\"datagramsToChild\":5,\"bytesToChild\":1000,"
+                    + "\"datagramsFromChild\":5,\"bytesFromChild\":1000,\"dropped\":0,\"drops\":{\"queueFull\":0,"
+                    + "\"flowTableFull\":0,\"failed\":0}}}";
+            final List<String> expected = List.of(
+                    "{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":" + echo
+                            + ",\"childPort\":7000},\"counters\":" + echoCounters + "}",
+                    "{\"id\":2,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":" + closed
+                            + ",\"childPort\":7001},\"counters\":" + refusedCounters + "}",
+                    "{\"id\":3,\"spec\":{\"proto\":\"udp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":" + udp
+                            + ",\"childPort\":7002},\"counters\":" + udpCounters + "}");
+            // A connection's end reaches the counters when the relay has closed both sides, a moment after the
+            // client saw it: asked again until they agree, or for 10 s.
+            Result listed = ok(instance.ctl(PortInstance.rootlessjctl(), "list-ports", "--json"));
+            for (int i = 0; i < 50 && !expected.equals(listed.stdoutLines()); i++) {
+                sleep(200);
+                listed = ok(instance.ctl(PortInstance.rootlessjctl(), "list-ports", "--json"));
+            }
+            assertEquals(expected, listed.stdoutLines(), listed::describe);
+            assertEquals(expected.stream().map(PortApiIT::withoutCounters).toList(),
+                    ok(instance.ctl(ROOTLESSCTL, "list-ports", "--json")).stdoutLines());
+
+            final Result info = ok(instance.ctl(PortInstance.rootlessjctl(), "info", "--json"));
+            final JsonNode total = new ObjectMapper().readTree(info.stdout()).path("portCounters");
+            assertEquals(3 + 1, total.path("tcp").path("accepted").asLong(), info::describe);
+            assertEquals(1, total.path("tcp").path("failures").path("refused").asLong(), info::describe);
+            assertEquals(bytes, total.path("tcp").path("bytesFromChild").asLong(), info::describe);
+            assertEquals(datagrams, total.path("udp").path("datagramsToChild").asLong(), info::describe);
+
+            instance.stop();
+        }
+    }
+
+    /** A line of rootlessjctl list-ports --json as rootlessctl prints it: without our counters, the last field. */
+    private static String withoutCounters(String line) {
+        final int counters = line.indexOf(",\"counters\":");
+        return counters < 0 ? line : line.substring(0, counters) + "}";
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
         }
     }
 

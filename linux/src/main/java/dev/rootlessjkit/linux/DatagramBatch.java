@@ -1,13 +1,14 @@
 package dev.rootlessjkit.linux;
 
+import static dev.rootlessjkit.linux.NativeCalls.INT;
+import static dev.rootlessjkit.linux.NativeCalls.POINTER;
+
+import com.kenai.jffi.MemoryIO;
+import dev.rootlessjkit.linux.NativeCalls.Function;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
+import jnr.constants.platform.Errno;
 
 /**
  * UDP datagrams moved in batches with recvmmsg(2) and sendmmsg(2) through native memory allocated once: no Java
@@ -18,11 +19,12 @@ import jnr.ffi.Runtime;
  *
  * <p>Slots hold the largest UDP payload (65,527 bytes over IPv6), so nothing is truncated. Only the pages a
  * datagram fills are touched: a batch of small datagrams costs a few pages of resident memory, not
- * {@code slots * 64 KiB}; jnr-ffi frees it with the batch. Not thread-safe: one thread uses a batch. Assumes an LP64 ABI (x86-64, aarch64).
+ * {@code slots * 64 KiB}. {@link #close} frees it. Not thread-safe: one thread uses a batch. Assumes an LP64 ABI
+ * (x86-64, aarch64). The calls go through {@link NativeCalls}: one JNI transition each, nothing allocated.
  */
-public final class DatagramBatch {
-    public static final int EAGAIN = 11;
-    public static final int ECONNREFUSED = 111;
+public final class DatagramBatch implements AutoCloseable {
+    public static final int EAGAIN = Errno.EAGAIN.intValue();
+    public static final int ECONNREFUSED = Errno.ECONNREFUSED.intValue();
     /** The most a slot holds: the largest UDP payload over IPv6 is 65,527 bytes. */
     public static final int SLOT_BYTES = 65536;
     /** The most one UDP_SEGMENT message may carry: the largest UDP payload over IPv4. */
@@ -30,10 +32,10 @@ public final class DatagramBatch {
     /** UDP_MAX_SEGMENTS of kernels before 6.10 (later ones take 128). */
     static final int MAX_SEGMENTS = 64;
 
-    private static final int EINTR = 4;
-    private static final int EINVAL = 22;
-    private static final int EIO = 5;
-    private static final int EMSGSIZE = 90;
+    private static final int EINTR = Errno.EINTR.intValue();
+    private static final int EINVAL = Errno.EINVAL.intValue();
+    private static final int EIO = Errno.EIO.intValue();
+    private static final int EMSGSIZE = Errno.EMSGSIZE.intValue();
     private static final int MSG_DONTWAIT = 0x40;
     private static final int SOL_UDP = 17;
     private static final int UDP_SEGMENT = 103;
@@ -48,74 +50,83 @@ public final class DatagramBatch {
     private static final int CMSG_SPACE = 24;
     private static final int CMSG_LEN = 18;
 
-    /** Reflective calls at first; the generated ones once {@link #compileInBackground} has them. */
-    private volatile DatagramLib lib;
-    private final Runtime runtime;
+    private static final Function RECVMMSG = Function.ofInt("recvmmsg", INT, POINTER, INT, INT, POINTER);
+    private static final Function SENDMMSG = Function.ofInt("sendmmsg", INT, POINTER, INT, INT);
+
+    private final NativeCalls c;
+    private final MemoryIO memory;
     private final int slots;
-    private final Pointer data;
-    private final Pointer recvMsgs;
-    private final Pointer recvIovs;
-    private final Pointer names;
-    private final Pointer sendMsgs;
-    private final Pointer sendIovs;
-    private final Pointer controls;
-    private final Pointer destination;
-    /** sendMsgs from the k-th message on, made once so that a partial send allocates nothing. */
-    private final Pointer[] sendFrom;
+    /** Every region below, in one allocation ({@link #close} frees it); the datagrams' region is not cleared. */
+    private final long block;
+    private final long data;
+    private final long recvMsgs;
+    private final long recvIovs;
+    private final long names;
+    private final long sendMsgs;
+    private final long sendIovs;
+    private final long controls;
+    private final long destination;
     /** Per planned message: its first datagram and how many it carries. */
     private final int[] planFirst;
     private final int[] planCount;
-    private final AtomicBoolean compiling = new AtomicBoolean();
     private int lastError;
     private boolean segmentRefused;
+    private boolean closed;
 
-    private DatagramBatch(DatagramLib lib, int slots) {
-        this.lib = lib;
-        this.runtime = Runtime.getRuntime(lib);
+    private DatagramBatch(NativeCalls calls, int slots) {
+        this.c = calls;
+        this.memory = calls.memory();
         this.slots = slots;
-        // Not cleared: the kernel writes each datagram before it is read, and untouched pages stay unmapped.
-        this.data = Memory.allocateDirect(runtime, (long) slots * SLOT_BYTES, false);
-        this.recvMsgs = Memory.allocateDirect(runtime, (long) slots * MMSG_BYTES, true);
-        this.recvIovs = Memory.allocateDirect(runtime, (long) slots * IOV_BYTES, true);
-        this.names = Memory.allocateDirect(runtime, (long) slots * NAME_STRIDE, true);
-        this.sendMsgs = Memory.allocateDirect(runtime, (long) slots * MMSG_BYTES, true);
-        this.sendIovs = Memory.allocateDirect(runtime, (long) slots * IOV_BYTES, true);
-        this.controls = Memory.allocateDirect(runtime, (long) slots * CMSG_SPACE, true);
-        this.destination = Memory.allocateDirect(runtime, NAME_STRIDE, true);
-        this.sendFrom = new Pointer[slots];
+        final long dataBytes = (long) slots * SLOT_BYTES;
+        final long headerBytes = (long) slots * (2 * MMSG_BYTES + 2 * IOV_BYTES + NAME_STRIDE + CMSG_SPACE)
+                + NAME_STRIDE;
+        final long blockBytes = dataBytes + headerBytes;
+        // Not cleared: the kernel writes each datagram before it is read, and untouched pages stay unmapped. The
+        // headers after the data are cleared by hand.
+        this.block = memory.allocateMemory(blockBytes, false);
+        if (block == 0) {
+            throw new OutOfMemoryError("native memory for a batch of " + slots + " datagrams");
+        }
+        memory.setMemory(block + dataBytes, headerBytes, (byte) 0);
+        this.data = block;
+        this.recvMsgs = data + dataBytes;
+        this.recvIovs = recvMsgs + (long) slots * MMSG_BYTES;
+        this.names = recvIovs + (long) slots * IOV_BYTES;
+        this.sendMsgs = names + (long) slots * NAME_STRIDE;
+        this.sendIovs = sendMsgs + (long) slots * MMSG_BYTES;
+        this.controls = sendIovs + (long) slots * IOV_BYTES;
+        this.destination = controls + (long) slots * CMSG_SPACE;
         this.planFirst = new int[slots];
         this.planCount = new int[slots];
         for (int i = 0; i < slots; i++) {
             final long msg = (long) i * MMSG_BYTES;
-            recvIovs.putAddress((long) i * IOV_BYTES, data.address() + (long) i * SLOT_BYTES);
-            recvIovs.putLong((long) i * IOV_BYTES + 8, SLOT_BYTES);
-            recvMsgs.putAddress(msg, names.address() + (long) i * NAME_STRIDE);
-            recvMsgs.putAddress(msg + 16, recvIovs.address() + (long) i * IOV_BYTES);
-            recvMsgs.putLong(msg + 24, 1);
-            sendIovs.putAddress((long) i * IOV_BYTES, data.address() + (long) i * SLOT_BYTES);
-            final long control = (long) i * CMSG_SPACE;
-            controls.putLong(control, CMSG_LEN);
-            controls.putInt(control + 8, SOL_UDP);
-            controls.putInt(control + 12, UDP_SEGMENT);
-            sendFrom[i] = sendMsgs.slice(msg);
+            memory.putAddress(recvIovs + (long) i * IOV_BYTES, data + (long) i * SLOT_BYTES);
+            memory.putLong(recvIovs + (long) i * IOV_BYTES + 8, SLOT_BYTES);
+            memory.putAddress(recvMsgs + msg, names + (long) i * NAME_STRIDE);
+            memory.putAddress(recvMsgs + msg + 16, recvIovs + (long) i * IOV_BYTES);
+            memory.putLong(recvMsgs + msg + 24, 1);
+            memory.putAddress(sendIovs + (long) i * IOV_BYTES, data + (long) i * SLOT_BYTES);
+            final long control = controls + (long) i * CMSG_SPACE;
+            memory.putLong(control, CMSG_LEN);
+            memory.putInt(control + 8, SOL_UDP);
+            memory.putInt(control + 12, UDP_SEGMENT);
         }
     }
 
-    /** A batch of {@code slots} datagrams. */
+    /** A batch of {@code slots} datagrams; {@link #close} it. */
     public static DatagramBatch allocate(int slots) {
         if (slots < 1 || slots > 1024) {
             throw new IllegalArgumentException("slots " + slots + " is not in 1..1024 (UIO_MAXIOV)");
         }
-        return new DatagramBatch(LibraryLoader.create(DatagramLib.class).load("c"), slots);
+        return new DatagramBatch(NativeCalls.load(), slots);
     }
 
-    /**
-     * Generates call stubs for this batch's calls on a background thread and switches to them when ready, as
-     * {@link Splice#compileInBackground} does. Only the first call does anything.
-     */
-    public void compileInBackground() {
-        if (compiling.compareAndSet(false, true)) {
-            CompiledBindings.inBackground(DatagramLib.class, compiled -> lib = compiled);
+    /** Frees the batch's memory; it must not be used after. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            memory.freeMemory(block);
         }
     }
 
@@ -129,14 +140,14 @@ public final class DatagramBatch {
      */
     public int receive(int fd) {
         for (int i = 0; i < slots; i++) {
-            recvMsgs.putInt((long) i * MMSG_BYTES + 8, NAME_BYTES);
+            memory.putInt(recvMsgs + (long) i * MMSG_BYTES + 8, NAME_BYTES);
         }
         while (true) {
-            final int n = lib.recvmmsg(fd, recvMsgs, slots, MSG_DONTWAIT, null);
+            final int n = c.callInt(RECVMMSG, fd, recvMsgs, slots, MSG_DONTWAIT, 0);
             if (n >= 0) {
                 return n;
             }
-            final int errno = runtime.getLastError();
+            final int errno = c.errno();
             if (errno != EINTR) {
                 return -errno;
             }
@@ -145,7 +156,7 @@ public final class DatagramBatch {
 
     /** The length of the {@code i}-th datagram received. */
     public int length(int i) {
-        return recvMsgs.getInt((long) i * MMSG_BYTES + 56);
+        return memory.getInt(recvMsgs + (long) i * MMSG_BYTES + 56);
     }
 
     /** Whether the {@code i}-th and {@code j}-th datagrams received came from the same address and port. */
@@ -154,10 +165,10 @@ public final class DatagramBatch {
         if (length != senderLength(j)) {
             return false;
         }
-        final long a = (long) i * NAME_STRIDE;
-        final long b = (long) j * NAME_STRIDE;
+        final long a = names + (long) i * NAME_STRIDE;
+        final long b = names + (long) j * NAME_STRIDE;
         for (int k = 0; k + 4 <= length; k += 4) {
-            if (names.getInt(a + k) != names.getInt(b + k)) {
+            if (memory.getInt(a + k) != memory.getInt(b + k)) {
                 return false;
             }
         }
@@ -166,25 +177,25 @@ public final class DatagramBatch {
 
     /** The length of the {@code i}-th datagram's sender's socket address (16 for IPv4, 28 for IPv6). */
     public int senderLength(int i) {
-        return Math.min(NAME_BYTES, recvMsgs.getInt((long) i * MMSG_BYTES + 8));
+        return Math.min(NAME_BYTES, memory.getInt(recvMsgs + (long) i * MMSG_BYTES + 8));
     }
 
     /** Copies the {@code i}-th datagram's sender (a struct sockaddr) into {@code to}; returns its length. */
     public int copySender(int i, byte[] to) {
         final int length = senderLength(i);
-        names.get((long) i * NAME_STRIDE, to, 0, length);
+        memory.getByteArray(names + (long) i * NAME_STRIDE, to, 0, length);
         return length;
     }
 
     /** Copies the {@code i}-th datagram into {@code to}, which holds at least {@link #length}{@code (i)} bytes. */
     public void copyOut(int i, byte[] to) {
-        data.get((long) i * SLOT_BYTES, to, 0, length(i));
+        memory.getByteArray(data + (long) i * SLOT_BYTES, to, 0, length(i));
     }
 
     /** Puts {@code datagram} into slot {@code i}, to be sent with {@link #send}. */
     public void copyIn(int i, byte[] datagram) {
-        data.put((long) i * SLOT_BYTES, datagram, 0, datagram.length);
-        recvMsgs.putInt((long) i * MMSG_BYTES + 56, datagram.length);
+        memory.putByteArray(data + (long) i * SLOT_BYTES, datagram, 0, datagram.length);
+        memory.putInt(recvMsgs + (long) i * MMSG_BYTES + 56, datagram.length);
     }
 
     /**
@@ -200,7 +211,7 @@ public final class DatagramBatch {
         lastError = 0;
         segmentRefused = false;
         if (destination != null) {
-            this.destination.put(0, destination, 0, destinationLength);
+            memory.putByteArray(this.destination, destination, 0, destinationLength);
         }
         int sent = 0;
         int next = from;
@@ -210,7 +221,7 @@ public final class DatagramBatch {
             next = to;
             int k = 0;
             while (k < messages) {
-                final int n = lib.sendmmsg(fd, sendFrom[k], messages - k, MSG_DONTWAIT);
+                final int n = c.callInt(SENDMMSG, fd, sendMsgs + (long) k * MMSG_BYTES, messages - k, MSG_DONTWAIT);
                 if (n > 0) {
                     for (int m = k; m < k + n; m++) {
                         sent += planCount[m];
@@ -218,7 +229,7 @@ public final class DatagramBatch {
                     k += n;
                     continue;
                 }
-                final int errno = runtime.getLastError();
+                final int errno = c.errno();
                 if (errno == EINTR) {
                     continue;
                 }
@@ -263,21 +274,21 @@ public final class DatagramBatch {
                 }
             }
             for (int d = i; d < end; d++) {
-                sendIovs.putLong((long) d * IOV_BYTES + 8, length(d));
+                memory.putLong(sendIovs + (long) d * IOV_BYTES + 8, length(d));
             }
-            final long msg = (long) messages * MMSG_BYTES;
-            sendMsgs.putAddress(msg, destinationLength == 0 ? 0 : destination.address());
-            sendMsgs.putInt(msg + 8, destinationLength);
-            sendMsgs.putAddress(msg + 16, sendIovs.address() + (long) i * IOV_BYTES);
-            sendMsgs.putLong(msg + 24, end - i);
+            final long msg = sendMsgs + (long) messages * MMSG_BYTES;
+            memory.putAddress(msg, destinationLength == 0 ? 0 : destination);
+            memory.putInt(msg + 8, destinationLength);
+            memory.putAddress(msg + 16, sendIovs + (long) i * IOV_BYTES);
+            memory.putLong(msg + 24, end - i);
             if (end - i > 1) {
-                final long control = (long) messages * CMSG_SPACE;
-                controls.putShort(control + 16, (short) size);
-                sendMsgs.putAddress(msg + 32, controls.address() + control);
-                sendMsgs.putLong(msg + 40, CMSG_SPACE);
+                final long control = controls + (long) messages * CMSG_SPACE;
+                memory.putShort(control + 16, (short) size);
+                memory.putAddress(msg + 32, control);
+                memory.putLong(msg + 40, CMSG_SPACE);
             } else {
-                sendMsgs.putAddress(msg + 32, 0);
-                sendMsgs.putLong(msg + 40, 0);
+                memory.putAddress(msg + 32, 0);
+                memory.putLong(msg + 40, 0);
             }
             planFirst[messages] = i;
             planCount[messages] = end - i;
@@ -298,7 +309,7 @@ public final class DatagramBatch {
     }
 
     public String describe(int errno) {
-        return lib.strerror(errno);
+        return c.describe(errno);
     }
 
     /** The address a struct sockaddr_in or sockaddr_in6 of {@code length} bytes names, for messages. */

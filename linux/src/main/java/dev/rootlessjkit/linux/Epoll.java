@@ -1,13 +1,20 @@
 package dev.rootlessjkit.linux;
 
-import jnr.ffi.Memory;
-import jnr.ffi.Platform;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
+import static dev.rootlessjkit.linux.Libc.CLOSE;
+import static dev.rootlessjkit.linux.Libc.READ;
+import static dev.rootlessjkit.linux.Libc.WRITE;
+import static dev.rootlessjkit.linux.NativeCalls.INT;
+import static dev.rootlessjkit.linux.NativeCalls.POINTER;
+
+import com.kenai.jffi.MemoryIO;
+import com.kenai.jffi.Platform;
+import dev.rootlessjkit.linux.NativeCalls.Function;
+import jnr.constants.platform.Errno;
 
 /**
  * An epoll instance with its own eventfd, so that other threads can wake a thread blocked in {@link #await}.
- * One thread waits and reads the events; {@link #wakeUp} may be called from any thread.
+ * One thread waits and reads the events; {@link #wakeUp} may be called from any thread. Its native memory is freed
+ * by {@link #close}.
  */
 public final class Epoll implements AutoCloseable {
     public static final int IN = 0x001;
@@ -19,59 +26,70 @@ public final class Epoll implements AutoCloseable {
     /** The token of the event {@link #wakeUp} causes; {@link #await} has already consumed it. */
     public static final long WAKE_UP = -1;
 
-    private static final int EINTR = 4;
+    private static final int EINTR = Errno.EINTR.intValue();
     private static final int EFD_NONBLOCK = 04000;
     private static final int EFD_CLOEXEC = 02000000;
     private static final int EPOLL_CLOEXEC = 02000000;
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
     // struct epoll_event is packed on x86-64 (12 bytes, data at 4) and naturally aligned elsewhere (16, at 8).
-    private static final boolean PACKED = Platform.getNativePlatform().getCPU() == Platform.CPU.X86_64;
+    private static final boolean PACKED = Platform.getPlatform().getCPU() == Platform.CPU.X86_64;
     private static final int EVENT_BYTES = PACKED ? 12 : 16;
     private static final int EVENT_DATA = PACKED ? 4 : 8;
 
-    private final Splice calls;
-    private final Runtime runtime;
+    private static final Function EPOLL_CREATE1 = Function.ofInt("epoll_create1", INT);
+    private static final Function EPOLL_CTL = Function.ofInt("epoll_ctl", INT, INT, INT, POINTER);
+    private static final Function EPOLL_WAIT = Function.ofInt("epoll_wait", INT, POINTER, INT, INT);
+    private static final Function EVENTFD = Function.ofInt("eventfd", INT, INT);
+
+    private final NativeCalls c;
+    private final MemoryIO memory;
     private final int epfd;
     private final int wakeFd;
     private final int maxEvents;
-    private final Pointer events;
-    private final Pointer control;
-    private final Pointer one;
-    private final Pointer drain;
+    /** One block: the events of {@link #await}, then the event for epoll_ctl, the 1 that wakes, the 8 it drains. */
+    private final long block;
+    private final long events;
+    private final long control;
+    private final long one;
+    private final long drain;
 
-    private Epoll(Splice calls, int epfd, int wakeFd, int maxEvents) {
-        this.calls = calls;
-        this.runtime = Runtime.getRuntime(calls.lib);
+    private Epoll(NativeCalls calls, int epfd, int wakeFd, int maxEvents) {
+        this.c = calls;
+        this.memory = calls.memory();
         this.epfd = epfd;
         this.wakeFd = wakeFd;
         this.maxEvents = maxEvents;
-        this.events = Memory.allocateDirect(runtime, (long) maxEvents * EVENT_BYTES, true);
-        this.control = Memory.allocateDirect(runtime, EVENT_BYTES, true);
-        this.one = Memory.allocateDirect(runtime, 8, true);
-        one.putLong(0, 1);
-        this.drain = Memory.allocateDirect(runtime, 8, true);
+        final long eventsBytes = (long) maxEvents * EVENT_BYTES;
+        this.block = memory.allocateMemory(eventsBytes + EVENT_BYTES + 2 * Long.BYTES, true);
+        if (block == 0) {
+            throw new OutOfMemoryError("native memory for " + maxEvents + " epoll events");
+        }
+        this.events = block;
+        this.control = block + eventsBytes;
+        this.one = control + EVENT_BYTES;
+        this.drain = one + Long.BYTES;
+        memory.putLong(one, 1);
     }
 
     /**
-     * @param calls     whose binding of the libc calls to use
+     * @param calls     the relay's calls, whose native binding this shares
      * @param maxEvents how many events one {@link #await} returns at most
      */
     public static Epoll open(Splice calls, int maxEvents) throws ErrnoException {
-        final RelayLib lib = calls.lib;
-        final Runtime runtime = Runtime.getRuntime(lib);
-        final int epfd = lib.epoll_create1(EPOLL_CLOEXEC);
+        final NativeCalls c = calls.c;
+        final int epfd = c.callInt(EPOLL_CREATE1, EPOLL_CLOEXEC);
         if (epfd < 0) {
-            final int errno = runtime.getLastError();
-            throw new ErrnoException("epoll_create1", "", errno, lib.strerror(errno));
+            final int errno = c.errno();
+            throw new ErrnoException("epoll_create1", "", errno, c.describe(errno));
         }
-        final int wakeFd = lib.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        final int wakeFd = c.callInt(EVENTFD, 0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (wakeFd < 0) {
-            final int errno = runtime.getLastError();
-            lib.close(epfd);
-            throw new ErrnoException("eventfd", "", errno, lib.strerror(errno));
+            final int errno = c.errno();
+            c.call(CLOSE, epfd);
+            throw new ErrnoException("eventfd", "", errno, c.describe(errno));
         }
-        final Epoll epoll = new Epoll(calls, epfd, wakeFd, maxEvents);
+        final Epoll epoll = new Epoll(c, epfd, wakeFd, maxEvents);
         try {
             epoll.add(wakeFd, IN, WAKE_UP);
         } catch (ErrnoException e) {
@@ -83,17 +101,17 @@ public final class Epoll implements AutoCloseable {
 
     /** Watches {@code fd} for {@code events}; each event names it by {@code token}. */
     public void add(int fd, int events, long token) throws ErrnoException {
-        control.putInt(0, events);
-        control.putLong(EVENT_DATA, token);
-        if (calls.lib.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, control) != 0) {
-            final int errno = runtime.getLastError();
-            throw new ErrnoException("epoll_ctl", "EPOLL_CTL_ADD", errno, calls.lib.strerror(errno));
+        memory.putInt(control, events);
+        memory.putLong(control + EVENT_DATA, token);
+        if (c.callInt(EPOLL_CTL, epfd, EPOLL_CTL_ADD, fd, control) != 0) {
+            final int errno = c.errno();
+            throw new ErrnoException("epoll_ctl", "EPOLL_CTL_ADD", errno, c.describe(errno));
         }
     }
 
     /** Stops watching {@code fd}, which stays open. */
     public void remove(int fd) {
-        calls.lib.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, control);
+        c.call(EPOLL_CTL, epfd, EPOLL_CTL_DEL, fd, control);
     }
 
     /**
@@ -101,17 +119,17 @@ public final class Epoll implements AutoCloseable {
      * and {@link #token}. 0 when interrupted by a signal.
      */
     public int await(int timeoutMillis) throws ErrnoException {
-        final int n = calls.lib.epoll_wait(epfd, events, maxEvents, timeoutMillis);
+        final int n = c.callInt(EPOLL_WAIT, epfd, events, maxEvents, timeoutMillis);
         if (n < 0) {
-            final int errno = runtime.getLastError();
+            final int errno = c.errno();
             if (errno == EINTR) {
                 return 0;
             }
-            throw new ErrnoException("epoll_wait", "", errno, calls.lib.strerror(errno));
+            throw new ErrnoException("epoll_wait", "", errno, c.describe(errno));
         }
         for (int i = 0; i < n; i++) {
             if (token(i) == WAKE_UP) {
-                calls.lib.read(wakeFd, drain, 8);
+                c.call(READ, wakeFd, drain, Long.BYTES);
             }
         }
         return n;
@@ -119,22 +137,24 @@ public final class Epoll implements AutoCloseable {
 
     /** The event mask of the {@code i}-th event of the last {@link #await}. */
     public int events(int i) {
-        return events.getInt((long) i * EVENT_BYTES);
+        return memory.getInt(events + (long) i * EVENT_BYTES);
     }
 
     /** The token of the {@code i}-th event of the last {@link #await}. */
     public long token(int i) {
-        return events.getLong((long) i * EVENT_BYTES + EVENT_DATA);
+        return memory.getLong(events + (long) i * EVENT_BYTES + EVENT_DATA);
     }
 
     /** Makes the thread in {@link #await} (or its next call) return. Any thread. */
     public void wakeUp() {
-        calls.lib.write(wakeFd, one, 8);
+        c.call(WRITE, wakeFd, one, Long.BYTES);
     }
 
+    /** Closes the epoll instance and its eventfd and frees its memory; the thread that awaits must have left. */
     @Override
     public void close() {
-        calls.lib.close(wakeFd);
-        calls.lib.close(epfd);
+        c.call(CLOSE, wakeFd);
+        c.call(CLOSE, epfd);
+        memory.freeMemory(block);
     }
 }

@@ -1,7 +1,8 @@
 package dev.rootlessjkit.linux;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
+import static dev.rootlessjkit.linux.Libc.SOCKET;
+
+import jnr.constants.platform.Errno;
 
 /**
  * Unprivileged ICMP echo ("ping") sockets: datagram sockets of protocol ICMP, which the kernel allows when the
@@ -9,7 +10,7 @@ import jnr.ffi.Runtime;
  * in the echo identifier and checksum and delivers only the replies to this socket's own requests.
  */
 public final class IcmpSockets {
-    public static final int EACCES = 13;
+    public static final int EACCES = Errno.EACCES.intValue();
     private static final int AF_INET = 2;
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_NONBLOCK = 04000;
@@ -18,34 +19,31 @@ public final class IcmpSockets {
     private static final int AF_INET6 = 10;
     private static final int IPPROTO_ICMPV6 = 58;
 
-    private final NetLib lib;
-    private final Runtime runtime;
+    private final NativeCalls c;
 
-    private IcmpSockets(NetLib lib) {
-        this.lib = lib;
-        this.runtime = Runtime.getRuntime(lib);
+    private IcmpSockets(NativeCalls calls) {
+        this.c = calls;
     }
 
     public static IcmpSockets load() {
-        return new IcmpSockets(LibraryLoader.create(NetLib.class).failImmediately().load("c"));
+        return new IcmpSockets(NativeCalls.load());
     }
 
     /** A new non-blocking, close-on-exec IPv4 ping socket. */
     public int openEcho() throws ErrnoException {
-        final int fd = lib.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
-        if (fd < 0) {
-            final int errno = runtime.getLastError();
-            throw new ErrnoException("socket", "AF_INET ICMP (ping)", errno, lib.strerror(errno));
-        }
-        return fd;
+        return open(AF_INET, IPPROTO_ICMP, "AF_INET ICMP (ping)");
     }
 
     /** As {@link #openEcho()} for ICMPv6 echo (the same ping_group_range governs both). */
     public int openEcho6() throws ErrnoException {
-        final int fd = lib.socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+        return open(AF_INET6, IPPROTO_ICMPV6, "AF_INET6 ICMPv6 (ping)");
+    }
+
+    private int open(int family, int protocol, String subject) throws ErrnoException {
+        final int fd = c.callInt(SOCKET, family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
         if (fd < 0) {
-            final int errno = runtime.getLastError();
-            throw new ErrnoException("socket", "AF_INET6 ICMPv6 (ping)", errno, lib.strerror(errno));
+            final int errno = c.errno();
+            throw new ErrnoException("socket", subject, errno, c.describe(errno));
         }
         return fd;
     }

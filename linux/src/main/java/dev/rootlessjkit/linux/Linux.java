@@ -4,12 +4,18 @@ import static dev.rootlessjkit.linux.NativeCalls.INT;
 import static dev.rootlessjkit.linux.NativeCalls.LONG;
 import static dev.rootlessjkit.linux.NativeCalls.POINTER;
 import static dev.rootlessjkit.linux.NativeCalls.SHORT;
+import static dev.rootlessjkit.linux.Libc.BIND;
+import static dev.rootlessjkit.linux.Libc.CHMOD;
+import static dev.rootlessjkit.linux.Libc.CLOSE;
+import static dev.rootlessjkit.linux.Libc.IOCTL;
+import static dev.rootlessjkit.linux.Libc.OPEN;
+import static dev.rootlessjkit.linux.Libc.POLL;
+import static dev.rootlessjkit.linux.Libc.READ;
+import static dev.rootlessjkit.linux.Libc.SOCKET;
+import static dev.rootlessjkit.linux.Libc.WRITE;
 
 import com.kenai.jffi.MemoryIO;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,7 +41,6 @@ public final class Linux {
     public static final int MNT_DETACH = 2;
 
     public static final int O_CLOEXEC = 02000000;
-    private static final int F_DUPFD_CLOEXEC = 1030;
     public static final int WNOHANG = 1;
     private static final int PR_SET_PDEATHSIG = 1;
     private static final int PR_SET_CHILD_SUBREAPER = 36;
@@ -50,10 +55,6 @@ public final class Linux {
     // glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on 64-bit; leave room.
     private static final int SPAWN_STRUCT_BYTES = 512;
     private static final int AF_INET = 2;
-    private static final int AF_UNIX = 1;
-    private static final int SOCK_NONBLOCK = 04000;
-    private static final int SOCK_CLOEXEC = 02000000;
-    private static final int SUN_PATH_MAX = 108;
     private static final int SOCK_DGRAM = 2;
     private static final int SIOCGIFFLAGS = 0x8913;
     private static final int SIOCSIFFLAGS = 0x8914;
@@ -118,25 +119,14 @@ public final class Linux {
     private static final NativeCalls.Function MOUNT = NativeCalls.Function.ofInt("mount", POINTER, POINTER, POINTER,
             LONG, POINTER);
     private static final NativeCalls.Function UMOUNT2 = NativeCalls.Function.ofInt("umount2", POINTER, INT);
-    private static final NativeCalls.Function CHMOD = NativeCalls.Function.ofInt("chmod", POINTER, INT);
     private static final NativeCalls.Function PRCTL = NativeCalls.Function.ofInt("prctl", INT, LONG, LONG, LONG,
             LONG);
     private static final NativeCalls.Function CAPGET = NativeCalls.Function.ofInt("capget", POINTER, POINTER);
     private static final NativeCalls.Function CAPSET = NativeCalls.Function.ofInt("capset", POINTER, POINTER);
     private static final NativeCalls.Function PIPE2 = NativeCalls.Function.ofInt("pipe2", POINTER, INT);
     private static final NativeCalls.Function DUP2 = NativeCalls.Function.ofInt("dup2", INT, INT);
-    private static final NativeCalls.Function FCNTL = NativeCalls.Function.ofInt("fcntl", INT, INT, INT);
-    private static final NativeCalls.Function CLOSE = NativeCalls.Function.ofInt("close", INT);
-    private static final NativeCalls.Function READ = NativeCalls.Function.ofLong("read", INT, POINTER, LONG);
-    private static final NativeCalls.Function WRITE = NativeCalls.Function.ofLong("write", INT, POINTER, LONG);
-    private static final NativeCalls.Function SOCKET = NativeCalls.Function.ofInt("socket", INT, INT, INT);
-    private static final NativeCalls.Function BIND = NativeCalls.Function.ofInt("bind", INT, POINTER, INT);
-    private static final NativeCalls.Function LISTEN = NativeCalls.Function.ofInt("listen", INT, INT);
-    private static final NativeCalls.Function IOCTL = NativeCalls.Function.ofInt("ioctl", INT, LONG, POINTER);
-    private static final NativeCalls.Function OPEN = NativeCalls.Function.ofInt("open", POINTER, INT, INT);
     private static final NativeCalls.Function SETNS = NativeCalls.Function.ofInt("setns", INT, INT);
     private static final NativeCalls.Function UNSHARE = NativeCalls.Function.ofInt("unshare", INT);
-    private static final NativeCalls.Function POLL = NativeCalls.Function.ofInt("poll", POINTER, LONG, INT);
     private static final NativeCalls.Function FLOCK = NativeCalls.Function.ofInt("flock", INT, INT);
 
     private final NativeCalls c;
@@ -350,11 +340,7 @@ public final class Linux {
 
     /** A close-on-exec copy of {@code fd} with the lowest free number from {@code lowest} up. */
     public int duplicateAbove(int fd, int lowest) throws ErrnoException {
-        final int copy = c.callInt(FCNTL, fd, F_DUPFD_CLOEXEC, lowest);
-        if (copy < 0) {
-            throw error("fcntl F_DUPFD_CLOEXEC", "fd " + fd);
-        }
-        return copy;
+        return Libc.duplicateAbove(c, fd, lowest);
     }
 
     public void close(int fd) throws ErrnoException {
@@ -579,49 +565,6 @@ public final class Linux {
             return false;
         }
         throw error("flock", subject);
-    }
-
-    /**
-     * A listening unix socket at {@code path} that only the modes in {@code mode} may connect to: a stale socket
-     * file is removed first, and the file is chmod-ed between bind and listen, so no one else can ever connect.
-     */
-    public int listenUnix(Path path, Sockets.Type type, boolean nonBlocking, int mode, int backlog)
-            throws ErrnoException {
-        final String subject = path.toString();
-        final byte[] name = subject.getBytes(StandardCharsets.UTF_8);
-        if (name.length >= SUN_PATH_MAX) {
-            throw new ErrnoException("bind", subject, Errno.ENAMETOOLONG.intValue(), "socket path is " + name.length
-                    + " bytes, longer than the " + (SUN_PATH_MAX - 1) + " allowed");
-        }
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            throw new ErrnoException("unlink", subject, 0, String.valueOf(e.getMessage()));
-        }
-        final int fd = c.callInt(SOCKET, AF_UNIX, type.value | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0);
-        if (fd < 0) {
-            throw error("socket", subject);
-        }
-        boolean listening = false;
-        try (NativeCalls.Scratch scratch = c.scratch()) {
-            // struct sockaddr_un {sa_family_t sun_family; char sun_path[108];}
-            final long address = scratch.allocate(2 + SUN_PATH_MAX);
-            memory.putShort(address, (short) AF_UNIX);
-            memory.putByteArray(address + 2, name, 0, name.length);
-            if (c.callInt(BIND, fd, address, 2 + name.length + 1) != 0) {
-                throw error("bind", subject);
-            }
-            chmod(subject, mode);
-            if (c.callInt(LISTEN, fd, backlog) != 0) {
-                throw error("listen", subject);
-            }
-            listening = true;
-            return fd;
-        } finally {
-            if (!listening) {
-                c.call(CLOSE, fd);
-            }
-        }
     }
 
     private int inetSocket() throws ErrnoException {

@@ -11,8 +11,6 @@ import com.kenai.jffi.Type;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * libc functions called through jffi directly, the layer jnr-ffi is built on. {@link Linux}'s set-up calls run on
@@ -22,13 +20,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * made on its first call. Arguments travel as longs, narrowed by libffi to each parameter's declared type.
  */
 final class NativeCalls {
-    /** A libc function's name and C signature; its address and call interface are made on first use. */
+    /**
+     * A libc function's name and C signature. Its address and call interface are found on its first call and kept
+     * here: both are the same for every caller in the process (libc is loaded once), and keeping them in the
+     * constant spares each call a table lookup.
+     */
     static final class Function {
         private final String name;
         private final Type result;
         private final Type[] parameters;
+        /** Null until the first call; a race binds twice to the same values, which is harmless. */
+        private volatile Bound bound;
 
         private Function(String name, Type result, Type... parameters) {
+            if (parameters.length > 6) {
+                throw new IllegalArgumentException(name + ": more than 6 parameters");
+            }
             this.name = name;
             this.result = result;
             this.parameters = parameters;
@@ -43,6 +50,21 @@ final class NativeCalls {
         static Function ofLong(String name, Type... parameters) {
             return new Function(name, Type.SINT64, parameters);
         }
+
+        private Bound bound() {
+            final Bound known = bound;
+            if (known != null) {
+                return known;
+            }
+            final long address = Library.getDefault().getSymbolAddress(name);
+            if (address == 0) {
+                throw new UnsatisfiedLinkError("libc has no " + name + ": " + Library.getLastError());
+            }
+            final Bound made = new Bound(address, CallContext.getCallContext(result, parameters,
+                    CallingConvention.DEFAULT, true));
+            bound = made;
+            return made;
+        }
     }
 
     static final Type INT = Type.SINT32;
@@ -53,13 +75,10 @@ final class NativeCalls {
     private record Bound(long address, CallContext context) {
     }
 
-    private final Library library;
     private final Invoker invoker = Invoker.getInstance();
     private final MemoryIO memory = MemoryIO.getInstance();
-    private final Map<Function, Bound> bound = new ConcurrentHashMap<>();
 
-    private NativeCalls(Library library) {
-        this.library = library;
+    private NativeCalls() {
     }
 
     /** The process's own symbols, libc's among them: the JVM is linked against it. */
@@ -69,50 +88,84 @@ final class NativeCalls {
             throw new UnsupportedOperationException("rootlessjkit needs a 64-bit platform, not "
                     + Platform.getPlatform().getName());
         }
-        return new NativeCalls(Library.getDefault());
+        return new NativeCalls();
     }
 
     MemoryIO memory() {
         return memory;
     }
 
-    /** Calls {@code function}; its errno, when it sets one, is then {@link #errno()}. */
-    long call(Function function, long... args) {
-        final Bound target = bound.computeIfAbsent(function, this::bind);
-        final CallContext context = target.context();
-        final long address = target.address();
-        return switch (args.length) {
-            case 0 -> invoker.invokeL0(context, address);
-            case 1 -> invoker.invokeL1(context, address, args[0]);
-            case 2 -> invoker.invokeL2(context, address, args[0], args[1]);
-            case 3 -> invoker.invokeL3(context, address, args[0], args[1], args[2]);
-            case 4 -> invoker.invokeL4(context, address, args[0], args[1], args[2], args[3]);
-            case 5 -> invoker.invokeL5(context, address, args[0], args[1], args[2], args[3], args[4]);
-            case 6 -> invoker.invokeL6(context, address, args[0], args[1], args[2], args[3], args[4], args[5]);
-            default -> throw new IllegalArgumentException(function.name + ": more than 6 arguments");
-        };
+    // Calls {@code function} with as many arguments as it has parameters; its errno, when it sets one, is then
+    // errno(). One method per arity, so that a call allocates nothing (the relays make one per splice).
+
+    long call(Function function) {
+        final Bound b = function.bound();
+        return invoker.invokeL0(b.context(), b.address());
     }
 
-    /** Calls a function returning int. */
-    int callInt(Function function, long... args) {
-        return (int) call(function, args);
+    long call(Function function, long a1) {
+        final Bound b = function.bound();
+        return invoker.invokeL1(b.context(), b.address(), a1);
+    }
+
+    long call(Function function, long a1, long a2) {
+        final Bound b = function.bound();
+        return invoker.invokeL2(b.context(), b.address(), a1, a2);
+    }
+
+    long call(Function function, long a1, long a2, long a3) {
+        final Bound b = function.bound();
+        return invoker.invokeL3(b.context(), b.address(), a1, a2, a3);
+    }
+
+    long call(Function function, long a1, long a2, long a3, long a4) {
+        final Bound b = function.bound();
+        return invoker.invokeL4(b.context(), b.address(), a1, a2, a3, a4);
+    }
+
+    long call(Function function, long a1, long a2, long a3, long a4, long a5) {
+        final Bound b = function.bound();
+        return invoker.invokeL5(b.context(), b.address(), a1, a2, a3, a4, a5);
+    }
+
+    long call(Function function, long a1, long a2, long a3, long a4, long a5, long a6) {
+        final Bound b = function.bound();
+        return invoker.invokeL6(b.context(), b.address(), a1, a2, a3, a4, a5, a6);
+    }
+
+    // The same for functions returning int.
+
+    int callInt(Function function) {
+        return (int) call(function);
+    }
+
+    int callInt(Function function, long a1) {
+        return (int) call(function, a1);
+    }
+
+    int callInt(Function function, long a1, long a2) {
+        return (int) call(function, a1, a2);
+    }
+
+    int callInt(Function function, long a1, long a2, long a3) {
+        return (int) call(function, a1, a2, a3);
+    }
+
+    int callInt(Function function, long a1, long a2, long a3, long a4) {
+        return (int) call(function, a1, a2, a3, a4);
+    }
+
+    int callInt(Function function, long a1, long a2, long a3, long a4, long a5) {
+        return (int) call(function, a1, a2, a3, a4, a5);
+    }
+
+    int callInt(Function function, long a1, long a2, long a3, long a4, long a5, long a6) {
+        return (int) call(function, a1, a2, a3, a4, a5, a6);
     }
 
     /** The errno of this thread's last call made through this class. */
     int errno() {
         return LastError.getInstance().get();
-    }
-
-    private Bound bind(Function function) {
-        if (function.parameters.length > 6) {
-            throw new IllegalArgumentException(function.name + ": more than 6 parameters");
-        }
-        final long address = library.getSymbolAddress(function.name);
-        if (address == 0) {
-            throw new UnsatisfiedLinkError("libc has no " + function.name + ": " + Library.getLastError());
-        }
-        return new Bound(address, CallContext.getCallContext(function.result, function.parameters,
-                CallingConvention.DEFAULT, true));
     }
 
     /**

@@ -1,9 +1,14 @@
 package dev.rootlessjkit.linux;
 
+import static dev.rootlessjkit.linux.Libc.CLOSE;
+import static dev.rootlessjkit.linux.Libc.READ;
+import static dev.rootlessjkit.linux.Libc.SOCKET;
+import static dev.rootlessjkit.linux.Libc.WRITE;
+
+import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
+import jnr.constants.platform.Errno;
 
 /**
  * One netlink socket to the kernel, in the network namespace of the thread that opened it, for requests that
@@ -19,33 +24,39 @@ final class Netlink implements AutoCloseable {
     private static final int SOCK_RAW = 3;
     private static final int SOCK_CLOEXEC = 02000000;
     private static final short NLMSG_ERROR = 2;
-    private static final int EINTR = 4;
+    private static final int EINTR = Errno.EINTR.intValue();
+    private static final int BUFFER_BYTES = 8192;
 
     /** An answer: its type and its payload (after the header). */
     record Reply(short type, ByteBuffer payload) {
     }
 
-    private final LibC lib;
-    private final Runtime runtime;
+    private final NativeCalls c;
+    private final MemoryIO memory;
     private final int fd;
-    private final byte[] buffer = new byte[8192];
+    private final byte[] buffer = new byte[BUFFER_BYTES];
+    /** Native memory for one request or answer at a time, freed at {@link #close()}. */
+    private final NativeCalls.Scratch scratch;
+    private final long nativeBuffer;
     private int sequence;
 
-    private Netlink(LibC lib, int fd) {
-        this.lib = lib;
-        this.runtime = Runtime.getRuntime(lib);
+    private Netlink(NativeCalls calls, int fd) {
+        this.c = calls;
+        this.memory = calls.memory();
         this.fd = fd;
+        this.scratch = calls.scratch();
+        this.nativeBuffer = scratch.allocate(BUFFER_BYTES);
     }
 
     /** @param protocol NETLINK_ROUTE (0), NETLINK_SOCK_DIAG (4), ... */
     static Netlink open(int protocol, String subject) throws ErrnoException {
-        final LibC lib = LibraryLoader.create(LibC.class).load("c");
-        final int fd = lib.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+        final NativeCalls calls = NativeCalls.load();
+        final int fd = calls.callInt(SOCKET, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
         if (fd < 0) {
-            final int errno = Runtime.getRuntime(lib).getLastError();
-            throw new ErrnoException("socket", subject, errno, lib.strerror(errno));
+            final int errno = calls.errno();
+            throw new ErrnoException("socket", subject, errno, calls.describe(errno));
         }
-        return new Netlink(lib, fd);
+        return new Netlink(calls, fd);
     }
 
     /** A request of {@code payload} bytes after the header, in native byte order, positioned at the payload. */
@@ -63,20 +74,26 @@ final class Netlink implements AutoCloseable {
      */
     Reply request(ByteBuffer b, String subject) throws ErrnoException {
         final byte[] bytes = b.array();
+        if (bytes.length > BUFFER_BYTES) {
+            throw new ErrnoException("sendto", subject, Errno.EMSGSIZE.intValue(), "netlink request of "
+                    + bytes.length + " bytes, more than " + BUFFER_BYTES);
+        }
+        memory.putByteArray(nativeBuffer, bytes, 0, bytes.length);
         long n;
-        while ((n = lib.write(fd, bytes, bytes.length)) < 0 && runtime.getLastError() == EINTR) {
+        while ((n = c.call(WRITE, fd, nativeBuffer, bytes.length)) < 0 && c.errno() == EINTR) {
             // retried
         }
         if (n != bytes.length) {
             throw error("sendto", subject);
         }
         while (true) {
-            while ((n = lib.read(fd, buffer, buffer.length)) < 0 && runtime.getLastError() == EINTR) {
+            while ((n = c.call(READ, fd, nativeBuffer, BUFFER_BYTES)) < 0 && c.errno() == EINTR) {
                 // retried
             }
             if (n < 0) {
                 throw error("recv", subject);
             }
+            memory.getByteArray(nativeBuffer, buffer, 0, (int) n);
             final ByteBuffer r = ByteBuffer.wrap(buffer, 0, (int) n).order(ByteOrder.nativeOrder());
             while (r.remaining() >= HEADER_BYTES) {
                 final int start = r.position();
@@ -94,7 +111,7 @@ final class Netlink implements AutoCloseable {
                     if (type == NLMSG_ERROR) {
                         final int errno = -payload.getInt(0);
                         if (errno != 0) {
-                            throw new ErrnoException("netlink", subject, errno, lib.strerror(errno));
+                            throw new ErrnoException("netlink", subject, errno, c.describe(errno));
                         }
                     }
                     return new Reply(type, payload);
@@ -105,12 +122,13 @@ final class Netlink implements AutoCloseable {
     }
 
     private ErrnoException error(String call, String subject) {
-        final int errno = runtime.getLastError();
-        return new ErrnoException(call, subject, errno, lib.strerror(errno));
+        final int errno = c.errno();
+        return new ErrnoException(call, subject, errno, c.describe(errno));
     }
 
     @Override
     public void close() {
-        lib.close(fd);
+        c.call(CLOSE, fd);
+        scratch.close();
     }
 }

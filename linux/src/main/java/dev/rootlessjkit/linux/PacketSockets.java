@@ -1,10 +1,19 @@
 package dev.rootlessjkit.linux;
 
+import static dev.rootlessjkit.linux.Libc.BIND;
+import static dev.rootlessjkit.linux.Libc.CLOSE;
+import static dev.rootlessjkit.linux.Libc.GETSOCKNAME;
+import static dev.rootlessjkit.linux.Libc.IOCTL;
+import static dev.rootlessjkit.linux.Libc.POLL;
+import static dev.rootlessjkit.linux.Libc.SOCKET;
+import static dev.rootlessjkit.linux.NativeCalls.INT;
+import static dev.rootlessjkit.linux.NativeCalls.LONG;
+import static dev.rootlessjkit.linux.NativeCalls.POINTER;
+
+import com.kenai.jffi.MemoryIO;
+import dev.rootlessjkit.linux.NativeCalls.Function;
 import java.nio.charset.StandardCharsets;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
+import jnr.constants.platform.Errno;
 
 /**
  * IPv4 packets on one interface below the IP stack: an AF_PACKET datagram socket (the kernel adds and strips the
@@ -18,7 +27,7 @@ public final class PacketSockets {
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_CLOEXEC = 02000000;
     private static final int ETH_P_IP = 0x0800;
-    private static final int EINTR = 4;
+    private static final int EINTR = Errno.EINTR.intValue();
     private static final short POLLIN = 1;
     // struct sockaddr_ll: family (2), protocol (2, network order), ifindex (4), hatype (2), pkttype (1),
     // halen (1), addr (8).
@@ -33,16 +42,20 @@ public final class PacketSockets {
     private static final int IFNAMSIZ = 16;
     private static final int IFF_RUNNING = 0x40;
 
-    private final PacketLib lib;
-    private final Runtime runtime;
+    private static final Function IF_NAMETOINDEX = Function.ofInt("if_nametoindex", POINTER);
+    private static final Function SENDTO = Function.ofLong("sendto", INT, POINTER, LONG, INT, POINTER, INT);
+    private static final Function RECV = Function.ofLong("recv", INT, POINTER, LONG, INT);
 
-    private PacketSockets(PacketLib lib) {
-        this.lib = lib;
-        this.runtime = Runtime.getRuntime(lib);
+    private final NativeCalls c;
+    private final MemoryIO memory;
+
+    private PacketSockets(NativeCalls calls) {
+        this.c = calls;
+        this.memory = calls.memory();
     }
 
     public static PacketSockets load() {
-        return new PacketSockets(LibraryLoader.create(PacketLib.class).failImmediately().load("c"));
+        return new PacketSockets(NativeCalls.load());
     }
 
     /**
@@ -57,54 +70,58 @@ public final class PacketSockets {
 
     /** Opens a blocking, close-on-exec packet socket for the IPv4 packets of {@code ifname}. */
     public Bound open(String ifname) throws ErrnoException {
-        final int ifindex = lib.if_nametoindex(ifname);
-        if (ifindex == 0) {
-            throw error("if_nametoindex", ifname);
-        }
-        final int fd = lib.socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
-        if (fd < 0) {
-            throw error("socket", "AF_PACKET " + ifname);
-        }
-        boolean ok = false;
-        try {
-            final Pointer sa = linkAddress(ifindex);
-            if (lib.bind(fd, sa, SOCKADDR_LL_BYTES) != 0) {
-                throw error("bind", "AF_PACKET " + ifname);
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final int ifindex = c.callInt(IF_NAMETOINDEX, scratch.string(ifname));
+            if (ifindex == 0) {
+                throw error("if_nametoindex", ifname);
             }
-            // A bound packet socket's own address holds the interface's hardware address.
-            final Pointer name = Memory.allocateDirect(runtime, SOCKADDR_LL_BYTES, true);
-            final Pointer len = Memory.allocateDirect(runtime, 4, true);
-            len.putInt(0, SOCKADDR_LL_BYTES);
-            if (lib.getsockname(fd, name, len) != 0) {
-                throw error("getsockname", "AF_PACKET " + ifname);
+            final int fd = c.callInt(SOCKET, AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
+            if (fd < 0) {
+                throw error("socket", "AF_PACKET " + ifname);
             }
-            if ((name.getByte(SLL_HALEN) & 0xff) != ETHER_ADDR_LEN) {
-                throw new ErrnoException("getsockname", ifname, 0, "not an Ethernet interface (hardware address of "
-                        + (name.getByte(SLL_HALEN) & 0xff) + " bytes)");
-            }
-            final byte[] mac = new byte[ETHER_ADDR_LEN];
-            name.get(SLL_ADDR, mac, 0, ETHER_ADDR_LEN);
-            ok = true;
-            return new Bound(fd, ifindex, mac);
-        } finally {
-            if (!ok) {
-                lib.close(fd);
+            boolean ok = false;
+            try {
+                if (c.callInt(BIND, fd, linkAddress(scratch, ifindex), SOCKADDR_LL_BYTES) != 0) {
+                    throw error("bind", "AF_PACKET " + ifname);
+                }
+                // A bound packet socket's own address holds the interface's hardware address.
+                final long name = scratch.allocate(SOCKADDR_LL_BYTES);
+                final long length = scratch.allocate(Integer.BYTES);
+                memory.putInt(length, SOCKADDR_LL_BYTES);
+                if (c.callInt(GETSOCKNAME, fd, name, length) != 0) {
+                    throw error("getsockname", "AF_PACKET " + ifname);
+                }
+                final int halen = memory.getByte(name + SLL_HALEN) & 0xff;
+                if (halen != ETHER_ADDR_LEN) {
+                    throw new ErrnoException("getsockname", ifname, 0, "not an Ethernet interface (hardware address"
+                            + " of " + halen + " bytes)");
+                }
+                final byte[] mac = new byte[ETHER_ADDR_LEN];
+                memory.getByteArray(name + SLL_ADDR, mac, 0, ETHER_ADDR_LEN);
+                ok = true;
+                return new Bound(fd, ifindex, mac);
+            } finally {
+                if (!ok) {
+                    c.call(CLOSE, fd);
+                }
             }
         }
     }
 
     /** Sends one IPv4 packet (from its header on) to the Ethernet broadcast address. */
     public void sendBroadcast(Bound socket, byte[] packet) throws ErrnoException {
-        final Pointer sa = linkAddress(socket.ifindex());
-        sa.putByte(SLL_HALEN, (byte) ETHER_ADDR_LEN);
-        for (int i = 0; i < ETHER_ADDR_LEN; i++) {
-            sa.putByte(SLL_ADDR + i, (byte) 0xff);
-        }
-        final Pointer buf = Memory.allocateDirect(runtime, packet.length);
-        buf.put(0, packet, 0, packet.length);
-        while (lib.sendto(socket.fd(), buf, packet.length, 0, sa, SOCKADDR_LL_BYTES) < 0) {
-            if (runtime.getLastError() != EINTR) {
-                throw error("sendto", "AF_PACKET ifindex " + socket.ifindex());
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long sa = linkAddress(scratch, socket.ifindex());
+            memory.putByte(sa + SLL_HALEN, (byte) ETHER_ADDR_LEN);
+            for (int i = 0; i < ETHER_ADDR_LEN; i++) {
+                memory.putByte(sa + SLL_ADDR + i, (byte) 0xff);
+            }
+            final long buf = scratch.allocate(packet.length);
+            memory.putByteArray(buf, packet, 0, packet.length);
+            while (c.call(SENDTO, socket.fd(), buf, packet.length, 0, sa, SOCKADDR_LL_BYTES) < 0) {
+                if (c.errno() != EINTR) {
+                    throw error("sendto", "AF_PACKET ifindex " + socket.ifindex());
+                }
             }
         }
     }
@@ -114,27 +131,29 @@ public final class PacketSockets {
      * {@code timeoutMillis}; the number of bytes, or -1 when none came in time.
      */
     public int receive(Bound socket, byte[] into, int timeoutMillis) throws ErrnoException {
-        final Pointer pollfd = Memory.allocateDirect(runtime, 8, true);
-        pollfd.putInt(0, socket.fd());
-        pollfd.putShort(4, POLLIN);
-        int ready;
-        while ((ready = lib.poll(pollfd, 1, timeoutMillis)) < 0) {
-            if (runtime.getLastError() != EINTR) {
-                throw error("poll", "AF_PACKET ifindex " + socket.ifindex());
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long pollfd = scratch.allocate(8);
+            memory.putInt(pollfd, socket.fd());
+            memory.putShort(pollfd + 4, POLLIN);
+            int ready;
+            while ((ready = c.callInt(POLL, pollfd, 1, timeoutMillis)) < 0) {
+                if (c.errno() != EINTR) {
+                    throw error("poll", "AF_PACKET ifindex " + socket.ifindex());
+                }
             }
-        }
-        if (ready == 0) {
-            return -1;
-        }
-        final Pointer buf = Memory.allocateDirect(runtime, into.length);
-        long n;
-        while ((n = lib.recv(socket.fd(), buf, into.length, 0)) < 0) {
-            if (runtime.getLastError() != EINTR) {
-                throw error("recv", "AF_PACKET ifindex " + socket.ifindex());
+            if (ready == 0) {
+                return -1;
             }
+            final long buf = scratch.allocate(into.length);
+            long n;
+            while ((n = c.call(RECV, socket.fd(), buf, into.length, 0)) < 0) {
+                if (c.errno() != EINTR) {
+                    throw error("recv", "AF_PACKET ifindex " + socket.ifindex());
+                }
+            }
+            memory.getByteArray(buf, into, 0, (int) n);
+            return (int) n;
         }
-        buf.get(0, into, 0, (int) n);
-        return (int) n;
     }
 
     /**
@@ -143,28 +162,30 @@ public final class PacketSockets {
      * carrier comes).
      */
     public boolean isRunning(Bound socket, String ifname) throws ErrnoException {
-        final Pointer ifreq = Memory.allocateDirect(runtime, IFREQ_BYTES, true);
         final byte[] name = ifname.getBytes(StandardCharsets.US_ASCII);
         if (name.length >= IFNAMSIZ) {
             throw new ErrnoException("ioctl SIOCGIFFLAGS", ifname, 0, "interface name longer than "
                     + (IFNAMSIZ - 1) + " bytes");
         }
-        ifreq.put(0, name, 0, name.length);
-        if (lib.ioctl(socket.fd(), SIOCGIFFLAGS, ifreq) != 0) {
-            throw error("ioctl SIOCGIFFLAGS", ifname);
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long ifreq = scratch.allocate(IFREQ_BYTES);
+            memory.putByteArray(ifreq, name, 0, name.length);
+            if (c.callInt(IOCTL, socket.fd(), SIOCGIFFLAGS, ifreq) != 0) {
+                throw error("ioctl SIOCGIFFLAGS", ifname);
+            }
+            return (memory.getShort(ifreq + IFNAMSIZ) & IFF_RUNNING) != 0;
         }
-        return (ifreq.getShort(IFNAMSIZ) & IFF_RUNNING) != 0;
     }
 
     public void close(Bound socket) {
-        lib.close(socket.fd());
+        c.call(CLOSE, socket.fd());
     }
 
-    private Pointer linkAddress(int ifindex) {
-        final Pointer sa = Memory.allocateDirect(runtime, SOCKADDR_LL_BYTES, true);
-        sa.putShort(0, (short) AF_PACKET);
-        sa.putShort(SLL_PROTOCOL, (short) htons(ETH_P_IP));
-        sa.putInt(SLL_IFINDEX, ifindex);
+    private long linkAddress(NativeCalls.Scratch scratch, int ifindex) {
+        final long sa = scratch.allocate(SOCKADDR_LL_BYTES);
+        memory.putShort(sa, (short) AF_PACKET);
+        memory.putShort(sa + SLL_PROTOCOL, (short) htons(ETH_P_IP));
+        memory.putInt(sa + SLL_IFINDEX, ifindex);
         return sa;
     }
 
@@ -174,7 +195,7 @@ public final class PacketSockets {
     }
 
     private ErrnoException error(String call, String subject) {
-        final int errno = runtime.getLastError();
-        return new ErrnoException(call, subject, errno, lib.strerror(errno));
+        final int errno = c.errno();
+        return new ErrnoException(call, subject, errno, c.describe(errno));
     }
 }

@@ -1,33 +1,53 @@
 package dev.rootlessjkit.linux;
 
+import static dev.rootlessjkit.linux.Libc.ACCEPT4;
+import static dev.rootlessjkit.linux.Libc.BIND;
+import static dev.rootlessjkit.linux.Libc.CHMOD;
+import static dev.rootlessjkit.linux.Libc.CLOSE;
+import static dev.rootlessjkit.linux.Libc.CONNECT;
+import static dev.rootlessjkit.linux.Libc.GETSOCKNAME;
+import static dev.rootlessjkit.linux.Libc.GETSOCKOPT;
+import static dev.rootlessjkit.linux.Libc.LISTEN;
+import static dev.rootlessjkit.linux.Libc.POLL;
+import static dev.rootlessjkit.linux.Libc.RECVMSG;
+import static dev.rootlessjkit.linux.Libc.SENDMSG;
+import static dev.rootlessjkit.linux.Libc.SETSOCKOPT;
+import static dev.rootlessjkit.linux.Libc.SHUTDOWN;
+import static dev.rootlessjkit.linux.Libc.SOCKET;
+import static dev.rootlessjkit.linux.Libc.SOCKETPAIR;
+
+import com.kenai.jffi.MemoryIO;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.BitSet;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
+import jnr.constants.platform.Errno;
 
 /**
  * Socket calls the JDK and Netty do not offer: listeners with an exact address family and IPV6_V6ONLY setting,
  * unix sockets made private (chmod) before they listen, SOCK_SEQPACKET, and passing fds with SCM_RIGHTS. Every fd
  * it returns is close-on-exec; inet sockets are non-blocking (ready for Netty to adopt), unix ones blocking unless
- * asked otherwise. Thread-safe: every call uses its own native memory.
+ * asked otherwise. Thread-safe: every call uses native memory of its own, freed before it returns.
+ *
+ * <p>Calls libc through {@link NativeCalls} (jffi), as {@link Linux} does, not through jnr-ffi: the builtin port
+ * driver's child half and the parent's adoption of -p sockets are on the way to a published port's first
+ * connection, and jnr-ffi's interface binding cost them ~100 ms there on a cold JVM.
  */
 public final class Sockets {
-    public static final int EINTR = 4;
-    public static final int EAGAIN = 11;
-    public static final int EACCES = 13;
-    public static final int ENFILE = 23;
-    public static final int EMFILE = 24;
-    public static final int EADDRINUSE = 98;
-    public static final int EADDRNOTAVAIL = 99;
-    public static final int ECONNABORTED = 103;
-    public static final int ETIMEDOUT = 110;
-    public static final int ECONNREFUSED = 111;
-    public static final int EINPROGRESS = 115;
+    public static final int EINTR = Errno.EINTR.intValue();
+    public static final int EAGAIN = Errno.EAGAIN.intValue();
+    public static final int EACCES = Errno.EACCES.intValue();
+    public static final int ENFILE = Errno.ENFILE.intValue();
+    public static final int EMFILE = Errno.EMFILE.intValue();
+    public static final int EADDRINUSE = Errno.EADDRINUSE.intValue();
+    public static final int EADDRNOTAVAIL = Errno.EADDRNOTAVAIL.intValue();
+    public static final int ECONNABORTED = Errno.ECONNABORTED.intValue();
+    public static final int ETIMEDOUT = Errno.ETIMEDOUT.intValue();
+    public static final int ECONNREFUSED = Errno.ECONNREFUSED.intValue();
+    public static final int EINPROGRESS = Errno.EINPROGRESS.intValue();
+    private static final int ENAMETOOLONG = Errno.ENAMETOOLONG.intValue();
 
     private static final int AF_UNIX = 1;
     private static final int AF_INET = 2;
@@ -38,7 +58,6 @@ public final class Sockets {
     private static final int SO_REUSEADDR = 2;
     private static final int SO_ERROR = 4;
     private static final int SO_TYPE = 3;
-    private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int SO_MARK = 36;
     private static final int SOL_IP = 0;
     private static final int IP_TRANSPARENT = 19;
@@ -55,6 +74,8 @@ public final class Sockets {
     private static final short POLLOUT = 4;
     private static final int POLLFD_BYTES = 8;
     private static final int SUN_PATH_MAX = 108;
+    private static final int SOCKADDR_IN_BYTES = 16;
+    private static final int SOCKADDR_IN6_BYTES = 28;
     // struct msghdr / iovec / cmsghdr on LP64 Linux (x86-64 and arm64 alike).
     private static final int MSGHDR_BYTES = 56;
     private static final int MSG_IOV = 16;
@@ -65,6 +86,8 @@ public final class Sockets {
     private static final int IOVEC_BYTES = 16;
     private static final int CMSG_HEADER = 16;
     private static final int CMSG_SPACE_ONE_FD = 24;
+    /** One allocation holds a message's msghdr, iovec and control buffer, then its data. */
+    private static final int MESSAGE_HEADERS_BYTES = MSGHDR_BYTES + IOVEC_BYTES + CMSG_SPACE_ONE_FD;
 
     /** The socket(2) type. */
     public enum Type {
@@ -88,21 +111,17 @@ public final class Sockets {
     public record Received(int length, int fd, boolean fdDropped) {
     }
 
-    private final LibC lib;
-    private final Runtime runtime;
+    private final NativeCalls c;
+    private final MemoryIO memory;
 
-    private Sockets(LibC lib) {
-        this.lib = lib;
-        this.runtime = Runtime.getRuntime(lib);
+    private Sockets(NativeCalls calls) {
+        this.c = calls;
+        this.memory = calls.memory();
     }
 
-    /**
-     * Binds each function on its first call, as {@link Linux} does: binding all of them up front cost the builtin
-     * driver's child half ~100-200 ms on the way to its first forwarded connection, and each user of this class
-     * calls only some of them; every one of them is in any glibc.
-     */
+    /** Finds libc's socket functions, each on its first call. */
     public static Sockets load() {
-        return new Sockets(LibraryLoader.create(LibC.class).load("c"));
+        return new Sockets(NativeCalls.load());
     }
 
     /**
@@ -114,35 +133,33 @@ public final class Sockets {
      */
     public int bindInet(Type type, byte[] address, int port, boolean v6only, int backlog, String subject)
             throws SocketCallException {
-        final int fd = socket(address.length == 4 ? AF_INET : AF_INET6, type.value | SOCK_NONBLOCK, subject);
+        final int fd = socket(family(address), type.value | SOCK_NONBLOCK, subject);
         boolean ok = false;
-        try {
+        try (NativeCalls.Scratch scratch = c.scratch()) {
             if (type == Type.STREAM) {
                 setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt SO_REUSEADDR", subject);
             }
             if (address.length == 16) {
                 setIntOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? 1 : 0, "setsockopt IPV6_V6ONLY", subject);
             }
-            final Pointer sa = inetAddress(address, port);
-            if (lib.bind(fd, sa, (int) sa.size()) != 0) {
+            if (c.callInt(BIND, fd, inetAddress(scratch, address, port), inetAddressLength(address)) != 0) {
                 throw error("bind", subject);
             }
-            if (type == Type.STREAM && lib.listen(fd, backlog) != 0) {
+            if (type == Type.STREAM && c.callInt(LISTEN, fd, backlog) != 0) {
                 throw error("listen", subject);
             }
             ok = true;
             return fd;
         } finally {
             if (!ok) {
-                lib.close(fd);
+                close(fd);
             }
         }
     }
 
     /** Starts connecting a new non-blocking inet socket; errors that the kernel reports at once are thrown. */
     public Connecting connectInet(Type type, byte[] address, int port, String subject) throws SocketCallException {
-        return startConnect(socket(address.length == 4 ? AF_INET : AF_INET6, type.value | SOCK_NONBLOCK, subject),
-                address, port, subject);
+        return startConnect(socket(family(address), type.value | SOCK_NONBLOCK, subject), address, port, subject);
     }
 
     /**
@@ -161,23 +178,22 @@ public final class Sockets {
             throw new SocketCallException("bind", subject, 0, "source and target address families differ");
         }
         final boolean v4 = address.length == 4;
-        final int fd = socket(v4 ? AF_INET : AF_INET6, Type.STREAM.value | SOCK_NONBLOCK, subject);
+        final int fd = socket(family(address), Type.STREAM.value | SOCK_NONBLOCK, subject);
         boolean ok = false;
-        try {
+        try (NativeCalls.Scratch scratch = c.scratch()) {
             setIntOption(fd, v4 ? SOL_IP : IPPROTO_IPV6, v4 ? IP_TRANSPARENT : IPV6_TRANSPARENT, 1,
                     v4 ? "setsockopt IP_TRANSPARENT" : "setsockopt IPV6_TRANSPARENT", subject);
             setIntOption(fd, SOL_SOCKET, SO_MARK, mark, "setsockopt SO_MARK", subject);
             if (sourcePort != 0) {
                 setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt SO_REUSEADDR", subject);
             }
-            final Pointer sa = inetAddress(source, sourcePort);
-            if (lib.bind(fd, sa, (int) sa.size()) != 0) {
+            if (c.callInt(BIND, fd, inetAddress(scratch, source, sourcePort), inetAddressLength(source)) != 0) {
                 throw error("bind", subject);
             }
             ok = true;
         } finally {
             if (!ok) {
-                lib.close(fd);
+                close(fd);
             }
         }
         return startConnect(fd, address, port, subject);
@@ -185,36 +201,37 @@ public final class Sockets {
 
     /** Whether {@code address} is assigned in this thread's network namespace (a socket can bind to it). */
     public boolean isLocalAddress(byte[] address) throws SocketCallException {
-        final int fd = socket(address.length == 4 ? AF_INET : AF_INET6, Type.DGRAM.value, "");
-        try {
-            final Pointer sa = inetAddress(address, 0);
-            if (lib.bind(fd, sa, (int) sa.size()) == 0) {
+        final int fd = socket(family(address), Type.DGRAM.value, "");
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            if (c.callInt(BIND, fd, inetAddress(scratch, address, 0), inetAddressLength(address)) == 0) {
                 return true;
             }
-            final int errno = runtime.getLastError();
+            final int errno = c.errno();
             if (errno == EADDRNOTAVAIL) {
                 return false;
             }
-            throw new SocketCallException("bind", "", errno, lib.strerror(errno));
+            throw new SocketCallException("bind", "", errno, c.describe(errno));
         } finally {
-            lib.close(fd);
+            close(fd);
         }
     }
 
     /** Connects {@code fd}, non-blocking; closes it when the kernel refuses at once. */
     private Connecting startConnect(int fd, byte[] address, int port, String subject) throws SocketCallException {
-        final Pointer sa = inetAddress(address, port);
-        while (true) {
-            if (lib.connect(fd, sa, (int) sa.size()) == 0) {
-                return new Connecting(fd, true);
-            }
-            final int errno = runtime.getLastError();
-            if (errno == EINPROGRESS) {
-                return new Connecting(fd, false);
-            }
-            if (errno != EINTR) {
-                lib.close(fd);
-                throw new SocketCallException("connect", subject, errno, lib.strerror(errno));
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long sa = inetAddress(scratch, address, port);
+            while (true) {
+                if (c.callInt(CONNECT, fd, sa, inetAddressLength(address)) == 0) {
+                    return new Connecting(fd, true);
+                }
+                final int errno = c.errno();
+                if (errno == EINPROGRESS) {
+                    return new Connecting(fd, false);
+                }
+                if (errno != EINTR) {
+                    close(fd);
+                    throw new SocketCallException("connect", subject, errno, c.describe(errno));
+                }
             }
         }
     }
@@ -226,26 +243,28 @@ public final class Sockets {
      */
     public BitSet awaitWritable(int[] connecting, int count, int wakeFd, int timeoutMillis)
             throws SocketCallException {
-        final Pointer pollfds = Memory.allocateDirect(runtime, (long) (count + 1) * POLLFD_BYTES, true);
-        for (int i = 0; i < count; i++) {
-            pollfds.putInt((long) i * POLLFD_BYTES, connecting[i]);
-            pollfds.putShort((long) i * POLLFD_BYTES + 4, POLLOUT);
-        }
-        pollfds.putInt((long) count * POLLFD_BYTES, wakeFd);
-        pollfds.putShort((long) count * POLLFD_BYTES + 4, POLLIN);
-        int n;
-        while ((n = lib.poll(pollfds, count + 1, timeoutMillis)) < 0) {
-            if (runtime.getLastError() != EINTR) {
-                throw error("poll", "");
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long pollfds = scratch.allocate((long) (count + 1) * POLLFD_BYTES);
+            for (int i = 0; i < count; i++) {
+                memory.putInt(pollfds + (long) i * POLLFD_BYTES, connecting[i]);
+                memory.putShort(pollfds + (long) i * POLLFD_BYTES + 4, POLLOUT);
             }
-        }
-        final BitSet ready = new BitSet(count + 1);
-        for (int i = 0; n > 0 && i <= count; i++) {
-            if (pollfds.getShort((long) i * POLLFD_BYTES + 6) != 0) {
-                ready.set(i);
+            memory.putInt(pollfds + (long) count * POLLFD_BYTES, wakeFd);
+            memory.putShort(pollfds + (long) count * POLLFD_BYTES + 4, POLLIN);
+            int n;
+            while ((n = c.callInt(POLL, pollfds, count + 1, timeoutMillis)) < 0) {
+                if (c.errno() != EINTR) {
+                    throw error("poll", "");
+                }
             }
+            final BitSet ready = new BitSet(count + 1);
+            for (int i = 0; n > 0 && i <= count; i++) {
+                if (memory.getShort(pollfds + (long) i * POLLFD_BYTES + 6) != 0) {
+                    ready.set(i);
+                }
+            }
+            return ready;
         }
-        return ready;
     }
 
     /**
@@ -253,81 +272,121 @@ public final class Sockets {
      * anything else, including fds that are not sockets.
      */
     public boolean isBoundTo(int fd, Type type, byte[] address, int port) {
-        final Pointer value = Memory.allocateDirect(runtime, 4, true);
-        final Pointer len = Memory.allocateDirect(runtime, 4, true);
-        len.putInt(0, 4);
-        if (lib.getsockopt(fd, SOL_SOCKET, SO_TYPE, value, len) != 0 || value.getInt(0) != type.value) {
-            return false;
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long value = scratch.allocate(Integer.BYTES);
+            final long length = scratch.allocate(Integer.BYTES);
+            memory.putInt(length, Integer.BYTES);
+            if (c.callInt(GETSOCKOPT, fd, SOL_SOCKET, SO_TYPE, value, length) != 0
+                    || memory.getInt(value) != type.value) {
+                return false;
+            }
+            final long sa = scratch.allocate(SOCKADDR_IN6_BYTES);
+            memory.putInt(length, SOCKADDR_IN6_BYTES);
+            if (c.callInt(GETSOCKNAME, fd, sa, length) != 0) {
+                return false;
+            }
+            final int boundPort = ((memory.getByte(sa + 2) & 0xff) << 8) | (memory.getByte(sa + 3) & 0xff);
+            if (boundPort != port || memory.getShort(sa) != family(address)) {
+                return false;
+            }
+            final byte[] bound = new byte[address.length];
+            memory.getByteArray(sa + (address.length == 4 ? 4 : 8), bound, 0, bound.length);
+            return Arrays.equals(bound, address);
         }
-        final Pointer sa = Memory.allocateDirect(runtime, 28, true);
-        len.putInt(0, 28);
-        if (lib.getsockname(fd, sa, len) != 0) {
-            return false;
-        }
-        final int family = sa.getShort(0);
-        final int boundPort = ((sa.getByte(2) & 0xff) << 8) | (sa.getByte(3) & 0xff);
-        if (boundPort != port || family != (address.length == 4 ? AF_INET : AF_INET6)) {
-            return false;
-        }
-        final byte[] bound = new byte[address.length];
-        sa.get(address.length == 4 ? 4 : 8, bound, 0, bound.length);
-        return Arrays.equals(bound, address);
     }
 
     /** A new fd, close-on-exec, for the socket (the open file) behind {@code fd}. */
-    public int duplicate(int fd) throws SocketCallException {
-        final int copy = lib.fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (copy < 0) {
-            throw error("fcntl F_DUPFD_CLOEXEC", "fd " + fd);
-        }
-        return copy;
+    public int duplicate(int fd) throws ErrnoException {
+        return Libc.duplicateAbove(c, fd, 3);
     }
 
     /** The outcome of a finished non-blocking connect: 0, or the errno it failed with (SO_ERROR). */
     public int connectResult(int fd) throws SocketCallException {
-        final Pointer value = Memory.allocateDirect(runtime, 4, true);
-        final Pointer len = Memory.allocateDirect(runtime, 4, true);
-        len.putInt(0, 4);
-        if (lib.getsockopt(fd, SOL_SOCKET, SO_ERROR, value, len) != 0) {
-            throw error("getsockopt SO_ERROR", "");
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long value = scratch.allocate(Integer.BYTES);
+            final long length = scratch.allocate(Integer.BYTES);
+            memory.putInt(length, Integer.BYTES);
+            if (c.callInt(GETSOCKOPT, fd, SOL_SOCKET, SO_ERROR, value, length) != 0) {
+                throw error("getsockopt SO_ERROR", "");
+            }
+            return memory.getInt(value);
         }
-        return value.getInt(0);
+    }
+
+    /**
+     * A listening unix socket at {@code path} that only the modes in {@code mode} may connect to: a stale socket
+     * file is removed first, and the file is chmod-ed between bind and listen, so no one else can ever connect.
+     */
+    public int listenUnix(Path path, Type type, boolean nonBlocking, int mode, int backlog)
+            throws SocketCallException {
+        final String subject = path.toString();
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final UnixAddress address = unixAddress(scratch, path, "bind");
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                throw new SocketCallException("unlink", subject, 0, String.valueOf(e.getMessage()));
+            }
+            final int fd = socket(AF_UNIX, type.value | (nonBlocking ? SOCK_NONBLOCK : 0), subject);
+            boolean listening = false;
+            try {
+                if (c.callInt(BIND, fd, address.at(), address.length()) != 0) {
+                    throw error("bind", subject);
+                }
+                if (c.callInt(CHMOD, scratch.string(subject), mode) != 0) {
+                    throw error("chmod", subject);
+                }
+                if (c.callInt(LISTEN, fd, backlog) != 0) {
+                    throw error("listen", subject);
+                }
+                listening = true;
+                return fd;
+            } finally {
+                if (!listening) {
+                    close(fd);
+                }
+            }
+        }
     }
 
     /** A blocking unix socket connected to {@code path}. */
     public int connectUnix(Path path, Type type) throws SocketCallException {
         final String subject = path.toString();
-        final Pointer sa = unixAddress(path);
-        final int fd = socket(AF_UNIX, type.value, subject);
-        while (lib.connect(fd, sa, (int) sa.size()) != 0) {
-            final int errno = runtime.getLastError();
-            if (errno != EINTR) {
-                lib.close(fd);
-                throw new SocketCallException("connect", subject, errno, lib.strerror(errno));
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final UnixAddress address = unixAddress(scratch, path, "connect");
+            final int fd = socket(AF_UNIX, type.value, subject);
+            while (c.callInt(CONNECT, fd, address.at(), address.length()) != 0) {
+                final int errno = c.errno();
+                if (errno != EINTR) {
+                    close(fd);
+                    throw new SocketCallException("connect", subject, errno, c.describe(errno));
+                }
             }
+            return fd;
         }
-        return fd;
     }
 
     /** A connected pair of blocking unix sockets, e.g. to pass fds to a child process that inherits one end. */
     public int[] socketPair(Type type) throws SocketCallException {
-        final int[] fds = new int[2];
-        if (lib.socketpair(AF_UNIX, type.value | SOCK_CLOEXEC, 0, fds) != 0) {
-            throw error("socketpair", "");
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long fds = scratch.allocate(2L * Integer.BYTES);
+            if (c.callInt(SOCKETPAIR, AF_UNIX, type.value | SOCK_CLOEXEC, 0, fds) != 0) {
+                throw error("socketpair", "");
+            }
+            return new int[] {memory.getInt(fds), memory.getInt(fds + Integer.BYTES)};
         }
-        return fds;
     }
 
     /** Blocks until a connection arrives on a blocking listener. */
     public int accept(int listener) throws SocketCallException {
         while (true) {
-            final int fd = lib.accept4(listener, null, null, SOCK_CLOEXEC);
+            final int fd = c.callInt(ACCEPT4, listener, 0, 0, SOCK_CLOEXEC);
             if (fd >= 0) {
                 return fd;
             }
-            final int errno = runtime.getLastError();
+            final int errno = c.errno();
             if (errno != EINTR) {
-                throw new SocketCallException("accept4", "", errno, lib.strerror(errno));
+                throw new SocketCallException("accept4", "", errno, c.describe(errno));
             }
         }
     }
@@ -354,63 +413,65 @@ public final class Sockets {
     }
 
     private void sendMessage(int socket, byte[] data, int fdToPass, int flags) throws SocketCallException {
-        final Pointer buf = Memory.allocateDirect(runtime, Math.max(1, data.length));
-        buf.put(0, data, 0, data.length);
-        final Pointer control = fdToPass < 0 ? null : Memory.allocateDirect(runtime, CMSG_SPACE_ONE_FD, true);
-        if (control != null) {
-            control.putLong(0, CMSG_HEADER + 4);
-            control.putInt(8, SOL_SOCKET);
-            control.putInt(12, SCM_RIGHTS);
-            control.putInt(CMSG_HEADER, fdToPass);
-        }
-        final Pointer msg = message(buf, data.length, control);
-        while (lib.sendmsg(socket, msg, MSG_NOSIGNAL | flags) < 0) {
-            final int errno = runtime.getLastError();
-            if (errno != EINTR) {
-                throw new SocketCallException("sendmsg", "", errno, lib.strerror(errno));
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long msg = message(scratch, data.length, fdToPass >= 0);
+            memory.putByteArray(msg + MESSAGE_HEADERS_BYTES, data, 0, data.length);
+            if (fdToPass >= 0) {
+                final long control = msg + MSGHDR_BYTES + IOVEC_BYTES;
+                memory.putLong(control, CMSG_HEADER + Integer.BYTES);
+                memory.putInt(control + 8, SOL_SOCKET);
+                memory.putInt(control + 12, SCM_RIGHTS);
+                memory.putInt(control + CMSG_HEADER, fdToPass);
+            }
+            while (c.call(SENDMSG, socket, msg, MSG_NOSIGNAL | flags) < 0) {
+                final int errno = c.errno();
+                if (errno != EINTR) {
+                    throw new SocketCallException("sendmsg", "", errno, c.describe(errno));
+                }
             }
         }
     }
 
     /** Receives one message into {@code into}, and the fd passed with it if any (close-on-exec). */
     public Received receive(int socket, byte[] into) throws SocketCallException {
-        final Pointer buf = Memory.allocateDirect(runtime, into.length);
-        final Pointer control = Memory.allocateDirect(runtime, CMSG_SPACE_ONE_FD, true);
-        final Pointer msg = message(buf, into.length, control);
-        long n;
-        while ((n = lib.recvmsg(socket, msg, MSG_CMSG_CLOEXEC)) < 0) {
-            final int errno = runtime.getLastError();
-            if (errno != EINTR) {
-                throw new SocketCallException("recvmsg", "", errno, lib.strerror(errno));
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long msg = message(scratch, into.length, true);
+            long n;
+            while ((n = c.call(RECVMSG, socket, msg, MSG_CMSG_CLOEXEC)) < 0) {
+                final int errno = c.errno();
+                if (errno != EINTR) {
+                    throw new SocketCallException("recvmsg", "", errno, c.describe(errno));
+                }
             }
+            memory.getByteArray(msg + MESSAGE_HEADERS_BYTES, into, 0, (int) n);
+            final long control = msg + MSGHDR_BYTES + IOVEC_BYTES;
+            int fd = -1;
+            if (memory.getLong(msg + MSG_CONTROLLEN) >= CMSG_HEADER + Integer.BYTES
+                    && memory.getInt(control + 8) == SOL_SOCKET && memory.getInt(control + 12) == SCM_RIGHTS) {
+                fd = memory.getInt(control + CMSG_HEADER);
+            }
+            final boolean dropped = (memory.getInt(msg + MSG_FLAGS) & MSG_CTRUNC) != 0;
+            return new Received((int) n, fd, dropped);
         }
-        buf.get(0, into, 0, (int) n);
-        int fd = -1;
-        if (msg.getLong(MSG_CONTROLLEN) >= CMSG_HEADER + 4 && control.getInt(8) == SOL_SOCKET
-                && control.getInt(12) == SCM_RIGHTS) {
-            fd = control.getInt(CMSG_HEADER);
-        }
-        final boolean dropped = (msg.getInt(MSG_FLAGS) & MSG_CTRUNC) != 0;
-        return new Received((int) n, fd, dropped);
     }
 
     /** shutdown(SHUT_RDWR): wakes a thread blocked on the socket without the fd-reuse race of close. */
     public void shutdown(int fd) {
-        lib.shutdown(fd, SHUT_RDWR);
+        c.call(SHUTDOWN, fd, SHUT_RDWR);
     }
 
     public void close(int fd) {
-        lib.close(fd);
+        c.call(CLOSE, fd);
     }
 
     /** strerror with Go's lower-case first letter. */
     public String describe(int errno) {
-        final String s = lib.strerror(errno);
-        return s == null || s.isEmpty() ? "errno " + errno : Character.toLowerCase(s.charAt(0)) + s.substring(1);
+        final String s = c.describe(errno);
+        return s.isEmpty() ? "errno " + errno : Character.toLowerCase(s.charAt(0)) + s.substring(1);
     }
 
     private int socket(int domain, int type, String subject) throws SocketCallException {
-        final int fd = lib.socket(domain, type | SOCK_CLOEXEC, 0);
+        final int fd = c.callInt(SOCKET, domain, type | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw error("socket", subject);
         }
@@ -419,51 +480,70 @@ public final class Sockets {
 
     private void setIntOption(int fd, int level, int name, int value, String call, String subject)
             throws SocketCallException {
-        final Pointer v = Memory.allocateDirect(runtime, 4);
-        v.putInt(0, value);
-        if (lib.setsockopt(fd, level, name, v, 4) != 0) {
-            throw error(call, subject);
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long v = scratch.allocate(Integer.BYTES);
+            memory.putInt(v, value);
+            if (c.callInt(SETSOCKOPT, fd, level, name, v, Integer.BYTES) != 0) {
+                throw error(call, subject);
+            }
         }
     }
 
-    private Pointer message(Pointer buf, int length, Pointer control) {
-        final Pointer iov = Memory.allocateDirect(runtime, IOVEC_BYTES, true);
-        iov.putPointer(0, buf);
-        iov.putLong(8, length);
-        final Pointer msg = Memory.allocateDirect(runtime, MSGHDR_BYTES, true);
-        msg.putPointer(MSG_IOV, iov);
-        msg.putLong(MSG_IOVLEN, 1);
-        if (control != null) {
-            msg.putPointer(MSG_CONTROL, control);
-            msg.putLong(MSG_CONTROLLEN, CMSG_SPACE_ONE_FD);
+    /**
+     * A zeroed msghdr for one message of up to {@code length} bytes, with its iovec, control buffer (when
+     * {@code withControl}) and data after it, in one allocation: the data starts at {@link #MESSAGE_HEADERS_BYTES}.
+     */
+    private long message(NativeCalls.Scratch scratch, int length, boolean withControl) {
+        final long msg = scratch.allocate(MESSAGE_HEADERS_BYTES + (long) length);
+        final long iov = msg + MSGHDR_BYTES;
+        memory.putAddress(iov, msg + MESSAGE_HEADERS_BYTES);
+        memory.putLong(iov + 8, length);
+        memory.putAddress(msg + MSG_IOV, iov);
+        memory.putLong(msg + MSG_IOVLEN, 1);
+        if (withControl) {
+            memory.putAddress(msg + MSG_CONTROL, iov + IOVEC_BYTES);
+            memory.putLong(msg + MSG_CONTROLLEN, CMSG_SPACE_ONE_FD);
         }
         return msg;
     }
 
-    private Pointer inetAddress(byte[] address, int port) {
-        final boolean v4 = address.length == 4;
-        final Pointer sa = Memory.allocateDirect(runtime, v4 ? 16 : 28, true);
-        sa.putShort(0, (short) (v4 ? AF_INET : AF_INET6));
-        sa.putByte(2, (byte) (port >>> 8));
-        sa.putByte(3, (byte) port);
-        sa.put(v4 ? 4 : 8, address, 0, address.length);
+    private static int family(byte[] address) {
+        return address.length == 4 ? AF_INET : AF_INET6;
+    }
+
+    private static int inetAddressLength(byte[] address) {
+        return address.length == 4 ? SOCKADDR_IN_BYTES : SOCKADDR_IN6_BYTES;
+    }
+
+    /** A struct sockaddr_in or sockaddr_in6 for {@code address} (4 or 16 bytes) and {@code port}. */
+    private long inetAddress(NativeCalls.Scratch scratch, byte[] address, int port) {
+        final long sa = scratch.allocate(inetAddressLength(address));
+        memory.putShort(sa, (short) family(address));
+        memory.putByte(sa + 2, (byte) (port >>> 8));
+        memory.putByte(sa + 3, (byte) port);
+        memory.putByteArray(sa + (address.length == 4 ? 4 : 8), address, 0, address.length);
         return sa;
     }
 
-    private Pointer unixAddress(Path path) throws SocketCallException {
+    /** A struct sockaddr_un at {@code at}, of {@code length} bytes (the path and its NUL included). */
+    private record UnixAddress(long at, int length) {
+    }
+
+    private UnixAddress unixAddress(NativeCalls.Scratch scratch, Path path, String call) throws SocketCallException {
         final byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
         if (name.length >= SUN_PATH_MAX) {
-            throw new SocketCallException("bind", path.toString(), 0,
-                    "socket path is " + name.length + " bytes, longer than the " + (SUN_PATH_MAX - 1) + " allowed");
+            throw new SocketCallException(call, path.toString(), ENAMETOOLONG, "socket path is " + name.length
+                    + " bytes, longer than the " + (SUN_PATH_MAX - 1) + " allowed");
         }
-        final Pointer sa = Memory.allocateDirect(runtime, 2 + name.length + 1, true);
-        sa.putShort(0, (short) AF_UNIX);
-        sa.put(2, name, 0, name.length);
-        return sa;
+        // struct sockaddr_un {sa_family_t sun_family; char sun_path[108];}
+        final long sa = scratch.allocate(2 + SUN_PATH_MAX);
+        memory.putShort(sa, (short) AF_UNIX);
+        memory.putByteArray(sa + 2, name, 0, name.length);
+        return new UnixAddress(sa, 2 + name.length + 1);
     }
 
     private SocketCallException error(String call, String subject) {
-        final int errno = runtime.getLastError();
-        return new SocketCallException(call, subject, errno, lib.strerror(errno));
+        final int errno = c.errno();
+        return new SocketCallException(call, subject, errno, c.describe(errno));
     }
 }

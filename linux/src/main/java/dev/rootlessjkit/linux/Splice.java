@@ -1,27 +1,39 @@
 package dev.rootlessjkit.linux;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
+import static dev.rootlessjkit.linux.Libc.CLOSE;
+import static dev.rootlessjkit.linux.Libc.FCNTL;
+import static dev.rootlessjkit.linux.Libc.SETSOCKOPT;
+import static dev.rootlessjkit.linux.Libc.SHUTDOWN;
+import static dev.rootlessjkit.linux.NativeCalls.INT;
+import static dev.rootlessjkit.linux.NativeCalls.LONG;
+import static dev.rootlessjkit.linux.NativeCalls.POINTER;
+
+import com.kenai.jffi.MemoryIO;
+import dev.rootlessjkit.linux.NativeCalls.Function;
+import jnr.constants.platform.Errno;
 
 /**
  * splice(2) between sockets through pipes: the bytes move from one socket's receive queue to the other's send
  * queue as page references and never enter user space. Every call is non-blocking and reports failure as a
  * negative errno rather than an exception, because EAGAIN is the normal outcome of a relay's every other call.
  * Thread-safe.
+ *
+ * <p>Through {@link NativeCalls} (jffi): a call costs one JNI transition and allocates nothing, as jnr-ffi's generated
+ * stubs did, without the 50-150 ms of generating them (which the relay's first connection used to wait for, or
+ * went through reflection meanwhile).
  */
 public final class Splice {
-    public static final int EAGAIN = 11;
-    public static final int EBADF = 9;
-    public static final int ENFILE = 23;
-    public static final int EMFILE = 24;
-    public static final int EINVAL = 22;
-    public static final int EPIPE = 32;
-    public static final int ECONNRESET = 104;
+    public static final int EAGAIN = Errno.EAGAIN.intValue();
+    public static final int EBADF = Errno.EBADF.intValue();
+    public static final int ENFILE = Errno.ENFILE.intValue();
+    public static final int EMFILE = Errno.EMFILE.intValue();
+    public static final int EINVAL = Errno.EINVAL.intValue();
+    public static final int EPIPE = Errno.EPIPE.intValue();
+    public static final int ECONNRESET = Errno.ECONNRESET.intValue();
     /** What a pipe holds unless resized (16 pages). */
     public static final int DEFAULT_PIPE_BYTES = 65536;
 
-    private static final int EINTR = 4;
+    private static final int EINTR = Errno.EINTR.intValue();
     private static final int O_NONBLOCK = 04000;
     private static final int O_CLOEXEC = 02000000;
     private static final int F_SETPIPE_SZ = 1031;
@@ -30,41 +42,36 @@ public final class Splice {
     private static final int SHUT_WR = 1;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_NODELAY = 1;
-    private static final int[] ON = {1};
 
-    /** Reflective calls at first; the generated ones once {@link #compileInBackground} has them. */
-    volatile RelayLib lib;
-    private final Runtime runtime;
-    private final AtomicBoolean compiling = new AtomicBoolean();
+    private static final Function PIPE2 = Function.ofInt("pipe2", POINTER, INT);
+    private static final Function SPLICE = Function.ofLong("splice", INT, POINTER, INT, POINTER, LONG, INT);
 
-    private Splice(RelayLib lib) {
-        this.lib = lib;
-        this.runtime = Runtime.getRuntime(lib);
+    final NativeCalls c;
+    private final MemoryIO memory;
+    /** The int 1, for TCP_NODELAY: allocated once, never freed (one per Splice, which lives as long as its relays). */
+    private final long one;
+
+    private Splice(NativeCalls calls) {
+        this.c = calls;
+        this.memory = calls.memory();
+        this.one = memory.allocateMemory(Integer.BYTES, true);
+        memory.putInt(one, 1);
     }
 
     public static Splice load() {
-        return new Splice(LibraryLoader.create(RelayLib.class).load("c"));
-    }
-
-    /**
-     * Generates call stubs for these calls on a background thread and switches to them when ready, whatever
-     * {@code -Djnr.ffi.asm.enabled} says (see {@link CompiledBindings}). Until then, and where jnr-ffi cannot
-     * generate them, the calls go through reflection. Only the first call does anything.
-     */
-    public void compileInBackground() {
-        if (compiling.compareAndSet(false, true)) {
-            CompiledBindings.inBackground(RelayLib.class, compiled -> lib = compiled);
-        }
+        return new Splice(NativeCalls.load());
     }
 
     /** A non-blocking, close-on-exec pipe: {read end, write end}. Fails with EMFILE/ENFILE when out of fds. */
     public int[] pipe() throws ErrnoException {
-        final int[] fds = new int[2];
-        if (lib.pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
-            final int errno = runtime.getLastError();
-            throw new ErrnoException("pipe2", "", errno, lib.strerror(errno));
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long fds = scratch.allocate(2L * Integer.BYTES);
+            if (c.callInt(PIPE2, fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+                final int errno = c.errno();
+                throw new ErrnoException("pipe2", "", errno, c.describe(errno));
+            }
+            return new int[] {memory.getInt(fds), memory.getInt(fds + Integer.BYTES)};
         }
-        return fds;
     }
 
     /**
@@ -73,8 +80,8 @@ public final class Splice {
      * /proc/sys/fs/pipe-user-pages-soft pages, EBUSY when the pipe holds more than {@code bytes}.
      */
     public int resizePipe(int fd, int bytes) {
-        final int size = lib.fcntl(fd, F_SETPIPE_SZ, bytes);
-        return size >= 0 ? size : -runtime.getLastError();
+        final int size = c.callInt(FCNTL, fd, F_SETPIPE_SZ, bytes);
+        return size >= 0 ? size : -c.errno();
     }
 
     /**
@@ -83,11 +90,11 @@ public final class Splice {
      */
     public long move(int in, int out, long len) {
         while (true) {
-            final long n = lib.splice(in, null, out, null, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            final long n = c.call(SPLICE, in, 0, out, 0, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
             if (n >= 0) {
                 return n;
             }
-            final int errno = runtime.getLastError();
+            final int errno = c.errno();
             if (errno != EINTR) {
                 return -errno;
             }
@@ -96,7 +103,7 @@ public final class Splice {
 
     /** shutdown(SHUT_WR): the peer reads end of stream after what was sent. 0 or -errno. */
     public int shutdownOutput(int fd) {
-        return lib.shutdown(fd, SHUT_WR) == 0 ? 0 : -runtime.getLastError();
+        return c.callInt(SHUTDOWN, fd, SHUT_WR) == 0 ? 0 : -c.errno();
     }
 
     /**
@@ -104,15 +111,15 @@ public final class Splice {
      * each write until the previous ones are acknowledged. 0 or -errno.
      */
     public int noDelay(int fd) {
-        return lib.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, ON, 4) == 0 ? 0 : -runtime.getLastError();
+        return c.callInt(SETSOCKOPT, fd, IPPROTO_TCP, TCP_NODELAY, one, Integer.BYTES) == 0 ? 0 : -c.errno();
     }
 
     public void close(int fd) {
-        lib.close(fd);
+        c.call(CLOSE, fd);
     }
 
     /** The failure of {@code call} as an exception, for callers that report a negative result. */
     public ErrnoException error(String call, int errno) {
-        return new ErrnoException(call, "", errno, lib.strerror(errno));
+        return new ErrnoException(call, "", errno, c.describe(errno));
     }
 }

@@ -1,10 +1,11 @@
 package dev.rootlessjkit.linux;
 
+import static dev.rootlessjkit.linux.Libc.CLOSE;
+import static dev.rootlessjkit.linux.Libc.IOCTL;
+import static dev.rootlessjkit.linux.Libc.OPEN;
+
+import com.kenai.jffi.MemoryIO;
 import java.nio.charset.StandardCharsets;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 
 /**
  * TAP devices: creating one in the current network namespace and turning on the offloads of a TAP fd opened with
@@ -28,16 +29,17 @@ public final class Tap {
     private static final int IFREQ_BYTES = 40;
     private static final int IFNAMSIZ = 16;
 
-    private final NetLib lib;
-    private final Runtime runtime;
+    private final NativeCalls c;
+    private final MemoryIO memory;
 
-    private Tap(NetLib lib) {
-        this.lib = lib;
-        this.runtime = Runtime.getRuntime(lib);
+    private Tap(NativeCalls calls) {
+        this.c = calls;
+        this.memory = calls.memory();
     }
 
+    /** Through jffi, as {@link Linux}: usernet's child half opens the TAP device on the way to the command. */
     public static Tap load() {
-        return new Tap(LibraryLoader.create(NetLib.class).failImmediately().load("c"));
+        return new Tap(NativeCalls.load());
     }
 
     /**
@@ -52,30 +54,33 @@ public final class Tap {
             throw new ErrnoException("TUNSETIFF", name, 0, "interface name must have 1 to " + (IFNAMSIZ - 1)
                     + " characters");
         }
-        final int fd = lib.open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            throw error("open", "/dev/net/tun");
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final int fd = c.callInt(OPEN, scratch.string("/dev/net/tun"), O_RDWR | O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw error("open", "/dev/net/tun");
+            }
+            final long ifreq = scratch.allocate(IFREQ_BYTES);
+            memory.putByteArray(ifreq, bytes, 0, bytes.length);
+            memory.putShort(ifreq + IFNAMSIZ, (short) (IFF_TAP | IFF_NO_PI | extraFlags));
+            if (c.callInt(IOCTL, fd, TUNSETIFF, ifreq) != 0) {
+                final ErrnoException e = error("ioctl TUNSETIFF", name);
+                c.call(CLOSE, fd);
+                throw e;
+            }
+            return fd;
         }
-        final Pointer ifreq = Memory.allocateDirect(runtime, IFREQ_BYTES, true);
-        ifreq.put(0, bytes, 0, bytes.length);
-        ifreq.putShort(IFNAMSIZ, (short) (IFF_TAP | IFF_NO_PI | extraFlags));
-        if (lib.ioctl(fd, TUNSETIFF, ifreq) != 0) {
-            final ErrnoException e = error("ioctl TUNSETIFF", name);
-            lib.close(fd);
-            throw e;
-        }
-        return fd;
     }
 
     /** Sets the offloads ({@code TUN_F_*}) of a TAP fd opened with {@link #VNET_HDR}. */
     public void setOffload(int fd, int flags) throws ErrnoException {
-        if (lib.ioctl(fd, TUNSETOFFLOAD, (long) flags) != 0) {
+        // TUNSETOFFLOAD takes the flags as the argument itself, not a pointer to them.
+        if (c.callInt(IOCTL, fd, TUNSETOFFLOAD, flags) != 0) {
             throw error("ioctl TUNSETOFFLOAD", "fd " + fd);
         }
     }
 
     private ErrnoException error(String call, String subject) {
-        final int errno = runtime.getLastError();
-        return new ErrnoException(call, subject, errno, lib.strerror(errno));
+        final int errno = c.errno();
+        return new ErrnoException(call, subject, errno, c.describe(errno));
     }
 }

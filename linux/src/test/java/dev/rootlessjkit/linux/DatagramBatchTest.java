@@ -96,7 +96,7 @@ class DatagramBatchTest {
         }
         final int relay = sockets.bindInet(Sockets.Type.DGRAM, LOOPBACK, port, false, 0, "relay");
         boolean refused = false;
-        try (DatagramChannel client = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK_ADDRESS, 0));
+        try (batch; DatagramChannel client = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK_ADDRESS, 0));
                 DatagramChannel server = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK_ADDRESS, 0))) {
             final int toServer = sockets.connectInet(Sockets.Type.DGRAM, LOOPBACK,
                     ((InetSocketAddress) server.getLocalAddress()).getPort(), "server").fd();

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,22 +160,5 @@ class LinuxTest {
                 linux.close(fd);
             }
         }
-    }
-
-    @Test
-    void listenUnixReplacesAStaleFileAndListensWithTheModeGiven(@TempDir Path dir) throws Exception {
-        final Path socket = Files.createFile(dir.resolve("api.sock"));
-        final int fd = linux.listenUnix(socket, Sockets.Type.STREAM, true, 0600, 16);
-        try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            assertTrue(client.isConnected());
-            assertEquals(0140600, ((Integer) Files.getAttribute(socket, "unix:mode")) & 0177777);
-            assertEquals(0, linux.awaitAnyReadable(1000, fd), "the connection waits in the backlog");
-        } finally {
-            linux.close(fd);
-        }
-        final Path tooLong = dir.resolve("x".repeat(120));
-        final ErrnoException e = assertThrows(ErrnoException.class,
-                () -> linux.listenUnix(tooLong, Sockets.Type.STREAM, false, 0600, 1));
-        assertTrue(e.getMessage().contains("longer than the 107 allowed"), e.getMessage());
     }
 }

@@ -88,30 +88,4 @@ class SpliceTest {
             splice.close(pipe[0]);
         }
     }
-
-    /**
-     * The relays switch to generated call stubs in the background, whatever -Djnr.ffi.asm.enabled says; this
-     * fails when a jnr-ffi upgrade moves the internals {@link CompiledBindings} reaches for.
-     */
-    @Test
-    void callsSwitchToGeneratedStubs() throws Exception {
-        final Splice calls = Splice.load();
-        final RelayLib reflective = calls.lib;
-        calls.compileInBackground();
-        for (int i = 0; i < 500 && calls.lib == reflective; i++) {
-            Thread.sleep(20);
-        }
-        assertTrue(calls.lib != reflective, "still the first binding after 10 s");
-        assertTrue(!java.lang.reflect.Proxy.isProxyClass(calls.lib.getClass()), calls.lib.getClass().getName());
-        final int[] pipe = calls.pipe();
-        try (Epoll epoll = Epoll.open(calls, 8)) {
-            epoll.add(pipe[0], Epoll.IN, 7);
-            Files.write(Path.of("/proc/self/fd/" + pipe[1]), new byte[] {1});
-            assertEquals(1, epoll.await(1000));
-            assertEquals(7, epoll.token(0));
-        } finally {
-            calls.close(pipe[0]);
-            calls.close(pipe[1]);
-        }
-    }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
  * @param detachedNetns the namespace to configure when --detach-netns keeps the child in the host's, else null
  * @param interfaceName the interface of the driver (--ifname, or its default), for a child half that makes it
  * @param driverSocket  this half's end of the socket pair to the parent half, for drivers that asked for one at the
- *                      spawn ({@link ParentNetworkDrivers#needsDriverSocket}), else -1; the half owns it
+ *                      spawn ({@link NetworkDriverKind#driverSocket}), else -1; the half owns it
  */
 public record ChildNetworkContext(Linux linux, Log log, Path stateDir, boolean etcCopiedUp, Path detachedNetns,
         String interfaceName, int driverSocket) {

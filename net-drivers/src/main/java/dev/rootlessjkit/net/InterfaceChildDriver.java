@@ -13,6 +13,11 @@ public final class InterfaceChildDriver implements ChildNetworkDriver {
     private final ChildNetworkContext context;
     private final boolean parentConfiguresInterface;
 
+    /** For a parent half that leaves address and route to the child. */
+    public InterfaceChildDriver(ChildNetworkContext context) {
+        this(context, false);
+    }
+
     /** @param parentConfiguresInterface the program of the parent half configures address and route itself (pasta) */
     public InterfaceChildDriver(ChildNetworkContext context, boolean parentConfiguresInterface) {
         this.context = context;
@@ -35,7 +40,7 @@ public final class InterfaceChildDriver implements ChildNetworkDriver {
 
     private void configureInterfaces(NetworkConfig config) throws NetworkDriverException {
         final Linux linux = context.linux();
-        ChildNetworkDrivers.bringUpLoopback(linux);
+        LoopbackChildDriver.bringUp(linux);
         if (parentConfiguresInterface) {
             return;
         }

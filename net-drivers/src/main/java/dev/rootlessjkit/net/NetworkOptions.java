@@ -1,13 +1,18 @@
 package dev.rootlessjkit.net;
 
 /**
- * The network flags of the command line, as the drivers see them. Zero, null or empty means the driver's
- * default. {@code portDriver} is the --port-driver name: slirp4netns opens its API socket for its port driver,
- * pasta forwards ports itself for {@code implicit}. {@code lxcUserNicBinary} and {@code lxcUserNicBridge} are
- * --lxc-user-nic-binary and --lxc-user-nic-bridge.
+ * The network flags of the command line, made and checked once by the CLI and read as they are by the network
+ * driver's parent half. Zero, null or empty means the driver's default.
+ *
+ * @param kind               the driver that runs (for a name another driver serves, that driver)
+ * @param portDriver         the --port-driver name: slirp4netns opens its API socket for its port driver, pasta
+ *                           forwards ports itself for {@code implicit}
+ * @param slirp4netnsSandbox "auto", "true" or "false"; auto is resolved once slirp4netns's features are known
+ * @param slirp4netnsSeccomp "auto", "true" or "false", as the sandbox
+ * @param lxcUserNicBinary   --lxc-user-nic-binary, "" when none was given or found
  */
 public record NetworkOptions(
-        String driver,
+        NetworkDriverKind kind,
         int mtu,
         String cidr,
         String ifname,

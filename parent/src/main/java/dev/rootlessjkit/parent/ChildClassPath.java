@@ -12,12 +12,12 @@ import java.util.StringJoiner;
  */
 final class ChildClassPath {
     /**
-     * Jar name prefixes of what the child runs: its module, the modules it uses, jffi and jnr-ffi. Not Jackson:
-     * the handshake's JSON is read and written without it.
+     * Jar name prefixes of what the child runs: its module, the modules it uses, jffi and jnr-constants. Not
+     * Jackson: the handshake's JSON is read and written without it.
      */
     private static final List<String> CHILD_JARS = List.of("rootlessjkit-child-", "rootlessjkit-log-",
             "rootlessjkit-messages-", "rootlessjkit-linux-", "rootlessjkit-net-api-", "rootlessjkit-net-drivers-",
-            "rootlessjkit-port-drivers-", "jnr-", "jffi-");
+            "rootlessjkit-port-drivers-", "jnr-constants-", "jffi-");
 
     private ChildClassPath() {
     }

@@ -6,7 +6,6 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.ChildLaunch;
 import dev.rootlessjkit.messages.FrameCodec;
 import dev.rootlessjkit.messages.MessageChannel;
-import dev.rootlessjkit.port.ChildPortDrivers;
 import dev.rootlessjkit.linux.FdStreams;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,20 +25,14 @@ import java.util.Map;
  * @param unshareStderr unshare's standard error with --pidns, null otherwise
  */
 record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr) {
-    // jnr-ffi generating bytecode for the libc binding costs ~40 ms of start-up, which the few native calls of
-    // the child do not repay.
-    private static final String JNR_WITHOUT_CODEGEN = "-Djnr.ffi.asm.enabled=false";
-    // The child only sets up mounts and runs or reaps CMD: a small heap, the serial GC and a small code cache start
-    // fastest and stay small when it has to stay (--pidns, a port driver's child half).
+    // The child only sets up mounts and runs or reaps CMD: a small heap and the serial GC start fastest and stay
+    // small when it has to stay (--pidns, a port driver's child half). -Xint: the child runs its set-up code once,
+    // and compiling any of it costs CPU that the two JVMs' start-up needs on a small machine (measured on 2 cores:
+    // `rootlessjkit true` 874 -> 658 ms with both JVMs interpreted). One that stays is interpreted too: without a
+    // compiler thread and its arenas it holds 8 MB less (48.6 -> 40.3 MB RSS), and what it then does per
+    // connection (the builtin driver's dial) is a few system calls, not code worth compiling.
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms4m", "-Xmx64m",
-            "-Xss512k", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-UsePerfData", JNR_WITHOUT_CODEGEN);
-    // A child that execs CMD in place runs its code once: compiling any of it costs CPU that the two JVMs' start-up
-    // needs on a small machine (measured on 2 cores: `rootlessjkit true` 874 -> 658 ms with both JVMs interpreted).
-    private static final List<String> ONE_SHOT_CHILD = List.of("-Xint");
-    // One that stays serves connections (the builtin driver's child half): C1 alone, with one compiler thread.
-    private static final List<String> RESIDENT_CHILD = List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
-            "-XX:ReservedCodeCacheSize=16m");
-
+            "-Xss512k", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-UsePerfData", "-Xint");
     /**
      * Where the launcher found jffi's native library unpacked by the build; the child uses the same. The program
      * name ({@link Log#PROGRAM_PROPERTY}) is passed on likewise, so both halves' messages carry the name it was run as.
@@ -54,14 +47,14 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
 
     /** Whether the child JVM stays after CMD starts, rather than exec-ing it in place (see ChildMain). */
     static boolean childStays(ParentConfig config) {
-        return config.pidns() || ChildPortDrivers.hasChildHalf(config.portDriver().cliName);
+        return config.pidns() || config.ports().kind().hasChildHalf;
     }
 
     /** Namespace flags of unshare(1) for this run. */
     static List<String> unshareFlags(ParentConfig config) {
         final List<String> flags = new ArrayList<>(List.of("--user", "--mount", "--propagation", "unchanged",
                 "--keep-caps"));
-        if (config.net().newNamespace() && !config.detachNetns()) {
+        if (config.network().kind().newNamespace() && !config.network().detachNetns()) {
             flags.add("--net");
         }
         if (config.utsns()) {
@@ -94,7 +87,6 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
         // The parent's own JDK, so the child's archive, trained with it, fits.
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         argv.addAll(CHILD_JVM_OPTIONS);
-        argv.addAll(childStays(config) ? RESIDENT_CHILD : ONE_SHOT_CHILD);
         argv.addAll(launcherJvmFlags());
         for (String property : List.of(JFFI_LIBRARY_PATH, Log.PROGRAM_PROPERTY)) {
             final String value = System.getProperty(property);

@@ -4,9 +4,10 @@ import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 
 /**
- * The socket pair between the two halves of a network driver that asked for one (usernet's child passes its TAP
- * device over it). The handshake pipes cannot carry fds; a pair made before the spawn needs no path in the state
- * directory and reaches the child with --detach-netns too. What goes over it is the driver's business.
+ * The socket pair between the two halves of a network driver whose registry entry asks for one
+ * ({@code NetworkDriverKind.driverSocket}), for fds to pass between them. The handshake pipes cannot carry fds; a pair
+ * made before the spawn needs no path in the state directory and reaches the child with --detach-netns too. What
+ * goes over it is the driver's business.
  */
 final class DriverSocket implements AutoCloseable {
     private final Sockets sockets;

@@ -59,7 +59,7 @@ final class EarlyApi implements AutoCloseable {
             Log log) {
         final int fd;
         try {
-            fd = ApiServer.listen(linux, socket());
+            fd = ApiServer.listen(socket());
         } catch (IOException | RuntimeException e) {
             listening.completeExceptionally(e);
             closeQuietly(wake[0]);

@@ -18,8 +18,8 @@ import dev.rootlessjkit.messages.ParentInitIdmapCompleted;
 import dev.rootlessjkit.messages.ParentInitNetworkDriverCompleted;
 import dev.rootlessjkit.messages.ParentInitPortDriverCompleted;
 import dev.rootlessjkit.net.DetachedNetns;
+import dev.rootlessjkit.net.NetworkDriverKind;
 import dev.rootlessjkit.net.NetworkOptions;
-import dev.rootlessjkit.net.ParentNetworkDrivers;
 import dev.rootlessjkit.net.api.NetworkContext;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.api.ParentNetworkDriver;
@@ -27,7 +27,6 @@ import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
 import dev.rootlessjkit.port.EarlyListeners;
 import dev.rootlessjkit.port.ParentPortDriver;
-import dev.rootlessjkit.port.ParentPortDrivers;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecParser;
@@ -74,7 +73,7 @@ public final class Parent {
      * Spawns the child first: its JVM takes longer to boot than anything the parent has to prepare, so every check
      * and set-up step that the spawn itself does not need runs while it boots.
      *
-     * @param prebound the -p sockets bound before jnr-ffi loaded, which the port driver takes over
+     * @param prebound the -p sockets bound before the native bindings loaded, which the port driver takes over
      */
     public int run(PreboundListeners prebound) throws ParentException {
         final List<PortSpec> publish = parsePublish();
@@ -92,8 +91,7 @@ public final class Parent {
             }
             killQuietly(pid, signal);
         });
-        try (DriverSocket driverSocket = ParentNetworkDrivers.needsDriverSocket(config.net().cliName) ? DriverSocket.open()
-                : null) {
+        try (DriverSocket driverSocket = config.network().kind().driverSocket ? DriverSocket.open() : null) {
             final int listenFds = listenFdsForUs();
             // ROOTLESSKIT_STATE_DIR is the child's to add: the state directory is made while it boots.
             final Map<String, String> env = new HashMap<>();
@@ -121,17 +119,9 @@ public final class Parent {
         }
     }
 
-    private NetworkOptions networkOptions() {
-        return new NetworkOptions(config.net().cliName, config.mtu(), config.cidr(),
-                config.ifname(), config.disableHostLoopback(), config.ipv6(), config.detachNetns(),
-                config.slirp4netnsBinary(), config.slirp4netnsSandbox(), config.slirp4netnsSeccomp(),
-                config.pastaBinary(), config.portDriver().cliName, config.lxcUserNicBinary(),
-                config.lxcUserNicBridge());
-    }
-
     private ParentNetworkDriver networkDriver() throws ParentException {
         try {
-            return ParentNetworkDrivers.create(networkOptions(), linux, log);
+            return config.network().kind().parentHalf(config.network(), linux, log);
         } catch (NetworkDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
@@ -153,7 +143,7 @@ public final class Parent {
             } catch (HandshakeException e) {
                 return failedHandshake(child, exit, e);
             }
-            try (EarlyListeners early = ParentPortDrivers.earlyListeners(config.portDriver().cliName, prebound)) {
+            try (EarlyListeners early = config.ports().kind().earlyListeners(prebound)) {
                 for (PortSpec spec : publish) {
                     try {
                         early.listen(spec);
@@ -248,7 +238,7 @@ public final class Parent {
         final NetworkConfig networkConfig;
         try {
             // With --detach-netns the namespace is the child's bind mount at $STATE/netns, reached through its root.
-            final Path netns = config.detachNetns() ? DetachedNetns.fromParent(hello.hostPid(), state.path())
+            final Path netns = config.network().detachNetns() ? DetachedNetns.fromParent(hello.hostPid(), state.path())
                     : Path.of("/proc", Long.toString(hello.hostPid()), "ns", "net");
             networkConfig = network.start(new NetworkContext(hello.hostPid(), state.path(), netns,
                     driverSocket == null ? -1 : driverSocket.parentEnd()));
@@ -307,11 +297,12 @@ public final class Parent {
     }
 
     private ChildConfig childConfig(StateDir state) {
-        return new ChildConfig(state.path().toString(), config.net().cliName,
-                config.net().newNamespace() && !config.detachNetns(), config.detachNetns(),
+        final NetworkOptions network = config.network();
+        return new ChildConfig(state.path().toString(), network.kind().cliName,
+                network.kind().newNamespace() && !network.detachNetns(), network.detachNetns(),
                 config.propagation().cliName, config.copyUpDirs(), config.pidns(), config.reaper(),
                 config.evacuateCgroup2(), config.command(), config.debug(),
-                config.net().newNamespace() ? networkOptions().interfaceName() : null);
+                network.kind().newNamespace() ? network.interfaceName() : null);
     }
 
     private IdMapPlan planIdMap() throws ParentException {
@@ -342,8 +333,7 @@ public final class Parent {
 
     private ParentPortDriver portDriver(StateDir state, ParentNetworkDriver network) throws ParentException {
         try {
-            return ParentPortDrivers.create(config.portDriver().cliName, state.path(), network,
-                    config.sourceIpTransparent(), log);
+            return config.ports().kind().parentHalf(config.ports(), state.path(), network, log);
         } catch (PortDriverException e) {
             throw new ParentException(e.getMessage(), e);
         }
@@ -377,9 +367,10 @@ public final class Parent {
     }
 
     private Info info(StateDir state, int childPid, NetworkConfig network, ParentPortDriver ports) {
-        final NetworkDriverInfo networkInfo = config.net() == ParentConfig.NetworkMode.HOST ? null
-                : new NetworkDriverInfo(config.net().cliName, network.dns(), network.ip(),
-                        config.net() == ParentConfig.NetworkMode.LXC_USER_NIC);
+        final NetworkDriverKind kind = config.network().kind();
+        final NetworkDriverInfo networkInfo = !kind.newNamespace() ? null
+                : new NetworkDriverInfo(kind.cliName, network.dns(), network.ip(),
+                        kind.addressing == NetworkDriverKind.Addressing.DRIVER);
         return Info.of(Version.current().text(), state.path().toString(), childPid, networkInfo,
                 ports == null ? null : ports.info());
     }

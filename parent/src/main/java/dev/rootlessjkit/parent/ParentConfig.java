@@ -1,44 +1,30 @@
 package dev.rootlessjkit.parent;
 
+import dev.rootlessjkit.net.NetworkOptions;
+import dev.rootlessjkit.port.PortDriverOptions;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A validated command line. Every cross-flag rule has been checked by the CLI before one of these exists.
+ * A validated command line. Every cross-flag rule has been checked by the CLI before one of these exists; the
+ * drivers' options are the CLI's records, passed on to the drivers as they are.
  *
  * @param stateDir      absolute --state-dir, or null for a temporary one removed on exit
- * @param mtu           0 for the driver's default
- * @param cidr          null for the driver's default
- * @param ifname        null for the driver's default
- * @param slirp4netnsSandbox "auto", "true" or "false"; auto is resolved once slirp4netns's features are known
- * @param slirp4netnsSeccomp "auto", "true" or "false", as the sandbox
+ * @param network       the network driver and its flags
  * @param copyUpDirs    absolute, normalised, never /tmp
+ * @param ports         the port driver and its flags
  * @param publish       raw -p specs, parsed by the port driver issue's parser
- * @param sourceIpTransparent --source-ip-transparent: keep the client's source address on published TCP ports
  * @param reaper        --reaper resolved: auto means the value of --pidns
  * @param evacuateCgroup2 group name or null
  * @param command       CMD and its arguments, never empty
  */
 public record ParentConfig(
         Path stateDir,
-        NetworkMode net,
-        int mtu,
-        String cidr,
-        String ifname,
-        boolean disableHostLoopback,
-        boolean ipv6,
-        boolean detachNetns,
-        String slirp4netnsBinary,
-        String slirp4netnsSandbox,
-        String slirp4netnsSeccomp,
-        String pastaBinary,
-        String lxcUserNicBinary,
-        String lxcUserNicBridge,
+        NetworkOptions network,
         List<String> copyUpDirs,
         Propagation propagation,
-        PortDriverName portDriver,
+        PortDriverOptions ports,
         List<String> publish,
-        boolean sourceIpTransparent,
         boolean pidns,
         boolean cgroupns,
         boolean utsns,
@@ -54,34 +40,6 @@ public record ParentConfig(
         copyUpDirs = List.copyOf(copyUpDirs);
         publish = List.copyOf(publish);
         command = List.copyOf(command);
-    }
-
-    /** --net values. The CLI accepts them all; whether a driver's program is installed is checked when it starts. */
-    public enum NetworkMode {
-        HOST("host"), NONE("none"), SLIRP4NETNS("slirp4netns"), PASTA("pasta"), USERNET("usernet"),
-        LXC_USER_NIC("lxc-user-nic");
-
-        public final String cliName;
-
-        NetworkMode(String cliName) {
-            this.cliName = cliName;
-        }
-
-        /** Whether the child gets a network namespace of its own. */
-        public boolean newNamespace() {
-            return this != HOST;
-        }
-    }
-
-    /** --port-driver values. */
-    public enum PortDriverName {
-        NONE("none"), BUILTIN("builtin"), SLIRP4NETNS("slirp4netns"), IMPLICIT("implicit"), USERNET("usernet");
-
-        public final String cliName;
-
-        PortDriverName(String cliName) {
-            this.cliName = cliName;
-        }
     }
 
     /** --propagation values, the mount(2) flags applied to "/" in the child. */

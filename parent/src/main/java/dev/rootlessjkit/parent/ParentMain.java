@@ -37,8 +37,8 @@ public final class ParentMain {
             return;
         }
         final CliOutcome.Run run = (CliOutcome.Run) outcome;
-        // The -p ports listen from here on: a client that comes while jnr-ffi loads and the child boots waits.
-        final PreboundListeners prebound = PreboundListeners.bind(run.config().portDriver().cliName,
+        // The -p ports listen from here on: a client that comes while the native bindings load and the child boots waits.
+        final PreboundListeners prebound = PreboundListeners.bind(run.config().ports().kind(),
                 run.config().publish());
         final Log runLog = log.withDebug(run.config().debug());
         run.warnings().forEach(runLog::warn);

@@ -15,6 +15,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import jnr.constants.platform.Errno;
 
 /**
  * The state directory: {@code lock} held for the whole run (a second instance on the same directory fails),
@@ -29,7 +30,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 public final class StateDir implements AutoCloseable {
     public static final String LOCK = "lock";
     public static final String CHILD_PID = "child_pid";
-    private static final int ELOOP = 40;
+    private static final int ELOOP = Errno.ELOOP.intValue();
 
     private final Path path;
     private final Linux linux;

@@ -21,7 +21,7 @@ public final class EarlyListeners implements AutoCloseable {
 
     /**
      * @param protos   the protocols the driver forwards; empty for a driver that binds no sockets of the parent's
-     * @param prebound sockets the parent bound before jnr-ffi loaded, taken over here when they match a spec
+     * @param prebound sockets the parent bound before the native bindings loaded, taken over here when they match a spec
      */
     EarlyListeners(List<String> protos, PreboundListeners prebound) {
         this.protos = protos;

@@ -2,6 +2,7 @@ package dev.rootlessjkit.port;
 
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
+import jnr.constants.platform.Errno;
 
 /**
  * The host socket of a published port, made by the parent itself: listening for TCP, bound for UDP, non-blocking.
@@ -11,7 +12,7 @@ import dev.rootlessjkit.linux.Sockets;
 public final class HostListeners {
     /** Connections the kernel holds for a port while the driver is busy or not serving yet. */
     public static final int BACKLOG = 4096;
-    private static final int EAFNOSUPPORT = 97;
+    private static final int EAFNOSUPPORT = Errno.EAFNOSUPPORT.intValue();
 
     private HostListeners() {
     }

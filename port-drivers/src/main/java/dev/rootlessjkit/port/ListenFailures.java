@@ -3,11 +3,12 @@ package dev.rootlessjkit.port;
 import dev.rootlessjkit.linux.Sysctl;
 import java.io.IOException;
 import java.nio.file.Path;
+import jnr.constants.platform.Errno;
 
 /** Turns a failed listen on a published port into the exception that tells the user what to do. */
 public final class ListenFailures {
-    private static final int EACCES = 13;
-    private static final int EADDRINUSE = 98;
+    private static final int EACCES = Errno.EACCES.intValue();
+    private static final int EADDRINUSE = Errno.EADDRINUSE.intValue();
     private static final Path UNPRIVILEGED_PORT_START = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
 
     private ListenFailures() {

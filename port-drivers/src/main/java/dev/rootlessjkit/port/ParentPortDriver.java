@@ -1,5 +1,6 @@
 package dev.rootlessjkit.port;
 
+import dev.rootlessjkit.net.api.PortCounters;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,7 @@ public interface ParentPortDriver extends AutoCloseable {
     /**
      * As {@link #addPort(PortSpec)} on the socket {@link EarlyListeners} bound for {@code spec}, or on a new one when
      * {@code listenFd} is -1. Takes ownership of the socket (closed if this throws). For the drivers
-     * {@link ParentPortDrivers#earlyListeners} binds for.
+     * {@link PortDriverKind#earlyListeners} binds for.
      */
     default PortStatus addPort(PortSpec spec, int listenFd) throws PortDriverException {
         if (listenFd >= 0) {
@@ -44,6 +45,23 @@ public interface ParentPortDriver extends AutoCloseable {
 
     /** The published ports in ID order. */
     List<PortStatus> listPorts();
+
+    /**
+     * Each published port's counters by ID, for the drivers whose own relays carry the ports' traffic (builtin,
+     * usernet). Empty for the others (slirp4netns, whose process relays it): they report no counters rather than
+     * zeros. A port's counters go with the port.
+     */
+    default Map<Integer, PortCounters> portCounters() {
+        return Map.of();
+    }
+
+    /**
+     * What every port the driver published has carried, removed ports included (their gauges at zero); null for
+     * the drivers {@link #portCounters} has nothing for.
+     */
+    default PortCounters totalCounters() {
+        return null;
+    }
 
     /** Stops forwarding: the listener and every live connection of the port are closed before this returns. */
     void removePort(int id) throws PortDriverException;

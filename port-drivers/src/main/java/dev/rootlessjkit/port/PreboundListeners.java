@@ -16,10 +16,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * -p sockets bound with the JDK's own channels as the parent's first act, before jnr-ffi loads (100 ms and more on a
- * cold JVM, seconds on a loaded machine): from then on a client that comes early waits in the backlog instead of
- * being refused, as RootlessKit's integration-port.sh expects of a port one second after the launch.
- * {@link EarlyListeners} takes each socket over once jnr-ffi is there. What the JDK cannot bind with Go's semantics (an
+ * -p sockets bound with the JDK's own channels as the parent's first act, before the native bindings load (jffi:
+ * ~30 ms on a cold JVM, more on a loaded machine, and jnr-ffi took 100 ms and more when it was used): from then on a
+ * client that comes early waits in the backlog instead of being refused, as RootlessKit's integration-port.sh
+ * expects of a port one second after the launch. {@link EarlyListeners} takes each socket over once they are there. What the JDK cannot bind with Go's semantics (an
  * IPv6-only wildcard needs IPV6_V6ONLY, which the JDK does not set), or cannot bind at all (a port in use, a spec
  * that does not parse), is left to EarlyListeners, which binds it or reports it in Go's words.
  */
@@ -37,9 +37,9 @@ public final class PreboundListeners implements AutoCloseable {
     }
 
     /** Binds what it can of the raw -p {@code specs} that {@code portDriver} serves from sockets of the parent's. */
-    public static PreboundListeners bind(String portDriver, List<String> specs) {
+    public static PreboundListeners bind(PortDriverKind portDriver, List<String> specs) {
         final PreboundListeners prebound = new PreboundListeners();
-        final List<String> protos = ParentPortDrivers.listenedProtos(portDriver);
+        final List<String> protos = portDriver.listenedProtos();
         for (String raw : specs) {
             try {
                 final PortSpec spec = PortSpecParser.parse(raw);

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 class EarlyListenersTest {
     @Test
     void bindsNothingForADriverThatListensByItselfOrWithoutSpecs() throws PortDriverException {
-        try (EarlyListeners none = ParentPortDrivers.earlyListeners("none", PreboundListeners.none())) {
+        try (EarlyListeners none = PortDriverKind.NONE.earlyListeners(PreboundListeners.none())) {
             // Close must cope with never having loaded the socket calls.
         }
-        try (EarlyListeners slirp = ParentPortDrivers.earlyListeners("slirp4netns", PreboundListeners.none())) {
+        try (EarlyListeners slirp = PortDriverKind.SLIRP4NETNS.earlyListeners(PreboundListeners.none())) {
             final PortSpec spec = new PortSpec("tcp", "127.0.0.1", 8080, "", 80);
             slirp.listen(spec);
             slirp.listen(spec);
@@ -38,7 +38,7 @@ class EarlyListenersTest {
         final PortSpec first = new PortSpec("tcp", "127.0.0.1", taken, "", 80);
         final PortSpec second = new PortSpec("tcp", "127.0.0.1", left, "", 81);
         int fd;
-        try (EarlyListeners early = ParentPortDrivers.earlyListeners("builtin", PreboundListeners.none())) {
+        try (EarlyListeners early = PortDriverKind.BUILTIN.earlyListeners(PreboundListeners.none())) {
             early.listen(first);
             early.listen(second);
             assertThrows(PortConflictException.class,

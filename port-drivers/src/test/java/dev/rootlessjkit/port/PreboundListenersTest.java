@@ -16,7 +16,7 @@ import java.net.Socket;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Sockets the JDK binds before jnr-ffi loads, and the hand-over of their fds to the port driver. */
+/** Sockets the JDK binds before the native bindings load, and the hand-over of their fds to the port driver. */
 class PreboundListenersTest {
     private final Sockets sockets = Sockets.load();
 
@@ -24,7 +24,7 @@ class PreboundListenersTest {
     void aClientThatComesBeforeTheHandOverWaitsInTheBacklogAndIsAcceptedOnTheTakenFd() throws Exception {
         final int port = freePort();
         final String raw = "127.0.0.1:" + port + ":80/tcp";
-        try (PreboundListeners prebound = PreboundListeners.bind("builtin", List.of(raw));
+        try (PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, List.of(raw));
                 Socket early = new Socket()) {
             assertEquals(1, prebound.size());
             early.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
@@ -50,7 +50,7 @@ class PreboundListenersTest {
     void anUnspecifiedAddressIsDualStack() throws Exception {
         final int port = freePort();
         final String raw = "0.0.0.0:" + port + ":80/tcp";
-        try (PreboundListeners prebound = PreboundListeners.bind("builtin", List.of(raw));
+        try (PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, List.of(raw));
                 Socket v4 = new Socket();
                 Socket v6 = new Socket()) {
             v4.connect(new InetSocketAddress("127.0.0.1", port), 5000);
@@ -73,7 +73,7 @@ class PreboundListenersTest {
             port = probe.getLocalPort();
         }
         final String raw = "127.0.0.1:" + port + ":53/udp";
-        try (PreboundListeners prebound = PreboundListeners.bind("builtin", List.of(raw))) {
+        try (PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, List.of(raw))) {
             final int fd = prebound.take(PortSpecParser.parse(raw), sockets);
             assertTrue(fd > 2, "fd " + fd);
             try {
@@ -94,9 +94,9 @@ class PreboundListenersTest {
     void whatItCannotBindIsLeftForLater() throws Exception {
         final int port = freePort();
         try (ServerSocket taken = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
-                PreboundListeners prebound = PreboundListeners.bind("builtin", List.of(":" + port + ":80/tcp6",
+                PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, List.of(":" + port + ":80/tcp6",
                         "127.0.0.1:" + port + ":81/tcp", "not a spec"));
-                PreboundListeners slirp = PreboundListeners.bind("slirp4netns", List.of("127.0.0.1:" + freePort()
+                PreboundListeners slirp = PreboundListeners.bind(PortDriverKind.SLIRP4NETNS, List.of("127.0.0.1:" + freePort()
                         + ":80/tcp"))) {
             assertEquals(0, prebound.size());
             assertEquals(0, slirp.size());

@@ -5,6 +5,7 @@ import dev.rootlessjkit.linux.PacketSockets;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.ChildNetworkContext;
 import dev.rootlessjkit.net.ChildNetworkDriver;
+import dev.rootlessjkit.net.InterfaceChildDriver;
 import dev.rootlessjkit.net.Ipv4Network;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.io.IOException;
@@ -32,10 +33,10 @@ public final class LxcUserNicChildDriver implements ChildNetworkDriver {
     private final ChildNetworkContext context;
     private final ChildNetworkDriver addressing;
 
-    /** @param addressing configures the interface, route and /etc files from a complete {@link NetworkConfig} */
-    public LxcUserNicChildDriver(ChildNetworkContext context, ChildNetworkDriver addressing) {
+    public LxcUserNicChildDriver(ChildNetworkContext context) {
         this.context = context;
-        this.addressing = addressing;
+        // Configures the interface, route and /etc files once DHCP has completed the NetworkConfig.
+        this.addressing = new InterfaceChildDriver(context);
     }
 
     @Override

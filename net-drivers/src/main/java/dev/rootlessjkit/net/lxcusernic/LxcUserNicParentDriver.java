@@ -27,7 +27,6 @@ import java.util.regex.Pattern;
  * bridge) is reported by the constructor, when nothing has been started yet.
  */
 public final class LxcUserNicParentDriver implements ParentNetworkDriver {
-    public static final String NAME = "lxc-user-nic";
     /** The key of {@link NetworkConfig#opaque()} that names the bridge for the child's error messages. */
     public static final String OPAQUE_BRIDGE = "lxc-user-nic.bridge";
     static final int DEFAULT_MTU = 1500;

@@ -25,7 +25,7 @@ import java.util.concurrent.CompletionException;
  * inside on the host.
  */
 public final class PastaParentDriver implements ParentNetworkDriver {
-    public static final String NAME = "pasta";
+    private static final String PROGRAM = "pasta";
     static final int DEFAULT_MTU = 65520;
     private static final String PID_FILE = ".pasta.pid";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
@@ -44,7 +44,7 @@ public final class PastaParentDriver implements ParentNetworkDriver {
         this.linux = linux;
         this.log = log;
         this.options = options;
-        this.pasta = Programs.require(options.pastaBinary() == null || options.pastaBinary().isEmpty() ? NAME
+        this.pasta = Programs.require(options.pastaBinary() == null || options.pastaBinary().isEmpty() ? PROGRAM
                 : options.pastaBinary(), "passt");
         this.setpriv = Programs.require("setpriv", "util-linux");
         this.hostLoToNsLo = CompletableFuture.supplyAsync(() -> probe(pasta));
@@ -65,7 +65,7 @@ public final class PastaParentDriver implements ParentNetworkDriver {
                     + "--disable-host-loopback; passt 2024_10_30 or newer closes that");
         }
         final List<String> argv = command.argv(context.childPid(), options.detachNetns() ? context.netnsPath() : null);
-        process = HelperProcess.start(linux, log, NAME, argv, Map.of());
+        process = HelperProcess.start(linux, log, PROGRAM, argv, Map.of());
         awaitReady(pidFile);
         return networkConfig(command);
     }

@@ -26,7 +26,9 @@ import java.util.concurrent.CompletionException;
  * network as gateway (cidr+2) and DNS forwarder (cidr+3), and connects out through host sockets.
  */
 public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
-    public static final String NAME = "slirp4netns";
+    private static final String PROGRAM = "slirp4netns";
+    /** The --port-driver that talks to slirp4netns's API socket. */
+    private static final String API_PORT_DRIVER = "slirp4netns";
     /** Where RootlessKit puts the API socket its slirp4netns port driver talks to. */
     static final String API_SOCKET = ".s4nn.sock";
     static final int DEFAULT_MTU = 65520;
@@ -47,14 +49,14 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
         this.log = log;
         this.options = options;
         this.binary = Programs.require(options.slirp4netnsBinary() == null || options.slirp4netnsBinary().isEmpty()
-                ? NAME : options.slirp4netnsBinary(), "slirp4netns");
+                ? PROGRAM : options.slirp4netnsBinary(), "slirp4netns");
         this.help = CompletableFuture.supplyAsync(() -> probeHelp(binary));
     }
 
     /** slirp4netns listens on its API socket only for the slirp4netns port driver, which is its one client. */
     @Override
     public Optional<String> slirp4netnsApiSocket() {
-        return NAME.equals(options.portDriver()) ? Optional.of(API_SOCKET) : Optional.empty();
+        return API_PORT_DRIVER.equals(options.portDriver()) ? Optional.of(API_SOCKET) : Optional.empty();
     }
 
     @Override
@@ -67,7 +69,7 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
         try {
             ready = linux.pipe();
             exit = linux.pipe();
-            process = HelperProcess.start(linux, log, NAME, argv,
+            process = HelperProcess.start(linux, log, PROGRAM, argv,
                     Map.of(Slirp4netnsCommand.READY_FD, ready[1], Slirp4netnsCommand.EXIT_FD, exit[0]));
             closeQuietly(ready[1]);
             ready[1] = -1;
@@ -101,7 +103,7 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
                 : Ipv4Network.parse(options.cidr()).toString();
         final Slirp4netnsOptions chosen = new Slirp4netnsOptions(options.mtu() > 0 ? options.mtu() : DEFAULT_MTU,
                 cidr, ifname(options), options.disableHostLoopback(), options.ipv6(),
-                NAME.equals(options.portDriver()) ? stateDir.resolve(API_SOCKET) : null, sandbox, seccomp);
+                API_PORT_DRIVER.equals(options.portDriver()) ? stateDir.resolve(API_SOCKET) : null, sandbox, seccomp);
         features.require(chosen);
         return chosen;
     }

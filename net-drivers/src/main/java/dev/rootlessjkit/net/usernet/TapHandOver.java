@@ -64,7 +64,7 @@ final class TapHandOver {
                         + (received.fdDropped() ? " (out of file descriptors?)" : ""));
             }
             return received.fd();
-        } catch (ErrnoException | SocketCallException e) {
+        } catch (ErrnoException e) {
             throw new NetworkDriverException("failed to receive the child's TAP device: " + e.getMessage(), e);
         }
     }

@@ -5,6 +5,7 @@ import dev.rootlessjkit.linux.Ipv6Addressing;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.ChildNetworkContext;
 import dev.rootlessjkit.net.ChildNetworkDriver;
+import dev.rootlessjkit.net.InterfaceChildDriver;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -22,10 +23,10 @@ public final class UsernetChildDriver implements ChildNetworkDriver {
     private final ChildNetworkContext context;
     private final ChildNetworkDriver configurer;
 
-    /** @param configurer the interface configuration that follows once the stack answers on the device */
-    public UsernetChildDriver(ChildNetworkContext context, ChildNetworkDriver configurer) {
+    public UsernetChildDriver(ChildNetworkContext context) {
         this.context = context;
-        this.configurer = configurer;
+        // The interface configuration that follows once the stack answers on the device.
+        this.configurer = new InterfaceChildDriver(context);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.net.api.CountedPort;
 import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
 import dev.rootlessjkit.net.usernet.udp.PublishedUdpPort;
 import io.netty.buffer.ByteBufAllocator;
@@ -67,25 +68,25 @@ public final class UsernetNetwork implements AutoCloseable {
      * Publishes the host socket behind {@code listenFd} (listening, non-blocking; its backlog is served now) to
      * {@code guestIp:guestPort} (0: the guest's own address) over TCP, see {@link UsernetStack#publishTcp}. Takes
      * ownership of the fd. The returned handle's close stops listening and resets the port's connections before it
-     * returns.
+     * returns; it is a {@link CountedPort}, with the port's counters.
      */
     public AutoCloseable publishTcp(int listenFd, int guestIp, int guestPort) throws UsernetException {
         final PublishedTcpPort port = onLoop(() -> stack.publishTcp(listenFd, guestIp, guestPort),
                 "cannot serve the TCP listener on fd " + listenFd);
-        return () -> onLoop(() -> {
+        return new CountedPort(port.traffic(), () -> onLoop(() -> {
             port.close();
             return null;
-        }, "cannot close the published port " + port.localAddress());
+        }, "cannot close the published port " + port.localAddress()));
     }
 
     /** As {@link #publishTcp} for a bound UDP socket, whose queued datagrams are passed on now. */
     public AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws UsernetException {
         final PublishedUdpPort port = onLoop(() -> stack.publishUdp(fd, guestIp, guestPort),
                 "cannot serve the UDP socket on fd " + fd);
-        return () -> onLoop(() -> {
+        return new CountedPort(port.traffic(), () -> onLoop(() -> {
             port.close();
             return null;
-        }, "cannot close the published port " + port.localAddress());
+        }, "cannot close the published port " + port.localAddress()));
     }
 
     /**

@@ -28,7 +28,6 @@ import java.util.TreeMap;
  * over (see {@link TapHandOver}), as gateway (cidr+2) and DNS forwarder (cidr+3), with host sockets for the rest.
  */
 public final class UsernetParentDriver implements ParentNetworkDriver {
-    public static final String NAME = "usernet";
     /**
      * A resolv.conf whose nameservers the DNS forwarder asks instead of the host's /etc/resolv.conf. An
      * environment variable rather than a flag: it is for tests and odd hosts, and RootlessKit's flag set, which

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.rootlessjkit.messages.NetworkConfig;
+import dev.rootlessjkit.net.NetworkDriverKind;
 import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ class PastaCommandTest {
 
     private static NetworkOptions options(int mtu, String cidr, String ifname, boolean disableHostLoopback,
             boolean ipv6, boolean detach, String portDriver) {
-        return new NetworkOptions("pasta", mtu, cidr, ifname, disableHostLoopback, ipv6, detach, "slirp4netns",
+        return new NetworkOptions(NetworkDriverKind.PASTA, mtu, cidr, ifname, disableHostLoopback, ipv6, detach, "slirp4netns",
                 "false", "false", "pasta", portDriver, "", "lxcbr0");
     }
 

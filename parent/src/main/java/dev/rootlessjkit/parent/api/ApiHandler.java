@@ -178,7 +178,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private FullHttpResponse info() {
         try {
-            return json(HttpResponseStatus.OK, GoJson.compact(mapper, info.get()));
+            final Info now = info.get();
+            return json(HttpResponseStatus.OK, GoJson.compact(mapper,
+                    ports == null ? now : now.withPortCounters(ports.totalCounters())));
         } catch (RuntimeException e) {
             log.warn("api: info: " + e);
             return error(HttpResponseStatus.INTERNAL_SERVER_ERROR, String.valueOf(e.getMessage()));
@@ -189,7 +191,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (ports == null) {
             return noDriver();
         }
-        return json(HttpResponseStatus.OK, GoJson.compact(mapper, ApiJson.statuses(ports.listPorts())));
+        return json(HttpResponseStatus.OK, GoJson.compact(mapper,
+                ApiJson.listings(ports.listPorts(), ports.portCounters())));
     }
 
     private FullHttpResponse addPort(byte[] body) {

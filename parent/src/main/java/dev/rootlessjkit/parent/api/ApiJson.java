@@ -3,7 +3,9 @@ package dev.rootlessjkit.parent.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rootlessjkit.net.api.PortCounters;
 import dev.rootlessjkit.port.PortDriverInfo;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortStatus;
@@ -30,6 +32,8 @@ public final class ApiJson {
         return GoJson.writingAsGo(new ObjectMapper()
                 .addMixIn(PortSpec.class, PortSpecJson.class)
                 .addMixIn(PortStatus.class, PortStatusJson.class)
+                .addMixIn(PortListing.class, PortListingJson.class)
+                .addMixIn(PortCounters.class, PortCountersJson.class)
                 .addMixIn(Info.class, InfoJson.class)
                 .addMixIn(NetworkDriverInfo.class, NetworkDriverInfoJson.class)
                 .addMixIn(PortDriverInfo.class, PortDriverInfoJson.class));
@@ -59,14 +63,35 @@ public final class ApiJson {
     private abstract static class PortStatusJson {
     }
 
-    /** api.Info: the driver objects are pointers, omitted when nil. */
-    @JsonPropertyOrder({"apiVersion", "version", "stateDir", "childPID", "networkDriver", "portDriver"})
+    /** port.Status and our counters after it, omitted when the driver reports none. */
+    @JsonPropertyOrder({"id", "spec", "counters"})
+    private abstract static class PortListingJson {
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        abstract PortCounters counters();
+    }
+
+    /** A port's counters have one protocol's; a driver's total has both. */
+    @JsonPropertyOrder({"tcp", "udp"})
+    private abstract static class PortCountersJson {
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        abstract PortCounters.Tcp tcp();
+
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        abstract PortCounters.Udp udp();
+    }
+
+    /** api.Info: the driver objects are pointers, omitted when nil; then our port counters, omitted when null. */
+    @JsonPropertyOrder({"apiVersion", "version", "stateDir", "childPID", "networkDriver", "portDriver",
+        "portCounters"})
     private abstract static class InfoJson {
         @JsonInclude(JsonInclude.Include.NON_NULL)
         abstract NetworkDriverInfo networkDriver();
 
         @JsonInclude(JsonInclude.Include.NON_NULL)
         abstract PortDriverInfo portDriver();
+
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        abstract PortCounters portCounters();
     }
 
     /** api.NetworkDriverInfo: all but the driver omitempty. */
@@ -94,6 +119,15 @@ public final class ApiJson {
         return list.isEmpty() ? null : list;
     }
 
+    /**
+     * {@code GET /v1/ports}: the ports with their counters where {@code counters} (by ID) has them; null for none,
+     * as {@link #statuses}.
+     */
+    public static List<PortListing> listings(List<PortStatus> list, Map<Integer, PortCounters> counters) {
+        return list.isEmpty() ? null
+                : list.stream().map(s -> new PortListing(s.id(), s.spec(), counters.get(s.id()))).toList();
+    }
+
     /** {@code {"message": ...}}, the body of every API error. */
     public static String error(String message) {
         return GoJson.compact(MAPPER, Map.of("message", message));
@@ -109,7 +143,8 @@ public final class ApiJson {
                                 net.path("childIP").asText(""), net.path("dynamicChildIP").asBoolean()),
                 port == null || port.isNull() ? null
                         : new PortDriverInfo(port.path("driver").asText(), strings(port.get("protos")),
-                                port.path("disallowLoopbackChildIP").asBoolean()));
+                                port.path("disallowLoopbackChildIP").asBoolean()),
+                readCounters(n.get("portCounters")));
     }
 
     public static PortStatus readStatus(JsonNode n) {
@@ -119,12 +154,29 @@ public final class ApiJson {
                 s.path("childPort").asInt()));
     }
 
-    public static List<PortStatus> readStatuses(JsonNode n) {
-        final List<PortStatus> list = new ArrayList<>();
+    /** {@code GET /v1/ports}'s answer, with the counters where the server sent them (RootlessKit sends none). */
+    public static List<PortListing> readListings(JsonNode n) {
+        final List<PortListing> list = new ArrayList<>();
         if (n != null && n.isArray()) {
-            n.forEach(e -> list.add(readStatus(e)));
+            for (JsonNode e : n) {
+                final PortStatus status = readStatus(e);
+                list.add(new PortListing(status.id(), status.spec(), readCounters(e.get("counters"))));
+            }
         }
         return list;
+    }
+
+    /** Our counters object, or null when absent. */
+    private static PortCounters readCounters(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        try {
+            return MAPPER.treeToValue(n, PortCounters.class);
+        } catch (JsonProcessingException e) {
+            // A server of another version: its counters are not ours to print.
+            return null;
+        }
     }
 
     /** Parses a body that must be JSON; Jackson's complaint is the message. */

@@ -1,7 +1,6 @@
 package dev.rootlessjkit.parent.api;
 
-import dev.rootlessjkit.linux.ErrnoException;
-import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.api.PacketCapture;
@@ -97,17 +96,17 @@ public final class ApiServer implements AutoCloseable {
 
     static ApiServer start(Path socket, Supplier<Info> info, ParentPortDriver portDriver, PacketCapture capture,
             Log log, Limits limits) throws IOException {
-        return serve(socket, listen(Linux.load(), socket), info, portDriver, capture, log, limits);
+        return serve(socket, listen(socket), info, portDriver, capture, log, limits);
     }
 
     /**
      * The API's listening socket at {@code socket}, mode 0600, non-blocking, for {@link #serve}: clients that
      * connect before it serves wait in the backlog.
      */
-    public static int listen(Linux linux, Path socket) throws IOException {
+    public static int listen(Path socket) throws IOException {
         try {
-            return linux.listenUnix(socket, Sockets.Type.STREAM, true, 0600, BACKLOG);
-        } catch (ErrnoException e) {
+            return Sockets.load().listenUnix(socket, Sockets.Type.STREAM, true, 0600, BACKLOG);
+        } catch (SocketCallException e) {
             throw new IOException("cannot serve the API: " + e.getMessage(), e);
         }
     }

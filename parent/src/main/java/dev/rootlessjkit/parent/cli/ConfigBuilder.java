@@ -1,11 +1,13 @@
 package dev.rootlessjkit.parent.cli;
 
+import dev.rootlessjkit.net.NetworkDriverKind;
+import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.parent.Executables;
 import dev.rootlessjkit.parent.ParentConfig;
-import dev.rootlessjkit.parent.ParentConfig.NetworkMode;
-import dev.rootlessjkit.parent.ParentConfig.PortDriverName;
 import dev.rootlessjkit.parent.ParentConfig.Propagation;
 import dev.rootlessjkit.parent.ParentConfig.SubidSource;
+import dev.rootlessjkit.port.PortDriverKind;
+import dev.rootlessjkit.port.PortDriverOptions;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -16,21 +18,14 @@ import java.util.List;
  * Turns parsed flags into a {@link ParentConfig}, applying RootlessKit's value and cross-flag rules with its
  * messages. Where RootlessKit checks late (the reaper and copy-up rules run in its child) or not at all (an unknown
  * --propagation is ignored, --slirp4netns-* values only matter with --net=slirp4netns), every rule is checked here,
- * before anything starts.
+ * before anything starts. The drivers' rules come from their registries ({@link NetworkDriverKind},
+ * {@link PortDriverKind}); the options records made here go to the drivers as they are.
  */
 final class ConfigBuilder {
     private static final int MAX_MTU = 65521;
     /** IFNAMSIZ minus the terminating NUL. */
     private static final int MAX_IFNAME_LENGTH = 15;
     private static final String COPY_UP_MODE = "tmpfs+symlink";
-    /**
-     * RootlessKit's in-process user-mode network (gVisor's netstack in gvisor-tap-vsock), which
-     * dockerd-rootless.sh falls back to when no helper binary is installed. Our usernet is such a stack: the name
-     * selects it, as network and as port driver, with gvisor-tap-vsock's defaults (MTU 1500, no IPv6). Unlike
-     * RootlessKit's, it honours --disable-host-loopback.
-     */
-    static final String GVISOR_TAP_VSOCK = "gvisor-tap-vsock";
-    private static final int GVISOR_TAP_VSOCK_MTU = 1500;
 
     private ConfigBuilder() {
     }
@@ -47,74 +42,11 @@ final class ConfigBuilder {
         String evacuateCgroup2 = evacuateCgroup2(flags.value(Flag.EVACUATE_CGROUP2), cgroupns, pidns);
         Path stateDir = stateDir(flags.value(Flag.STATE_DIR));
 
-        String netName = flags.value(Flag.NET);
         String cidr = cidr(flags.value(Flag.CIDR));
-        refuseUnavailableNetwork(netName, cidr, flags);
-        NetworkMode net = networkMode(netName);
-        PortDriverName portDriver = portDriver(flags.value(Flag.PORT_DRIVER));
-        int mtu = mtu(flags.value(Flag.MTU));
-        if (netName.equals(GVISOR_TAP_VSOCK) && mtu == 0) {
-            mtu = GVISOR_TAP_VSOCK_MTU;
-        }
-        String ifname = ifname(flags.value(Flag.IFNAME));
-        boolean ipv6 = flags.bool(Flag.IPV6);
-        boolean disableHostLoopback = flags.bool(Flag.DISABLE_HOST_LOOPBACK);
-        boolean detachNetns = flags.bool(Flag.DETACH_NETNS);
-        String sandbox = slirp4netnsMode(Flag.SLIRP4NETNS_SANDBOX, flags.value(Flag.SLIRP4NETNS_SANDBOX));
-        String seccomp = slirp4netnsMode(Flag.SLIRP4NETNS_SECCOMP, flags.value(Flag.SLIRP4NETNS_SECCOMP));
-
-        if (ipv6 && netName.equals(GVISOR_TAP_VSOCK)) {
-            throw new UsageException("--ipv6 is not supported for gvisor-tap-vsock");
-        }
-        if (ipv6) {
-            warnings.add("ipv6 is experimental");
-            if (net != NetworkMode.PASTA && net != NetworkMode.SLIRP4NETNS && net != NetworkMode.USERNET) {
-                warnings.add("--ipv6 is discarded for --net=" + net.cliName);
-            }
-        }
-        // lxc-user-nic's namespace has no path to the host's loopback at all: nothing to recommend there.
-        if (!disableHostLoopback && net != NetworkMode.HOST && net != NetworkMode.NONE
-                && net != NetworkMode.LXC_USER_NIC) {
-            warnings.add("specifying --disable-host-loopback is highly recommended to prohibit connecting to "
-                    + "127.0.0.1:* on the host namespace (requires pasta, slirp4netns, or usernet)");
-        }
-        switch (net) {
-            case HOST, NONE -> {
-                if (mtu != 0) {
-                    warnings.add("unsupported mtu for --net=" + net.cliName + ": " + mtu);
-                }
-                if (cidr != null) {
-                    throw new UsageException("custom cidr is not supported for --net=" + net.cliName);
-                }
-                if (ifname != null) {
-                    throw new UsageException("ifname cannot be specified for --net=" + net.cliName);
-                }
-                if (net == NetworkMode.NONE && portDriver != PortDriverName.NONE
-                        && portDriver != PortDriverName.BUILTIN) {
-                    throw new UsageException("network \"none\" requires either port driver \"none\" or \"builtin\"");
-                }
-            }
-            case PASTA -> {
-                if (portDriver != PortDriverName.NONE && portDriver != PortDriverName.IMPLICIT) {
-                    throw new UsageException("network \"pasta\" requires port driver \"none\" or \"implicit\"");
-                }
-            }
-            case SLIRP4NETNS -> {
-                if (sandbox.equals("true") && detachNetns) {
-                    // Known not to work together: rootless-containers/slirp4netns#317.
-                    throw new UsageException("--slirp4netns-sandbox conflicts with --detach-netns");
-                }
-            }
-            case USERNET -> {
-                // every address, MTU and interface option applies
-            }
-            case LXC_USER_NIC -> {
-                // the bridge's DHCP server chooses the address (--cidr was refused above); MTU and ifname apply
-            }
-        }
-
+        NetworkDriverKind net = networkDriver(flags.value(Flag.NET), cidr, flags);
+        PortDriverKind portDriver = portDriver(flags.value(Flag.PORT_DRIVER));
         List<String> publish = flags.list(Flag.PUBLISH);
-        checkPortDriver(portDriver, net, publish);
+        NetworkOptions network = network(net, cidr, portDriver, flags, publish, warnings);
 
         boolean reaper = reaper(flags.value(Flag.REAPER), pidns);
         Propagation propagation = propagation(flags.value(Flag.PROPAGATION));
@@ -132,24 +64,11 @@ final class ConfigBuilder {
 
         ParentConfig config = new ParentConfig(
                 stateDir,
-                net,
-                mtu,
-                cidr,
-                ifname,
-                disableHostLoopback,
-                ipv6,
-                detachNetns,
-                flags.value(Flag.SLIRP4NETNS_BINARY),
-                sandbox,
-                seccomp,
-                flags.value(Flag.PASTA_BINARY),
-                flags.value(Flag.LXC_USER_NIC_BINARY),
-                flags.value(Flag.LXC_USER_NIC_BRIDGE),
+                network,
                 copyUpDirs,
                 propagation,
-                portDriver,
+                new PortDriverOptions(portDriver, flags.bool(Flag.SOURCE_IP_TRANSPARENT)),
                 publish,
-                flags.bool(Flag.SOURCE_IP_TRANSPARENT),
                 pidns,
                 cgroupns,
                 flags.bool(Flag.UTSNS),
@@ -161,6 +80,77 @@ final class ConfigBuilder {
                 flags.bool(Flag.DEBUG),
                 command);
         return new CliOutcome.Run(config, warnings);
+    }
+
+    /** The --net value's driver, refused at once when it cannot run. */
+    private static NetworkDriverKind networkDriver(String name, String cidr, ParsedFlags flags)
+            throws UsageException {
+        NetworkDriverKind net = NetworkDriverKind.byName(name);
+        if (net == null) {
+            throw new UsageException("unknown network mode: " + name);
+        }
+        if (net.addressing == NetworkDriverKind.Addressing.DRIVER && cidr != null) {
+            throw new UsageException("custom cidr is not supported for --net=" + net.cliName);
+        }
+        refuseUnavailableNetwork(net, flags);
+        return net;
+    }
+
+    /**
+     * The network flags, checked against the network driver's and the port driver's rules.
+     *
+     * @param net  the --net value's driver
+     * @param cidr --cidr, checked, or null
+     */
+    private static NetworkOptions network(NetworkDriverKind net, String cidr, PortDriverKind portDriver,
+            ParsedFlags flags, List<String> publish, List<String> warnings) throws UsageException {
+        int mtu = mtu(flags.value(Flag.MTU));
+        if (mtu == 0) {
+            mtu = net.defaultMtu;
+        }
+        String ifname = ifname(flags.value(Flag.IFNAME));
+        boolean ipv6 = flags.bool(Flag.IPV6);
+        boolean disableHostLoopback = flags.bool(Flag.DISABLE_HOST_LOOPBACK);
+        boolean detachNetns = flags.bool(Flag.DETACH_NETNS);
+        String sandbox = slirp4netnsMode(Flag.SLIRP4NETNS_SANDBOX, flags.value(Flag.SLIRP4NETNS_SANDBOX));
+        String seccomp = slirp4netnsMode(Flag.SLIRP4NETNS_SECCOMP, flags.value(Flag.SLIRP4NETNS_SECCOMP));
+
+        if (ipv6 && net.ipv6 == NetworkDriverKind.Ipv6.REFUSED) {
+            throw new UsageException("--ipv6 is not supported for " + net.cliName);
+        }
+        if (ipv6) {
+            warnings.add("ipv6 is experimental");
+            if (net.ipv6 == NetworkDriverKind.Ipv6.DISCARDED) {
+                warnings.add("--ipv6 is discarded for --net=" + net.cliName);
+            }
+        }
+        if (!disableHostLoopback && net.reachesHostLoopback) {
+            warnings.add("specifying --disable-host-loopback is highly recommended to prohibit connecting to "
+                    + "127.0.0.1:* on the host namespace (requires pasta, slirp4netns, or usernet)");
+        }
+        if (!net.hasInterface()) {
+            if (mtu != 0) {
+                warnings.add("unsupported mtu for --net=" + net.cliName + ": " + mtu);
+            }
+            if (cidr != null) {
+                throw new UsageException("custom cidr is not supported for --net=" + net.cliName);
+            }
+            if (ifname != null) {
+                throw new UsageException("ifname cannot be specified for --net=" + net.cliName);
+            }
+        }
+        if (!net.portDrivers.allows(portDriver.cliName)) {
+            throw new UsageException("network \"" + net.cliName + "\" requires " + net.portDrivers.wording());
+        }
+        if (net == NetworkDriverKind.SLIRP4NETNS && sandbox.equals("true") && detachNetns) {
+            // Known not to work together: rootless-containers/slirp4netns#317.
+            throw new UsageException("--slirp4netns-sandbox conflicts with --detach-netns");
+        }
+        checkPortDriver(portDriver, net.served(), publish);
+
+        return new NetworkOptions(net.served(), mtu, cidr, ifname, disableHostLoopback, ipv6, detachNetns,
+                flags.value(Flag.SLIRP4NETNS_BINARY), sandbox, seccomp, flags.value(Flag.PASTA_BINARY),
+                portDriver.cliName, flags.value(Flag.LXC_USER_NIC_BINARY), flags.value(Flag.LXC_USER_NIC_BRIDGE));
     }
 
     private static String evacuateCgroup2(String group, boolean cgroupns, boolean pidns) throws UsageException {
@@ -196,15 +186,12 @@ final class ConfigBuilder {
 
     /**
      * Networks RootlessKit has and we do not (yet), and lxc-user-nic without its helper: a clear line naming what
-     * is missing, instead of "unknown network mode" or a failure later, for scripts that pass them.
+     * is missing, with the driver's own flag, instead of a failure later, for scripts that pass them.
      */
-    private static void refuseUnavailableNetwork(String name, String cidr, ParsedFlags flags) throws UsageException {
+    private static void refuseUnavailableNetwork(NetworkDriverKind net, ParsedFlags flags) throws UsageException {
         final String alternatives = "--net=usernet, --net=slirp4netns or --net=pasta";
-        switch (name) {
-            case "vpnkit" -> {
-                if (cidr != null) {
-                    throw new UsageException("custom cidr is not supported for --net=vpnkit");
-                }
+        switch (net) {
+            case VPNKIT -> {
                 final String binary = flags.value(Flag.VPNKIT_BINARY);
                 if (Executables.find(binary).isEmpty()) {
                     throw new UsageException("--net=vpnkit: VPNKit binary \"" + binary + "\" not found in $PATH: "
@@ -212,10 +199,7 @@ final class ConfigBuilder {
                 }
                 throw new UsageException("--net=vpnkit is not supported by rootlessjkit yet: use " + alternatives);
             }
-            case "lxc-user-nic" -> {
-                if (cidr != null) {
-                    throw new UsageException("custom cidr is not supported for --net=lxc-user-nic");
-                }
+            case LXC_USER_NIC -> {
                 final String binary = flags.value(Flag.LXC_USER_NIC_BINARY);
                 if (binary.isEmpty() || Executables.find(binary).isEmpty()) {
                     throw new UsageException("--net=lxc-user-nic: lxc-user-nic not found"
@@ -226,33 +210,17 @@ final class ConfigBuilder {
                 }
             }
             default -> {
-                // Every other name is ours, or unknown.
+                // The others need nothing the command line can check.
             }
         }
     }
 
-    private static NetworkMode networkMode(String name) throws UsageException {
-        if (name.equals(GVISOR_TAP_VSOCK)) {
-            return NetworkMode.USERNET;
+    private static PortDriverKind portDriver(String name) throws UsageException {
+        PortDriverKind driver = PortDriverKind.byName(name);
+        if (driver == null) {
+            throw new UsageException("unknown port driver: " + name);
         }
-        for (NetworkMode mode : NetworkMode.values()) {
-            if (mode.cliName.equals(name)) {
-                return mode;
-            }
-        }
-        throw new UsageException("unknown network mode: " + name);
-    }
-
-    private static PortDriverName portDriver(String name) throws UsageException {
-        if (name.equals(GVISOR_TAP_VSOCK)) {
-            return PortDriverName.USERNET;
-        }
-        for (PortDriverName driver : PortDriverName.values()) {
-            if (driver.cliName.equals(name)) {
-                return driver;
-            }
-        }
-        throw new UsageException("unknown port driver: " + name);
+        return driver;
     }
 
     private static Propagation propagation(String name) throws UsageException {
@@ -370,24 +338,18 @@ final class ConfigBuilder {
         };
     }
 
-    private static void checkPortDriver(PortDriverName driver, NetworkMode net, List<String> publish)
+    /** @param net the network driver that runs (for a name another driver serves, that driver) */
+    private static void checkPortDriver(PortDriverKind driver, NetworkDriverKind net, List<String> publish)
             throws UsageException {
-        switch (driver) {
-            case NONE -> {
-                if (!publish.isEmpty()) {
-                    throw new UsageException("port driver \"none\" does not support publishing ports");
-                }
-            }
-            case BUILTIN -> requireNetwork(net != NetworkMode.HOST, "non-host");
-            case SLIRP4NETNS -> requireNetwork(net == NetworkMode.SLIRP4NETNS, "slirp4netns");
-            case IMPLICIT -> requireNetwork(net == NetworkMode.PASTA, "pasta");
-            case USERNET -> requireNetwork(net == NetworkMode.USERNET, "usernet or " + GVISOR_TAP_VSOCK);
+        if (!driver.publishes && !publish.isEmpty()) {
+            throw new UsageException("port driver \"" + driver.cliName + "\" does not support publishing ports");
         }
-    }
-
-    private static void requireNetwork(boolean satisfied, String network) throws UsageException {
+        if (driver.networks == null) {
+            return;
+        }
+        boolean satisfied = driver.networks.isEmpty() ? net.newNamespace() : driver.networks.contains(net.cliName);
         if (!satisfied) {
-            throw new UsageException("port driver requires " + network + " network");
+            throw new UsageException("port driver requires " + driver.networksWording + " network");
         }
     }
 

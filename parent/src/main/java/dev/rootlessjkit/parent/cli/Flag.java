@@ -1,5 +1,8 @@
 package dev.rootlessjkit.parent.cli;
 
+import dev.rootlessjkit.net.NetworkDriverKind;
+import dev.rootlessjkit.port.PortDriverKind;
+
 /**
  * Every flag rootlessjkit accepts: RootlessKit's names and defaults, plus our own --single-id-mapping. The one table
  * both the parser and --help are built from, so the two cannot drift apart. Help lists flags in this order within
@@ -18,15 +21,13 @@ enum Flag {
                     + "(default: a new temporary directory)"),
 
     NET(Category.NETWORK, Kind.STRING, "net", null, "host",
-            "network driver [host, none, pasta, slirp4netns, usernet, gvisor-tap-vsock (served by usernet, "
-                    + "MTU 1500 by default as RootlessKit's), lxc-user-nic (a veth on a host bridge made by LXC's "
-                    + "setuid lxc-user-nic; address by DHCP from the bridge), vpnkit (accepted name; not available "
-                    + "yet)]"),
+            "network driver [" + NetworkDriverKind.helpList() + "]"),
     MTU(Category.NETWORK, Kind.STRING, "mtu", null, "0",
             "MTU for non-host networks; 0 means the driver's default (65520; 1500 for gvisor-tap-vsock and "
                     + "lxc-user-nic)"),
     CIDR(Category.NETWORK, Kind.STRING, "cidr", null, "",
-            "IPv4 network for pasta, slirp4netns and usernet (default: 10.0.2.0/24)"),
+            "IPv4 network for " + NetworkDriverKind.namesOf(NetworkDriverKind.Addressing.CIDR)
+                    + " (default: 10.0.2.0/24)"),
     IFNAME(Category.NETWORK, Kind.STRING, "ifname", null, "",
             "network interface name in the namespace (default: tap0; eth0 for lxc-user-nic)"),
     DISABLE_HOST_LOOPBACK(Category.NETWORK, Kind.BOOL, "disable-host-loopback", null, "false",
@@ -65,11 +66,11 @@ enum Flag {
             "mount propagation of / in the namespace [private, rprivate, shared, rshared, slave, rslave]"),
 
     PORT_DRIVER(Category.PORT, Kind.STRING, "port-driver", null, "none",
-            "port driver for non-host networks [none, builtin, slirp4netns, implicit (for pasta), "
-                    + "usernet and gvisor-tap-vsock (for usernet and gvisor-tap-vsock)]"),
+            "port driver for non-host networks [" + PortDriverKind.helpList() + "]"),
     PUBLISH(Category.PORT, Kind.LIST, "publish", "p", "",
             "publish a port of the namespace on the host, e.g. \"127.0.0.1:8080:80/tcp\"; repeatable or "
-                    + "comma-separated"),
+                    + "comma-separated; checked and then ignored with --port-driver=implicit, where pasta publishes "
+                    + "every port bound inside"),
     SOURCE_IP_TRANSPARENT(Category.PORT, Kind.BOOL, "source-ip-transparent", null, "true",
             "preserve real client source IP using IP_TRANSPARENT (builtin port driver, TCP only; "
                     + "--port-driver=usernet always does)"),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rootlessjkit.parent.api.ApiJson;
 import dev.rootlessjkit.parent.api.GoJson;
 import dev.rootlessjkit.parent.api.Info;
+import dev.rootlessjkit.parent.api.PortListing;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortStatus;
 import java.io.IOException;
@@ -23,8 +24,8 @@ final class ApiClient {
         return ApiJson.readInfo(json(ok(http.send("GET", "/v1/info", null))));
     }
 
-    List<PortStatus> listPorts() throws CtlException {
-        return ApiJson.readStatuses(json(ok(http.send("GET", "/v1/ports", null))));
+    List<PortListing> listPorts() throws CtlException {
+        return ApiJson.readListings(json(ok(http.send("GET", "/v1/ports", null))));
     }
 
     PortStatus addPort(PortSpec spec) throws CtlException {

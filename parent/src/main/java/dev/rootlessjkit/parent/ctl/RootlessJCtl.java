@@ -5,6 +5,7 @@ import dev.rootlessjkit.parent.Version;
 import dev.rootlessjkit.parent.api.ApiJson;
 import dev.rootlessjkit.parent.api.GoJson;
 import dev.rootlessjkit.parent.api.Info;
+import dev.rootlessjkit.parent.api.PortListing;
 import dev.rootlessjkit.port.GoText;
 import dev.rootlessjkit.port.InvalidPortSpecException;
 import dev.rootlessjkit.port.PortSpec;
@@ -288,14 +289,15 @@ public final class RootlessJCtl {
     }
 
     private void listPorts(ApiClient c, boolean json) throws CtlException {
-        final List<PortStatus> ports = c.listPorts();
+        final List<PortListing> ports = c.listPorts();
         if (json) {
+            // rootlessctl's lines, with our counters after RootlessKit's fields where the driver has them.
             ports.forEach(p -> out.println(GoJson.compact(ApiJson.MAPPER, p)));
             return;
         }
         final TabWriter w = new TabWriter();
         w.row("ID", "PROTO", "PARENTIP", "PARENTPORT", "CHILDIP", "CHILDPORT");
-        for (PortStatus p : ports) {
+        for (PortListing p : ports) {
             final PortSpec s = p.spec();
             w.row(String.valueOf(p.id()), s.proto(), s.parentIP(), String.valueOf(s.parentPort()), s.childIP(),
                     String.valueOf(s.childPort()));

@@ -1,11 +1,11 @@
 package dev.rootlessjkit.parent.cli;
 
+import dev.rootlessjkit.net.NetworkDriverKind;
 import dev.rootlessjkit.parent.ParentConfig;
-import dev.rootlessjkit.parent.ParentConfig.NetworkMode;
-import dev.rootlessjkit.parent.ParentConfig.PortDriverName;
 import dev.rootlessjkit.parent.ParentConfig.Propagation;
 import dev.rootlessjkit.parent.ParentConfig.SubidSource;
 import dev.rootlessjkit.parent.Version;
+import dev.rootlessjkit.port.PortDriverKind;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -38,22 +38,22 @@ class CliTest {
         ParentConfig c = run.config();
         assertEquals(List.of(), run.warnings());
         assertNull(c.stateDir());
-        assertEquals(NetworkMode.HOST, c.net());
-        assertEquals(0, c.mtu());
-        assertNull(c.cidr());
-        assertNull(c.ifname());
-        assertFalse(c.disableHostLoopback());
-        assertFalse(c.ipv6());
-        assertFalse(c.detachNetns());
-        assertEquals("slirp4netns", c.slirp4netnsBinary());
-        assertEquals("false", c.slirp4netnsSandbox());
-        assertEquals("false", c.slirp4netnsSeccomp());
-        assertEquals("pasta", c.pastaBinary());
+        assertEquals(NetworkDriverKind.HOST, c.network().kind());
+        assertEquals(0, c.network().mtu());
+        assertNull(c.network().cidr());
+        assertNull(c.network().ifname());
+        assertFalse(c.network().disableHostLoopback());
+        assertFalse(c.network().ipv6());
+        assertFalse(c.network().detachNetns());
+        assertEquals("slirp4netns", c.network().slirp4netnsBinary());
+        assertEquals("false", c.network().slirp4netnsSandbox());
+        assertEquals("false", c.network().slirp4netnsSeccomp());
+        assertEquals("pasta", c.network().pastaBinary());
         assertEquals(List.of(), c.copyUpDirs());
         assertEquals(Propagation.RPRIVATE, c.propagation());
-        assertEquals(PortDriverName.NONE, c.portDriver());
+        assertEquals(PortDriverKind.NONE, c.ports().kind());
         assertEquals(List.of(), c.publish());
-        assertTrue(c.sourceIpTransparent());
+        assertTrue(c.ports().sourceIpTransparent());
         assertFalse(c.pidns());
         assertFalse(c.cgroupns());
         assertFalse(c.utsns());
@@ -75,12 +75,12 @@ class CliTest {
         ParentConfig c = run.config();
         assertEquals(List.of(), run.warnings());
         assertEquals(Path.of("/run/user/1001/dockerd-rootless"), c.stateDir());
-        assertEquals(NetworkMode.SLIRP4NETNS, c.net());
-        assertEquals(65520, c.mtu());
-        assertEquals("auto", c.slirp4netnsSandbox());
-        assertEquals("auto", c.slirp4netnsSeccomp());
-        assertTrue(c.disableHostLoopback());
-        assertEquals(PortDriverName.BUILTIN, c.portDriver());
+        assertEquals(NetworkDriverKind.SLIRP4NETNS, c.network().kind());
+        assertEquals(65520, c.network().mtu());
+        assertEquals("auto", c.network().slirp4netnsSandbox());
+        assertEquals("auto", c.network().slirp4netnsSeccomp());
+        assertTrue(c.network().disableHostLoopback());
+        assertEquals(PortDriverKind.BUILTIN, c.ports().kind());
         assertEquals(List.of("/etc", "/run"), c.copyUpDirs());
         assertEquals(Propagation.RSLAVE, c.propagation());
         assertEquals(List.of("/usr/bin/dockerd-rootless.sh", "--experimental"), c.command());
@@ -88,15 +88,22 @@ class CliTest {
 
     @Test
     void everyDriverPairingThatIsAllowed() throws UsageException {
-        assertEquals(PortDriverName.BUILTIN, config("--net=none", "--port-driver=builtin", "x").portDriver());
-        assertEquals(PortDriverName.IMPLICIT, config("--net=pasta", "--port-driver=implicit", "x").portDriver());
-        assertEquals(PortDriverName.SLIRP4NETNS,
-                config("--net=slirp4netns", "--port-driver=slirp4netns", "x").portDriver());
-        assertEquals(PortDriverName.USERNET, config("--net=usernet", "--port-driver=usernet", "x").portDriver());
-        assertEquals(PortDriverName.BUILTIN, config("--net=usernet", "--port-driver=builtin", "x").portDriver());
-        assertEquals(PortDriverName.NONE, config("--net=pasta", "x").portDriver());
+        assertEquals(PortDriverKind.BUILTIN, config("--net=none", "--port-driver=builtin", "x").ports().kind());
+        assertEquals(PortDriverKind.IMPLICIT, config("--net=pasta", "--port-driver=implicit", "x").ports().kind());
+        assertEquals(PortDriverKind.SLIRP4NETNS,
+                config("--net=slirp4netns", "--port-driver=slirp4netns", "x").ports().kind());
+        assertEquals(PortDriverKind.USERNET, config("--net=usernet", "--port-driver=usernet", "x").ports().kind());
+        assertEquals(PortDriverKind.BUILTIN, config("--net=usernet", "--port-driver=builtin", "x").ports().kind());
+        assertEquals(PortDriverKind.NONE, config("--net=pasta", "x").ports().kind());
         assertEquals(List.of("127.0.0.1:8080:80/tcp"),
                 config("--net=pasta", "--port-driver=implicit", "-p", "127.0.0.1:8080:80/tcp", "x").publish());
+    }
+
+    /** Accepted and ignored, as RootlessKit does (Parent still parses each spec first): --help says so. */
+    @Test
+    void publishWithTheImplicitPortDriverIsDocumentedAsIgnored() throws UsageException {
+        assertTrue(print("--help").text().contains("checked and then ignored with --port-driver=implicit, where "
+                + "pasta publishes every port bound inside"), print("--help").text());
     }
 
     @Test
@@ -106,7 +113,7 @@ class CliTest {
         assertFalse(config("--pidns=false", "x").pidns());
         assertTrue(config("--pidns=1", "x").pidns());
         assertFalse(config("--pidns=F", "x").pidns());
-        assertFalse(config("--source-ip-transparent=false", "x").sourceIpTransparent());
+        assertFalse(config("--source-ip-transparent=false", "x").ports().sourceIpTransparent());
         // The word after a bare boolean is the command, as with Go's flag package.
         ParentConfig c = config("--pidns", "true");
         assertTrue(c.pidns());
@@ -119,19 +126,19 @@ class CliTest {
 
     @Test
     void valuesSeparateOrAttached() throws UsageException {
-        assertEquals(NetworkMode.USERNET, config("--net", "usernet", "x").net());
-        assertEquals(NetworkMode.USERNET, config("--net=usernet", "x").net());
-        assertEquals(1500, config("--net", "pasta", "--mtu", "1500", "x").mtu());
+        assertEquals(NetworkDriverKind.USERNET, config("--net", "usernet", "x").network().kind());
+        assertEquals(NetworkDriverKind.USERNET, config("--net=usernet", "x").network().kind());
+        assertEquals(1500, config("--net", "pasta", "--mtu", "1500", "x").network().mtu());
         // Go's flag package also reads one dash before long names.
-        assertEquals(NetworkMode.PASTA, config("-net=pasta", "x").net());
+        assertEquals(NetworkDriverKind.PASTA, config("-net=pasta", "x").network().kind());
         assertTrue(config("-pidns", "x").pidns());
         // A value that looks like a flag is still the value, as in Go.
-        assertEquals("--odd", config("--pasta-binary", "--odd", "x").pastaBinary());
+        assertEquals("--odd", config("--pasta-binary", "--odd", "x").network().pastaBinary());
     }
 
     @Test
     void lastValueWinsForSingleValueFlags() throws UsageException {
-        assertEquals(NetworkMode.PASTA, config("--net=slirp4netns", "--net=pasta", "x").net());
+        assertEquals(NetworkDriverKind.PASTA, config("--net=slirp4netns", "--net=pasta", "x").network().kind());
         assertFalse(config("--pidns", "--pidns=false", "x").pidns());
     }
 
@@ -203,15 +210,15 @@ class CliTest {
     void networkOptionsForNonHostNetworks() throws UsageException {
         ParentConfig c = config("--net=slirp4netns", "--cidr=10.0.3.0/24", "--ifname=eth0", "--mtu=1500",
                 "--detach-netns", "--slirp4netns-binary=/opt/slirp4netns", "x");
-        assertEquals("10.0.3.0/24", c.cidr());
-        assertEquals("eth0", c.ifname());
-        assertEquals(1500, c.mtu());
-        assertTrue(c.detachNetns());
-        assertEquals("/opt/slirp4netns", c.slirp4netnsBinary());
-        assertEquals("0.0.0.0/0", config("--net=usernet", "--cidr=0.0.0.0/0", "x").cidr());
-        assertEquals("10.0.2.15/32", config("--net=pasta", "--cidr=10.0.2.15/32", "x").cidr());
+        assertEquals("10.0.3.0/24", c.network().cidr());
+        assertEquals("eth0", c.network().ifname());
+        assertEquals(1500, c.network().mtu());
+        assertTrue(c.network().detachNetns());
+        assertEquals("/opt/slirp4netns", c.network().slirp4netnsBinary());
+        assertEquals("0.0.0.0/0", config("--net=usernet", "--cidr=0.0.0.0/0", "x").network().cidr());
+        assertEquals("10.0.2.15/32", config("--net=pasta", "--cidr=10.0.2.15/32", "x").network().cidr());
         // RootlessKit reads an empty mode as false.
-        assertEquals("false", config("--slirp4netns-sandbox=", "x").slirp4netnsSandbox());
+        assertEquals("false", config("--slirp4netns-sandbox=", "x").network().slirp4netnsSandbox());
     }
 
     /** dockerd-rootless.sh's fallback when no helper binary is installed; usernet serves it. */
@@ -219,16 +226,16 @@ class CliTest {
     void gvisorTapVsockIsServedByUsernetWithItsDefaults() throws UsageException {
         ParentConfig c = config("--net=gvisor-tap-vsock", "--port-driver=gvisor-tap-vsock", "--disable-host-loopback",
                 "x");
-        assertEquals(NetworkMode.USERNET, c.net());
-        assertEquals(PortDriverName.USERNET, c.portDriver());
-        assertEquals(1500, c.mtu());
-        assertTrue(c.disableHostLoopback());
-        assertEquals(9000, config("--net=gvisor-tap-vsock", "--mtu=9000", "x").mtu());
-        assertEquals("10.0.3.0/24", config("--net=gvisor-tap-vsock", "--cidr=10.0.3.0/24", "x").cidr());
-        assertEquals(PortDriverName.USERNET, config("--net=usernet", "--port-driver=gvisor-tap-vsock", "x")
-                .portDriver());
-        assertEquals(PortDriverName.BUILTIN, config("--net=gvisor-tap-vsock", "--port-driver=builtin", "x")
-                .portDriver());
+        assertEquals(NetworkDriverKind.USERNET, c.network().kind());
+        assertEquals(PortDriverKind.USERNET, c.ports().kind());
+        assertEquals(1500, c.network().mtu());
+        assertTrue(c.network().disableHostLoopback());
+        assertEquals(9000, config("--net=gvisor-tap-vsock", "--mtu=9000", "x").network().mtu());
+        assertEquals("10.0.3.0/24", config("--net=gvisor-tap-vsock", "--cidr=10.0.3.0/24", "x").network().cidr());
+        assertEquals(PortDriverKind.USERNET, config("--net=usernet", "--port-driver=gvisor-tap-vsock", "x")
+                .ports().kind());
+        assertEquals(PortDriverKind.BUILTIN, config("--net=gvisor-tap-vsock", "--port-driver=builtin", "x")
+                .ports().kind());
     }
 
     /** Scripts pass these whatever the network; RootlessKit 1.1.0 accepts them, so must we. */
@@ -236,7 +243,7 @@ class CliTest {
     void vpnkitAndLxcUserNicFlagsAreAccepted() throws UsageException {
         ParentConfig c = config("--net=slirp4netns", "--vpnkit-binary=/opt/vpnkit",
                 "--lxc-user-nic-binary=/opt/lxc-user-nic", "--lxc-user-nic-bridge=br0", "x");
-        assertEquals(NetworkMode.SLIRP4NETNS, c.net());
+        assertEquals(NetworkDriverKind.SLIRP4NETNS, c.network().kind());
         String help = print("--help").text();
         assertTrue(help.contains("--vpnkit-binary value") && help.contains("(default: \"vpnkit\")"), help);
         assertTrue(help.contains("--lxc-user-nic-bridge value") && help.contains("(default: \"lxcbr0\")"), help);
@@ -251,21 +258,21 @@ class CliTest {
     void lxcUserNicTakesItsBinaryAndBridge() throws UsageException {
         ParentConfig c = config("--net=lxc-user-nic", "--lxc-user-nic-binary=/bin/true", "--lxc-user-nic-bridge=br0",
                 "--mtu=9000", "--ifname=eth1", "x");
-        assertEquals(NetworkMode.LXC_USER_NIC, c.net());
-        assertEquals("/bin/true", c.lxcUserNicBinary());
-        assertEquals("br0", c.lxcUserNicBridge());
-        assertEquals(9000, c.mtu());
-        assertEquals("eth1", c.ifname());
-        assertEquals("lxcbr0", config("--net=slirp4netns", "x").lxcUserNicBridge());
+        assertEquals(NetworkDriverKind.LXC_USER_NIC, c.network().kind());
+        assertEquals("/bin/true", c.network().lxcUserNicBinary());
+        assertEquals("br0", c.network().lxcUserNicBridge());
+        assertEquals(9000, c.network().mtu());
+        assertEquals("eth1", c.network().ifname());
+        assertEquals("lxcbr0", config("--net=slirp4netns", "x").network().lxcUserNicBridge());
     }
 
     @Test
     void sourceIpTransparentIsOnByDefaultAndDocumented() throws UsageException {
-        assertTrue(config("--net=slirp4netns", "--port-driver=builtin", "x").sourceIpTransparent());
+        assertTrue(config("--net=slirp4netns", "--port-driver=builtin", "x").ports().sourceIpTransparent());
         assertTrue(config("--net=slirp4netns", "--port-driver=builtin", "--source-ip-transparent", "x")
-                .sourceIpTransparent());
+                .ports().sourceIpTransparent());
         assertFalse(config("--net=slirp4netns", "--port-driver=builtin", "--source-ip-transparent=false", "x")
-                .sourceIpTransparent());
+                .ports().sourceIpTransparent());
         assertTrue(print("--help").text().contains("preserve real client source IP using IP_TRANSPARENT (builtin port "
                 + "driver, TCP only; --port-driver=usernet always does) (default: true)"), print("--help").text());
     }
@@ -283,7 +290,7 @@ class CliTest {
         assertEquals(SubidSource.STATIC, c.subidSource());
         assertTrue(c.singleIdMapping());
         assertEquals(Propagation.PRIVATE, c.propagation());
-        assertEquals("/bin/pasta", c.pastaBinary());
+        assertEquals("/bin/pasta", c.network().pastaBinary());
         assertEquals(SubidSource.DYNAMIC, config("--subid-source=dynamic", "x").subidSource());
         assertEquals(Propagation.SHARED, config("--propagation=shared", "x").propagation());
     }

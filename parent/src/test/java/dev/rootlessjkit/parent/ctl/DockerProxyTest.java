@@ -9,10 +9,10 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.parent.api.ApiServer;
 import dev.rootlessjkit.parent.api.FakePortDriverAccess;
 import dev.rootlessjkit.parent.api.Info;
+import dev.rootlessjkit.parent.api.PortListing;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
 import dev.rootlessjkit.port.PortDriverInfo;
 import dev.rootlessjkit.port.PortSpec;
-import dev.rootlessjkit.port.PortStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -254,7 +254,7 @@ class DockerProxyTest {
 
     private List<PortSpec> published() throws CtlException {
         return new ApiClient(new UnixHttpClient(dir.resolve("api.sock"))).listPorts().stream()
-                .map(PortStatus::spec).toList();
+                .map(PortListing::spec).toList();
     }
 
     /** The script, with fd 3 a pipe whose other end is this process's view of its stdout. */

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.parent.api.ApiJson;
 import dev.rootlessjkit.parent.api.ApiServer;
+import dev.rootlessjkit.parent.api.CountingPortDriver;
+import dev.rootlessjkit.parent.api.GoJson;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.parent.api.NetworkDriverInfo;
 import dev.rootlessjkit.port.PortDriverInfo;
@@ -156,6 +159,38 @@ class RootlessJCtlTest {
         assertEquals(new Result(0, "4\n5\n", ""), theirs(real, "remove-ports", "4", "5"));
         assertEquals(ours("list-ports"), theirs(real, "list-ports"));
         assertTrue(theirs(real, "list-ports").out().contains("28094"));
+    }
+
+    /**
+     * A driver with counters: our list-ports --json and info --json print them after RootlessKit's fields, and the
+     * real rootlessctl, whose Go decoder skips the field, prints exactly what it prints without them, as does our
+     * table.
+     */
+    @Test
+    void countersInOurJsonOnlyAndTheRealRootlessctlUnmoved() throws Exception {
+        server.close();
+        server = ApiServer.start(socket, () -> INFO, new CountingPortDriver(), new Log("test", false));
+        ours("add-ports", "127.0.0.1:28090:80/tcp", "127.0.0.1:28091:81/udp");
+        final String tcp = "{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":28090,"
+                + "\"childPort\":80}";
+        final String udp = "{\"id\":2,\"spec\":{\"proto\":\"udp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":28091,"
+                + "\"childPort\":81}";
+        final Result listed = ours("list-ports", "--json");
+        assertEquals(List.of(tcp + ",\"counters\":" + GoJson.compact(ApiJson.MAPPER, CountingPortDriver.TCP) + "}",
+                udp + ",\"counters\":" + GoJson.compact(ApiJson.MAPPER, CountingPortDriver.UDP) + "}"),
+                listed.out().lines().toList(), listed::toString);
+        assertTrue(ours("info", "--json").out().contains("\"portCounters\": {"));
+
+        final String real = findRootlessctl();
+        if (real == null) {
+            if ("true".equals(System.getenv("CI"))) {
+                fail("rootlessctl is not installed (apt-get install rootlesskit); CI must run this comparison");
+            }
+            return;
+        }
+        assertEquals(new Result(0, tcp + "}\n" + udp + "}\n", ""), theirs(real, "list-ports", "--json"));
+        assertEquals(theirs(real, "list-ports"), ours("list-ports"));
+        assertEquals(theirs(real, "info"), ours("info"));
     }
 
     private static String findRootlessctl() {

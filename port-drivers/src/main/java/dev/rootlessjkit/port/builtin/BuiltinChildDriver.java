@@ -43,7 +43,7 @@ public final class BuiltinChildDriver implements ChildPortDriver {
     private int listener = -1;
 
     /**
-     * @param linux         makes the listening socket, enters {@code detachedNetns}, sets up --source-ip-transparent's routing
+     * @param linux         enters {@code detachedNetns}, sets up --source-ip-transparent's routing
      * @param detachedNetns the namespace to dial in ({@code $STATE/netns}), or null for this process's own
      */
     public BuiltinChildDriver(Sockets sockets, Linux linux, Path detachedNetns, Log log) {
@@ -69,8 +69,8 @@ public final class BuiltinChildDriver implements ChildPortDriver {
         }
         try {
             pending = new PendingDials(sockets, log);
-            listener = linux.listenUnix(Path.of(path), Sockets.Type.SEQPACKET, false, 0600, 16);
-        } catch (SocketCallException | ErrnoException e) {
+            listener = sockets.listenUnix(Path.of(path), Sockets.Type.SEQPACKET, false, 0600, 16);
+        } catch (SocketCallException e) {
             if (pending != null) {
                 pending.close();
             }
@@ -120,12 +120,12 @@ public final class BuiltinChildDriver implements ChildPortDriver {
                 }
                 connect(conn, req);
             }
-        } catch (ErrnoException e) {
-            log.error("builtin port driver: cannot enter the detached network namespace: " + e.getMessage());
         } catch (SocketCallException e) {
             if (!closed) {
                 log.warn("builtin port driver: " + e.getMessage());
             }
+        } catch (ErrnoException e) {
+            log.error("builtin port driver: cannot enter the detached network namespace: " + e.getMessage());
         } finally {
             connections.remove(conn);
             sockets.close(conn);

@@ -4,11 +4,16 @@ import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.OpenFileLimit;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.api.PortCounters;
+import dev.rootlessjkit.net.api.PortTraffic;
+import dev.rootlessjkit.net.api.TcpPortTraffic;
+import dev.rootlessjkit.net.api.UdpPortTraffic;
 import dev.rootlessjkit.port.ChildHalfException;
 import dev.rootlessjkit.port.HostListeners;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortDriverInfo;
+import dev.rootlessjkit.port.PortDriverKind;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
@@ -34,7 +39,6 @@ import java.util.concurrent.TimeUnit;
  * the child half connect inside the namespace and pass the socket back over {@code $STATE/.bp.sock}.
  */
 public final class BuiltinParentDriver implements ParentPortDriver {
-    public static final String NAME = "builtin";
     public static final List<String> PROTOS = List.of("tcp", "tcp4", "tcp6", "udp", "udp4", "udp6");
     public static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration REMOVE_TIMEOUT = Duration.ofSeconds(5);
@@ -48,6 +52,8 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     /** Shared by every published TCP port, so that one port's clients cannot take the descriptors of all. */
     private final ConnectionBudget connections;
     private final Map<Integer, Entry> ports = new TreeMap<>();
+    /** What removed ports carried; guarded by {@code this}. */
+    private PortCounters removed = PortCounters.NONE;
     /**
      * The forwarders' loops, made on a thread of their own from the driver's construction on: Netty's event loops
      * cost a cold JVM a few hundred milliseconds, which would otherwise come after the child half is up, on the way
@@ -60,16 +66,17 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     private int nextId = 1;
     private boolean closed;
 
-    /**
-     * A published port: its listener alone (listenFd, no forwarder) until the driver serves it, then the forwarder
-     * that owns the listener.
-     */
+    /** The threads the forwarders run on. */
     record Loops(EventLoopGroup group, SpliceRelays splicing, UdpLoops udpLoops) {
     }
 
-    private record Entry(PortStatus status, Proto proto, int listenFd, Forwarder forwarder) {
+    /**
+     * A published port: its listener alone (listenFd, no forwarder) until the driver serves it, then the forwarder
+     * that owns the listener and counts in {@code traffic}, the port's counters from its addition on.
+     */
+    private record Entry(PortStatus status, Proto proto, int listenFd, Forwarder forwarder, PortTraffic traffic) {
         Entry servedBy(Forwarder f) {
-            return new Entry(status, proto, -1, f);
+            return new Entry(status, proto, -1, f, traffic);
         }
     }
 
@@ -124,7 +131,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
 
     @Override
     public PortDriverInfo info() {
-        return new PortDriverInfo(NAME, PROTOS, false);
+        return new PortDriverInfo(PortDriverKind.BUILTIN.cliName, PROTOS, false);
     }
 
     @Override
@@ -181,7 +188,8 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             throw e;
         }
         final Entry listening = new Entry(new PortStatus(nextId, spec), proto,
-                listenFd >= 0 ? listenFd : HostListeners.listen(sockets, spec, proto), null);
+                listenFd >= 0 ? listenFd : HostListeners.listen(sockets, spec, proto), null,
+                proto.isTcp() ? new TcpPortTraffic() : new UdpPortTraffic());
         final Entry entry = group == null ? listening : serve(listening);
         nextId++;
         ports.put(entry.status().id(), entry);
@@ -207,7 +215,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         try {
             if (entry.proto().isTcp()) {
                 final TcpForwarder tcp = new TcpForwarder(group, connections, bridge, target, entry.listenFd(), splicing,
-                        log);
+                        (TcpPortTraffic) entry.traffic(), log);
                 tcp.start();
                 return entry.servedBy(tcp);
             }
@@ -218,7 +226,8 @@ public final class BuiltinParentDriver implements ParentPortDriver {
                 sockets.close(entry.listenFd());
                 throw new IOException(e.getMessage(), e);
             }
-            final UdpForwarder udp = new UdpForwarder(loop, bridge, target, entry.listenFd(), udpIdleTimeout, log);
+            final UdpForwarder udp = new UdpForwarder(loop, bridge, target, entry.listenFd(), udpIdleTimeout,
+                    (UdpPortTraffic) entry.traffic(), log);
             udp.start();
             return entry.servedBy(udp);
         } catch (IOException e) {
@@ -234,6 +243,22 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     }
 
     @Override
+    public synchronized Map<Integer, PortCounters> portCounters() {
+        final Map<Integer, PortCounters> counters = new TreeMap<>();
+        ports.forEach((id, e) -> counters.put(id, e.traffic().counters()));
+        return counters;
+    }
+
+    @Override
+    public synchronized PortCounters totalCounters() {
+        PortCounters total = removed;
+        for (Entry e : ports.values()) {
+            total = total.plus(e.traffic().counters());
+        }
+        return total;
+    }
+
+    @Override
     public void removePort(int id) throws PortDriverException {
         final Entry entry;
         synchronized (this) {
@@ -243,6 +268,10 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             throw new UnknownPortException(id);
         }
         stop(entry);
+        synchronized (this) {
+            // After the stop, so that what the port's last connections carried is in.
+            removed = removed.plus(entry.traffic().counters().ended());
+        }
         log.debug("removed " + entry.status());
     }
 

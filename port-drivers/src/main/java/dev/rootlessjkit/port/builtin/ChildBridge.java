@@ -3,6 +3,7 @@ package dev.rootlessjkit.port.builtin;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.api.TcpPortTraffic;
 import dev.rootlessjkit.port.ChildHalfException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -88,7 +89,7 @@ final class ChildBridge implements AutoCloseable {
         // that nothing overtakes the backlog.
         synchronized (this) {
             if (closed || fd < 0) {
-                f.completeExceptionally(new ConnectFailedException("the builtin port driver's child half is gone"));
+                f.completeExceptionally(ConnectFailedException.childGone());
                 return f;
             }
             pending.put(id, f);
@@ -98,13 +99,14 @@ final class ChildBridge implements AutoCloseable {
                 }
             } catch (SocketCallException e) {
                 pending.remove(id);
-                f.completeExceptionally(new ConnectFailedException("cannot reach the child half: " + e.getMessage()));
+                f.completeExceptionally(new ConnectFailedException("cannot reach the child half: " + e.getMessage(),
+                        TcpPortTraffic.Failure.OTHER));
                 return f;
             }
             if (backlog.size() >= MAX_BACKLOG) {
                 pending.remove(id);
                 f.completeExceptionally(new ConnectFailedException("refused: " + MAX_BACKLOG
-                        + " connections are already waiting for the child half"));
+                        + " connections are already waiting for the child half", TcpPortTraffic.Failure.LIMIT));
                 return f;
             }
             backlog.add(request);
@@ -171,14 +173,16 @@ final class ChildBridge implements AutoCloseable {
                 }
                 if (reply.errno() == Sockets.EAGAIN) {
                     f.completeExceptionally(new ConnectFailedException("refused: " + PendingDials.MAX_PER_TARGET
-                            + " connects to this target are already in progress inside the namespace"));
+                            + " connects to this target are already in progress inside the namespace",
+                            TcpPortTraffic.Failure.LIMIT));
                 } else if (reply.errno() != 0) {
-                    f.completeExceptionally(new ConnectFailedException("connect: " + sockets.describe(reply.errno())));
+                    f.completeExceptionally(new ConnectFailedException("connect: " + sockets.describe(reply.errno()),
+                            ConnectFailedException.classify(reply.errno())));
                 } else if (r.fd() < 0) {
                     // The kernel drops a passed fd when this process is at its fd limit (EMFILE): MSG_CTRUNC.
                     f.completeExceptionally(new ConnectFailedException(r.fdDropped()
                             ? "the connected socket was dropped: " + sockets.describe(Sockets.EMFILE)
-                            : "the child half passed no socket"));
+                            : "the child half passed no socket", TcpPortTraffic.Failure.OTHER));
                 } else if (!f.complete(r.fd())) {
                     sockets.close(r.fd());
                 }
@@ -195,7 +199,7 @@ final class ChildBridge implements AutoCloseable {
             }
             release(socket);
             pending.values().forEach(f -> f.completeExceptionally(
-                    new ConnectFailedException("the builtin port driver's child half is gone")));
+                    ConnectFailedException.childGone()));
             pending.clear();
         }
     }

@@ -1,5 +1,7 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.net.api.TcpPortTraffic;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -18,13 +20,27 @@ import io.netty.channel.socket.DuplexChannel;
  */
 final class Relay extends ChannelInboundHandlerAdapter {
     private final DuplexChannel peer;
+    private final TcpPortTraffic traffic;
+    private final boolean toChild;
 
-    Relay(DuplexChannel peer) {
+    /**
+     * @param traffic the port's counters, where what this channel reads is counted
+     * @param toChild whether this channel is the client's (its bytes go into the namespace)
+     */
+    Relay(DuplexChannel peer, TcpPortTraffic traffic, boolean toChild) {
         this.peer = peer;
+        this.traffic = traffic;
+        this.toChild = toChild;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        final int bytes = ((ByteBuf) msg).readableBytes();
+        if (toChild) {
+            traffic.toChild(bytes);
+        } else {
+            traffic.fromChild(bytes);
+        }
         peer.write(msg, peer.voidPromise());
         // Checked per read, not per batch, so a batch of several reads cannot pile up beyond the high-water mark;
         // the batch still ends with channelReadComplete, which flushes.

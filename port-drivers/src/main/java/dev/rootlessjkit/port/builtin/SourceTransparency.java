@@ -172,7 +172,7 @@ final class SourceTransparency implements AutoCloseable {
                         + " from the namespace's own address");
                 return null;
             }
-        } catch (ErrnoException | SocketCallException e) {
+        } catch (ErrnoException e) {
             log.debug("builtin port driver: --source-ip-transparent: " + e.getMessage()
                     + "; dialled from the namespace's own address");
             return null;

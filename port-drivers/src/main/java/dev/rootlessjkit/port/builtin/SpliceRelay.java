@@ -2,6 +2,7 @@ package dev.rootlessjkit.port.builtin;
 
 import dev.rootlessjkit.linux.Epoll;
 import dev.rootlessjkit.linux.Splice;
+import dev.rootlessjkit.net.api.TcpPortTraffic;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -33,6 +34,9 @@ final class SpliceRelay {
          * open and the owner's again.
          */
         void fallBack(String why);
+
+        /** The port's counters, where the bytes the relay writes out are counted. */
+        TcpPortTraffic traffic();
     }
 
     private final SpliceLoop loop;
@@ -42,6 +46,7 @@ final class SpliceRelay {
     private final int backend;
     private final int growTo;
     private final Owner owner;
+    private final TcpPortTraffic traffic;
     private final Direction upstream;
     private final Direction downstream;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -83,6 +88,7 @@ final class SpliceRelay {
         this.backend = backend;
         this.growTo = growTo;
         this.owner = owner;
+        this.traffic = owner.traffic();
         this.upstream = new Direction(client, backend, upPipe);
         this.downstream = new Direction(backend, client, downPipe);
     }
@@ -141,6 +147,11 @@ final class SpliceRelay {
                 if (n > 0) {
                     d.inPipe -= n;
                     progress = true;
+                    if (d == upstream) {
+                        traffic.toChild(n);
+                    } else {
+                        traffic.fromChild(n);
+                    }
                 } else if (n == -Splice.EAGAIN) {
                     d.parked = true;
                     return;

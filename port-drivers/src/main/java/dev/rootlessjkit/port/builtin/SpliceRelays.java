@@ -91,8 +91,6 @@ final class SpliceRelays implements AutoCloseable {
 
     private SpliceLoop[] startLoops() throws ErrnoException {
         final Splice splice = Splice.load();
-        // The first relays' calls go through jnr-ffi's reflection until the generated ones are ready.
-        splice.compileInBackground();
         final SpliceLoop[] started = new SpliceLoop[threads];
         try {
             for (int i = 0; i < threads; i++) {

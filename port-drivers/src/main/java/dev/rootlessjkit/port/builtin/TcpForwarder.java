@@ -1,6 +1,7 @@
 package dev.rootlessjkit.port.builtin;
 
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.api.TcpPortTraffic;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -26,7 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A published TCP port: accepts on the parent's listener; for each client asks the child half for a socket
@@ -56,16 +57,19 @@ final class TcpForwarder implements Forwarder {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Set<SpliceRelay> spliced = ConcurrentHashMap.newKeySet();
     private final SpliceRelays splicing;
+    private final TcpPortTraffic traffic;
     private volatile boolean closed;
 
     /**
      * Takes ownership of {@code listenFd}, a bound and listening non-blocking socket.
      *
      * @param splicing the splice relays, or null for buffer relays only
+     * @param traffic  the port's counters, which the forwarder counts its connections and bytes in
      */
     TcpForwarder(EventLoopGroup group, ConnectionBudget budget, ChildBridge bridge, ChildTarget target, int listenFd,
-            SpliceRelays splicing, Log log) {
+            SpliceRelays splicing, TcpPortTraffic traffic, Log log) {
         this.group = group;
+        this.traffic = traffic;
         this.budget = budget;
         this.bridge = bridge;
         this.target = target;
@@ -88,7 +92,9 @@ final class TcpForwarder implements Forwarder {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             final EpollSocketChannel client = (EpollSocketChannel) msg;
             final InetAddress from = client.remoteAddress().getAddress();
+            traffic.accepted();
             if (!budget.admit(from)) {
+                traffic.failed(TcpPortTraffic.Failure.LIMIT);
                 log.debug("builtin port driver: refused a connection from " + from.getHostAddress()
                         + ": the relay budget is used up (" + budget.perClient() + " per client, "
                         + budget.capacity() + " in all)");
@@ -97,12 +103,7 @@ final class TcpForwarder implements Forwarder {
                 client.unsafe().closeForcibly();
                 return;
             }
-            final AtomicBoolean released = new AtomicBoolean();
-            connectInside(client, () -> {
-                if (released.compareAndSet(false, true)) {
-                    budget.release(from);
-                }
-            });
+            connectInside(client, new Admitted(from));
         }
 
         @Override
@@ -121,17 +122,58 @@ final class TcpForwarder implements Forwarder {
     }
 
     /**
+     * An admitted connection's budget slot, given back once whichever path ends the connection (it is the release
+     * {@link Runnable} of the relays), and its place in the port's counters: dialling, relayed, ended.
+     */
+    private final class Admitted implements Runnable {
+        private static final int DIALLING = 0;
+        private static final int RELAYED = 1;
+        private static final int ENDED = 2;
+        private final InetAddress from;
+        private final AtomicInteger state = new AtomicInteger(DIALLING);
+
+        Admitted(InetAddress from) {
+            this.from = from;
+        }
+
+        /** The dial inside failed: the connection ends without having been relayed. */
+        void failed(Throwable why) {
+            traffic.failed(why instanceof ConnectFailedException e ? e.failure() : TcpPortTraffic.Failure.OTHER);
+            run();
+        }
+
+        /** The dial inside succeeded; called before the connection is handed to a relay, which may end it. */
+        void relaying() {
+            if (state.compareAndSet(DIALLING, RELAYED)) {
+                traffic.relaying();
+            }
+        }
+
+        @Override
+        public void run() {
+            final int was = state.getAndSet(ENDED);
+            if (was != ENDED) {
+                budget.release(from);
+                if (was == RELAYED) {
+                    traffic.ended();
+                }
+            }
+        }
+    }
+
+    /**
      * The client stays unregistered (no epoll interest, so nothing it sends is read and lost) until the socket
      * inside exists; then both go to a splice relay, or join one event loop with their buffer relays in place.
      */
-    private void connectInside(EpollSocketChannel client, Runnable release) {
+    private void connectInside(EpollSocketChannel client, Admitted release) {
         bridge.open(true, target.address(), target.port(), client.remoteAddress()).whenComplete((fd, err) -> {
             if (err != null) {
                 log.debug("builtin port driver: " + err.getMessage());
                 client.unsafe().closeForcibly();
-                release.run();
+                release.failed(err);
                 return;
             }
+            release.relaying();
             if (splicing != null) {
                 // The channel object is dropped unregistered: its fd now belongs to the splice relay.
                 splicing.relay(client.fd().intValue(), fd, new Spliced(client, fd, release));
@@ -151,6 +193,11 @@ final class TcpForwarder implements Forwarder {
             this.client = client;
             this.backend = backend;
             this.release = release;
+        }
+
+        @Override
+        public TcpPortTraffic traffic() {
+            return traffic;
         }
 
         /** Adds first and checks after, as {@link #track(Channel)} does. */
@@ -200,8 +247,8 @@ final class TcpForwarder implements Forwarder {
         for (EpollSocketChannel ch : new EpollSocketChannel[] {client, backend}) {
             ch.config().setAllowHalfClosure(true).setWriteBufferWaterMark(WATER_MARK).setRecvByteBufAllocator(READS);
         }
-        client.pipeline().addLast(new Relay(backend));
-        backend.pipeline().addLast(new Relay(client));
+        client.pipeline().addLast(new Relay(backend, traffic, true));
+        backend.pipeline().addLast(new Relay(client, traffic, false));
         // Registering from the loop itself completes at once, before anything else runs on this loop.
         register(loop, client, backend, release);
         register(loop, backend, client, release);

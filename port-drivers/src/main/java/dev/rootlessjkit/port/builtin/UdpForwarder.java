@@ -3,6 +3,7 @@ package dev.rootlessjkit.port.builtin;
 import dev.rootlessjkit.linux.DatagramBatch;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.api.UdpPortTraffic;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -42,6 +43,7 @@ final class UdpForwarder implements Forwarder {
     private final long idleNanos;
     private final Log log;
     private final int listener;
+    private final UdpPortTraffic traffic;
     private final UdpLoop.Sweeper sweeper = this::expire;
     /** In access order: the first entry is the flow idle longest. */
     private final LinkedHashMap<FlowKey, Flow> flows = new LinkedHashMap<>(64, 0.75f, true);
@@ -53,9 +55,15 @@ final class UdpForwarder implements Forwarder {
     private int queuedBytes;
     private volatile boolean closed;
 
-    /** Takes ownership of {@code fd}, a bound UDP socket. */
-    UdpForwarder(UdpLoop loop, ChildBridge bridge, ChildTarget target, int fd, Duration idleTimeout, Log log) {
+    /**
+     * Takes ownership of {@code fd}, a bound UDP socket.
+     *
+     * @param traffic the port's counters, which the forwarder counts its flows and datagrams in
+     */
+    UdpForwarder(UdpLoop loop, ChildBridge bridge, ChildTarget target, int fd, Duration idleTimeout,
+            UdpPortTraffic traffic, Log log) {
         this.loop = loop;
+        this.traffic = traffic;
         this.bridge = bridge;
         this.target = target;
         this.idleNanos = idleTimeout.toNanos();
@@ -97,6 +105,7 @@ final class UdpForwarder implements Forwarder {
             }
             return;
         }
+        traffic.toChild(n, payloadBytes(batch, 0, n));
         final long now = System.nanoTime();
         for (int i = 0, end; i < n; i = end) {
             end = i + 1;
@@ -106,8 +115,18 @@ final class UdpForwarder implements Forwarder {
             final Flow flow = flowOf(batch, i, now);
             if (flow != null) {
                 flow.fromClient(batch, i, end, now);
+            } else {
+                traffic.dropped(UdpPortTraffic.Drop.FAILED, end - i);
             }
         }
+    }
+
+    private static long payloadBytes(DatagramBatch batch, int from, int to) {
+        long bytes = 0;
+        for (int i = from; i < to; i++) {
+            bytes += batch.length(i);
+        }
+        return bytes;
     }
 
     /** The flow of the {@code i}-th datagram's sender, a new one if it has none; null once the port is closing. */
@@ -123,8 +142,8 @@ final class UdpForwarder implements Forwarder {
             }
             flow = new Flow(probe.copy(), now);
             flows.put(flow.client, flow);
+            traffic.flowOpened();
             loop.sweepBy(now + idleNanos);
-            loop.trafficFlows();
             flow.open();
         }
         return flow;
@@ -217,16 +236,18 @@ final class UdpForwarder implements Forwarder {
                     batch.copyOut(i, datagram);
                     queuedBytes += length;
                     queued.add(datagram);
+                } else {
+                    traffic.dropped(UdpPortTraffic.Drop.QUEUE_FULL, 1);
                 }
             }
         }
 
         private void toBackend(DatagramBatch batch, int from, int to) {
-            batch.send(backend, from, to, null, 0, segments);
+            final int sent = batch.send(backend, from, to, null, 0, segments);
             if (batch.segmentRefused()) {
                 segments = false;
             }
-            report(batch);
+            report(batch, to - from - sent);
         }
 
         /** Datagrams from inside the namespace, back to the flow's client. */
@@ -243,16 +264,24 @@ final class UdpForwarder implements Forwarder {
             }
             lastActive = System.nanoTime();
             flows.get(client); // an answer counts as activity: the flow moves to the young end
-            batch.send(listener, 0, n, client.name, client.length, listenerSegments);
+            traffic.fromChild(n, payloadBytes(batch, 0, n));
+            final int sent = batch.send(listener, 0, n, client.name, client.length, listenerSegments);
             if (batch.segmentRefused()) {
                 listenerSegments = false;
             }
-            report(batch);
+            report(batch, n - sent);
         }
 
-        /** A send error concerns the datagrams it names; a full buffer (EAGAIN) drops silently, as the kernel does. */
-        private void report(DatagramBatch batch) {
+        /**
+         * Counts the {@code unsent} datagrams of the last send as dropped. A send error concerns the datagrams it
+         * names; a full buffer (EAGAIN) drops silently, as the kernel does.
+         */
+        private void report(DatagramBatch batch, int unsent) {
             final int errno = batch.lastError();
+            if (unsent > 0) {
+                traffic.dropped(errno == DatagramBatch.EAGAIN ? UdpPortTraffic.Drop.QUEUE_FULL
+                        : UdpPortTraffic.Drop.FAILED, unsent);
+            }
             if (errno != 0 && errno != DatagramBatch.EAGAIN) {
                 log.debug("builtin port driver: udp flow " + this + ": " + batch.describe(errno));
             }
@@ -260,11 +289,15 @@ final class UdpForwarder implements Forwarder {
 
         /** Forgets the flow and closes its socket; the next datagram from the client starts a new one. */
         void end() {
+            if (!ended) {
+                traffic.flowEnded();
+            }
             ended = true;
             flows.remove(client, this);
             for (byte[] datagram : queued) {
                 queuedBytes -= datagram.length;
             }
+            traffic.dropped(UdpPortTraffic.Drop.FAILED, queued.size());
             queued.clear();
             if (backend >= 0) {
                 loop.unwatch(backend, backendToken);

@@ -39,26 +39,17 @@ final class UdpLoop extends EpollLoop {
     private final List<Sweeper> sweepers = new ArrayList<>();
     private long nextSweep = Long.MAX_VALUE;
 
-    UdpLoop(Splice calls, DatagramBatch batch, String name, Log log) throws ErrnoException {
+    /** @param batchSlots how many datagrams the loop's batch moves per system call */
+    UdpLoop(Splice calls, int batchSlots, String name, Log log) throws ErrnoException {
         super(calls, name, "UDP forwarding", "the UDP forwarding loops are closed", log);
         this.calls = calls;
-        this.batch = batch;
+        this.batch = DatagramBatch.allocate(batchSlots);
         startThread();
     }
 
     /** The batch handlers receive into and send from. Loop thread only. */
     DatagramBatch batch() {
         return batch;
-    }
-
-    /**
-     * Has the native calls' stubs generated in the background, at the first flow rather than when a port is
-     * published: an idle run keeps the 3-4 MB of RSS that generating them costs. Until then the calls go through
-     * jnr-ffi's reflection. Loop thread only; does nothing after the first call.
-     */
-    void trafficFlows() {
-        calls.compileInBackground();
-        batch.compileInBackground();
     }
 
     /** Calls {@code handler} whenever {@code fd} is readable; returns the token to {@link #unwatch} it with. */
@@ -98,6 +89,12 @@ final class UdpLoop extends EpollLoop {
 
     void close(int fd) {
         calls.close(fd);
+    }
+
+    /** The forwarders are closed by now and nothing runs on the loop any more: the batch's memory can go. */
+    @Override
+    void closing() {
+        batch.close();
     }
 
     void addSweeper(Sweeper sweeper) {

@@ -1,6 +1,5 @@
 package dev.rootlessjkit.port.builtin;
 
-import dev.rootlessjkit.linux.DatagramBatch;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Splice;
 import dev.rootlessjkit.log.Log;
@@ -39,7 +38,7 @@ final class UdpLoops implements AutoCloseable {
             final UdpLoop[] started = new UdpLoop[threads];
             try {
                 for (int i = 0; i < threads; i++) {
-                    started[i] = new UdpLoop(calls, DatagramBatch.allocate(BATCH), "builtin-port-udp-" + i, log);
+                    started[i] = new UdpLoop(calls, BATCH, "builtin-port-udp-" + i, log);
                 }
             } catch (ErrnoException e) {
                 for (UdpLoop loop : started) {

@@ -5,6 +5,7 @@ import dev.rootlessjkit.port.IpLiteral;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortDriverInfo;
+import dev.rootlessjkit.port.PortDriverKind;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
@@ -22,7 +23,6 @@ import java.util.TreeMap;
  * slirp4netns' own. IPv4 only, as in RootlessKit.
  */
 public final class Slirp4netnsParentPortDriver implements ParentPortDriver {
-    public static final String NAME = "slirp4netns";
 
     private final Slirp4netnsApi api;
     private final Map<Integer, PortStatus> ports = new TreeMap<>();
@@ -34,7 +34,7 @@ public final class Slirp4netnsParentPortDriver implements ParentPortDriver {
 
     @Override
     public PortDriverInfo info() {
-        return new PortDriverInfo(NAME, List.of("tcp", "tcp4", "udp", "udp4"), true);
+        return new PortDriverInfo(PortDriverKind.SLIRP4NETNS.cliName, List.of("tcp", "tcp4", "udp", "udp4"), true);
     }
 
     @Override

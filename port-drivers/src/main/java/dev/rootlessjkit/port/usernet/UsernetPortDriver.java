@@ -2,7 +2,9 @@ package dev.rootlessjkit.port.usernet;
 
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.api.CountedPort;
 import dev.rootlessjkit.net.api.NetworkDriverException;
+import dev.rootlessjkit.net.api.PortCounters;
 import dev.rootlessjkit.net.api.PortPublisher;
 import dev.rootlessjkit.port.GoText;
 import dev.rootlessjkit.port.HostListeners;
@@ -10,6 +12,7 @@ import dev.rootlessjkit.port.IpLiteral;
 import dev.rootlessjkit.port.ParentPortDriver;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortDriverInfo;
+import dev.rootlessjkit.port.PortDriverKind;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
@@ -32,13 +35,14 @@ import java.util.TreeMap;
  * the gateway fd00::2); without --ipv6, {@code tcp6}/{@code udp6} lead to its IPv4 address. IDs are never reused.
  */
 public final class UsernetPortDriver implements ParentPortDriver {
-    public static final String NAME = "usernet";
     public static final List<String> PROTOS = List.of("tcp", "tcp4", "tcp6", "udp", "udp4", "udp6");
 
     private final PortPublisher stack;
     private final Log log;
     private final Sockets sockets;
     private final Map<Integer, Entry> ports = new TreeMap<>();
+    /** What removed ports carried. */
+    private PortCounters removed = PortCounters.NONE;
     /** Whether the network driver's stack runs, so that ports are published at once. */
     private boolean started;
     private int nextId = 1;
@@ -53,6 +57,12 @@ public final class UsernetPortDriver implements ParentPortDriver {
         Entry publishedAs(AutoCloseable handle) {
             return new Entry(status, guestIp, -1, handle);
         }
+
+        /** What the stack counted for the port; nothing yet before the stack has it. */
+        PortCounters counters() {
+            return published instanceof CountedPort counted ? counted.traffic().counters()
+                    : PortCounters.zero(status.spec().proto().startsWith("tcp"));
+        }
     }
 
     /** @param stack the network driver's stack, which runs from {@link #start} on */
@@ -65,7 +75,7 @@ public final class UsernetPortDriver implements ParentPortDriver {
     @Override
     public PortDriverInfo info() {
         // A loopback child IP would be the namespace's own loopback, which no packet from outside may reach.
-        return new PortDriverInfo(NAME, PROTOS, true);
+        return new PortDriverInfo(PortDriverKind.USERNET.cliName, PROTOS, true);
     }
 
     @Override
@@ -169,6 +179,22 @@ public final class UsernetPortDriver implements ParentPortDriver {
     }
 
     @Override
+    public synchronized Map<Integer, PortCounters> portCounters() {
+        final Map<Integer, PortCounters> counters = new TreeMap<>();
+        ports.forEach((id, e) -> counters.put(id, e.counters()));
+        return counters;
+    }
+
+    @Override
+    public synchronized PortCounters totalCounters() {
+        PortCounters total = removed;
+        for (Entry e : ports.values()) {
+            total = total.plus(e.counters());
+        }
+        return total;
+    }
+
+    @Override
     public synchronized void removePort(int id) throws PortDriverException {
         final Entry entry = ports.remove(id);
         if (entry == null) {
@@ -178,6 +204,8 @@ public final class UsernetPortDriver implements ParentPortDriver {
             stop(entry);
         } catch (Exception e) {
             throw new PortDriverException("cannot remove port " + id + ": " + e.getMessage(), e);
+        } finally {
+            removed = removed.plus(entry.counters().ended());
         }
         log.debug("removed " + entry.status());
     }

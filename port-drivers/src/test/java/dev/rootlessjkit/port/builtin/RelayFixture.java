@@ -3,6 +3,7 @@ package dev.rootlessjkit.port.builtin;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.api.TcpPortTraffic;
 import dev.rootlessjkit.port.PortSpec;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollEventLoopGroup;
@@ -46,18 +47,22 @@ final class RelayFixture implements AutoCloseable {
         return new SpliceRelays(2, relays * SpliceRelays.FDS_PER_RELAY, SpliceRelays.PIPE_BYTES, log);
     }
 
-    /** Publishes 127.0.0.1:(a free port) to 127.0.0.1:{@code targetPort}; returns the forwarder and its port. */
+    /**
+     * Publishes 127.0.0.1:(a free port) to 127.0.0.1:{@code targetPort}; returns the forwarder, its port and its
+     * counters.
+     */
     Published publish(int targetPort) throws Exception {
         final int port = Peers.freePort();
         final int fd = sockets.bindInet(Sockets.Type.STREAM, LOOPBACK, port, false, 128, "127.0.0.1:" + port);
+        final TcpPortTraffic traffic = new TcpPortTraffic();
         final TcpForwarder forwarder = new TcpForwarder(group, connections, bridge,
-                ChildTarget.of(new PortSpec("tcp", "127.0.0.1", port, "", targetPort)), fd, splicing, log);
+                ChildTarget.of(new PortSpec("tcp", "127.0.0.1", port, "", targetPort)), fd, splicing, traffic, log);
         forwarder.start();
         forwarders.add(forwarder);
-        return new Published(forwarder, port);
+        return new Published(forwarder, port, traffic);
     }
 
-    record Published(TcpForwarder forwarder, int port) {
+    record Published(TcpForwarder forwarder, int port, TcpPortTraffic traffic) {
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.api.TcpPortTraffic;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,6 +39,11 @@ class SpliceRelaysTest {
         @Override
         public void fallBack(String why) {
             fellBack.complete(why);
+        }
+
+        @Override
+        public TcpPortTraffic traffic() {
+            return new TcpPortTraffic();
         }
     }
 

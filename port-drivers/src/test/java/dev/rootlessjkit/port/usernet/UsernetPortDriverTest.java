@@ -10,11 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.NetworkOptions;
-import dev.rootlessjkit.net.ParentNetworkDrivers;
+import dev.rootlessjkit.net.NetworkDriverKind;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.usernet.UsernetParentDriver;
 import dev.rootlessjkit.port.AddressInUseException;
-import dev.rootlessjkit.port.ParentPortDrivers;
+import dev.rootlessjkit.port.PortDriverKind;
+import dev.rootlessjkit.port.PortDriverOptions;
 import dev.rootlessjkit.port.PortDriverException;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.PortStatus;
@@ -31,11 +32,12 @@ import org.junit.jupiter.api.Test;
 
 /** What needs no running stack; forwarding itself is tested in the stack's tests and in UsernetIT. */
 class UsernetPortDriverTest {
+    private static final PortDriverOptions OPTIONS = new PortDriverOptions(PortDriverKind.USERNET, false);
     private final Log log = new Log("test", false);
 
     /** The usernet network driver as the parent has it before the child's TAP device arrives: not started. */
     private UsernetParentDriver notStarted() throws NetworkDriverException {
-        return new UsernetParentDriver(new NetworkOptions("usernet", 0, null, "tap0", false, false, false, null, null,
+        return new UsernetParentDriver(new NetworkOptions(NetworkDriverKind.USERNET, 0, null, "tap0", false, false, false, null, null,
                 null, null, "usernet", null, null), Map.of(), Linux.load(), log);
     }
 
@@ -110,11 +112,11 @@ class UsernetPortDriverTest {
     @Test
     void requiresTheUsernetNetwork() throws NetworkDriverException, PortDriverException {
         PortDriverException e = assertThrows(PortDriverException.class,
-                () -> ParentPortDrivers.create("usernet", Path.of("/nonexistent"), ParentNetworkDrivers.create(
-                        new NetworkOptions("host", 0, null, null, false, false, false, null, null, null, null,
-                                "usernet", null, null), null, log), false, log));
+                () -> PortDriverKind.USERNET.parentHalf(OPTIONS, Path.of("/nonexistent"),
+                        NetworkDriverKind.HOST.parentHalf(new NetworkOptions(NetworkDriverKind.HOST, 0, null, null,
+                                false, false, false, null, null, null, null, "usernet", null, null), null, log), log));
         assertEquals("--port-driver=usernet requires --net=usernet", e.getMessage());
-        assertInstanceOf(UsernetPortDriver.class, ParentPortDrivers.create("usernet", Path.of("/nonexistent"),
-                notStarted(), false, log));
+        assertInstanceOf(UsernetPortDriver.class, PortDriverKind.USERNET.parentHalf(OPTIONS, Path.of("/nonexistent"),
+                notStarted(), log));
     }
 }

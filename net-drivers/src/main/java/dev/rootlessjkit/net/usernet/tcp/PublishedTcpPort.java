@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet.tcp;
 
+import dev.rootlessjkit.net.api.TcpPortTraffic;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -22,6 +23,8 @@ public final class PublishedTcpPort implements AutoCloseable {
     private final InetAddress guestIp;
     private final int guestPort;
     private final Set<TcpFlow> flows = new LinkedHashSet<>();
+    /** The port's counters, which its flows count in. */
+    final TcpPortTraffic traffic = new TcpPortTraffic();
     private boolean closed;
 
     PublishedTcpPort(TcpNat nat, EpollServerSocketChannel server, InetAddress guestIp, int guestPort) {
@@ -40,14 +43,22 @@ public final class PublishedTcpPort implements AutoCloseable {
         return flows.size();
     }
 
+    public TcpPortTraffic traffic() {
+        return traffic;
+    }
+
     void accepted(Channel client) {
+        traffic.accepted();
         if (closed) {
+            traffic.failed(TcpPortTraffic.Failure.OTHER);
             reject(client);
             return;
         }
         TcpFlow flow = nat.openToGuest(this, client, guestIp, guestPort);
         if (flow != null) {
             flows.add(flow);
+        } else {
+            traffic.failed(TcpPortTraffic.Failure.LIMIT);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet.tcp;
 
+import dev.rootlessjkit.net.api.TcpPortTraffic;
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.flow.FlowEntry;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
@@ -67,6 +68,8 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     private boolean windowScaling;
     /** Whether our SYN was already sent again at once after resetting what the guest's ACK belonged to. */
     private boolean synResentAfterReset;
+    /** Why the guest was never reached, should the flow end in SYN-SENT: counted in the published port's traffic. */
+    private TcpPortTraffic.Failure dialFailure = TcpPortTraffic.Failure.OTHER;
 
     // Idle timeout (since FlowEntry.lastActive): one chain of checks at a time; arming a new one orphans the old.
     private int idleGeneration;
@@ -195,6 +198,9 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             return;
         }
         lastActive = nat.timers().nanoTime();
+        if (publishedBy != null) {
+            publishedBy.traffic.toChild(data.readableBytes());
+        }
         if (sender.queue(data, nat.sendBuffer())) {
             // The guest has this much unacknowledged: stop reading so the host's sender feels the backpressure.
             host.config().setAutoRead(false);
@@ -283,6 +289,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             if (s.has(Tcp.ACK)) {
                 // Nothing listens on the guest's port: the client learns it at once, as a reset.
                 nat.counters().increment(Counter.TCP_RST_RECEIVED);
+                dialFailure = TcpPortTraffic.Failure.REFUSED;
                 resetHost();
                 finish();
             }
@@ -300,6 +307,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         retransmit.progress();
         retransmit.stop();
         state = State.ESTABLISHED;
+        publishedBy.traffic.relaying();
         sendAck();
         host.config().setAutoRead(true);
     }
@@ -388,7 +396,16 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             sendAck();
             return;
         }
+        int rcvNxtBefore = receiver.rcvNxt();
         int delivered = receiver.deliver(s.seq, s.packet, s.payloadOffset, s.payloadLength, fin, host);
+        if (publishedBy != null) {
+            // What went to the host: the sequence space delivered, less the FIN's one number.
+            int bytes = SeqNum.distance(rcvNxtBefore, receiver.rcvNxt())
+                    - ((delivered & TcpReceiver.DELIVERED_FIN) != 0 ? 1 : 0);
+            if (bytes > 0) {
+                publishedBy.traffic.fromChild(bytes);
+            }
+        }
         if (delivered != 0) {
             deferHostFlush();
         }
@@ -506,6 +523,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             final boolean activeOpen = state == State.SYN_SENT;
             if (retransmit.retriesExhausted(activeOpen ? MAX_SYN_RETRIES : MAX_SYNACK_RETRIES)) {
                 nat.counters().increment(Counter.TCP_ABORTED_TIMEOUT);
+                dialFailure = TcpPortTraffic.Failure.TIMEOUT;
                 abort();
                 return;
             }
@@ -572,6 +590,10 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     }
 
     private void enterTimeWait() {
+        if (publishedBy != null) {
+            // Both sides are done: the connection is no longer relayed, though its flow waits out TIME-WAIT.
+            publishedBy.traffic.ended();
+        }
         state = State.TIME_WAIT;
         retransmit.stop();
         closeHostGracefully();
@@ -654,6 +676,13 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     void finish() {
         if (state == State.CLOSED) {
             return;
+        }
+        if (publishedBy != null) {
+            if (state == State.SYN_SENT) {
+                publishedBy.traffic.failed(dialFailure);
+            } else if (state != State.TIME_WAIT) {
+                publishedBy.traffic.ended();
+            }
         }
         state = State.CLOSED;
         retransmit.stop();

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet.udp;
 
+import dev.rootlessjkit.net.api.UdpPortTraffic;
 import dev.rootlessjkit.net.usernet.flow.FlowEntry;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.stack.IpPair;
@@ -26,6 +27,8 @@ public final class PublishedUdpPort implements AutoCloseable {
     final InetAddress guestIp;
     final int guestPort;
     private final Map<InetSocketAddress, Flow> byClient = new HashMap<>();
+    /** The port's counters. */
+    final UdpPortTraffic traffic = new UdpPortTraffic();
     boolean flushQueued;
     private boolean closed;
 
@@ -56,7 +59,9 @@ public final class PublishedUdpPort implements AutoCloseable {
          * backlog. Takes ownership of the payload.
          */
         boolean reply(ByteBuf payload) {
+            port.traffic.fromChild(1, payload.readableBytes());
             if (!port.channel.isWritable()) {
+                port.traffic.dropped(UdpPortTraffic.Drop.QUEUE_FULL, 1);
                 payload.release();
                 return false;
             }
@@ -83,16 +88,23 @@ public final class PublishedUdpPort implements AutoCloseable {
         return byClient.size();
     }
 
+    public UdpPortTraffic traffic() {
+        return traffic;
+    }
+
     Flow flow(InetSocketAddress client) {
         return byClient.get(client);
     }
 
     void add(Flow flow) {
         byClient.put(flow.client, flow);
+        traffic.flowOpened();
     }
 
     void forget(Flow flow) {
-        byClient.remove(flow.client, flow);
+        if (byClient.remove(flow.client, flow)) {
+            traffic.flowEnded();
+        }
     }
 
     /** Stops listening and forgets every client flow. */
@@ -114,8 +126,11 @@ public final class PublishedUdpPort implements AutoCloseable {
     final class FromClients extends SimpleChannelInboundHandler<DatagramPacket> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+            traffic.toChild(1, p.content().readableBytes());
             if (!closed) {
                 nat.fromClient(PublishedUdpPort.this, p.sender(), p.content());
+            } else {
+                traffic.dropped(UdpPortTraffic.Drop.FAILED, 1);
             }
         }
 

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet.udp;
 
+import dev.rootlessjkit.net.api.UdpPortTraffic;
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
 import dev.rootlessjkit.net.usernet.HostSockets;
@@ -298,6 +299,7 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         if (flow == null) {
             flow = openInbound(port, client);
             if (flow == null) {
+                port.traffic.dropped(UdpPortTraffic.Drop.FLOW_TABLE_FULL, 1);
                 return;
             }
         }
