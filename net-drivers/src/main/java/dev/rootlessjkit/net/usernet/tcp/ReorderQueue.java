@@ -26,7 +26,7 @@ final class ReorderQueue {
     private final int maxBytes;
     private final ReorderBudget budget;
     /** By sequence number; the comparison is modulo 2^32, which is consistent within a window of less than 2 GiB. */
-    private final TreeMap<Integer, Segment> segments = new TreeMap<>((a, b) -> a - b);
+    private final TreeMap<Integer, Segment> segments = new TreeMap<>(SeqNum::compare);
     private int pinnedBytes;
 
     ReorderQueue(int maxBytes, ReorderBudget budget) {
@@ -36,7 +36,7 @@ final class ReorderQueue {
 
     record Segment(int seq, ByteBuf data, boolean fin, int charge) {
         int end() {
-            return seq + data.readableBytes();
+            return SeqNum.add(seq, data.readableBytes());
         }
     }
 
@@ -59,7 +59,7 @@ final class ReorderQueue {
      */
     boolean add(int seq, ByteBuf packet, int offset, int length, boolean fin) {
         Map.Entry<Integer, Segment> before = segments.floorEntry(seq);
-        if (before != null && before.getValue().end() - (seq + length) >= 0
+        if (before != null && SeqNum.greaterOrEqual(before.getValue().end(), SeqNum.add(seq, length))
                 && (!fin || before.getValue().fin())) {
             return true;
         }
@@ -101,13 +101,13 @@ final class ReorderQueue {
         Map.Entry<Integer, Segment> first;
         while ((first = segments.firstEntry()) != null) {
             Segment s = first.getValue();
-            if (s.seq - rcvNxt > 0) {
+            if (SeqNum.greaterThan(s.seq, rcvNxt)) {
                 return null;
             }
             segments.pollFirstEntry();
             pinnedBytes -= s.charge();
             budget.give(s.charge());
-            if (s.end() - rcvNxt > 0 || (s.fin && s.end() == rcvNxt)) {
+            if (SeqNum.greaterThan(s.end(), rcvNxt) || (s.fin && s.end() == rcvNxt)) {
                 return s;
             }
             s.data.release();

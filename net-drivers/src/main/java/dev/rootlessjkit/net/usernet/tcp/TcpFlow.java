@@ -2,7 +2,6 @@ package dev.rootlessjkit.net.usernet.tcp;
 
 import dev.rootlessjkit.net.api.TcpPortTraffic;
 import dev.rootlessjkit.net.usernet.Counter;
-import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.flow.FlowEntry;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.header.Tcp;
@@ -24,6 +23,12 @@ import io.netty.channel.socket.DuplexChannel;
  * side is a plain non-blocking socket whose
  * buffers give the flow control: the window offered to the guest is what the host socket's outbound buffer can
  * still take, and reading from the host stops while the guest has not acknowledged enough of what it was sent.
+ *
+ * <p>This class is the state machine and does what goes out of the flow (segments through {@link TcpOutput}, writes
+ * and closes on the host socket, counters, idle and TIME-WAIT timers). The bookkeeping is in one object per job, in
+ * the manner of gVisor's tcpip: {@link TcpReceiver} (guest to host), {@link TcpSender} (host to guest),
+ * {@link RetransmitTimer} (RTO and retries), {@link TcpOptions} (what the SYNs settle), with sequence numbers
+ * compared through {@link SeqNum}.
  */
 final class TcpFlow extends FlowEntry implements Batch.Deferred {
     enum State {
@@ -36,8 +41,6 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     static final int MAX_SYNACK_RETRIES = 5;
     /** Linux's tcp_syn_retries is 6; a guest that does not answer within about a minute is not there. */
     static final int MAX_SYN_RETRIES = 5;
-    private static final int DEFAULT_MSS = 536;
-    private static final int MIN_MSS = 64;
     /** An IPv4 packet's 65535 bytes less IP and TCP headers, rounded down to whole KiB. */
     private static final int MAX_OFFLOADED_PAYLOAD = 63 * 1024;
     /**
@@ -58,47 +61,15 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
     private final PublishedTcpPort publishedBy;
     private Channel host;
 
-    // Receive side: guest to host.
-    private int guestIsn;
-    private int rcvNxt;
-    private int rcvWscale;
-    private final ReorderQueue reorder;
-    private boolean guestFin;
-    private boolean windowWatch;
-
-    // Send side: host to guest.
-    private final int iss;
-    private int sndUna;
-    private int sndNxt;
-    private int sndMax;
-    private int sndWnd;
-    private int sndWl1;
-    private int sndWl2;
-    private int sndWscale;
+    private final TcpReceiver receiver;
+    private final TcpSender sender;
+    private final RetransmitTimer retransmit;
+    /** Whether both sides offered window scaling (RFC 7323): only then is it used. */
     private boolean windowScaling;
-    private int mss;
-    /** The most payload put in one segment: the MSS, or 64 KiB less headers when the guest splits segments. */
-    private int maxSegment;
-    private final SendQueue sendQueue = new SendQueue();
-    private boolean hostEof;
-    private boolean finSent;
-    private int finSeq;
-    private boolean hostReadPaused;
-    private int dupAcks;
     /** Whether our SYN was already sent again at once after resetting what the guest's ACK belonged to. */
     private boolean synResentAfterReset;
     /** Why the guest was never reached, should the flow end in SYN-SENT: counted in the published port's traffic. */
     private TcpPortTraffic.Failure dialFailure = TcpPortTraffic.Failure.OTHER;
-
-    // Timers.
-    private final RtoEstimator rto = new RtoEstimator();
-    private Timers.Timeout timer;
-    private long timerAt;
-    private long deadline;
-    private int retries;
-    private boolean rttActive;
-    private int rttSeq;
-    private long rttStart;
 
     // Idle timeout (since FlowEntry.lastActive): one chain of checks at a time; arming a new one orphans the old.
     private int idleGeneration;
@@ -117,17 +88,12 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         this.ourPort = ourPort;
         this.state = State.CONNECTING;
         this.publishedBy = null;
-        this.guestIsn = guestIsn;
-        this.rcvNxt = guestIsn + 1;
-        this.iss = iss;
-        this.sndUna = iss;
-        this.sndNxt = iss;
-        this.sndMax = iss;
-        this.sndWnd = guestWindow;
-        this.sndWl1 = guestIsn;
-        this.sndWl2 = iss;
+        this.receiver = new TcpReceiver(nat.receiveBuffer(), new ReorderQueue(nat.receiveBuffer(), nat.reorderBudget()));
+        this.sender = new TcpSender(iss);
+        this.retransmit = new RetransmitTimer(nat.timers(), this::onRetransmitTimeout);
+        receiver.synchronize(guestIsn);
+        sender.initialWindow(guestWindow, guestIsn);
         negotiate(guestMss, guestWscale);
-        this.reorder = new ReorderQueue(nat.receiveBuffer(), nat.reorderBudget());
     }
 
     /**
@@ -143,45 +109,27 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         this.state = State.SYN_SENT;
         this.publishedBy = port;
         this.host = client;
-        this.iss = iss;
-        this.sndUna = iss;
-        this.sndNxt = iss;
-        this.sndMax = iss;
-        this.sndWl2 = iss;
+        this.receiver = new TcpReceiver(nat.receiveBuffer(), new ReorderQueue(nat.receiveBuffer(), nat.reorderBudget()));
+        this.sender = new TcpSender(iss);
+        this.retransmit = new RetransmitTimer(nat.timers(), this::onRetransmitTimeout);
         // Until the SYN-ACK says otherwise: our own MSS, and the window scale we offer in the SYN.
-        this.mss = ourMss();
-        this.maxSegment = mss;
-        this.rcvWscale = receiveShift();
-        this.reorder = new ReorderQueue(nat.receiveBuffer(), nat.reorderBudget());
+        sender.segmentSizes(ourMss(), ourMss(), 0);
+        receiver.windowShift(TcpOptions.receiveShift(nat.receiveBuffer()));
     }
 
     /** The peer's MSS and window-scale options from its SYN or SYN-ACK. */
     private void negotiate(int peerMssOption, int peerWscale) {
-        int peerMss = peerMssOption == Tcp.ABSENT ? DEFAULT_MSS : Math.max(MIN_MSS, peerMssOption);
-        this.mss = Math.min(peerMss, ourMss());
-        this.maxSegment = ip.offloads() ? Math.max(mss, MAX_OFFLOADED_PAYLOAD) : mss;
+        int mss = TcpOptions.mss(peerMssOption, ourMss());
+        sender.segmentSizes(mss, ip.offloads() ? Math.max(mss, MAX_OFFLOADED_PAYLOAD) : mss,
+                TcpOptions.sendShift(peerWscale));
         // Window scaling is used only when both sides offer it (RFC 7323).
         this.windowScaling = peerWscale != Tcp.ABSENT;
-        if (!windowScaling) {
-            this.sndWscale = 0;
-            this.rcvWscale = 0;
-        } else {
-            this.sndWscale = Math.min(peerWscale, 14);
-            this.rcvWscale = receiveShift();
-        }
+        receiver.windowShift(windowScaling ? TcpOptions.receiveShift(nat.receiveBuffer()) : 0);
     }
 
     /** The MSS our MTU allows: the MTU less this flow's IP header and a TCP header without options. */
     private int ourMss() {
         return ip.maxL4() - Tcp.MIN_HEADER_LENGTH;
-    }
-
-    private int receiveShift() {
-        int shift = 0;
-        while ((nat.receiveBuffer() >> shift) > 0xffff) {
-            shift++;
-        }
-        return shift;
     }
 
     @Override
@@ -196,17 +144,17 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
      */
     long bufferedBytes() {
         ChannelOutboundBuffer pending = host == null ? null : host.unsafe().outboundBuffer();
-        return reorder.pinnedBytes() + sendQueue.size() + (pending == null ? 0 : pending.totalPendingWriteBytes());
+        return receiver.pinnedBytes() + sender.queued() + (pending == null ? 0 : pending.totalPendingWriteBytes());
     }
 
     /** Out-of-order segments held. */
     int heldSegments() {
-        return reorder.size();
+        return receiver.heldSegments();
     }
 
     /** The sequence number of the guest's SYN. */
     int guestIsn() {
-        return guestIsn;
+        return receiver.guestIsn();
     }
 
     State state() {
@@ -229,10 +177,9 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         armIdleCheck(nat.idleNanos());
         state = State.SYN_RECEIVED;
         sendSynAck();
-        sndNxt = iss + 1;
-        sndMax = sndNxt;
-        startRtt(iss);
-        restartTimer();
+        sender.synSent();
+        retransmit.startRtt(sender.iss());
+        retransmit.restart();
     }
 
     /** Sends the SYN of an actively opened flow. */
@@ -240,10 +187,9 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         lastActive = nat.timers().nanoTime();
         armIdleCheck(nat.idleNanos());
         sendSyn();
-        sndNxt = iss + 1;
-        sndMax = sndNxt;
-        startRtt(iss);
-        restartTimer();
+        sender.synSent();
+        retransmit.startRtt(sender.iss());
+        retransmit.restart();
     }
 
     void fromHost(ByteBuf data) {
@@ -255,16 +201,14 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         if (publishedBy != null) {
             publishedBy.traffic.toChild(data.readableBytes());
         }
-        sendQueue.add(data);
-        if (!hostReadPaused && sendQueue.size() >= nat.sendBuffer()) {
+        if (sender.queue(data, nat.sendBuffer())) {
             // The guest has this much unacknowledged: stop reading so the host's sender feels the backpressure.
-            hostReadPaused = true;
             host.config().setAutoRead(false);
         }
     }
 
     void hostEof() {
-        hostEof = true;
+        sender.hostEof();
         transmit();
     }
 
@@ -273,7 +217,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         if (state == State.CONNECTING || state == State.CLOSED || state == State.TIME_WAIT) {
             return;
         }
-        if (hostEof && guestFin && (state == State.LAST_ACK || state == State.CLOSING)) {
+        if (sender.hostEofSeen() && receiver.finReceived() && (state == State.LAST_ACK || state == State.CLOSING)) {
             // Both directions are done; our FIN only waits for its ACK, which needs no host socket.
             return;
         }
@@ -297,7 +241,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             return;
         }
         if (s.has(Tcp.SYN)) {
-            if (state == State.SYN_RECEIVED && s.seq == rcvNxt - 1) {
+            if (state == State.SYN_RECEIVED && s.seq == SeqNum.add(receiver.rcvNxt(), -1)) {
                 sendSynAck();
             } else {
                 // RFC 5961: a SYN on a synchronized connection gets a challenge ACK, never a reset of the flow.
@@ -309,7 +253,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             return;
         }
         if (state == State.SYN_RECEIVED) {
-            if (s.ack != iss + 1) {
+            if (!sender.acksSyn(s.ack)) {
                 nat.output().rst(ip, ourPort, guestPort, s.ack, 0, Tcp.RST);
                 return;
             }
@@ -329,7 +273,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
 
     /** RFC 9293 3.10.7.3: the guest's answer to our SYN. */
     private void synSent(Segment s) {
-        if (s.has(Tcp.ACK) && s.ack != iss + 1) {
+        if (s.has(Tcp.ACK) && !sender.acksSyn(s.ack)) {
             if (!s.has(Tcp.RST)) {
                 nat.output().rst(ip, ourPort, guestPort, s.ack, 0, Tcp.RST);
                 if (!synResentAfterReset) {
@@ -355,21 +299,13 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             // A simultaneous open would need the guest to connect to our ephemeral port: ignored.
             return;
         }
-        guestIsn = s.seq;
-        rcvNxt = s.seq + 1;
+        receiver.synchronize(s.seq);
         negotiate(s.synMss, s.synWscale);
         // A SYN-ACK's window is never scaled (RFC 7323).
-        sndWnd = s.window;
-        sndWl1 = s.seq;
-        sndWl2 = s.ack;
-        sndUna = iss + 1;
-        if (rttActive) {
-            rto.sample(nat.timers().nanoTime() - rttStart);
-            rttActive = false;
-        }
-        rto.resetBackoff();
-        retries = 0;
-        stopTimer();
+        sender.synAcked(s.seq, s.ack, s.window);
+        retransmit.sampleRtt();
+        retransmit.progress();
+        retransmit.stop();
         state = State.ESTABLISHED;
         publishedBy.traffic.relaying();
         sendAck();
@@ -381,95 +317,58 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
 
     private void establish(Segment s) {
         state = State.ESTABLISHED;
-        sndUna = iss + 1;
-        if (rttActive) {
-            rto.sample(nat.timers().nanoTime() - rttStart);
-            rttActive = false;
-        }
-        rto.resetBackoff();
-        retries = 0;
-        stopTimer();
-        sndWnd = s.window << sndWscale;
-        sndWl1 = s.seq;
-        sndWl2 = s.ack;
+        retransmit.sampleRtt();
+        retransmit.progress();
+        retransmit.stop();
+        sender.synAcked(s.seq, s.ack, sender.scaledWindow(s.window));
         host.config().setAutoRead(true);
     }
 
-    /** RFC 9293 3.10.7.4's acceptance test against the receive window. */
     private boolean acceptable(Segment s) {
-        int wnd = windowBytes();
-        int len = s.payloadLength + (s.has(Tcp.FIN) ? 1 : 0);
-        int d = s.seq - rcvNxt;
-        if (len == 0) {
-            return wnd == 0 ? d == 0 : d >= 0 && d < wnd;
-        }
-        if (wnd == 0) {
-            return false;
-        }
-        int dEnd = d + len - 1;
-        return (d >= 0 && d < wnd) || (dEnd >= 0 && dEnd < wnd);
+        return receiver.acceptable(s.seq, s.payloadLength + (s.has(Tcp.FIN) ? 1 : 0), receiver.windowBytes(host));
     }
 
     private void onReset(Segment s) {
-        int d = s.seq - rcvNxt;
-        if (d == 0) {
+        if (s.seq == receiver.rcvNxt()) {
             nat.counters().increment(Counter.TCP_RST_RECEIVED);
             resetHost();
             finish();
-        } else if (d > 0 && d < Math.max(windowBytes(), 1)) {
+        } else if (SeqNum.inWindow(s.seq, receiver.rcvNxt(), Math.max(receiver.windowBytes(host), 1))) {
             sendAck();
         }
     }
 
     /** Processes the acknowledgment field; false when the segment must be dropped. */
     private boolean onAck(Segment s) {
-        if (s.ack - sndMax > 0) {
+        if (sender.acksUnsent(s.ack)) {
             sendAck();
             return false;
         }
-        int newWindow = s.window << sndWscale;
-        if (s.ack - sndUna > 0) {
-            int acked = s.ack - sndUna;
-            sendQueue.discard(Math.min(acked, sendQueue.size()));
-            sndUna = s.ack;
-            if (sndNxt - sndUna < 0) {
-                sndNxt = sndUna;
-            }
-            if (rttActive && s.ack - rttSeq > 0) {
-                rto.sample(nat.timers().nanoTime() - rttStart);
-                rttActive = false;
-            }
-            rto.resetBackoff();
-            retries = 0;
-            dupAcks = 0;
-            if (sndUna == sndMax) {
-                stopTimer();
+        int newWindow = sender.scaledWindow(s.window);
+        if (sender.acksNew(s.ack)) {
+            sender.acknowledge(s.ack);
+            retransmit.sampleRtt(s.ack);
+            retransmit.progress();
+            if (sender.allAcknowledged()) {
+                retransmit.stop();
             } else {
-                restartTimer();
+                retransmit.restart();
             }
-            if (finSent && sndUna - finSeq > 0) {
+            if (sender.finAcknowledged()) {
                 ourFinAcked();
                 if (state == State.CLOSED) {
                     return false;
                 }
             }
-            if (hostReadPaused && sendQueue.size() < nat.sendBuffer() / 2) {
-                hostReadPaused = false;
+            if (sender.resumeReading(nat.sendBuffer())) {
                 host.config().setAutoRead(true);
             }
-        } else if (s.ack == sndUna && s.payloadLength == 0 && !s.has(Tcp.FIN) && newWindow == sndWnd
-                && sndMax != sndUna) {
-            if (++dupAcks == 3) {
-                nat.counters().increment(Counter.TCP_RETRANSMITS);
-                rttActive = false;
-                resendFirst();
-            }
+        } else if (sender.duplicateAck(s.ack, s.payloadLength != 0 || s.has(Tcp.FIN), newWindow)) {
+            nat.counters().increment(Counter.TCP_RETRANSMITS);
+            retransmit.cancelRtt();
+            resendFirst();
         }
-        if (sndWl1 - s.seq < 0 || (sndWl1 == s.seq && sndWl2 - s.ack <= 0)) {
-            sndWnd = newWindow;
-            sndWl1 = s.seq;
-            sndWl2 = s.ack;
-        }
+        sender.updateWindow(s.seq, s.ack, newWindow);
         return true;
     }
 
@@ -488,55 +387,46 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         if (s.payloadLength == 0 && !fin) {
             return;
         }
-        if (guestFin) {
+        if (receiver.finReceived()) {
             // Nothing follows a FIN; this is a retransmission. Tell the guest where we are.
             sendAck();
             return;
         }
-        int d = s.seq - rcvNxt;
-        if (d > 0) {
+        if (receiver.ahead(s.seq)) {
             nat.counters().increment(Counter.TCP_OUT_OF_ORDER);
-            reorder.add(s.seq, s.packet, s.payloadOffset, s.payloadLength, fin);
+            receiver.hold(s.seq, s.packet, s.payloadOffset, s.payloadLength, fin);
             // An immediate duplicate ACK lets the guest retransmit fast.
             sendAck();
             return;
         }
-        int skip = -d;
-        deliver(s.packet, s.payloadOffset + skip, s.payloadLength - skip, fin);
-        ReorderQueue.Segment next;
-        while (!guestFin && (next = reorder.pollAt(rcvNxt)) != null) {
-            int k = rcvNxt - next.seq();
-            ByteBuf b = next.data();
-            deliver(b, b.readerIndex() + k, b.readableBytes() - k, next.fin());
-            b.release();
+        int rcvNxtBefore = receiver.rcvNxt();
+        int delivered = receiver.deliver(s.seq, s.packet, s.payloadOffset, s.payloadLength, fin, host);
+        if (publishedBy != null) {
+            // What went to the host: the sequence space delivered, less the FIN's one number.
+            int bytes = SeqNum.distance(rcvNxtBefore, receiver.rcvNxt())
+                    - ((delivered & TcpReceiver.DELIVERED_FIN) != 0 ? 1 : 0);
+            if (bytes > 0) {
+                publishedBy.traffic.fromChild(bytes);
+            }
+        }
+        if (delivered != 0) {
+            deferHostFlush();
+        }
+        if ((delivered & TcpReceiver.DELIVERED_FIN) != 0) {
+            guestFinDelivered();
         }
         deferAck();
     }
 
-    private void deliver(ByteBuf buf, int offset, int length, boolean fin) {
-        if (length > 0) {
-            // No copy: the host socket writes straight from the guest's frame.
-            host.write(buf.retainedSlice(offset, length), host.voidPromise());
-            rcvNxt += length;
-            if (publishedBy != null) {
-                publishedBy.traffic.fromChild(length);
-            }
-            deferHostFlush();
-        }
-        if (fin) {
-            rcvNxt++;
-            guestFin = true;
-            armIdleCheck(nat.halfClosedIdleNanos());
-            reorder.clear();
-            // The host gets its FIN once everything before it is written out.
-            host.write(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
-            deferHostFlush();
-            switch (state) {
-                case ESTABLISHED -> state = State.CLOSE_WAIT;
-                case FIN_WAIT_1 -> state = State.CLOSING;
-                case FIN_WAIT_2 -> enterTimeWait();
-                default -> {
-                }
+    /** The guest's FIN is next in its stream: the host gets it once everything before it is written out. */
+    private void guestFinDelivered() {
+        armIdleCheck(nat.halfClosedIdleNanos());
+        host.write(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+        switch (state) {
+            case ESTABLISHED -> state = State.CLOSE_WAIT;
+            case FIN_WAIT_1 -> state = State.CLOSING;
+            case FIN_WAIT_2 -> enterTimeWait();
+            default -> {
             }
         }
     }
@@ -558,199 +448,120 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
                 return;
             }
         }
-        int queued = sendQueue.size();
-        while (true) {
-            int offset = sndNxt - sndUna;
-            int unsent = queued - offset;
-            int room = sndWnd - offset;
-            if (unsent <= 0 || room <= 0) {
-                break;
-            }
-            int len = Math.min(unsent, Math.min(maxSegment, room));
-            emit(sndNxt, Tcp.ACK | (len == unsent ? Tcp.PSH : 0), offset, len);
-            if (!rttActive) {
-                startRtt(sndNxt);
-            }
-            sndNxt += len;
-            if (sndNxt - sndMax > 0) {
-                sndMax = sndNxt;
-            }
-            ensureTimer();
+        int len;
+        while ((len = sender.nextSegmentLength()) > 0) {
+            int seq = sender.sndNxt();
+            emit(seq, Tcp.ACK | (sender.endsQueue(len) ? Tcp.PSH : 0), sender.inFlight(), len);
+            retransmit.startRttIfIdle(seq);
+            sender.sent(len);
+            retransmit.ensure();
         }
-        if (hostEof && !finSent && sndNxt - sndUna == queued) {
-            finSent = true;
-            finSeq = sndNxt;
+        if (sender.placeFin()) {
             armIdleCheck(nat.halfClosedIdleNanos());
             state = state == State.CLOSE_WAIT ? State.LAST_ACK : State.FIN_WAIT_1;
         }
-        if (finSent && sndNxt == finSeq) {
-            emit(finSeq, Tcp.ACK | Tcp.FIN, 0, 0);
-            sndNxt = finSeq + 1;
-            if (sndNxt - sndMax > 0) {
-                sndMax = sndNxt;
-            }
-            ensureTimer();
+        if (sender.finDue()) {
+            emit(sender.finSeq(), Tcp.ACK | Tcp.FIN, 0, 0);
+            sender.finSent();
+            retransmit.ensure();
         }
-        if (sndNxt == sndUna && queued > 0 && sndWnd == 0) {
+        if (sender.stalledOnZeroWindow()) {
             // Zero window: the timer probes it, or a lost window update would stall us for good.
-            ensureTimer();
+            retransmit.ensure();
         }
     }
 
     private void emit(int seq, int flags, int dataOffset, int length) {
-        nat.output().segment(ip, ourPort, guestPort, seq, rcvNxt, flags, advertisedWindow(),
-                sendQueue, dataOffset, length, mss);
+        nat.output().segment(ip, ourPort, guestPort, seq, receiver.rcvNxt(), flags, advertisedWindow(),
+                sender.sendQueue(), dataOffset, length, sender.mss());
         ackWanted = false;
     }
 
     private void sendSynAck() {
-        int window = Math.min(0xffff, windowBytes());
-        nat.output().synAck(ip, ourPort, guestPort, iss, rcvNxt, window, ourMss(),
-                windowScaling ? rcvWscale : TcpOutput.NO_WSCALE);
+        int window = Math.min(0xffff, receiver.windowBytes(host));
+        nat.output().synAck(ip, ourPort, guestPort, sender.iss(), receiver.rcvNxt(), window, ourMss(),
+                windowScaling ? receiver.windowShift() : TcpOutput.NO_WSCALE);
     }
 
     private void sendSyn() {
-        nat.output().syn(ip, ourPort, guestPort, iss, Math.min(0xffff, windowBytes()), ourMss(),
-                rcvWscale);
+        nat.output().syn(ip, ourPort, guestPort, sender.iss(), Math.min(0xffff, receiver.windowBytes(host)), ourMss(),
+                receiver.windowShift());
     }
 
     private void sendAck() {
-        emit(sndNxt, Tcp.ACK, 0, 0);
+        emit(sender.sndNxt(), Tcp.ACK, 0, 0);
     }
 
     private void resendFirst() {
-        int queued = sendQueue.size();
-        if (queued > 0) {
-            int len = Math.min(queued, mss);
-            emit(sndUna, Tcp.ACK | (len == queued ? Tcp.PSH : 0), 0, len);
-        } else if (finSent && sndUna == finSeq) {
-            emit(finSeq, Tcp.ACK | Tcp.FIN, 0, 0);
+        int len = sender.firstSegmentLength();
+        if (len > 0) {
+            emit(sender.sndUna(), Tcp.ACK | (len == sender.queued() ? Tcp.PSH : 0), 0, len);
+        } else if (sender.finFirstUnacknowledged()) {
+            emit(sender.finSeq(), Tcp.ACK | Tcp.FIN, 0, 0);
         }
-    }
-
-    /** What the host socket's outbound buffer can still take: the receive window in bytes. */
-    private int windowBytes() {
-        if (host == null || guestFin) {
-            return nat.receiveBuffer();
-        }
-        return (int) Math.min(nat.receiveBuffer(), host.bytesBeforeUnwritable());
     }
 
     private int advertisedWindow() {
-        int w = windowBytes();
-        if (!windowWatch && !guestFin && host != null && w < nat.receiveBuffer() / 2) {
+        int w = receiver.windowBytes(host);
+        if (receiver.startWindowWatch(w, host != null)) {
             // The window closes while the host socket is slow; tell the guest as soon as it has drained.
-            windowWatch = true;
             host.write(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
-                windowWatch = false;
+                receiver.windowWatchEnded();
                 if (f.isSuccess() && state != State.CLOSED) {
                     deferAck();
                 }
             });
             deferHostFlush();
         }
-        return Math.min(0xffff, w >> rcvWscale);
+        return receiver.windowField(w);
     }
 
     // ---- timers ----
 
-    private void startRtt(int seq) {
-        rttActive = true;
-        rttSeq = seq;
-        rttStart = nat.timers().nanoTime();
-    }
-
-    private void ensureTimer() {
-        if (deadline == 0) {
-            restartTimer();
-        }
-    }
-
-    private void restartTimer() {
-        long delay = rto.timeout();
-        deadline = nat.timers().nanoTime() + delay;
-        if (deadline == 0) {
-            deadline = 1;
-        }
-        // A task already due by then finds the deadline and waits on; an earlier deadline needs its own task.
-        if (timer == null || deadline - timerAt < 0) {
-            if (timer != null) {
-                timer.cancel();
-            }
-            scheduleTimer(delay);
-        }
-    }
-
-    private void scheduleTimer(long delay) {
-        timerAt = nat.timers().nanoTime() + delay;
-        timer = nat.timers().schedule(this::onTimer, delay);
-    }
-
-    private void stopTimer() {
-        // The scheduled task stays and finds no deadline: cheaper than cancelling and rescheduling per ACK.
-        deadline = 0;
-    }
-
-    private void onTimer() {
-        timer = null;
-        if (deadline == 0 || state == State.CLOSED) {
-            return;
-        }
-        long left = deadline - nat.timers().nanoTime();
-        if (left > 0) {
-            scheduleTimer(left);
-            return;
-        }
-        deadline = 0;
-        onRetransmitTimeout();
-    }
-
     private void onRetransmitTimeout() {
+        if (state == State.CLOSED) {
+            return;
+        }
         if (state == State.SYN_SENT || state == State.SYN_RECEIVED) {
             final boolean activeOpen = state == State.SYN_SENT;
-            if (++retries > (activeOpen ? MAX_SYN_RETRIES : MAX_SYNACK_RETRIES)) {
+            if (retransmit.retriesExhausted(activeOpen ? MAX_SYN_RETRIES : MAX_SYNACK_RETRIES)) {
                 nat.counters().increment(Counter.TCP_ABORTED_TIMEOUT);
                 dialFailure = TcpPortTraffic.Failure.TIMEOUT;
                 abort();
                 return;
             }
-            rttActive = false;
-            rto.backOff();
+            retransmit.cancelRtt();
+            retransmit.backOff();
             nat.counters().increment(Counter.TCP_RETRANSMITS);
             if (activeOpen) {
                 sendSyn();
             } else {
                 sendSynAck();
             }
-            restartTimer();
+            retransmit.restart();
             return;
         }
-        if (sndMax == sndUna) {
-            if (sendQueue.size() > 0 && sndWnd == 0) {
+        if (sender.allAcknowledged()) {
+            if (sender.zeroWindowProbeWanted()) {
                 // Window probe: an old sequence number makes the guest answer with its current window.
-                emit(sndUna - 1, Tcp.ACK, 0, 0);
-                rto.backOff();
-                restartTimer();
+                emit(SeqNum.add(sender.sndUna(), -1), Tcp.ACK, 0, 0);
+                retransmit.backOff();
+                retransmit.restart();
             }
             return;
         }
-        if (++retries > MAX_RETRIES) {
+        if (retransmit.retriesExhausted(MAX_RETRIES)) {
             nat.counters().increment(Counter.TCP_ABORTED_TIMEOUT);
             abort();
             return;
         }
         nat.counters().increment(Counter.TCP_RETRANSMITS);
-        rto.backOff();
-        rttActive = false;
-        dupAcks = 0;
+        retransmit.backOff();
+        retransmit.cancelRtt();
         // Go back to the first unacknowledged byte; ACKs for it clock out the rest again.
         resendFirst();
-        int queued = sendQueue.size();
-        sndNxt = sndUna + Math.min(queued, mss);
-        if (queued == 0 && finSent) {
-            sndNxt = finSeq + 1;
-        }
-        restartTimer();
+        sender.wentBackToFirst();
+        retransmit.restart();
     }
 
     /** Makes sure the connection is checked for idleness within {@code limit}. */
@@ -771,7 +582,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         if (generation != idleGeneration || state == State.CLOSED || state == State.TIME_WAIT) {
             return;
         }
-        long limit = guestFin || finSent ? nat.halfClosedIdleNanos() : nat.idleNanos();
+        long limit = receiver.finReceived() || sender.finQueued() ? nat.halfClosedIdleNanos() : nat.idleNanos();
         long idle = nat.timers().nanoTime() - lastActive;
         if (idle >= limit) {
             nat.counters().increment(Counter.TCP_IDLE_TIMEOUTS);
@@ -787,7 +598,7 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             publishedBy.traffic.ended();
         }
         state = State.TIME_WAIT;
-        stopTimer();
+        retransmit.stop();
         closeHostGracefully();
         nat.timers().schedule(this::finish, nat.timeWaitNanos());
     }
@@ -838,9 +649,9 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
         }
         if (state == State.SYN_SENT) {
             // Nothing of the guest's is acknowledged yet: a bare RST in our sequence space ends its half-open one.
-            nat.output().rst(ip, ourPort, guestPort, sndNxt, 0, Tcp.RST);
+            nat.output().rst(ip, ourPort, guestPort, sender.sndNxt(), 0, Tcp.RST);
         } else {
-            nat.output().rst(ip, ourPort, guestPort, sndNxt, rcvNxt, Tcp.RST | Tcp.ACK);
+            nat.output().rst(ip, ourPort, guestPort, sender.sndNxt(), receiver.rcvNxt(), Tcp.RST | Tcp.ACK);
         }
         resetHost();
         finish();
@@ -877,10 +688,10 @@ final class TcpFlow extends FlowEntry implements Batch.Deferred {
             }
         }
         state = State.CLOSED;
-        deadline = 0;
+        retransmit.stop();
         closeHostGracefully();
-        sendQueue.clear();
-        reorder.clear();
+        sender.clear();
+        receiver.clear();
         if (host != null && host.isOpen()) {
             host.closeFuture().addListener(f -> nat.remove(this));
         } else {

@@ -77,7 +77,7 @@ final class TcpOutput {
         if (seg.has(Tcp.ACK)) {
             rst(ip, srcPort, dstPort, seg.ack, 0, Tcp.RST);
         } else {
-            rst(ip, srcPort, dstPort, 0, seg.seq + seg.sequenceLength(), Tcp.RST | Tcp.ACK);
+            rst(ip, srcPort, dstPort, 0, SeqNum.add(seg.seq, seg.sequenceLength()), Tcp.RST | Tcp.ACK);
         }
     }
 
