@@ -115,7 +115,9 @@ public final class LxcUserNicChildDriver implements ChildNetworkDriver {
      * The DHCP client identifier of the namespace of this state directory: a start with the same --state-dir (as
      * dockerd-rootless.sh always uses), after the previous run ended, is given the same address again at once,
      * without the server's check that a new address is free (lxc-net's dnsmasq pings it for 3 s). Two running
-     * instances never share a state directory (it is locked), so never an identifier.
+     * instances never share a state directory (it is locked), so never an identifier. The path alone: the child
+     * JVM's {@code user.name} is no part of it, because that JVM starts before its uid map is written and reads
+     * "nobody" or "root" depending on which comes first (CI saw a restart get another address from it).
      */
     static String clientId(Path stateDir) {
         final MessageDigest sha256;
@@ -124,8 +126,8 @@ public final class LxcUserNicChildDriver implements ChildNetworkDriver {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }
-        final byte[] digest = sha256.digest((System.getProperty("user.name") + ":" + stateDir.toAbsolutePath()
-                .normalize()).getBytes(StandardCharsets.UTF_8));
+        final byte[] digest = sha256.digest(stateDir.toAbsolutePath().normalize().toString()
+                .getBytes(StandardCharsets.UTF_8));
         return "rootlessjkit-" + HexFormat.of().formatHex(digest, 0, 16);
     }
 
