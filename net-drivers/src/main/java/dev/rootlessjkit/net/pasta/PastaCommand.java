@@ -1,6 +1,7 @@
 package dev.rootlessjkit.net.pasta;
 
 import dev.rootlessjkit.net.Ipv4Network;
+import dev.rootlessjkit.net.NetworkOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,11 +13,14 @@ import java.util.List;
  *
  * @param mtu                 never 0
  * @param implicitPorts       --port-driver=implicit: pasta forwards every port bound in the namespace
+ * @param udpPorts            with implicitPorts, the -p UDP specs in pasta's form; when there are any, pasta forwards
+ *                            exactly those UDP ports instead of scanning (see {@link NetworkOptions#pastaUdpPorts})
  * @param hostLoToNsLo        pasta has --host-lo-to-ns-lo (2024_10_30+), which keeps host 127.0.0.1 ports reaching
  *                            the namespace's loopback
  */
 record PastaCommand(Path setpriv, Path pasta, Path pidFile, String ifname, int mtu, Ipv4Network network,
-        boolean disableHostLoopback, boolean ipv6, boolean implicitPorts, boolean hostLoToNsLo) {
+        boolean disableHostLoopback, boolean ipv6, boolean implicitPorts, List<String> udpPorts,
+        boolean hostLoToNsLo) {
 
     /**
      * Whether {@code --tcp-ns=none --udp-ns=none} go with --disable-host-loopback. pasta before 2024 (e.g.
@@ -47,7 +51,13 @@ record PastaCommand(Path setpriv, Path pasta, Path pidFile, String ifname, int m
             argv.add("--ipv4-only");
         }
         final String ports = implicitPorts ? "auto" : "none";
-        argv.addAll(List.of("--tcp-ports=" + ports, "--udp-ports=" + ports));
+        argv.add("--tcp-ports=" + ports);
+        if (implicitPorts && !udpPorts.isEmpty()) {
+            // pasta takes no explicit port next to auto; one spec per option, since an address applies to it all.
+            udpPorts.forEach(spec -> argv.add("--udp-ports=" + spec));
+        } else {
+            argv.add("--udp-ports=" + ports);
+        }
         if (hostLoToNsLo) {
             argv.add("--host-lo-to-ns-lo");
         }

@@ -82,7 +82,7 @@ public final class PastaParentDriver implements ParentNetworkDriver {
         return new PastaCommand(setpriv, pasta, pidFile,
                 options.ifname() == null || options.ifname().isEmpty() ? "tap0" : options.ifname(),
                 options.mtu() > 0 ? options.mtu() : DEFAULT_MTU, network, options.disableHostLoopback(),
-                options.ipv6(), "implicit".equals(options.portDriver()), hostLoToNsLo);
+                options.ipv6(), "implicit".equals(options.portDriver()), options.pastaUdpPorts(), hostLoToNsLo);
     }
 
     static NetworkConfig networkConfig(PastaCommand command) {

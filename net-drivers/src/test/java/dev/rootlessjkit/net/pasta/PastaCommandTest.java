@@ -21,8 +21,22 @@ class PastaCommandTest {
 
     private static NetworkOptions options(int mtu, String cidr, String ifname, boolean disableHostLoopback,
             boolean ipv6, boolean detach, String portDriver) {
-        return new NetworkOptions(NetworkDriverKind.PASTA, mtu, cidr, ifname, disableHostLoopback, ipv6, detach, "slirp4netns",
-                "false", "false", "pasta", portDriver, "", "lxcbr0");
+        return options(mtu, cidr, ifname, disableHostLoopback, ipv6, detach, portDriver, List.of());
+    }
+
+    private static NetworkOptions options(int mtu, String cidr, String ifname, boolean disableHostLoopback,
+            boolean ipv6, boolean detach, String portDriver, List<String> udpPorts) {
+        return new NetworkOptions(NetworkDriverKind.PASTA, mtu, cidr, ifname, disableHostLoopback, ipv6, detach,
+                "slirp4netns", "false", "false", "pasta", portDriver, "", "lxcbr0", udpPorts);
+    }
+
+    /** pasta before 2024 scans for UDP ports only when it starts: the -p UDP ports are passed to it instead. */
+    @Test
+    void implicitPortsWithPublishedUdpPortsForwardExactlyThose() throws NetworkDriverException {
+        final List<String> argv = PastaParentDriver.command(options(0, null, null, false, false, false, "implicit",
+                List.of("127.0.0.1/53", "5001")), SETPRIV, PASTA, PID_FILE, false).argv(7, null);
+        assertEquals(List.of("--tcp-ports=auto", "--udp-ports=127.0.0.1/53", "--udp-ports=5001", "7"),
+                argv.subList(argv.indexOf("--tcp-ports=auto"), argv.size()));
     }
 
     private static List<String> expected(String... rest) {

@@ -69,8 +69,8 @@ enum Flag {
             "port driver for non-host networks [" + PortDriverKind.helpList() + "]"),
     PUBLISH(Category.PORT, Kind.LIST, "publish", "p", "",
             "publish a port of the namespace on the host, e.g. \"127.0.0.1:8080:80/tcp\"; repeatable or "
-                    + "comma-separated; checked and then ignored with --port-driver=implicit, where pasta publishes "
-                    + "every port bound inside"),
+                    + "comma-separated; with --port-driver=implicit, where pasta publishes every TCP port bound "
+                    + "inside, only its UDP ports are used (passed to pasta, on the same number)"),
     SOURCE_IP_TRANSPARENT(Category.PORT, Kind.BOOL, "source-ip-transparent", null, "true",
             "preserve real client source IP using IP_TRANSPARENT (builtin port driver, TCP only; "
                     + "--port-driver=usernet always does)"),

@@ -99,11 +99,22 @@ class CliTest {
                 config("--net=pasta", "--port-driver=implicit", "-p", "127.0.0.1:8080:80/tcp", "x").publish());
     }
 
-    /** Accepted and ignored, as RootlessKit does (Parent still parses each spec first): --help says so. */
+    /**
+     * With the implicit port driver, TCP -p specs are accepted and ignored, as RootlessKit does (pasta publishes
+     * every TCP port bound inside), and the UDP ones go to pasta, which scans for UDP ports only when it starts.
+     */
     @Test
-    void publishWithTheImplicitPortDriverIsDocumentedAsIgnored() throws UsageException {
-        assertTrue(print("--help").text().contains("checked and then ignored with --port-driver=implicit, where "
-                + "pasta publishes every port bound inside"), print("--help").text());
+    void publishWithTheImplicitPortDriverPassesOnlyUdpToPasta() throws UsageException {
+        assertTrue(print("--help").text().contains("with --port-driver=implicit, where pasta publishes every TCP "
+                + "port bound inside, only its UDP ports are used (passed to pasta, on the same number)"),
+                print("--help").text());
+        final CliOutcome.Run run = run("--net=pasta", "--port-driver=implicit", "-p",
+                "127.0.0.1:8080:80/tcp,127.0.0.1:53:53/udp", "-p", "[::1]:5001:5001/udp6", "-p", "6000:6001/udp", "x");
+        assertEquals(List.of("127.0.0.1/53", "::1/5001", "6001"), run.config().network().pastaUdpPorts());
+        assertTrue(run.warnings().contains("--port-driver=implicit forwards UDP port 6001 on the same number: the "
+                + "host port 6000 of 6000:6001/udp is ignored"), run.warnings().toString());
+        assertEquals(List.of(), config("--net=slirp4netns", "--port-driver=builtin", "-p", "127.0.0.1:8053:53/udp",
+                "x").network().pastaUdpPorts(), "other port drivers publish -p themselves");
     }
 
     @Test

@@ -38,7 +38,7 @@ class UsernetPortDriverTest {
     /** The usernet network driver as the parent has it before the child's TAP device arrives: not started. */
     private UsernetParentDriver notStarted() throws NetworkDriverException {
         return new UsernetParentDriver(new NetworkOptions(NetworkDriverKind.USERNET, 0, null, "tap0", false, false, false, null, null,
-                null, null, "usernet", null, null), Map.of(), Linux.load(), log);
+                null, null, "usernet", null, null, null), Map.of(), Linux.load(), log);
     }
 
     private UsernetPortDriver driverOfNotStartedNetwork() throws NetworkDriverException {
@@ -114,7 +114,8 @@ class UsernetPortDriverTest {
         PortDriverException e = assertThrows(PortDriverException.class,
                 () -> PortDriverKind.USERNET.parentHalf(OPTIONS, Path.of("/nonexistent"),
                         NetworkDriverKind.HOST.parentHalf(new NetworkOptions(NetworkDriverKind.HOST, 0, null, null,
-                                false, false, false, null, null, null, null, "usernet", null, null), null, log), log));
+                                false, false, false, null, null, null, null, "usernet", null, null, null), null, log),
+                        log));
         assertEquals("--port-driver=usernet requires --net=usernet", e.getMessage());
         assertInstanceOf(UsernetPortDriver.class, PortDriverKind.USERNET.parentHalf(OPTIONS, Path.of("/nonexistent"),
                 notStarted(), log));
