@@ -80,14 +80,13 @@ public final class Epoll implements AutoCloseable {
         final NativeCalls c = calls.c;
         final int epfd = c.callInt(EPOLL_CREATE1, EPOLL_CLOEXEC);
         if (epfd < 0) {
-            final int errno = c.errno();
-            throw new ErrnoException("epoll_create1", "", errno, c.describe(errno));
+            throw c.failure("epoll_create1", "");
         }
         final int wakeFd = c.callInt(EVENTFD, 0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (wakeFd < 0) {
-            final int errno = c.errno();
+            final ErrnoException e = c.failure("eventfd", "");
             c.call(CLOSE, epfd);
-            throw new ErrnoException("eventfd", "", errno, c.describe(errno));
+            throw e;
         }
         final Epoll epoll = new Epoll(c, epfd, wakeFd, maxEvents);
         try {
@@ -104,8 +103,7 @@ public final class Epoll implements AutoCloseable {
         memory.putInt(control, events);
         memory.putLong(control + EVENT_DATA, token);
         if (c.callInt(EPOLL_CTL, epfd, EPOLL_CTL_ADD, fd, control) != 0) {
-            final int errno = c.errno();
-            throw new ErrnoException("epoll_ctl", "EPOLL_CTL_ADD", errno, c.describe(errno));
+            throw c.failure("epoll_ctl", "EPOLL_CTL_ADD");
         }
     }
 

@@ -42,8 +42,7 @@ public final class IcmpSockets {
     private int open(int family, int protocol, String subject) throws ErrnoException {
         final int fd = c.callInt(SOCKET, family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
         if (fd < 0) {
-            final int errno = c.errno();
-            throw new ErrnoException("socket", subject, errno, c.describe(errno));
+            throw c.failure("socket", subject);
         }
         return fd;
     }

@@ -35,6 +35,7 @@ final class Libc {
     static final Function SENDMSG = Function.ofLong("sendmsg", INT, POINTER, INT);
     static final Function RECVMSG = Function.ofLong("recvmsg", INT, POINTER, INT);
     static final Function SHUTDOWN = Function.ofInt("shutdown", INT, INT);
+    static final Function PIPE2 = Function.ofInt("pipe2", POINTER, INT);
 
     static final int F_DUPFD_CLOEXEC = 1030;
 
@@ -42,9 +43,19 @@ final class Libc {
     static int duplicateAbove(NativeCalls c, int fd, int lowest) throws ErrnoException {
         final int copy = c.callInt(FCNTL, fd, F_DUPFD_CLOEXEC, lowest);
         if (copy < 0) {
-            final int errno = c.errno();
-            throw new ErrnoException("fcntl F_DUPFD_CLOEXEC", "fd " + fd, errno, c.describe(errno));
+            throw c.failure("fcntl F_DUPFD_CLOEXEC", "fd " + fd);
         }
         return copy;
+    }
+
+    /** pipe2(2) with {@code flags}: {read end, write end}. */
+    static int[] pipe(NativeCalls c, int flags) throws ErrnoException {
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long fds = scratch.allocate(2L * Integer.BYTES);
+            if (c.callInt(PIPE2, fds, flags) != 0) {
+                throw c.failure("pipe2", "");
+            }
+            return new int[] {c.memory().getInt(fds), c.memory().getInt(fds + Integer.BYTES)};
+        }
     }
 }

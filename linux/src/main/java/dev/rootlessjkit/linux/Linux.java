@@ -123,7 +123,6 @@ public final class Linux {
             LONG);
     private static final NativeCalls.Function CAPGET = NativeCalls.Function.ofInt("capget", POINTER, POINTER);
     private static final NativeCalls.Function CAPSET = NativeCalls.Function.ofInt("capset", POINTER, POINTER);
-    private static final NativeCalls.Function PIPE2 = NativeCalls.Function.ofInt("pipe2", POINTER, INT);
     private static final NativeCalls.Function DUP2 = NativeCalls.Function.ofInt("dup2", INT, INT);
     private static final NativeCalls.Function SETNS = NativeCalls.Function.ofInt("setns", INT, INT);
     private static final NativeCalls.Function UNSHARE = NativeCalls.Function.ofInt("unshare", INT);
@@ -202,16 +201,16 @@ public final class Linux {
      */
     public void exec(String path, List<String> argv, Map<String, String> env, int keepBelow) throws ErrnoException {
         if (c.callInt(CLOSE_RANGE, keepBelow, Integer.MAX_VALUE, CLOSE_RANGE_CLOEXEC) != 0) {
-            throw error("close_range", String.valueOf(keepBelow));
+            throw c.failure("close_range", String.valueOf(keepBelow));
         }
         try (NativeCalls.Scratch scratch = c.scratch()) {
             final long empty = scratch.allocate(SIGSET_BYTES);
             c.call(SIGEMPTYSET, empty);
             if (c.callInt(PTHREAD_SIGMASK, SIG_SETMASK, empty, 0) != 0) {
-                throw error("pthread_sigmask", "");
+                throw c.failure("pthread_sigmask", "");
             }
             c.call(EXECVE, scratch.string(path), scratch.strings(argv), scratch.strings(environment(env)));
-            throw error("execve", path);
+            throw c.failure("execve", path);
         }
     }
 
@@ -245,7 +244,7 @@ public final class Linux {
 
     public void kill(int pid, int signal) throws ErrnoException {
         if (c.callInt(KILL, pid, signal) != 0) {
-            throw error("kill", pid + " " + Signals.name(signal));
+            throw c.failure("kill", pid + " " + Signals.name(signal));
         }
     }
 
@@ -256,7 +255,7 @@ public final class Linux {
                     scratch.string(data));
         }
         if (result != 0) {
-            throw error("mount", (fsType == null ? source : fsType) + " on " + target);
+            throw c.failure("mount", (fsType == null ? source : fsType) + " on " + target);
         }
     }
 
@@ -266,7 +265,7 @@ public final class Linux {
             result = c.callInt(UMOUNT2, scratch.string(target), flags);
         }
         if (result != 0) {
-            throw error("umount", target);
+            throw c.failure("umount", target);
         }
     }
 
@@ -277,21 +276,21 @@ public final class Linux {
             result = c.callInt(CHMOD, scratch.string(path), mode);
         }
         if (result != 0) {
-            throw error("chmod", path);
+            throw c.failure("chmod", path);
         }
     }
 
     /** Asks the kernel to send {@code signal} to this process when the thread that created it exits. */
     public void setParentDeathSignal(int signal) throws ErrnoException {
         if (c.callInt(PRCTL, PR_SET_PDEATHSIG, signal, 0, 0, 0) != 0) {
-            throw error("prctl", "PR_SET_PDEATHSIG");
+            throw c.failure("prctl", "PR_SET_PDEATHSIG");
         }
     }
 
     /** Orphaned descendants are re-parented to this process instead of to init. */
     public void setChildSubreaper() throws ErrnoException {
         if (c.callInt(PRCTL, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
-            throw error("prctl", "PR_SET_CHILD_SUBREAPER");
+            throw c.failure("prctl", "PR_SET_CHILD_SUBREAPER");
         }
     }
 
@@ -301,7 +300,7 @@ public final class Linux {
      */
     public void clearInheritableCapabilities() throws ErrnoException {
         if (c.callInt(PRCTL, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
-            throw error("prctl", "PR_CAP_AMBIENT_CLEAR_ALL");
+            throw c.failure("prctl", "PR_CAP_AMBIENT_CLEAR_ALL");
         }
         try (NativeCalls.Scratch scratch = c.scratch()) {
             // struct __user_cap_header_struct {version, pid}; two struct __user_cap_data_struct {effective,
@@ -310,31 +309,25 @@ public final class Linux {
             memory.putInt(header, LINUX_CAPABILITY_VERSION_3);
             final long data = scratch.allocate(6 * Integer.BYTES);
             if (c.callInt(CAPGET, header, data) != 0) {
-                throw error("capget", "this thread");
+                throw c.failure("capget", "this thread");
             }
             memory.putInt(data + 2 * Integer.BYTES, 0);
             memory.putInt(data + 5 * Integer.BYTES, 0);
             if (c.callInt(CAPSET, header, data) != 0) {
-                throw error("capset", "inheritable set");
+                throw c.failure("capset", "inheritable set");
             }
         }
     }
 
     /** A pipe as {read fd, write fd}, both close-on-exec. */
     public int[] pipe() throws ErrnoException {
-        try (NativeCalls.Scratch scratch = c.scratch()) {
-            final long fds = scratch.allocate(2 * Integer.BYTES);
-            if (c.callInt(PIPE2, fds, O_CLOEXEC) != 0) {
-                throw error("pipe2", "");
-            }
-            return new int[] {memory.getInt(fds), memory.getInt(fds + Integer.BYTES)};
-        }
+        return Libc.pipe(c, O_CLOEXEC);
     }
 
     /** dup2(2): {@code to} becomes a copy of {@code from} (closed first if open). */
     public void dup2(int from, int to) throws ErrnoException {
         if (c.callInt(DUP2, from, to) < 0) {
-            throw error("dup2", from + " -> " + to);
+            throw c.failure("dup2", from + " -> " + to);
         }
     }
 
@@ -345,7 +338,7 @@ public final class Linux {
 
     public void close(int fd) throws ErrnoException {
         if (c.callInt(CLOSE, fd) != 0) {
-            throw error("close", String.valueOf(fd));
+            throw c.failure("close", String.valueOf(fd));
         }
     }
 
@@ -361,7 +354,7 @@ public final class Linux {
                     return (int) n;
                 }
                 if (c.errno() != Errno.EINTR.intValue()) {
-                    throw error("read", "fd " + fd);
+                    throw c.failure("read", "fd " + fd);
                 }
             }
         }
@@ -379,7 +372,7 @@ public final class Linux {
                     return (int) n;
                 }
                 if (c.errno() != Errno.EINTR.intValue()) {
-                    throw error("write", "fd " + fd);
+                    throw c.failure("write", "fd " + fd);
                 }
             }
         }
@@ -391,11 +384,11 @@ public final class Linux {
         try (NativeCalls.Scratch scratch = c.scratch()) {
             final long ifreq = ifreq(scratch, ifname);
             if (c.callInt(IOCTL, fd, SIOCGIFFLAGS, ifreq) != 0) {
-                throw error("ioctl SIOCGIFFLAGS", ifname);
+                throw c.failure("ioctl SIOCGIFFLAGS", ifname);
             }
             memory.putShort(ifreq + IFNAMSIZ, (short) (memory.getShort(ifreq + IFNAMSIZ) | IFF_UP));
             if (c.callInt(IOCTL, fd, SIOCSIFFLAGS, ifreq) != 0) {
-                throw error("ioctl SIOCSIFFLAGS", ifname);
+                throw c.failure("ioctl SIOCSIFFLAGS", ifname);
             }
         } finally {
             c.call(CLOSE, fd);
@@ -417,16 +410,16 @@ public final class Linux {
             if (mtu > 0) {
                 memory.putInt(ifreq + IFNAMSIZ, mtu);
                 if (c.callInt(IOCTL, fd, SIOCSIFMTU, ifreq) != 0) {
-                    throw error("ioctl SIOCSIFMTU", ifname + " " + mtu);
+                    throw c.failure("ioctl SIOCSIFMTU", ifname + " " + mtu);
                 }
             }
             putSockaddrIn(ifreq + IFNAMSIZ, address);
             if (c.callInt(IOCTL, fd, SIOCSIFADDR, ifreq) != 0) {
-                throw error("ioctl SIOCSIFADDR", ifname);
+                throw c.failure("ioctl SIOCSIFADDR", ifname);
             }
             putSockaddrIn(ifreq + IFNAMSIZ, netmask(prefixLength));
             if (c.callInt(IOCTL, fd, SIOCSIFNETMASK, ifreq) != 0) {
-                throw error("ioctl SIOCSIFNETMASK", ifname);
+                throw c.failure("ioctl SIOCSIFNETMASK", ifname);
             }
         } finally {
             c.call(CLOSE, fd);
@@ -448,7 +441,7 @@ public final class Linux {
             memory.putShort(route + RTENTRY_FLAGS, (short) (RTF_UP | RTF_GATEWAY));
             memory.putAddress(route + RTENTRY_DEV, scratch.string(ifname));
             if (c.callInt(IOCTL, fd, SIOCADDRT, route) != 0) {
-                throw error("ioctl SIOCADDRT", "default via " + ifname);
+                throw c.failure("ioctl SIOCADDRT", "default via " + ifname);
             }
         } finally {
             c.call(CLOSE, fd);
@@ -463,7 +456,7 @@ public final class Linux {
         final int fd = open(path, O_RDONLY | O_CLOEXEC, 0);
         try {
             if (c.callInt(SETNS, fd, nstype) != 0) {
-                throw error("setns", path);
+                throw c.failure("setns", path);
             }
         } finally {
             c.call(CLOSE, fd);
@@ -473,7 +466,7 @@ public final class Linux {
     /** Gives the calling thread (only it) a new, empty network namespace. */
     public void unshareNetworkOfThisThread() throws ErrnoException {
         if (c.callInt(UNSHARE, CLONE_NEWNET) != 0) {
-            throw error("unshare", "CLONE_NEWNET");
+            throw c.failure("unshare", "CLONE_NEWNET");
         }
     }
 
@@ -515,7 +508,7 @@ public final class Linux {
                     return -1;
                 }
                 if (n < 0 && c.errno() != Errno.EINTR.intValue()) {
-                    throw error("poll", "fds " + Arrays.toString(fds));
+                    throw c.failure("poll", "fds " + Arrays.toString(fds));
                 }
             }
         }
@@ -548,7 +541,7 @@ public final class Linux {
             fd = c.callInt(OPEN, scratch.string(path), flags, mode);
         }
         if (fd < 0) {
-            throw error("open", path);
+            throw c.failure("open", path);
         }
         return fd;
     }
@@ -564,13 +557,13 @@ public final class Linux {
         if (c.errno() == Errno.EWOULDBLOCK.intValue()) {
             return false;
         }
-        throw error("flock", subject);
+        throw c.failure("flock", subject);
     }
 
     private int inetSocket() throws ErrnoException {
         final int fd = c.callInt(SOCKET, AF_INET, SOCK_DGRAM, 0);
         if (fd < 0) {
-            throw error("socket", "AF_INET");
+            throw c.failure("socket", "AF_INET");
         }
         return fd;
     }
@@ -605,10 +598,6 @@ public final class Linux {
         }
     }
 
-    private ErrnoException error(String call, String subject) {
-        final int errno = c.errno();
-        return new ErrnoException(call, subject, errno, c.describe(errno));
-    }
 
     private static List<String> environment(Map<String, String> env) {
         final List<String> entries = new ArrayList<>(env.size());

@@ -216,6 +216,15 @@ final class NativeCalls {
         return new Scratch();
     }
 
+    /**
+     * The failure of {@code call} on {@code subject}, with this thread's errno of the last call: read it before any
+     * other call (a close on the way out, say) overwrites it.
+     */
+    ErrnoException failure(String call, String subject) {
+        final int errno = errno();
+        return new ErrnoException(call, subject, errno, describe(errno));
+    }
+
     /** strerror(3)'s text for {@code errno}. */
     String describe(int errno) {
         final long text = call(STRERROR, errno);

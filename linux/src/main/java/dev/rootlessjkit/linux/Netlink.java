@@ -53,8 +53,7 @@ final class Netlink implements AutoCloseable {
         final NativeCalls calls = NativeCalls.load();
         final int fd = calls.callInt(SOCKET, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
         if (fd < 0) {
-            final int errno = calls.errno();
-            throw new ErrnoException("socket", subject, errno, calls.describe(errno));
+            throw calls.failure("socket", subject);
         }
         return new Netlink(calls, fd);
     }
@@ -84,14 +83,14 @@ final class Netlink implements AutoCloseable {
             // retried
         }
         if (n != bytes.length) {
-            throw error("sendto", subject);
+            throw c.failure("sendto", subject);
         }
         while (true) {
             while ((n = c.call(READ, fd, nativeBuffer, BUFFER_BYTES)) < 0 && c.errno() == EINTR) {
                 // retried
             }
             if (n < 0) {
-                throw error("recv", subject);
+                throw c.failure("recv", subject);
             }
             memory.getByteArray(nativeBuffer, buffer, 0, (int) n);
             final ByteBuffer r = ByteBuffer.wrap(buffer, 0, (int) n).order(ByteOrder.nativeOrder());
@@ -121,10 +120,6 @@ final class Netlink implements AutoCloseable {
         }
     }
 
-    private ErrnoException error(String call, String subject) {
-        final int errno = c.errno();
-        return new ErrnoException(call, subject, errno, c.describe(errno));
-    }
 
     @Override
     public void close() {

@@ -73,23 +73,23 @@ public final class PacketSockets {
         try (NativeCalls.Scratch scratch = c.scratch()) {
             final int ifindex = c.callInt(IF_NAMETOINDEX, scratch.string(ifname));
             if (ifindex == 0) {
-                throw error("if_nametoindex", ifname);
+                throw c.failure("if_nametoindex", ifname);
             }
             final int fd = c.callInt(SOCKET, AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
             if (fd < 0) {
-                throw error("socket", "AF_PACKET " + ifname);
+                throw c.failure("socket", "AF_PACKET " + ifname);
             }
             boolean ok = false;
             try {
                 if (c.callInt(BIND, fd, linkAddress(scratch, ifindex), SOCKADDR_LL_BYTES) != 0) {
-                    throw error("bind", "AF_PACKET " + ifname);
+                    throw c.failure("bind", "AF_PACKET " + ifname);
                 }
                 // A bound packet socket's own address holds the interface's hardware address.
                 final long name = scratch.allocate(SOCKADDR_LL_BYTES);
                 final long length = scratch.allocate(Integer.BYTES);
                 memory.putInt(length, SOCKADDR_LL_BYTES);
                 if (c.callInt(GETSOCKNAME, fd, name, length) != 0) {
-                    throw error("getsockname", "AF_PACKET " + ifname);
+                    throw c.failure("getsockname", "AF_PACKET " + ifname);
                 }
                 final int halen = memory.getByte(name + SLL_HALEN) & 0xff;
                 if (halen != ETHER_ADDR_LEN) {
@@ -120,7 +120,7 @@ public final class PacketSockets {
             memory.putByteArray(buf, packet, 0, packet.length);
             while (c.call(SENDTO, socket.fd(), buf, packet.length, 0, sa, SOCKADDR_LL_BYTES) < 0) {
                 if (c.errno() != EINTR) {
-                    throw error("sendto", "AF_PACKET ifindex " + socket.ifindex());
+                    throw c.failure("sendto", "AF_PACKET ifindex " + socket.ifindex());
                 }
             }
         }
@@ -138,7 +138,7 @@ public final class PacketSockets {
             int ready;
             while ((ready = c.callInt(POLL, pollfd, 1, timeoutMillis)) < 0) {
                 if (c.errno() != EINTR) {
-                    throw error("poll", "AF_PACKET ifindex " + socket.ifindex());
+                    throw c.failure("poll", "AF_PACKET ifindex " + socket.ifindex());
                 }
             }
             if (ready == 0) {
@@ -148,7 +148,7 @@ public final class PacketSockets {
             long n;
             while ((n = c.call(RECV, socket.fd(), buf, into.length, 0)) < 0) {
                 if (c.errno() != EINTR) {
-                    throw error("recv", "AF_PACKET ifindex " + socket.ifindex());
+                    throw c.failure("recv", "AF_PACKET ifindex " + socket.ifindex());
                 }
             }
             memory.getByteArray(buf, into, 0, (int) n);
@@ -171,7 +171,7 @@ public final class PacketSockets {
             final long ifreq = scratch.allocate(IFREQ_BYTES);
             memory.putByteArray(ifreq, name, 0, name.length);
             if (c.callInt(IOCTL, socket.fd(), SIOCGIFFLAGS, ifreq) != 0) {
-                throw error("ioctl SIOCGIFFLAGS", ifname);
+                throw c.failure("ioctl SIOCGIFFLAGS", ifname);
             }
             return (memory.getShort(ifreq + IFNAMSIZ) & IFF_RUNNING) != 0;
         }
@@ -194,8 +194,4 @@ public final class PacketSockets {
         return ((value & 0xff) << 8) | ((value >>> 8) & 0xff);
     }
 
-    private ErrnoException error(String call, String subject) {
-        final int errno = c.errno();
-        return new ErrnoException(call, subject, errno, c.describe(errno));
-    }
 }

@@ -43,7 +43,6 @@ public final class Splice {
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_NODELAY = 1;
 
-    private static final Function PIPE2 = Function.ofInt("pipe2", POINTER, INT);
     private static final Function SPLICE = Function.ofLong("splice", INT, POINTER, INT, POINTER, LONG, INT);
 
     final NativeCalls c;
@@ -64,14 +63,7 @@ public final class Splice {
 
     /** A non-blocking, close-on-exec pipe: {read end, write end}. Fails with EMFILE/ENFILE when out of fds. */
     public int[] pipe() throws ErrnoException {
-        try (NativeCalls.Scratch scratch = c.scratch()) {
-            final long fds = scratch.allocate(2L * Integer.BYTES);
-            if (c.callInt(PIPE2, fds, O_NONBLOCK | O_CLOEXEC) != 0) {
-                final int errno = c.errno();
-                throw new ErrnoException("pipe2", "", errno, c.describe(errno));
-            }
-            return new int[] {memory.getInt(fds), memory.getInt(fds + Integer.BYTES)};
-        }
+        return Libc.pipe(c, O_NONBLOCK | O_CLOEXEC);
     }
 
     /**

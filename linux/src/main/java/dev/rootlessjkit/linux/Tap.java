@@ -57,13 +57,13 @@ public final class Tap {
         try (NativeCalls.Scratch scratch = c.scratch()) {
             final int fd = c.callInt(OPEN, scratch.string("/dev/net/tun"), O_RDWR | O_CLOEXEC, 0);
             if (fd < 0) {
-                throw error("open", "/dev/net/tun");
+                throw c.failure("open", "/dev/net/tun");
             }
             final long ifreq = scratch.allocate(IFREQ_BYTES);
             memory.putByteArray(ifreq, bytes, 0, bytes.length);
             memory.putShort(ifreq + IFNAMSIZ, (short) (IFF_TAP | IFF_NO_PI | extraFlags));
             if (c.callInt(IOCTL, fd, TUNSETIFF, ifreq) != 0) {
-                final ErrnoException e = error("ioctl TUNSETIFF", name);
+                final ErrnoException e = c.failure("ioctl TUNSETIFF", name);
                 c.call(CLOSE, fd);
                 throw e;
             }
@@ -75,12 +75,8 @@ public final class Tap {
     public void setOffload(int fd, int flags) throws ErrnoException {
         // TUNSETOFFLOAD takes the flags as the argument itself, not a pointer to them.
         if (c.callInt(IOCTL, fd, TUNSETOFFLOAD, flags) != 0) {
-            throw error("ioctl TUNSETOFFLOAD", "fd " + fd);
+            throw c.failure("ioctl TUNSETOFFLOAD", "fd " + fd);
         }
     }
 
-    private ErrnoException error(String call, String subject) {
-        final int errno = c.errno();
-        return new ErrnoException(call, subject, errno, c.describe(errno));
-    }
 }
