@@ -89,16 +89,11 @@ public final class Splice {
      * bytes moved, 0 at end of input, or -errno (-EAGAIN when {@code in} is empty or {@code out} full).
      */
     public long move(int in, int out, long len) {
-        while (true) {
-            final long n = c.call(SPLICE, in, 0, out, 0, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-            if (n >= 0) {
-                return n;
-            }
-            final int errno = c.errno();
-            if (errno != EINTR) {
-                return -errno;
-            }
+        long n;
+        while ((n = c.call(SPLICE, in, 0, out, 0, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) < 0 && c.errno() == EINTR) {
+            // Interrupted before anything moved: again.
         }
+        return n >= 0 ? n : -c.errno();
     }
 
     /**
@@ -106,30 +101,20 @@ public final class Splice {
      * the bytes read, 0 at end of input, or -errno (-EAGAIN when nothing is queued).
      */
     public long read(int fd, long address, long len) {
-        while (true) {
-            final long n = c.call(READ, fd, address, len);
-            if (n >= 0) {
-                return n;
-            }
-            final int errno = c.errno();
-            if (errno != EINTR) {
-                return -errno;
-            }
+        long n;
+        while ((n = c.call(READ, fd, address, len)) < 0 && c.errno() == EINTR) {
+            // Interrupted before anything moved: again.
         }
+        return n >= 0 ? n : -c.errno();
     }
 
     /** write(2) of up to {@code len} bytes from native memory at {@code address}: the bytes written or -errno. */
     public long write(int fd, long address, long len) {
-        while (true) {
-            final long n = c.call(WRITE, fd, address, len);
-            if (n >= 0) {
-                return n;
-            }
-            final int errno = c.errno();
-            if (errno != EINTR) {
-                return -errno;
-            }
+        long n;
+        while ((n = c.call(WRITE, fd, address, len)) < 0 && c.errno() == EINTR) {
+            // Interrupted before anything moved: again.
         }
+        return n >= 0 ? n : -c.errno();
     }
 
     /** Native memory for {@link #read} and {@link #write}, not cleared; {@link #free} gives it back. */

@@ -91,28 +91,12 @@ final class TcpRelays implements AutoCloseable {
                 throw new RejectedExecutionException("the TCP relays are closed");
             }
             if (loops == null) {
-                loops = startLoops();
+                loops = EpollLoop.makeAll(new RelayLoop[threads],
+                        i -> new RelayLoop(calls, this, "builtin-port-tcp-" + i, log), STOP_MILLIS);
             }
             all = loops;
         }
         return all[Math.floorMod(next.getAndIncrement(), all.length)];
-    }
-
-    private RelayLoop[] startLoops() throws ErrnoException {
-        final RelayLoop[] started = new RelayLoop[threads];
-        try {
-            for (int i = 0; i < threads; i++) {
-                started[i] = new RelayLoop(calls, this, "builtin-port-tcp-" + i, log);
-            }
-        } catch (ErrnoException e) {
-            for (RelayLoop loop : started) {
-                if (loop != null) {
-                    loop.stop(STOP_MILLIS);
-                }
-            }
-            throw e;
-        }
-        return started;
     }
 
     /** The native calls the relays make, for their forwarders too. */
