@@ -19,6 +19,7 @@ import static dev.rootlessjkit.linux.Libc.SOCKETPAIR;
 import com.kenai.jffi.MemoryIO;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -387,6 +388,39 @@ public final class Sockets {
             final int errno = c.errno();
             if (errno != EINTR) {
                 throw new SocketCallException("accept4", "", errno, c.describe(errno));
+            }
+        }
+    }
+
+    /** A connection {@link #acceptInet} took: its non-blocking socket and the client's address. */
+    public record Accepted(int fd, InetSocketAddress client) {
+    }
+
+    /**
+     * Takes one connection from a non-blocking inet listener, as a non-blocking socket; null when none is queued
+     * (EAGAIN), or when the one queued was aborted before it could be taken (ECONNABORTED: the next call takes the
+     * next). Other failures (EMFILE, ENFILE, ENOBUFS) leave the connection queued.
+     */
+    public Accepted acceptInet(int listener) throws SocketCallException {
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long address = scratch.allocate(SOCKADDR_IN6_BYTES);
+            final long length = scratch.allocate(Integer.BYTES);
+            while (true) {
+                memory.putInt(length, SOCKADDR_IN6_BYTES);
+                final int fd = c.callInt(ACCEPT4, listener, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd >= 0) {
+                    final int bytes = Math.min(memory.getInt(length), SOCKADDR_IN6_BYTES);
+                    final byte[] sockaddr = new byte[bytes];
+                    memory.getByteArray(address, sockaddr, 0, bytes);
+                    return new Accepted(fd, DatagramBatch.address(sockaddr, bytes));
+                }
+                final int errno = c.errno();
+                if (errno == EAGAIN || errno == ECONNABORTED) {
+                    return null;
+                }
+                if (errno != EINTR) {
+                    throw new SocketCallException("accept4", "", errno, c.describe(errno));
+                }
             }
         }
     }

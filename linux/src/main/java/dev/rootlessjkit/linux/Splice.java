@@ -2,8 +2,10 @@ package dev.rootlessjkit.linux;
 
 import static dev.rootlessjkit.linux.Libc.CLOSE;
 import static dev.rootlessjkit.linux.Libc.FCNTL;
+import static dev.rootlessjkit.linux.Libc.READ;
 import static dev.rootlessjkit.linux.Libc.SETSOCKOPT;
 import static dev.rootlessjkit.linux.Libc.SHUTDOWN;
+import static dev.rootlessjkit.linux.Libc.WRITE;
 import static dev.rootlessjkit.linux.NativeCalls.INT;
 import static dev.rootlessjkit.linux.NativeCalls.LONG;
 import static dev.rootlessjkit.linux.NativeCalls.POINTER;
@@ -42,6 +44,8 @@ public final class Splice {
     private static final int SHUT_WR = 1;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_NODELAY = 1;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_LINGER = 13;
 
     private static final Function SPLICE = Function.ofLong("splice", INT, POINTER, INT, POINTER, LONG, INT);
 
@@ -49,12 +53,16 @@ public final class Splice {
     private final MemoryIO memory;
     /** The int 1, for TCP_NODELAY: allocated once, never freed (one per Splice, which lives as long as its relays). */
     private final long one;
+    /** struct linger {1, 0}, for SO_LINGER: allocated once, never freed, as {@link #one}. */
+    private final long lingerZero;
 
     private Splice(NativeCalls calls) {
         this.c = calls;
         this.memory = calls.memory();
         this.one = memory.allocateMemory(Integer.BYTES, true);
         memory.putInt(one, 1);
+        this.lingerZero = memory.allocateMemory(2L * Integer.BYTES, true);
+        memory.putInt(lingerZero, 1);
     }
 
     public static Splice load() {
@@ -81,16 +89,50 @@ public final class Splice {
      * bytes moved, 0 at end of input, or -errno (-EAGAIN when {@code in} is empty or {@code out} full).
      */
     public long move(int in, int out, long len) {
-        while (true) {
-            final long n = c.call(SPLICE, in, 0, out, 0, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-            if (n >= 0) {
-                return n;
-            }
-            final int errno = c.errno();
-            if (errno != EINTR) {
-                return -errno;
-            }
+        long n;
+        while ((n = c.call(SPLICE, in, 0, out, 0, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) < 0 && c.errno() == EINTR) {
+            // Interrupted before anything moved: again.
         }
+        return n >= 0 ? n : -c.errno();
+    }
+
+    /**
+     * read(2) of up to {@code len} bytes into native memory at {@code address}, for sockets splice cannot carry:
+     * the bytes read, 0 at end of input, or -errno (-EAGAIN when nothing is queued).
+     */
+    public long read(int fd, long address, long len) {
+        long n;
+        while ((n = c.call(READ, fd, address, len)) < 0 && c.errno() == EINTR) {
+            // Interrupted before anything moved: again.
+        }
+        return n >= 0 ? n : -c.errno();
+    }
+
+    /** write(2) of up to {@code len} bytes from native memory at {@code address}: the bytes written or -errno. */
+    public long write(int fd, long address, long len) {
+        long n;
+        while ((n = c.call(WRITE, fd, address, len)) < 0 && c.errno() == EINTR) {
+            // Interrupted before anything moved: again.
+        }
+        return n >= 0 ? n : -c.errno();
+    }
+
+    /** Native memory for {@link #read} and {@link #write}, not cleared; {@link #free} gives it back. */
+    public long allocate(int bytes) {
+        return memory.allocateMemory(bytes, false);
+    }
+
+    public void free(long address) {
+        memory.freeMemory(address);
+    }
+
+    /**
+     * Closes a TCP socket with a reset (SO_LINGER of zero): the peer learns at once that the connection is refused,
+     * where a plain close would look like an empty answer.
+     */
+    public void resetAndClose(int fd) {
+        c.callInt(SETSOCKOPT, fd, SOL_SOCKET, SO_LINGER, lingerZero, 2L * Integer.BYTES);
+        close(fd);
     }
 
     /** shutdown(SHUT_WR): the peer reads end of stream after what was sent. 0 or -errno. */

@@ -127,6 +127,46 @@ class SocketsTest {
         }
     }
 
+    /**
+     * acceptInet takes nothing from an empty backlog, then each queued connection with the client's address, as a
+     * non-blocking socket, on IPv4 and IPv6 alike.
+     */
+    @Test
+    void acceptInetTakesQueuedConnectionsWithTheirClientsAddresses() throws Exception {
+        for (byte[] address : new byte[][] {LOOPBACK, LOOPBACK6}) {
+            final int listener = sockets.bindInet(Sockets.Type.STREAM, address, 0, true, 8, "loopback:0");
+            try {
+                final int port = boundPort(listener, address);
+                assertEquals(null, sockets.acceptInet(listener), "an empty backlog");
+                try (Socket client = new Socket(java.net.InetAddress.getByAddress(address), port)) {
+                    final Sockets.Accepted accepted = acceptWithin5s(listener);
+                    try {
+                        assertEquals(client.getLocalSocketAddress(), accepted.client());
+                        final byte[] buffer = new byte[1];
+                        final SocketCallException empty = assertThrows(SocketCallException.class,
+                                () -> sockets.receive(accepted.fd(), buffer), "the socket does not block");
+                        assertEquals(Sockets.EAGAIN, empty.errno());
+                        client.getOutputStream().write(5);
+                        for (int i = 0; i < 100; i++) {
+                            try {
+                                assertEquals(1, sockets.receive(accepted.fd(), buffer).length());
+                                break;
+                            } catch (SocketCallException notYet) {
+                                Thread.sleep(10);
+                            }
+                        }
+                        assertArrayEquals(new byte[] {5}, buffer);
+                    } finally {
+                        sockets.close(accepted.fd());
+                    }
+                }
+                assertEquals(null, sockets.acceptInet(listener), "the backlog is empty again");
+            } finally {
+                sockets.close(listener);
+            }
+        }
+    }
+
     @Test
     void aNonBlockingConnectFinishesAndReportsItsOutcome() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress())) {
@@ -204,5 +244,16 @@ class SocketsTest {
             }
         }
         throw new IOException("fd " + fd + " has no port");
+    }
+
+    private Sockets.Accepted acceptWithin5s(int listener) throws Exception {
+        for (int i = 0; i < 500; i++) {
+            final Sockets.Accepted accepted = sockets.acceptInet(listener);
+            if (accepted != null) {
+                return accepted;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("the queued connection was not taken within 5 s");
     }
 }

@@ -19,9 +19,6 @@ import dev.rootlessjkit.port.PortSpecValidator;
 import dev.rootlessjkit.port.PortStatus;
 import dev.rootlessjkit.port.Proto;
 import dev.rootlessjkit.port.UnknownPortException;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The builtin port driver's host side: listens on the parent addresses and, per TCP connection or UDP flow, has
@@ -54,21 +48,13 @@ public final class BuiltinParentDriver implements ParentPortDriver {
     private final Map<Integer, Entry> ports = new TreeMap<>();
     /** What removed ports carried; guarded by {@code this}. */
     private PortCounters removed = PortCounters.NONE;
-    /**
-     * The forwarders' loops, made on a thread of their own from the driver's construction on: Netty's event loops
-     * cost a cold JVM a few hundred milliseconds, which would otherwise come after the child half is up, on the way
-     * to the first forwarded connection.
-     */
-    private final FutureTask<Loops> preparing;
-    private EventLoopGroup group;
-    private SpliceRelays splicing;
-    private UdpLoops udpLoops;
+    /** The threads the forwarders run on, each started with the first port that needs it. */
+    private final TcpRelays tcpRelays;
+    private final UdpLoops udpLoops;
+    /** Whether the child half is up and the ports are served. */
+    private boolean started;
     private int nextId = 1;
     private boolean closed;
-
-    /** The threads the forwarders run on. */
-    record Loops(EventLoopGroup group, SpliceRelays splicing, UdpLoops udpLoops) {
-    }
 
     /**
      * A published port: its listener alone (listenFd, no forwarder) until the driver serves it, then the forwarder
@@ -106,27 +92,8 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         }
         this.sockets = Sockets.load();
         this.bridge = new ChildBridge(sockets, socketPath, log);
-        final int threads = Runtime.getRuntime().availableProcessors();
-        this.preparing = new FutureTask<>(() -> new Loops(
-                new EpollEventLoopGroup(threads, new DefaultThreadFactory("builtin-port", true)),
-                // Before the held ports are served: their TCP forwarders splice.
-                SpliceRelays.forOpenFiles(OpenFileLimit.soft(), log), new UdpLoops(threads, log)));
-        final Thread preparer = new Thread(preparing, "builtin-port-prepare");
-        preparer.setDaemon(true);
-        preparer.start();
-    }
-
-    /** The loops, once made (waits for them); null if making them failed (said in the log). */
-    Loops preparedLoops() {
-        try {
-            return preparing.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        } catch (ExecutionException e) {
-            log.error("builtin port driver: cannot start its event loops: " + e.getCause());
-            return null;
-        }
+        this.tcpRelays = TcpRelays.forOpenFiles(OpenFileLimit.soft(), log);
+        this.udpLoops = new UdpLoops(Runtime.getRuntime().availableProcessors(), log);
     }
 
     @Override
@@ -148,17 +115,11 @@ public final class BuiltinParentDriver implements ParentPortDriver {
      */
     @Override
     public synchronized void start(Duration timeout) throws PortDriverException {
-        if (group != null) {
+        if (started) {
             return;
         }
         bridge.connect(timeout);
-        final Loops loops = preparedLoops();
-        if (loops == null) {
-            throw new PortDriverException("builtin port driver: its event loops did not start (see the log)");
-        }
-        splicing = loops.splicing();
-        udpLoops = loops.udpLoops();
-        group = loops.group();
+        started = true;
         for (Entry entry : new ArrayList<>(ports.values())) {
             if (entry.forwarder() == null) {
                 // Out of the table first: a listener that fails to be served is closed, and its port is gone.
@@ -190,10 +151,10 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         final Entry listening = new Entry(new PortStatus(nextId, spec), proto,
                 listenFd >= 0 ? listenFd : HostListeners.listen(sockets, spec, proto), null,
                 proto.isTcp() ? new TcpPortTraffic() : new UdpPortTraffic());
-        final Entry entry = group == null ? listening : serve(listening);
+        final Entry entry = started ? serve(listening) : listening;
         nextId++;
         ports.put(entry.status().id(), entry);
-        log.debug((group == null ? "listening for " : "published ") + entry.status());
+        log.debug((started ? "published " : "listening for ") + entry.status());
         return entry.status();
     }
 
@@ -214,7 +175,7 @@ public final class BuiltinParentDriver implements ParentPortDriver {
         final ChildTarget target = ChildTarget.of(entry.status().spec());
         try {
             if (entry.proto().isTcp()) {
-                final TcpForwarder tcp = new TcpForwarder(group, connections, bridge, target, entry.listenFd(), splicing,
+                final TcpForwarder tcp = new TcpForwarder(tcpRelays, connections, bridge, target, entry.listenFd(),
                         (TcpPortTraffic) entry.traffic(), log);
                 tcp.start();
                 return entry.servedBy(tcp);
@@ -295,16 +256,9 @@ public final class BuiltinParentDriver implements ParentPortDriver {
             ports.clear();
         }
         entries.forEach(this::stop);
-        // Made whether or not the driver started: waited for here so that their threads and fds end with it.
-        final Loops loops = preparedLoops();
-        if (loops != null) {
-            loops.splicing().close();
-            loops.udpLoops().close();
-        }
+        tcpRelays.close();
+        udpLoops.close();
         bridge.close();
-        if (loops != null) {
-            loops.group().shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
-        }
         try {
             Files.deleteIfExists(socketPath);
         } catch (IOException e) {

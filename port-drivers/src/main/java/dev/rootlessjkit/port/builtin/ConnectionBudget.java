@@ -49,7 +49,7 @@ final class ConnectionBudget {
 
     /**
      * Half of the descriptors left after the reserve: the relays' sockets take one half, their splice pipes
-     * ({@link SpliceRelays#forOpenFiles}) the other.
+     * ({@link TcpRelays#forOpenFiles}) the other.
      */
     static long halfOfUnreserved(long softLimit) {
         return (softLimit - Math.min(MAX_RESERVED_FDS, softLimit / 2)) / 2;

@@ -38,6 +38,31 @@ abstract class EpollLoop {
         thread.setDaemon(true);
     }
 
+    /** Makes the {@code index}-th loop of a set; may fail as its epoll instance is made. */
+    interface Maker<L extends EpollLoop> {
+        L make(int index) throws ErrnoException;
+    }
+
+    /**
+     * Fills {@code loops} with loops from {@code maker}, or fails leaving none running: those made before one
+     * failed are stopped, waiting up to {@code stopMillis} each.
+     */
+    static <L extends EpollLoop> L[] makeAll(L[] loops, Maker<L> maker, long stopMillis) throws ErrnoException {
+        try {
+            for (int i = 0; i < loops.length; i++) {
+                loops[i] = maker.make(i);
+            }
+        } catch (ErrnoException e) {
+            for (L loop : loops) {
+                if (loop != null) {
+                    loop.stop(stopMillis);
+                }
+            }
+            throw e;
+        }
+        return loops;
+    }
+
     final void startThread() {
         thread.start();
     }

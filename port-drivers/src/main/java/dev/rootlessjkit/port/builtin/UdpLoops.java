@@ -35,20 +35,8 @@ final class UdpLoops implements AutoCloseable {
         }
         if (loops == null) {
             final Splice calls = Splice.load();
-            final UdpLoop[] started = new UdpLoop[threads];
-            try {
-                for (int i = 0; i < threads; i++) {
-                    started[i] = new UdpLoop(calls, BATCH, "builtin-port-udp-" + i, log);
-                }
-            } catch (ErrnoException e) {
-                for (UdpLoop loop : started) {
-                    if (loop != null) {
-                        loop.stop(STOP_MILLIS);
-                    }
-                }
-                throw e;
-            }
-            loops = started;
+            loops = EpollLoop.makeAll(new UdpLoop[threads], i -> new UdpLoop(calls, BATCH, "builtin-port-udp-" + i, log),
+                    STOP_MILLIS);
         }
         final UdpLoop loop = loops[next];
         next = (next + 1) % loops.length;

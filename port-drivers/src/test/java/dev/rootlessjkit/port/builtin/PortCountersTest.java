@@ -61,7 +61,8 @@ class PortCountersTest {
     @ParameterizedTest(name = "spliced={0}")
     @ValueSource(booleans = {true, false})
     void connectionsAndBytesEachWayAreCountedExactly(boolean spliced) throws Exception {
-        try (RelayFixture fixture = new RelayFixture(state, spliced ? RelayFixture.splicing(16, log) : null, log);
+        try (RelayFixture fixture = new RelayFixture(state, spliced ? RelayFixture.relays(16, log)
+                : RelayFixture.buffersOnly(log), log);
                 ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             final RelayFixture.Published port = fixture.publish(Peers.serveTcpEcho(echo));
             final int connections = 4;
@@ -98,7 +99,7 @@ class PortCountersTest {
 
     @Test
     void aDialRefusedInsideIsOneRefusedFailure() throws Exception {
-        try (RelayFixture fixture = new RelayFixture(state, RelayFixture.splicing(16, log), log)) {
+        try (RelayFixture fixture = new RelayFixture(state, RelayFixture.relays(16, log), log)) {
             final RelayFixture.Published port = fixture.publish(Peers.freePort());
             Peers.roundTripsFail(port.port(), 1);
             eventually(new PortCounters.Tcp(1, 0, 1, new PortCounters.DialFailures(1, 0, 0, 0, 0), 0, 0),

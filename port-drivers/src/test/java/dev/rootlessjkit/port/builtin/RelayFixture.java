@@ -5,35 +5,29 @@ import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.api.TcpPortTraffic;
 import dev.rootlessjkit.port.PortSpec;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The builtin driver's TCP path with a chosen relay: both halves in this JVM, a {@link TcpForwarder} per published
- * port, relaying with the given {@link SpliceRelays} or, when that is null, through buffers only.
+ * The builtin driver's TCP path with chosen relays: both halves in this JVM, a {@link TcpForwarder} per published
+ * port, relaying with the given {@link TcpRelays} (through pipes while their budget lasts, then through buffers).
  */
 final class RelayFixture implements AutoCloseable {
-    static final String LOOP_THREADS = "test-port";
     private static final byte[] LOOPBACK = {127, 0, 0, 1};
 
-    final SpliceRelays splicing;
+    final TcpRelays relays;
     private final Log log;
     private final Sockets sockets = Sockets.load();
     private final BuiltinChildDriver child;
     private final ChildBridge bridge;
-    private final EventLoopGroup group = new EpollEventLoopGroup(2, new DefaultThreadFactory(LOOP_THREADS, true));
     private final List<TcpForwarder> forwarders = new ArrayList<>();
     final ConnectionBudget connections = ConnectionBudget.forOpenFiles(4096);
 
-    RelayFixture(Path state, SpliceRelays splicing, Log log) throws Exception {
-        this.splicing = splicing;
+    RelayFixture(Path state, TcpRelays relays, Log log) throws Exception {
+        this.relays = relays;
         this.log = log;
         final Path socket = state.resolve(".bp.sock");
         child = new BuiltinChildDriver(sockets, Linux.load(), null, log);
@@ -42,9 +36,14 @@ final class RelayFixture implements AutoCloseable {
         bridge.connect(Duration.ofSeconds(5));
     }
 
-    /** Splice relays as the driver makes them, but with room for {@code relays} relays' pipes. */
-    static SpliceRelays splicing(long relays, Log log) {
-        return new SpliceRelays(2, relays * SpliceRelays.FDS_PER_RELAY, SpliceRelays.PIPE_BYTES, log);
+    /** Relays as the driver makes them, but with room for {@code spliced} relays' pipes. */
+    static TcpRelays relays(long spliced, Log log) {
+        return new TcpRelays(2, spliced * TcpRelays.FDS_PER_RELAY, TcpRelays.PIPE_BYTES, log);
+    }
+
+    /** Relays with no room for pipes: every connection goes through buffers. */
+    static TcpRelays buffersOnly(Log log) {
+        return relays(0, log);
     }
 
     /**
@@ -55,8 +54,8 @@ final class RelayFixture implements AutoCloseable {
         final int port = Peers.freePort();
         final int fd = sockets.bindInet(Sockets.Type.STREAM, LOOPBACK, port, false, 128, "127.0.0.1:" + port);
         final TcpPortTraffic traffic = new TcpPortTraffic();
-        final TcpForwarder forwarder = new TcpForwarder(group, connections, bridge,
-                ChildTarget.of(new PortSpec("tcp", "127.0.0.1", port, "", targetPort)), fd, splicing, traffic, log);
+        final TcpForwarder forwarder = new TcpForwarder(relays, connections, bridge,
+                ChildTarget.of(new PortSpec("tcp", "127.0.0.1", port, "", targetPort)), fd, traffic, log);
         forwarder.start();
         forwarders.add(forwarder);
         return new Published(forwarder, port, traffic);
@@ -68,11 +67,8 @@ final class RelayFixture implements AutoCloseable {
     @Override
     public void close() {
         forwarders.forEach(f -> f.close(Duration.ofSeconds(5)));
-        if (splicing != null) {
-            splicing.close();
-        }
+        relays.close();
         bridge.close();
         child.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
 }

@@ -43,6 +43,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(120)
 class TcpRelayTest {
+    /** The threads of the relays' loops. */
+    private static final String RELAY_THREADS = "builtin-port-tcp-";
     private static final int BLOCK_BYTES = 4 << 20;
     private static final int MAX_WRITE = 256 << 10;
     private static final long SLOW_READER_PAUSE_EVERY = 4 << 20;
@@ -84,19 +86,19 @@ class TcpRelayTest {
      * Connections with random sizes in both directions (none, some, hundreds of MiB) and random half-close orders:
      * the client half-closes after its part while the server still sends, the server half-closes first (before
      * reading anything), or both send at once; either reader may pause now and then, so that the end of stream
-     * finds the pipe full. Four at a time over both splice loops, 3 GiB in all.
+     * finds the pipe full. Four at a time over both relay loops, 3 GiB in all.
      */
     @Test
     void gibibytesBothWaysWithRandomHalfCloses() throws Exception {
-        final RelayFixture fixture = fixture(RelayFixture.splicing(1000, quietLog()));
+        final RelayFixture fixture = fixture(RelayFixture.relays(1000, quietLog()));
         exactTransfers(fixture, 3L << 30, 24, 7);
-        assertEquals(0, fixture.splicing.pipeFdsInUse());
+        assertEquals(0, fixture.relays.pipeFdsInUse());
     }
 
-    /** The buffer relay, which splice falls back to, is exact in the same way. */
+    /** Relays through buffers, where pipes cannot be had, are exact in the same way. */
     @Test
     void bufferRelayIsExactToo() throws Exception {
-        exactTransfers(fixture(null), 512L << 20, 8, 11);
+        exactTransfers(fixture(RelayFixture.buffersOnly(quietLog())), 512L << 20, 8, 11);
     }
 
     private void exactTransfers(RelayFixture fixture, long totalBytes, int connections, long seed)
@@ -181,7 +183,7 @@ class TcpRelayTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void endOfStreamWaitsForAFullPipeToDrain(boolean upstream) throws Exception {
-        final RelayFixture fixture = fixture(RelayFixture.splicing(1000, quietLog()));
+        final RelayFixture fixture = fixture(RelayFixture.relays(1000, quietLog()));
         final ServerSocket server = new ServerSocket();
         closeLast.add(server);
         server.setReceiveBufferSize(4096);
@@ -216,7 +218,7 @@ class TcpRelayTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void resetMidStreamEndsTheOtherSide(boolean clientResets) throws Exception {
-        final RelayFixture fixture = fixture(RelayFixture.splicing(1000, quietLog()));
+        final RelayFixture fixture = fixture(RelayFixture.relays(1000, quietLog()));
         final ServerSocket server = server();
         final int port = fixture.publish(server.getLocalPort()).port();
         warmUp(port, server);
@@ -253,7 +255,7 @@ class TcpRelayTest {
      */
     @Test
     void resetAfterHalfCloseClosesAnIdleRelay() throws Exception {
-        final RelayFixture fixture = fixture(RelayFixture.splicing(1000, quietLog()));
+        final RelayFixture fixture = fixture(RelayFixture.relays(1000, quietLog()));
         final ServerSocket server = server();
         final int port = fixture.publish(server.getLocalPort()).port();
         warmUp(port, server);
@@ -263,7 +265,7 @@ class TcpRelayTest {
             client.shutdownOutput();
             assertEquals(7, inside.getInputStream().read());
             assertEquals(-1, inside.getInputStream().read());
-            assertEquals(4, fixture.splicing.pipeFdsInUse());
+            assertEquals(4, fixture.relays.pipeFdsInUse());
             client.setSoLinger(true, 0);
             client.close();
             awaitNoPipes(fixture);
@@ -279,7 +281,8 @@ class TcpRelayTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void aPeerThatStopsReadingStopsTheSender(boolean splice) throws Exception {
-        final RelayFixture fixture = fixture(splice ? RelayFixture.splicing(1000, quietLog()) : null);
+        final RelayFixture fixture = fixture(splice ? RelayFixture.relays(1000, quietLog())
+                : RelayFixture.buffersOnly(quietLog()));
         final ServerSocket server = server();
         final int port = fixture.publish(server.getLocalPort()).port();
         warmUp(port, server);
@@ -303,10 +306,9 @@ class TcpRelayTest {
                 assertTrue(written < 64 << 20, "the relay took " + written + " bytes from a sender"
                         + " whose receiver reads nothing");
             }
-            final String threadPrefix = splice ? "builtin-port-splice-" : RelayFixture.LOOP_THREADS;
-            final long cpuBefore = cpuNanos(threadPrefix);
+            final long cpuBefore = cpuNanos(RELAY_THREADS);
             Thread.sleep(1000);
-            final long spun = cpuNanos(threadPrefix) - cpuBefore;
+            final long spun = cpuNanos(RELAY_THREADS) - cpuBefore;
             assertTrue(spun < 100_000_000L, "relay threads used " + spun / 1_000_000 + " ms of CPU while parked");
 
             final CompletableFuture<Tally> got = async(() -> receive(inside));
@@ -327,7 +329,7 @@ class TcpRelayTest {
     /** Removing the port closes its live relays: clients see end of stream and the pipes are closed. */
     @Test
     void closingTheForwarderClosesLiveRelays() throws Exception {
-        final RelayFixture fixture = fixture(RelayFixture.splicing(1000, quietLog()));
+        final RelayFixture fixture = fixture(RelayFixture.relays(1000, quietLog()));
         final ServerSocket server = server();
         final RelayFixture.Published published = fixture.publish(server.getLocalPort());
         warmUp(published.port(), server);
@@ -342,9 +344,9 @@ class TcpRelayTest {
                 c.getOutputStream().write(i);
                 assertEquals(i, insides.get(i).getInputStream().read());
             }
-            assertEquals(3 * SpliceRelays.FDS_PER_RELAY, fixture.splicing.pipeFdsInUse());
+            assertEquals(3 * TcpRelays.FDS_PER_RELAY, fixture.relays.pipeFdsInUse());
             published.forwarder().close(java.time.Duration.ofSeconds(5));
-            assertEquals(0, fixture.splicing.pipeFdsInUse());
+            assertEquals(0, fixture.relays.pipeFdsInUse());
             for (Socket c : clients) {
                 c.setSoTimeout(3000);
                 assertEquals(-1, Peers.readOrReset(c));
@@ -357,37 +359,37 @@ class TcpRelayTest {
         assertEquals(fdsBefore - 1, Peers.openFdsSettledTo(fdsBefore - 1));
     }
 
-    /** Closing the driver's splice relays closes the connections they carry. */
+    /** Closing the driver's TCP relays closes the connections they carry. */
     @Test
-    void closingTheSpliceRelaysClosesLiveRelays() throws Exception {
-        final RelayFixture fixture = fixture(RelayFixture.splicing(1000, quietLog()));
+    void closingTheTcpRelaysClosesLiveRelays() throws Exception {
+        final RelayFixture fixture = fixture(RelayFixture.relays(1000, quietLog()));
         final ServerSocket server = server();
         final int port = fixture.publish(server.getLocalPort()).port();
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port); Socket inside = server.accept()) {
             client.getOutputStream().write(1);
             assertEquals(1, inside.getInputStream().read());
-            fixture.splicing.close();
+            fixture.relays.close();
             inside.setSoTimeout(3000);
             assertEquals(-1, Peers.readOrReset(inside));
-            assertEquals(0, fixture.splicing.pipeFdsInUse());
+            assertEquals(0, fixture.relays.pipeFdsInUse());
         }
     }
 
     /**
-     * Past the fds set aside for pipes, connections go through the buffer relay, each with one debug line saying
-     * so, and are as exact as the spliced one next to them.
+     * Past the fds set aside for pipes, connections go through buffers, each with one debug line saying so, and
+     * are as exact as the spliced one next to them.
      */
     @Test
     void beyondThePipeBudgetTheBufferRelayTakesOver() throws Exception {
         final ByteArrayOutputStream captured = new ByteArrayOutputStream();
         final Log log = capturingLog(captured);
-        final RelayFixture fixture = new RelayFixture(state, RelayFixture.splicing(1, log), log);
+        final RelayFixture fixture = new RelayFixture(state, RelayFixture.relays(1, log), log);
         closeLast.add(fixture);
         final ServerSocket server = server();
         final int port = fixture.publish(server.getLocalPort()).port();
         final CompletableFuture<Void> spliced = exchange(port, server, 40 << 20, 30 << 20,
                 ServerOrder.CONCURRENT, 1);
-        awaitPipes(fixture, SpliceRelays.FDS_PER_RELAY);
+        awaitPipes(fixture, TcpRelays.FDS_PER_RELAY);
         final CompletableFuture<Void> buffered = exchange(port, server, 20 << 20, 50 << 20,
                 ServerOrder.AFTER_CLIENT_EOF, 2);
         spliced.get(30, TimeUnit.SECONDS);
@@ -398,13 +400,13 @@ class TcpRelayTest {
         }
         assertEquals(0, fixture.connections.inUse(), "connection budget slots still taken");
         final List<String> lines = captured.toString(StandardCharsets.UTF_8).lines()
-                .filter(l -> l.contains("buffer relay instead of splice")).toList();
+                .filter(l -> l.contains("a relay through buffers")).toList();
         assertEquals(1, lines.size(), String.join("\n", lines));
         assertTrue(lines.get(0).contains("fds set aside"), lines.get(0));
     }
 
-    private RelayFixture fixture(SpliceRelays splicing) throws Exception {
-        final RelayFixture fixture = new RelayFixture(state, splicing, quietLog());
+    private RelayFixture fixture(TcpRelays relays) throws Exception {
+        final RelayFixture fixture = new RelayFixture(state, relays, quietLog());
         closeLast.add(fixture);
         return fixture;
     }
@@ -493,10 +495,10 @@ class TcpRelayTest {
     }
 
     private static void awaitPipes(RelayFixture fixture, long fds) throws InterruptedException {
-        for (int i = 0; i < 250 && fixture.splicing.pipeFdsInUse() != fds; i++) {
+        for (int i = 0; i < 250 && fixture.relays.pipeFdsInUse() != fds; i++) {
             Thread.sleep(20);
         }
-        assertEquals(fds, fixture.splicing.pipeFdsInUse());
+        assertEquals(fds, fixture.relays.pipeFdsInUse());
     }
 
     private static long cpuNanos(String threadPrefix) {

@@ -3,20 +3,21 @@ package dev.rootlessjkit.port.builtin;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Splice;
 import dev.rootlessjkit.log.Log;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The builtin driver's zero-copy TCP relays: a few {@link SpliceLoop} threads, started with the first relay (a
- * run that publishes no TCP port never pays for them), and the budget of fds their pipes may take.
+ * The builtin driver's TCP relays and listeners: a few {@link RelayLoop} threads, started with the first published
+ * TCP port (a run that publishes none never pays for them), and the budget of fds the relays' pipes may take.
  *
- * <p>Each relay holds two pipes, four fds on top of its two sockets. The {@link ConnectionBudget} gives the sockets
- * of relayed connections half of what the open-file limit leaves after its reserve; the pipes get the other half.
- * Past that, and whenever the kernel refuses a pipe, a connection goes through the buffer relay instead, which
- * costs no fds of its own.
+ * <p>A relay through pipes holds two of them, four fds on top of its two sockets. The {@link ConnectionBudget}
+ * gives the sockets of relayed connections half of what the open-file limit leaves after its reserve; the pipes get
+ * the other half. Past that, and whenever the kernel refuses a pipe, a relay goes through buffers instead, which
+ * cost no fds.
  */
-final class SpliceRelays implements AutoCloseable {
+final class TcpRelays implements AutoCloseable {
     static final int FDS_PER_RELAY = 4;
     /**
      * A pipe that fills is grown from the default 64 KiB to this (/proc/sys/fs/pipe-max-size, the most an
@@ -26,14 +27,15 @@ final class SpliceRelays implements AutoCloseable {
     static final int PIPE_BYTES = 1 << 20;
     private static final long STOP_MILLIS = 2000;
 
+    private final Splice calls = Splice.load();
     private final int threads;
     private final long pipeFdBudget;
     private final int pipeBytes;
     private final Log log;
     private final AtomicLong pipeFdsLeft;
     private final AtomicInteger next = new AtomicInteger();
-    /** Guarded by {@code this}; null until the first relay. */
-    private SpliceLoop[] loops;
+    /** Guarded by {@code this}; null until the first listener. */
+    private RelayLoop[] loops;
     private boolean closed;
 
     /**
@@ -41,7 +43,7 @@ final class SpliceRelays implements AutoCloseable {
      * @param pipeFdBudget how many fds all relays' pipes may hold together
      * @param pipeBytes    the size a pipe that fills is grown to, or 0 to keep the kernel's default
      */
-    SpliceRelays(int threads, long pipeFdBudget, int pipeBytes, Log log) {
+    TcpRelays(int threads, long pipeFdBudget, int pipeBytes, Log log) {
         this.threads = threads;
         this.pipeFdBudget = pipeFdBudget;
         this.pipeBytes = pipeBytes;
@@ -50,61 +52,56 @@ final class SpliceRelays implements AutoCloseable {
     }
 
     /** Relays for a process whose RLIMIT_NOFILE soft limit is {@code softLimit}. */
-    static SpliceRelays forOpenFiles(long softLimit, Log log) {
-        return new SpliceRelays(Runtime.getRuntime().availableProcessors(),
+    static TcpRelays forOpenFiles(long softLimit, Log log) {
+        return new TcpRelays(Runtime.getRuntime().availableProcessors(),
                 ConnectionBudget.halfOfUnreserved(softLimit), PIPE_BYTES, log);
     }
 
     /**
      * Relays between {@code client} and {@code backend}, two connected non-blocking TCP sockets, taking ownership
-     * of both; when splice cannot carry them, hands them back untouched through {@code owner.fallBack}, on some
-     * thread.
+     * of both; false, with both left to the caller, once the relays are closed.
      */
-    void relay(int client, int backend, SpliceRelay.Owner owner) {
-        final SpliceLoop loop;
+    boolean relay(int client, int backend, TcpRelay.Owner owner) {
         try {
-            loop = nextLoop();
-        } catch (ErrnoException e) {
-            owner.fallBack(e.getMessage());
-            return;
-        }
-        try {
+            final RelayLoop loop = nextLoop();
             loop.execute(() -> loop.start(client, backend, owner));
-        } catch (RejectedExecutionException e) {
-            owner.fallBack(e.getMessage());
+            return true;
+        } catch (ErrnoException | RejectedExecutionException e) {
+            return false;
         }
     }
 
-    private SpliceLoop nextLoop() throws ErrnoException {
-        final SpliceLoop[] all;
+    /**
+     * Accepts on {@code fd} (a bound, listening, non-blocking TCP socket, whose ownership passes here) on one of the
+     * loops, until the listener it completes with is closed.
+     */
+    CompletableFuture<RelayLoop.Listening> listen(int fd, RelayLoop.Acceptor acceptor) {
+        try {
+            return nextLoop().listen(fd, acceptor);
+        } catch (ErrnoException | RejectedExecutionException e) {
+            calls.close(fd);
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private RelayLoop nextLoop() throws ErrnoException {
+        final RelayLoop[] all;
         synchronized (this) {
             if (closed) {
-                throw new RejectedExecutionException("the splice relays are closed");
+                throw new RejectedExecutionException("the TCP relays are closed");
             }
             if (loops == null) {
-                loops = startLoops();
+                loops = EpollLoop.makeAll(new RelayLoop[threads],
+                        i -> new RelayLoop(calls, this, "builtin-port-tcp-" + i, log), STOP_MILLIS);
             }
             all = loops;
         }
         return all[Math.floorMod(next.getAndIncrement(), all.length)];
     }
 
-    private SpliceLoop[] startLoops() throws ErrnoException {
-        final Splice splice = Splice.load();
-        final SpliceLoop[] started = new SpliceLoop[threads];
-        try {
-            for (int i = 0; i < threads; i++) {
-                started[i] = new SpliceLoop(splice, this, "builtin-port-splice-" + i, log);
-            }
-        } catch (ErrnoException e) {
-            for (SpliceLoop loop : started) {
-                if (loop != null) {
-                    loop.stop(STOP_MILLIS);
-                }
-            }
-            throw e;
-        }
-        return started;
+    /** The native calls the relays make, for their forwarders too. */
+    Splice calls() {
+        return calls;
     }
 
     long pipeFdBudget() {
@@ -135,13 +132,13 @@ final class SpliceRelays implements AutoCloseable {
     /** Closes every relay and stops the loops. */
     @Override
     public void close() {
-        final SpliceLoop[] all;
+        final RelayLoop[] all;
         synchronized (this) {
             closed = true;
             all = loops;
         }
         if (all != null) {
-            for (SpliceLoop loop : all) {
+            for (RelayLoop loop : all) {
                 loop.stop(STOP_MILLIS);
             }
         }
