@@ -3,6 +3,7 @@ package dev.rootlessjkit.child;
 import dev.rootlessjkit.linux.TempDirs;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.Mounts;
 import dev.rootlessjkit.log.IoErrors;
 import dev.rootlessjkit.log.Log;
 import java.io.IOException;
@@ -32,12 +33,20 @@ import java.util.List;
  * which every relative link resolves as on the host; only those subdirectories cost a mount.
  */
 final class CopyUp {
-    private final Linux linux;
+    private final Mounts mounts;
     private final Log log;
+    /** Where each original is bound while its directory gets the tmpfs: it cannot be copied up itself. */
+    private final Path scratchParent;
 
-    CopyUp(Linux linux, Log log) {
-        this.linux = linux;
+    CopyUp(Mounts mounts, Log log) {
+        this(mounts, log, Path.of("/tmp"));
+    }
+
+    /** With another scratch directory than /tmp, for tests that must not depend on the host's. */
+    CopyUp(Mounts mounts, Log log, Path scratchParent) {
+        this.mounts = mounts;
         this.log = log;
+        this.scratchParent = scratchParent;
     }
 
     void copyUp(List<String> dirs) throws ChildException {
@@ -46,7 +55,7 @@ final class CopyUp {
         }
         final Path scratch;
         try {
-            scratch = TempDirs.create(Path.of("/tmp"), "rootlessjkit-b");
+            scratch = TempDirs.create(scratchParent, "rootlessjkit-b");
         } catch (IOException e) {
             throw new ChildException("failed to create a temporary directory for copy-up: " + e.getMessage(), e);
         }
@@ -64,18 +73,18 @@ final class CopyUp {
     }
 
     private void copyUpOne(Path dir, Path scratch) throws ChildException {
-        if (dir.equals(Path.of("/tmp"))) {
-            throw new ChildException("/tmp cannot be copied up");
+        if (dir.equals(scratchParent)) {
+            throw new ChildException(scratchParent + " cannot be copied up");
         }
         if (!Files.isDirectory(dir)) {
             throw new ChildException("cannot copy up " + dir + ": not a directory");
         }
         try {
             final int mode = mode(dir);
-            linux.mount(dir.toString(), scratch.toString(), null, Linux.MS_BIND | Linux.MS_REC, null);
-            linux.mount("tmpfs", dir.toString(), "tmpfs", 0, "mode=" + Integer.toOctalString(mode));
+            mounts.mount(dir.toString(), scratch.toString(), null, Linux.MS_BIND | Linux.MS_REC, null);
+            mounts.mount("tmpfs", dir.toString(), "tmpfs", 0, "mode=" + Integer.toOctalString(mode));
             final Path hidden = TempDirs.create(dir, ".ro");
-            linux.mount(scratch.toString(), hidden.toString(), null, Linux.MS_MOVE, null);
+            mounts.mount(scratch.toString(), hidden.toString(), null, Linux.MS_MOVE, null);
             linkEntries(dir, hidden);
             log.debug("copied up " + dir);
         } catch (ErrnoException e) {
@@ -99,7 +108,7 @@ final class CopyUp {
                 target = Files.readSymbolicLink(entry);
             } else if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && hasLinkClimbingOut(entry)) {
                 final Path atDepth = TempDirs.create(dir, ".ro");
-                linux.mount(entry.toString(), atDepth.toString(), null, Linux.MS_BIND | Linux.MS_REC, null);
+                mounts.mount(entry.toString(), atDepth.toString(), null, Linux.MS_BIND | Linux.MS_REC, null);
                 target = atDepth.getFileName();
             } else {
                 target = dir.relativize(entry);

@@ -3,6 +3,7 @@ package dev.rootlessjkit.child;
 import dev.rootlessjkit.linux.TempDirs;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.Mounts;
 import dev.rootlessjkit.log.Log;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,12 +20,22 @@ final class MountSetup {
             "slave", Linux.MS_SLAVE,
             "rslave", Linux.MS_REC | Linux.MS_SLAVE);
 
-    private final Linux linux;
+    private final Mounts mounts;
     private final Log log;
+    /** Where the cgroup mount under /sys is bound aside while the new sysfs goes on. */
+    private final Path scratchParent;
+    private final Path cgroup;
 
-    MountSetup(Linux linux, Log log) {
-        this.linux = linux;
+    MountSetup(Mounts mounts, Log log) {
+        this(mounts, log, Path.of("/tmp"), Path.of("/sys/fs/cgroup"));
+    }
+
+    /** With other directories than /tmp and /sys/fs/cgroup, for tests that must not depend on the host's. */
+    MountSetup(Mounts mounts, Log log, Path scratchParent, Path cgroup) {
+        this.mounts = mounts;
         this.log = log;
+        this.scratchParent = scratchParent;
+        this.cgroup = cgroup;
     }
 
     void setPropagation(String propagation) throws ChildException {
@@ -33,7 +44,7 @@ final class MountSetup {
             throw new ChildException("unknown propagation: " + propagation);
         }
         try {
-            linux.mount("none", "/", null, flags, null);
+            mounts.mount("none", "/", null, flags, null);
         } catch (ErrnoException e) {
             throw new ChildException("failed to set propagation of / to " + propagation + ": " + e.getMessage(), e);
         }
@@ -50,16 +61,15 @@ final class MountSetup {
      * a cgroup2 of our own (for --evacuate-cgroup2) replaces it.
      */
     void mountSys(boolean ownCgroup2) throws ChildException {
-        final Path cgroup = Path.of("/sys/fs/cgroup");
         Path aside = null;
         try {
             if (!ownCgroup2 && Files.isDirectory(cgroup)) {
-                aside = TempDirs.create(Path.of("/tmp"), "rootlessjkit-sys");
-                linux.mount(cgroup.toString(), aside.toString(), null, Linux.MS_BIND | Linux.MS_REC, null);
+                aside = TempDirs.create(scratchParent, "rootlessjkit-sys");
+                mounts.mount(cgroup.toString(), aside.toString(), null, Linux.MS_BIND | Linux.MS_REC, null);
             }
             mountKernelFs("sysfs", "/sys");
             if (aside != null) {
-                linux.mount(aside.toString(), cgroup.toString(), null, Linux.MS_MOVE, null);
+                mounts.mount(aside.toString(), cgroup.toString(), null, Linux.MS_MOVE, null);
             }
             if (ownCgroup2) {
                 mountCgroup2();
@@ -83,12 +93,12 @@ final class MountSetup {
      */
     void mountCgroup2() throws ChildException {
         try {
-            linux.mount("tmpfs", "/sys/fs/cgroup", "tmpfs", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC,
+            mounts.mount("tmpfs", cgroup.toString(), "tmpfs", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC,
                     "mode=755");
-            linux.mount("cgroup2", "/sys/fs/cgroup", "cgroup2", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC,
+            mounts.mount("cgroup2", cgroup.toString(), "cgroup2", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC,
                     null);
         } catch (ErrnoException e) {
-            throw new ChildException("failed to mount cgroup2 on /sys/fs/cgroup: " + e.getMessage(), e);
+            throw new ChildException("failed to mount cgroup2 on " + cgroup + ": " + e.getMessage(), e);
         }
     }
 
@@ -99,11 +109,11 @@ final class MountSetup {
     private void mountKernelFs(String type, String target) {
         final long flags = Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC;
         try {
-            linux.mount(type, target, type, flags, null);
+            mounts.mount(type, target, type, flags, null);
         } catch (ErrnoException e) {
             log.warn("failed to mount " + type + ", falling back to read-only mount: " + e.getMessage());
             try {
-                linux.mount(type, target, type, flags | Linux.MS_RDONLY, null);
+                mounts.mount(type, target, type, flags | Linux.MS_RDONLY, null);
             } catch (ErrnoException again) {
                 log.warn("failed to mount " + type + ": " + again.getMessage());
             }

@@ -26,7 +26,7 @@ import jnr.constants.platform.Errno;
  * The system calls rootlessjkit needs, with errors turned into {@link ErrnoException}s that name the call and
  * its subject. One instance per process, made by {@link #load()} and handed to whoever needs it.
  */
-public final class Linux {
+public final class Linux implements Mounts {
     public static final long MS_RDONLY = 1;
     public static final long MS_NOSUID = 2;
     public static final long MS_NODEV = 4;
@@ -248,6 +248,7 @@ public final class Linux {
         }
     }
 
+    @Override
     public void mount(String source, String target, String fsType, long flags, String data) throws ErrnoException {
         final int result;
         try (NativeCalls.Scratch scratch = c.scratch()) {
@@ -259,6 +260,7 @@ public final class Linux {
         }
     }
 
+    @Override
     public void umount(String target, int flags) throws ErrnoException {
         final int result;
         try (NativeCalls.Scratch scratch = c.scratch()) {

@@ -2,6 +2,7 @@ package dev.rootlessjkit.net;
 
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.Mounts;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.io.IOException;
@@ -22,8 +23,7 @@ import java.util.List;
 public final class EtcFiles {
     public static final String RESOLV_CONF = "resolv.conf";
     public static final String HOSTS = "hosts";
-    private static final Path ETC_RESOLV_CONF = Path.of("/etc/resolv.conf");
-    private static final Path ETC_HOSTS = Path.of("/etc/hosts");
+    private static final Path ETC = Path.of("/etc");
 
     private EtcFiles() {
     }
@@ -71,27 +71,35 @@ public final class EtcFiles {
      * host's network and its files), mounts them over /etc.
      */
     public static void install(ChildNetworkContext context, List<String> nameservers) throws NetworkDriverException {
-        final Path resolvConf = context.stateDir().resolve(RESOLV_CONF);
-        final Path hosts = context.stateDir().resolve(HOSTS);
-        write(hosts, hosts(readHostFile(ETC_HOSTS), hostname()));
+        install(context.linux(), context.log(), context.stateDir(), context.etcCopiedUp(),
+                context.detachedNetns() != null, nameservers, ETC);
+    }
+
+    /** As {@link #install(ChildNetworkContext, List)}, over the files of {@code etc}. */
+    static void install(Mounts mounts, Log log, Path stateDir, boolean etcCopiedUp, boolean detached,
+            List<String> nameservers, Path etc) throws NetworkDriverException {
+        final Path resolvConf = stateDir.resolve(RESOLV_CONF);
+        final Path hosts = stateDir.resolve(HOSTS);
+        final Path etcResolvConf = etc.resolve(RESOLV_CONF);
+        final Path etcHosts = etc.resolve(HOSTS);
+        write(hosts, hosts(readHostFile(etcHosts), hostname()));
         write(resolvConf, resolvConf(nameservers));
-        if (context.detachedNetns() != null) {
+        if (detached) {
             return;
         }
-        final Log log = context.log();
-        if (context.etcCopiedUp()) {
+        if (etcCopiedUp) {
             // In the copy-up tmpfs both are symlinks into the host's /etc: a bind mount would follow them and
             // land on the host's file. Plain empty files take the mounts instead.
-            replaceWithEmptyFile(ETC_RESOLV_CONF);
-            replaceWithEmptyFile(ETC_HOSTS);
+            replaceWithEmptyFile(etcResolvConf);
+            replaceWithEmptyFile(etcHosts);
         } else {
             log.warn("Mounting /etc/resolv.conf without copying-up /etc. Note that /etc/resolv.conf in the "
                     + "namespace will be unmounted when it is recreated on the host. Unless /etc/resolv.conf is "
                     + "statically configured, copying-up /etc is highly recommended. Please refer to "
                     + "RootlessKit documentation for further information.");
         }
-        bindMount(context.linux(), resolvConf, ETC_RESOLV_CONF);
-        bindMount(context.linux(), hosts, ETC_HOSTS);
+        bindMount(mounts, resolvConf, etcResolvConf);
+        bindMount(mounts, hosts, etcHosts);
     }
 
     private static String readHostFile(Path path) throws NetworkDriverException {
@@ -129,9 +137,9 @@ public final class EtcFiles {
         }
     }
 
-    private static void bindMount(Linux linux, Path source, Path target) throws NetworkDriverException {
+    private static void bindMount(Mounts mounts, Path source, Path target) throws NetworkDriverException {
         try {
-            linux.mount(source.toString(), target.toString(), null, Linux.MS_BIND, null);
+            mounts.mount(source.toString(), target.toString(), null, Linux.MS_BIND, null);
         } catch (ErrnoException e) {
             throw new NetworkDriverException("failed to mount " + source + " on " + target + ": " + e.getMessage(), e);
         }

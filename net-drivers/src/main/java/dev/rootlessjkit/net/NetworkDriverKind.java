@@ -6,11 +6,15 @@ import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.api.ParentJvmOnly;
 import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.net.lxcusernic.LxcUserNicChildDriver;
+import dev.rootlessjkit.net.lxcusernic.LxcUserNicOptions;
 import dev.rootlessjkit.net.lxcusernic.LxcUserNicParentDriver;
 import dev.rootlessjkit.net.pasta.PastaChildDriver;
+import dev.rootlessjkit.net.pasta.PastaOptions;
 import dev.rootlessjkit.net.pasta.PastaParentDriver;
+import dev.rootlessjkit.net.slirp4netns.Slirp4netnsOptions;
 import dev.rootlessjkit.net.slirp4netns.Slirp4netnsParentDriver;
 import dev.rootlessjkit.net.usernet.UsernetChildDriver;
+import dev.rootlessjkit.net.usernet.UsernetOptions;
 import dev.rootlessjkit.net.usernet.UsernetParentDriver;
 import java.util.List;
 
@@ -57,10 +61,15 @@ public enum NetworkDriverKind {
         }
 
         @Override
+        public DriverOptions options(DriverFlags flags) {
+            return PastaOptions.of(flags);
+        }
+
+        @Override
         @ParentJvmOnly
         public ParentNetworkDriver parentHalf(NetworkOptions options, Linux linux, Log log)
                 throws NetworkDriverException {
-            return new PastaParentDriver(options, linux, log);
+            return new PastaParentDriver(options, options.driver(PastaOptions.class), linux, log);
         }
     },
     SLIRP4NETNS("slirp4netns", "slirp4netns", Addressing.CIDR, Ipv6.SUPPORTED, 0, true, false, PortDriverRule.ANY) {
@@ -70,10 +79,15 @@ public enum NetworkDriverKind {
         }
 
         @Override
+        public DriverOptions options(DriverFlags flags) throws InvalidOptionsException {
+            return Slirp4netnsOptions.of(flags);
+        }
+
+        @Override
         @ParentJvmOnly
         public ParentNetworkDriver parentHalf(NetworkOptions options, Linux linux, Log log)
                 throws NetworkDriverException {
-            return new Slirp4netnsParentDriver(options, linux, log);
+            return new Slirp4netnsParentDriver(options, options.driver(Slirp4netnsOptions.class), linux, log);
         }
     },
     /** Our own stack; its child half makes the TAP device and hands it over on the driver socket. */
@@ -84,10 +98,15 @@ public enum NetworkDriverKind {
         }
 
         @Override
+        public DriverOptions options(DriverFlags flags) {
+            return UsernetOptions.of(flags);
+        }
+
+        @Override
         @ParentJvmOnly
         public ParentNetworkDriver parentHalf(NetworkOptions options, Linux linux, Log log)
                 throws NetworkDriverException {
-            return new UsernetParentDriver(options, System.getenv(), linux, log);
+            return new UsernetParentDriver(options, options.driver(UsernetOptions.class), linux, log);
         }
     },
     /**
@@ -123,10 +142,15 @@ public enum NetworkDriverKind {
         }
 
         @Override
+        public DriverOptions options(DriverFlags flags) {
+            return LxcUserNicOptions.of(flags);
+        }
+
+        @Override
         @ParentJvmOnly
         public ParentNetworkDriver parentHalf(NetworkOptions options, Linux linux, Log log)
                 throws NetworkDriverException {
-            return new LxcUserNicParentDriver(options, linux, log);
+            return new LxcUserNicParentDriver(options, options.driver(LxcUserNicOptions.class), linux, log);
         }
     },
     /** RootlessKit's name, accepted so that scripts passing it get a clear refusal from the CLI. */
@@ -226,12 +250,22 @@ public enum NetworkDriverKind {
         return addressing == Addressing.CIDR || addressing == Addressing.DRIVER;
     }
 
+    /**
+     * This driver's own options, made from the command line and checked, in the parent JVM's CLI: the CLI asks every
+     * driver that is not served by another (see {@link DriverFlags#runs}) and keeps the one that runs. A driver
+     * without options of its own keeps this default.
+     */
+    public DriverOptions options(DriverFlags flags) throws InvalidOptionsException {
+        return DriverOptions.NONE;
+    }
+
     /** The child's half, in the child JVM: configures the namespace's side. */
     public abstract ChildNetworkDriver childHalf(ChildNetworkContext context) throws NetworkDriverException;
 
     /**
      * The parent's half, in the parent JVM only: whatever runs outside the namespace. Checks what it can before
-     * anything starts (its program installed, say).
+     * anything starts (its program installed, say). {@code options} holds this driver's own, made by
+     * {@link #options(DriverFlags)}.
      */
     @ParentJvmOnly
     public abstract ParentNetworkDriver parentHalf(NetworkOptions options, Linux linux, Log log)

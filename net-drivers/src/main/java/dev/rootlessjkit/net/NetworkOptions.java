@@ -1,20 +1,13 @@
 package dev.rootlessjkit.net;
 
-import java.util.List;
+import java.util.Objects;
 
 /**
- * The network flags of the command line, made and checked once by the CLI and read as they are by the network
- * driver's parent half. Zero, null or empty means the driver's default.
+ * The network flags every driver shares, made and checked once by the CLI and read as they are by the network
+ * driver's halves, with the running driver's own options. Zero or null means the driver's default.
  *
- * @param kind               the driver that runs (for a name another driver serves, that driver)
- * @param portDriver         the --port-driver name: slirp4netns opens its API socket for its port driver, pasta
- *                           forwards ports itself for {@code implicit}
- * @param slirp4netnsSandbox "auto", "true" or "false"; auto is resolved once slirp4netns's features are known
- * @param slirp4netnsSeccomp "auto", "true" or "false", as the sandbox
- * @param lxcUserNicBinary   --lxc-user-nic-binary, "" when none was given or found
- * @param pastaUdpPorts      with --port-driver=implicit, the -p UDP ports as pasta's --udp-ports specs
- *                           ({@code [address/]port}): pasta before 2024 derives its automatic UDP forwards only
- *                           from sockets bound when it starts, which in a new namespace is none
+ * @param kind   the driver that runs (for a name another driver serves, that driver)
+ * @param driver the options of {@code kind} alone, made by its registry entry
  */
 public record NetworkOptions(
         NetworkDriverKind kind,
@@ -24,21 +17,22 @@ public record NetworkOptions(
         boolean disableHostLoopback,
         boolean ipv6,
         boolean detachNetns,
-        String slirp4netnsBinary,
-        String slirp4netnsSandbox,
-        String slirp4netnsSeccomp,
-        String pastaBinary,
-        String portDriver,
-        String lxcUserNicBinary,
-        String lxcUserNicBridge,
-        List<String> pastaUdpPorts) {
+        DriverOptions driver) {
 
     public NetworkOptions {
-        pastaUdpPorts = pastaUdpPorts == null ? List.of() : List.copyOf(pastaUdpPorts);
+        Objects.requireNonNull(driver, "driver");
     }
 
     /** The child's interface: --ifname, else tap0 as RootlessKit's drivers. */
     public String interfaceName() {
         return ifname == null || ifname.isEmpty() ? "tap0" : ifname;
+    }
+
+    /**
+     * The driver's own options as its type. Its registry entry made them, so the type always matches; a mismatch is
+     * a bug, reported as a {@link ClassCastException}.
+     */
+    public <T extends DriverOptions> T driver(Class<T> type) {
+        return type.cast(driver);
     }
 }

@@ -44,18 +44,18 @@ public final class LxcUserNicParentDriver implements ParentNetworkDriver {
     private final int mtu;
     private final boolean detachNetns;
 
-    public LxcUserNicParentDriver(NetworkOptions options, Linux linux, Log log) throws NetworkDriverException {
+    public LxcUserNicParentDriver(NetworkOptions options, LxcUserNicOptions own, Linux linux, Log log)
+            throws NetworkDriverException {
         this.linux = linux;
         this.log = log;
-        final String name = options.lxcUserNicBinary() == null ? "" : options.lxcUserNicBinary();
+        final String name = own.binary();
         if (name.isEmpty()) {
             throw new NetworkDriverException("--net=lxc-user-nic: lxc-user-nic not found: install the lxc package "
                     + "(apt-get install lxc) or point --lxc-user-nic-binary at it");
         }
         this.binary = Programs.require(name, "lxc");
         requireSetuidRoot(binary);
-        this.bridge = options.lxcUserNicBridge() == null || options.lxcUserNicBridge().isEmpty() ? "lxcbr0"
-                : options.lxcUserNicBridge();
+        this.bridge = own.bridge();
         requireBridge(bridge);
         this.ifname = options.ifname() == null || options.ifname().isEmpty() ? DEFAULT_IFNAME : options.ifname();
         this.mtu = options.mtu() > 0 ? options.mtu() : DEFAULT_MTU;

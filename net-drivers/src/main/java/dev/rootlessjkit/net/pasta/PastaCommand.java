@@ -1,7 +1,6 @@
 package dev.rootlessjkit.net.pasta;
 
 import dev.rootlessjkit.net.Ipv4Network;
-import dev.rootlessjkit.net.NetworkOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,7 @@ import java.util.List;
  * @param mtu                 never 0
  * @param implicitPorts       --port-driver=implicit: pasta forwards every port bound in the namespace
  * @param udpPorts            with implicitPorts, the -p UDP specs in pasta's form; when there are any, pasta forwards
- *                            exactly those UDP ports instead of scanning (see {@link NetworkOptions#pastaUdpPorts})
+ *                            exactly those UDP ports instead of scanning (see {@link PastaOptions#udpPorts})
  * @param hostLoToNsLo        pasta has --host-lo-to-ns-lo (2024_10_30+), which keeps host 127.0.0.1 ports reaching
  *                            the namespace's loopback
  */

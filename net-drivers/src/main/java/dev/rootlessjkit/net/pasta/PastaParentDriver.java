@@ -34,18 +34,20 @@ public final class PastaParentDriver implements ParentNetworkDriver {
     private final Linux linux;
     private final Log log;
     private final NetworkOptions options;
+    private final PastaOptions own;
     private final Path pasta;
     private final Path setpriv;
     // Probing runs while the child JVM boots; start() needs the answer only later.
     private final CompletableFuture<Boolean> hostLoToNsLo;
     private HelperProcess process;
 
-    public PastaParentDriver(NetworkOptions options, Linux linux, Log log) throws NetworkDriverException {
+    public PastaParentDriver(NetworkOptions options, PastaOptions own, Linux linux, Log log)
+            throws NetworkDriverException {
         this.linux = linux;
         this.log = log;
         this.options = options;
-        this.pasta = Programs.require(options.pastaBinary() == null || options.pastaBinary().isEmpty() ? PROGRAM
-                : options.pastaBinary(), "passt");
+        this.own = own;
+        this.pasta = Programs.require(own.binary(), "passt");
         this.setpriv = Programs.require("setpriv", "util-linux");
         this.hostLoToNsLo = CompletableFuture.supplyAsync(() -> probe(pasta));
     }
@@ -53,7 +55,7 @@ public final class PastaParentDriver implements ParentNetworkDriver {
     @Override
     public NetworkConfig start(NetworkContext context) throws NetworkDriverException {
         final Path pidFile = context.stateDir().resolve(PID_FILE);
-        final PastaCommand command = command(options, setpriv, pasta, pidFile, awaitProbe());
+        final PastaCommand command = command(options, own, setpriv, pasta, pidFile, awaitProbe());
         try {
             Files.deleteIfExists(pidFile);
         } catch (IOException e) {
@@ -70,7 +72,7 @@ public final class PastaParentDriver implements ParentNetworkDriver {
         return networkConfig(command);
     }
 
-    static PastaCommand command(NetworkOptions options, Path setpriv, Path pasta, Path pidFile,
+    static PastaCommand command(NetworkOptions options, PastaOptions own, Path setpriv, Path pasta, Path pidFile,
             boolean hostLoToNsLo) throws NetworkDriverException {
         final Ipv4Network network;
         try {
@@ -79,10 +81,9 @@ public final class PastaParentDriver implements ParentNetworkDriver {
         } catch (IllegalArgumentException e) {
             throw new NetworkDriverException(e.getMessage(), e);
         }
-        return new PastaCommand(setpriv, pasta, pidFile,
-                options.ifname() == null || options.ifname().isEmpty() ? "tap0" : options.ifname(),
+        return new PastaCommand(setpriv, pasta, pidFile, options.interfaceName(),
                 options.mtu() > 0 ? options.mtu() : DEFAULT_MTU, network, options.disableHostLoopback(),
-                options.ipv6(), "implicit".equals(options.portDriver()), options.pastaUdpPorts(), hostLoToNsLo);
+                options.ipv6(), own.implicitPorts(), own.udpPorts(), hostLoToNsLo);
     }
 
     static NetworkConfig networkConfig(PastaCommand command) {

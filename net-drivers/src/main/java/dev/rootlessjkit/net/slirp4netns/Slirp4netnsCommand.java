@@ -18,7 +18,7 @@ final class Slirp4netnsCommand {
      * @param detachedNetns the namespace file with --detach-netns, else null (slirp4netns then finds both
      *     namespaces from the PID)
      */
-    static List<String> argv(Path binary, Slirp4netnsOptions options, long childPid, Path detachedNetns) {
+    static List<String> argv(Path binary, Slirp4netnsRun options, long childPid, Path detachedNetns) {
         final List<String> argv = new ArrayList<>(List.of(binary.toString(), "--mtu", Integer.toString(options.mtu()),
                 "-r", Integer.toString(READY_FD), "-e", Integer.toString(EXIT_FD)));
         if (options.disableHostLoopback()) {

@@ -23,7 +23,7 @@ record Slirp4netnsFeatures(boolean ipv6, boolean cidr, boolean disableHostLoopba
     }
 
     /** Refuses options this slirp4netns lacks, with RootlessKit's messages. */
-    void require(Slirp4netnsOptions options) throws NetworkDriverException {
+    void require(Slirp4netnsRun options) throws NetworkDriverException {
         check(!options.ipv6() || ipv6, "--enable-ipv6");
         check(options.cidr() == null || cidr, "--cidr");
         check(!options.disableHostLoopback() || disableHostLoopback, "--disable-host-loopback");

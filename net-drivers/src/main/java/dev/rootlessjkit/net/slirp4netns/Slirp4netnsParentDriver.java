@@ -27,8 +27,6 @@ import java.util.concurrent.CompletionException;
  */
 public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
     private static final String PROGRAM = "slirp4netns";
-    /** The --port-driver that talks to slirp4netns's API socket. */
-    private static final String API_PORT_DRIVER = "slirp4netns";
     /** Where RootlessKit puts the API socket its slirp4netns port driver talks to. */
     static final String API_SOCKET = ".s4nn.sock";
     static final int DEFAULT_MTU = 65520;
@@ -38,30 +36,32 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
     private final Linux linux;
     private final Log log;
     private final NetworkOptions options;
+    private final Slirp4netnsOptions own;
     private final Path binary;
     // The --help probe runs while the child JVM boots; start() needs its answer only later.
     private final CompletableFuture<String> help;
     private HelperProcess process;
     private int exitFdWriteEnd = -1;
 
-    public Slirp4netnsParentDriver(NetworkOptions options, Linux linux, Log log) throws NetworkDriverException {
+    public Slirp4netnsParentDriver(NetworkOptions options, Slirp4netnsOptions own, Linux linux, Log log)
+            throws NetworkDriverException {
         this.linux = linux;
         this.log = log;
         this.options = options;
-        this.binary = Programs.require(options.slirp4netnsBinary() == null || options.slirp4netnsBinary().isEmpty()
-                ? PROGRAM : options.slirp4netnsBinary(), "slirp4netns");
+        this.own = own;
+        this.binary = Programs.require(own.binary(), PROGRAM);
         this.help = CompletableFuture.supplyAsync(() -> probeHelp(binary));
     }
 
     /** slirp4netns listens on its API socket only for the slirp4netns port driver, which is its one client. */
     @Override
     public Optional<String> slirp4netnsApiSocket() {
-        return API_PORT_DRIVER.equals(options.portDriver()) ? Optional.of(API_SOCKET) : Optional.empty();
+        return own.apiSocket() ? Optional.of(API_SOCKET) : Optional.empty();
     }
 
     @Override
     public NetworkConfig start(NetworkContext context) throws NetworkDriverException {
-        final Slirp4netnsOptions chosen = choose(context.stateDir());
+        final Slirp4netnsRun chosen = choose(context.stateDir());
         final Path detached = options.detachNetns() ? context.netnsPath() : null;
         final List<String> argv = Slirp4netnsCommand.argv(binary, chosen, context.childPid(), detached);
         int[] ready = null;
@@ -93,17 +93,17 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
     }
 
     /** The flags after feature detection, with RootlessKit's errors for what this slirp4netns cannot do. */
-    private Slirp4netnsOptions choose(Path stateDir) throws NetworkDriverException {
+    private Slirp4netnsRun choose(Path stateDir) throws NetworkDriverException {
         final Slirp4netnsFeatures features = Slirp4netnsFeatures.parse(awaitHelp());
-        final boolean sandbox = Slirp4netnsOptions.resolveSandbox(options.slirp4netnsSandbox(), features.sandbox(),
+        final boolean sandbox = Slirp4netnsRun.resolveSandbox(own.sandbox(), features.sandbox(),
                 options.detachNetns());
-        final boolean seccomp = Slirp4netnsOptions.resolveSeccomp(options.slirp4netnsSeccomp(), features.seccomp(),
+        final boolean seccomp = Slirp4netnsRun.resolveSeccomp(own.seccomp(), features.seccomp(),
                 linux.kernelSupportsSeccompFilter());
         final String cidr = options.cidr() == null || options.cidr().isEmpty() ? null
                 : Ipv4Network.parse(options.cidr()).toString();
-        final Slirp4netnsOptions chosen = new Slirp4netnsOptions(options.mtu() > 0 ? options.mtu() : DEFAULT_MTU,
-                cidr, ifname(options), options.disableHostLoopback(), options.ipv6(),
-                API_PORT_DRIVER.equals(options.portDriver()) ? stateDir.resolve(API_SOCKET) : null, sandbox, seccomp);
+        final Slirp4netnsRun chosen = new Slirp4netnsRun(options.mtu() > 0 ? options.mtu() : DEFAULT_MTU,
+                cidr, options.interfaceName(), options.disableHostLoopback(), options.ipv6(),
+                own.apiSocket() ? stateDir.resolve(API_SOCKET) : null, sandbox, seccomp);
         features.require(chosen);
         return chosen;
     }
@@ -129,7 +129,7 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
     }
 
     /** What RootlessKit tells the child: the addresses slirp4netns serves in the cidr, and fd00::3 with IPv6. */
-    static NetworkConfig networkConfig(Slirp4netnsOptions chosen) {
+    static NetworkConfig networkConfig(Slirp4netnsRun chosen) {
         final Ipv4Network network = Ipv4Network.orDefault(chosen.cidr());
         final List<String> dns = new ArrayList<>(List.of(network.dns()));
         if (chosen.ipv6()) {
@@ -138,10 +138,6 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
         }
         return new NetworkConfig(chosen.ifname(), network.childAddress(), network.prefixLength(), network.gateway(),
                 dns, chosen.mtu(), Map.of());
-    }
-
-    static String ifname(NetworkOptions options) {
-        return options.interfaceName();
     }
 
     private String awaitHelp() throws NetworkDriverException {

@@ -28,14 +28,6 @@ import java.util.TreeMap;
  * over (see {@link TapHandOver}), as gateway (cidr+2) and DNS forwarder (cidr+3), with host sockets for the rest.
  */
 public final class UsernetParentDriver implements ParentNetworkDriver {
-    /**
-     * A resolv.conf whose nameservers the DNS forwarder asks instead of the host's /etc/resolv.conf. An
-     * environment variable rather than a flag: it is for tests and odd hosts, and RootlessKit's flag set, which
-     * users script against, stays as it is.
-     */
-    public static final String RESOLV_CONF_ENV = "ROOTLESSJKIT_USERNET_RESOLV_CONF";
-    private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
-
     /** How long the child may take to pass its TAP device once it says its namespace is ready. */
     private static final Duration TAP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -46,11 +38,9 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
     /** Read by the port driver's threads (API requests). */
     private volatile UsernetNetwork network;
 
-    public UsernetParentDriver(NetworkOptions options, Map<String, String> env, Linux linux, Log log)
-            throws NetworkDriverException {
+    public UsernetParentDriver(NetworkOptions options, UsernetOptions own, Linux linux, Log log) {
         this.options = options;
-        final String override = env.get(RESOLV_CONF_ENV);
-        this.resolvConf = override == null || override.isEmpty() ? HOST_RESOLV_CONF : Path.of(override);
+        this.resolvConf = own.resolvConf();
         this.linux = linux;
         this.log = log;
     }

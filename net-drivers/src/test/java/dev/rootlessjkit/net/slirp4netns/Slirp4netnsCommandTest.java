@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.api.NetworkDriverException;
+import dev.rootlessjkit.net.slirp4netns.Slirp4netnsOptions.Mode;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,8 +20,8 @@ class Slirp4netnsCommandTest {
             + "--cidr=CIDR\n--disable-host-loopback\n--netns-type=TYPE\n--userns-path=PATH\n--enable-sandbox\n"
             + "--enable-seccomp\n";
 
-    private static Slirp4netnsOptions defaults() {
-        return new Slirp4netnsOptions(65520, null, "tap0", false, false, null, false, false);
+    private static Slirp4netnsRun defaults() {
+        return new Slirp4netnsRun(65520, null, "tap0", false, false, null, false, false);
     }
 
     @Test
@@ -31,7 +32,7 @@ class Slirp4netnsCommandTest {
 
     @Test
     void everyOptionInRootlessKitsOrder() {
-        final Slirp4netnsOptions all = new Slirp4netnsOptions(1500, "10.9.0.0/24", "eth7", true, true,
+        final Slirp4netnsRun all = new Slirp4netnsRun(1500, "10.9.0.0/24", "eth7", true, true,
                 Path.of("/tmp/s/.s4nn.sock"), true, true);
         assertEquals(List.of("/usr/bin/slirp4netns", "--mtu", "1500", "-r", "3", "-e", "4", "--disable-host-loopback",
                 "--cidr", "10.9.0.0/24", "--api-socket", "/tmp/s/.s4nn.sock", "--enable-sandbox", "--enable-seccomp",
@@ -51,40 +52,37 @@ class Slirp4netnsCommandTest {
         final Slirp4netnsFeatures old = Slirp4netnsFeatures.parse("--netns-type=TYPE\n--mtu\n");
         assertFalse(old.sandbox());
         final NetworkDriverException e = assertThrows(NetworkDriverException.class,
-                () -> old.require(new Slirp4netnsOptions(65520, null, "tap0", false, false, null, true, false)));
+                () -> old.require(new Slirp4netnsRun(65520, null, "tap0", false, false, null, true, false)));
         assertEquals("this version of slirp4netns does not support --enable-sandbox", e.getMessage());
         assertThrows(NetworkDriverException.class, () -> Slirp4netnsFeatures.parse("--mtu\n"));
     }
 
     @Test
     void sandboxModes() throws NetworkDriverException {
-        assertTrue(Slirp4netnsOptions.resolveSandbox("auto", true, false));
-        assertFalse(Slirp4netnsOptions.resolveSandbox("auto", true, true));
-        assertFalse(Slirp4netnsOptions.resolveSandbox("auto", false, false));
-        assertTrue(Slirp4netnsOptions.resolveSandbox("true", false, false));
-        assertFalse(Slirp4netnsOptions.resolveSandbox("false", true, false));
-        assertFalse(Slirp4netnsOptions.resolveSandbox("", true, false));
-        assertThrows(NetworkDriverException.class, () -> Slirp4netnsOptions.resolveSandbox("true", true, true));
-        assertEquals("unsupported slirp4netns-sandbox mode: \"maybe\"", assertThrows(NetworkDriverException.class,
-                () -> Slirp4netnsOptions.resolveSandbox("maybe", true, false)).getMessage());
+        assertTrue(Slirp4netnsRun.resolveSandbox(Mode.AUTO, true, false));
+        assertFalse(Slirp4netnsRun.resolveSandbox(Mode.AUTO, true, true));
+        assertFalse(Slirp4netnsRun.resolveSandbox(Mode.AUTO, false, false));
+        assertTrue(Slirp4netnsRun.resolveSandbox(Mode.TRUE, false, false));
+        assertFalse(Slirp4netnsRun.resolveSandbox(Mode.FALSE, true, false));
+        assertThrows(NetworkDriverException.class, () -> Slirp4netnsRun.resolveSandbox(Mode.TRUE, true, true));
     }
 
     @Test
     void seccompModes() throws NetworkDriverException {
-        assertTrue(Slirp4netnsOptions.resolveSeccomp("auto", true, true));
-        assertFalse(Slirp4netnsOptions.resolveSeccomp("auto", true, false));
-        assertFalse(Slirp4netnsOptions.resolveSeccomp("auto", false, true));
-        assertTrue(Slirp4netnsOptions.resolveSeccomp("true", true, true));
+        assertTrue(Slirp4netnsRun.resolveSeccomp(Mode.AUTO, true, true));
+        assertFalse(Slirp4netnsRun.resolveSeccomp(Mode.AUTO, true, false));
+        assertFalse(Slirp4netnsRun.resolveSeccomp(Mode.AUTO, false, true));
+        assertTrue(Slirp4netnsRun.resolveSeccomp(Mode.TRUE, true, true));
         assertEquals("kernel doesn't support seccomp", assertThrows(NetworkDriverException.class,
-                () -> Slirp4netnsOptions.resolveSeccomp("true", true, false)).getMessage());
-        assertFalse(Slirp4netnsOptions.resolveSeccomp("false", true, true));
+                () -> Slirp4netnsRun.resolveSeccomp(Mode.TRUE, true, false)).getMessage());
+        assertFalse(Slirp4netnsRun.resolveSeccomp(Mode.FALSE, true, true));
     }
 
     @Test
     void childConfigurationFollowsTheCidr() {
         assertEquals(new NetworkConfig("tap0", "10.0.2.100", 24, "10.0.2.2", List.of("10.0.2.3"), 65520, null),
                 Slirp4netnsParentDriver.networkConfig(defaults()));
-        final Slirp4netnsOptions custom = new Slirp4netnsOptions(1500, "172.30.0.0/16", "eth0", false, true, null,
+        final Slirp4netnsRun custom = new Slirp4netnsRun(1500, "172.30.0.0/16", "eth0", false, true, null,
                 false, false);
         assertEquals(new NetworkConfig("eth0", "172.30.0.100", 16, "172.30.0.2", List.of("172.30.0.3", "fd00::3"),
                 1500, null), Slirp4netnsParentDriver.networkConfig(custom));

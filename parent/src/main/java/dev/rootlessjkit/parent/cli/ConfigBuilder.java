@@ -1,5 +1,8 @@
 package dev.rootlessjkit.parent.cli;
 
+import dev.rootlessjkit.net.DriverFlags;
+import dev.rootlessjkit.net.DriverOptions;
+import dev.rootlessjkit.net.InvalidOptionsException;
 import dev.rootlessjkit.net.NetworkDriverKind;
 import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.parent.Executables;
@@ -22,7 +25,8 @@ import java.util.List;
  * messages. Where RootlessKit checks late (the reaper and copy-up rules run in its child) or not at all (an unknown
  * --propagation is ignored, --slirp4netns-* values only matter with --net=slirp4netns), every rule is checked here,
  * before anything starts. The drivers' rules come from their registries ({@link NetworkDriverKind},
- * {@link PortDriverKind}); the options records made here go to the drivers as they are.
+ * {@link PortDriverKind}), and each network driver makes and checks its own options record from the flags
+ * ({@link NetworkDriverKind#options}); the records made here go to the drivers as they are.
  */
 final class ConfigBuilder {
     private static final int MAX_MTU = 65521;
@@ -115,8 +119,6 @@ final class ConfigBuilder {
         boolean ipv6 = flags.bool(Flag.IPV6);
         boolean disableHostLoopback = flags.bool(Flag.DISABLE_HOST_LOOPBACK);
         boolean detachNetns = flags.bool(Flag.DETACH_NETNS);
-        String sandbox = slirp4netnsMode(Flag.SLIRP4NETNS_SANDBOX, flags.value(Flag.SLIRP4NETNS_SANDBOX));
-        String seccomp = slirp4netnsMode(Flag.SLIRP4NETNS_SECCOMP, flags.value(Flag.SLIRP4NETNS_SECCOMP));
 
         if (ipv6 && net.ipv6 == NetworkDriverKind.Ipv6.REFUSED) {
             throw new UsageException("--ipv6 is not supported for " + net.cliName);
@@ -145,45 +147,78 @@ final class ConfigBuilder {
         if (!net.portDrivers.allows(portDriver.cliName)) {
             throw new UsageException("network \"" + net.cliName + "\" requires " + net.portDrivers.wording());
         }
-        if (net == NetworkDriverKind.SLIRP4NETNS && sandbox.equals("true") && detachNetns) {
-            // Known not to work together: rootless-containers/slirp4netns#317.
-            throw new UsageException("--slirp4netns-sandbox conflicts with --detach-netns");
-        }
         checkPortDriver(portDriver, net.served(), publish);
 
         return new NetworkOptions(net.served(), mtu, cidr, ifname, disableHostLoopback, ipv6, detachNetns,
-                flags.value(Flag.SLIRP4NETNS_BINARY), sandbox, seccomp, flags.value(Flag.PASTA_BINARY),
-                portDriver.cliName, flags.value(Flag.LXC_USER_NIC_BINARY), flags.value(Flag.LXC_USER_NIC_BRIDGE),
-                net.served() == NetworkDriverKind.PASTA && portDriver == PortDriverKind.IMPLICIT
-                        ? pastaUdpPorts(publish, warnings) : List.of());
+                driverOptions(net.served(), portDriver, flags, publish, warnings));
     }
 
     /**
-     * The -p UDP specs as pasta's {@code --udp-ports} specs ({@code [address/]port}): what the implicit driver
-     * forwards is the port bound inside, on the same number, and Debian's pasta (2023_03_09) echoes nothing back
-     * through a translated UDP port (host 18700 to namespace 7001 was measured silent; 7001 to 7001 answers). A
-     * different host port is therefore said to be ignored. A spec that does not parse is left out here: the check of
-     * every -p spec reports it as for any port driver.
+     * The running driver's own options. Every driver makes its own from the flags, so that a bad value of any
+     * driver's flag is refused whichever driver runs, as it always was here; only the running one's are kept.
      */
-    private static List<String> pastaUdpPorts(List<String> publish, List<String> warnings) {
-        final List<String> ports = new ArrayList<>();
-        for (String raw : publish) {
-            final PortSpec spec;
-            try {
-                spec = PortSpecParser.parse(raw);
-            } catch (InvalidPortSpecException e) {
+    private static DriverOptions driverOptions(NetworkDriverKind running, PortDriverKind portDriver,
+            ParsedFlags flags, List<String> publish, List<String> warnings) throws UsageException {
+        DriverOptions kept = DriverOptions.NONE;
+        for (NetworkDriverKind kind : NetworkDriverKind.values()) {
+            if (kind.served() != kind) {
                 continue;
             }
-            if (spec.proto().startsWith("udp")) {
-                if (spec.parentPort() != spec.childPort()) {
-                    warnings.add("--port-driver=implicit forwards UDP port " + spec.childPort()
-                            + " on the same number: the host port " + spec.parentPort() + " of " + raw
-                            + " is ignored");
+            try {
+                final DriverOptions options = kind.options(new CommandLine(flags, kind == running,
+                        portDriver.cliName, publish, warnings));
+                if (kind == running) {
+                    kept = options;
                 }
-                ports.add((spec.parentIP().isEmpty() ? "" : spec.parentIP() + "/") + spec.childPort());
+            } catch (InvalidOptionsException e) {
+                throw new UsageException(e.getMessage());
             }
         }
-        return ports;
+        return kept;
+    }
+
+    /** The command line as one network driver reads it. */
+    private record CommandLine(ParsedFlags flags, boolean runs, String portDriver, List<String> publish,
+            List<String> warnings) implements DriverFlags {
+        @Override
+        public String value(String flag) {
+            return flags.value(Flag.byName(flag));
+        }
+
+        @Override
+        public boolean bool(String flag) throws InvalidOptionsException {
+            try {
+                return flags.bool(Flag.byName(flag));
+            } catch (UsageException e) {
+                throw new InvalidOptionsException(e.getMessage());
+            }
+        }
+
+        /** A spec that does not parse is left out: the check of every -p spec reports it, for any driver. */
+        @Override
+        public List<PublishedPort> published() {
+            final List<PublishedPort> published = new ArrayList<>();
+            for (String raw : publish) {
+                try {
+                    final PortSpec spec = PortSpecParser.parse(raw);
+                    published.add(new PublishedPort(raw, spec.proto(), spec.parentIP(), spec.parentPort(),
+                            spec.childPort()));
+                } catch (InvalidPortSpecException e) {
+                    // Reported by the port driver's check of -p.
+                }
+            }
+            return published;
+        }
+
+        @Override
+        public String env(String name) {
+            return System.getenv(name);
+        }
+
+        @Override
+        public void warn(String warning) {
+            warnings.add(warning);
+        }
     }
 
     private static String evacuateCgroup2(String group, boolean cgroupns, boolean pidns) throws UsageException {
@@ -361,14 +396,6 @@ final class ConfigBuilder {
                     + "\"");
         }
         return name;
-    }
-
-    private static String slirp4netnsMode(Flag flag, String mode) throws UsageException {
-        return switch (mode) {
-            case "auto", "true", "false" -> mode;
-            case "" -> "false";
-            default -> throw new UsageException("unsupported " + flag.name + " mode: \"" + mode + "\"");
-        };
     }
 
     /** @param net the network driver that runs (for a name another driver serves, that driver) */

@@ -124,4 +124,14 @@ enum Flag {
     String longName() {
         return "--" + name;
     }
+
+    /** The flag of a long name (without the dashes), as the drivers' registries name the flags they read. */
+    static Flag byName(String name) {
+        for (Flag flag : values()) {
+            if (flag.name.equals(name)) {
+                return flag;
+            }
+        }
+        throw new IllegalArgumentException("no flag --" + name);
+    }
 }

@@ -1,6 +1,11 @@
 package dev.rootlessjkit.parent.cli;
 
+import dev.rootlessjkit.net.DriverOptions;
 import dev.rootlessjkit.net.NetworkDriverKind;
+import dev.rootlessjkit.net.lxcusernic.LxcUserNicOptions;
+import dev.rootlessjkit.net.pasta.PastaOptions;
+import dev.rootlessjkit.net.slirp4netns.Slirp4netnsOptions;
+import dev.rootlessjkit.net.slirp4netns.Slirp4netnsOptions.Mode;
 import dev.rootlessjkit.parent.ParentConfig;
 import dev.rootlessjkit.parent.ParentConfig.Propagation;
 import dev.rootlessjkit.parent.ParentConfig.SubidSource;
@@ -32,6 +37,18 @@ class CliTest {
         return assertInstanceOf(CliOutcome.Print.class, Cli.parse(args));
     }
 
+    private static Slirp4netnsOptions slirp4netns(ParentConfig c) {
+        return c.network().driver(Slirp4netnsOptions.class);
+    }
+
+    private static PastaOptions pasta(ParentConfig c) {
+        return c.network().driver(PastaOptions.class);
+    }
+
+    private static LxcUserNicOptions lxcUserNic(ParentConfig c) {
+        return c.network().driver(LxcUserNicOptions.class);
+    }
+
     @Test
     void defaultsAreRootlessKits() throws UsageException {
         CliOutcome.Run run = run("true");
@@ -45,10 +62,11 @@ class CliTest {
         assertFalse(c.network().disableHostLoopback());
         assertFalse(c.network().ipv6());
         assertFalse(c.network().detachNetns());
-        assertEquals("slirp4netns", c.network().slirp4netnsBinary());
-        assertEquals("false", c.network().slirp4netnsSandbox());
-        assertEquals("false", c.network().slirp4netnsSeccomp());
-        assertEquals("pasta", c.network().pastaBinary());
+        assertEquals(DriverOptions.NONE, c.network().driver());
+        // The drivers' own flags, as the drivers that read them see their defaults.
+        assertEquals(new Slirp4netnsOptions("slirp4netns", Mode.FALSE, Mode.FALSE, false),
+                slirp4netns(config("--net=slirp4netns", "x")));
+        assertEquals("pasta", pasta(config("--net=pasta", "x")).binary());
         assertEquals(List.of(), c.copyUpDirs());
         assertEquals(Propagation.RPRIVATE, c.propagation());
         assertEquals(PortDriverKind.NONE, c.ports().kind());
@@ -77,8 +95,8 @@ class CliTest {
         assertEquals(Path.of("/run/user/1001/dockerd-rootless"), c.stateDir());
         assertEquals(NetworkDriverKind.SLIRP4NETNS, c.network().kind());
         assertEquals(65520, c.network().mtu());
-        assertEquals("auto", c.network().slirp4netnsSandbox());
-        assertEquals("auto", c.network().slirp4netnsSeccomp());
+        assertEquals(Mode.AUTO, slirp4netns(c).sandbox());
+        assertEquals(Mode.AUTO, slirp4netns(c).seccomp());
         assertTrue(c.network().disableHostLoopback());
         assertEquals(PortDriverKind.BUILTIN, c.ports().kind());
         assertEquals(List.of("/etc", "/run"), c.copyUpDirs());
@@ -110,11 +128,14 @@ class CliTest {
                 print("--help").text());
         final CliOutcome.Run run = run("--net=pasta", "--port-driver=implicit", "-p",
                 "127.0.0.1:8080:80/tcp,127.0.0.1:53:53/udp", "-p", "[::1]:5001:5001/udp6", "-p", "6000:6001/udp", "x");
-        assertEquals(List.of("127.0.0.1/53", "::1/5001", "6001"), run.config().network().pastaUdpPorts());
+        assertEquals(List.of("127.0.0.1/53", "::1/5001", "6001"), pasta(run.config()).udpPorts());
         assertTrue(run.warnings().contains("--port-driver=implicit forwards UDP port 6001 on the same number: the "
                 + "host port 6000 of 6000:6001/udp is ignored"), run.warnings().toString());
-        assertEquals(List.of(), config("--net=slirp4netns", "--port-driver=builtin", "-p", "127.0.0.1:8053:53/udp",
-                "x").network().pastaUdpPorts(), "other port drivers publish -p themselves");
+        assertInstanceOf(Slirp4netnsOptions.class, config("--net=slirp4netns", "--port-driver=builtin", "-p",
+                "127.0.0.1:8053:53/udp", "x").network().driver(), "other port drivers publish -p themselves");
+        assertFalse(slirp4netns(config("--net=slirp4netns", "--port-driver=builtin", "x")).apiSocket(),
+                "only the slirp4netns port driver uses its API socket");
+        assertTrue(slirp4netns(config("--net=slirp4netns", "--port-driver=slirp4netns", "x")).apiSocket());
     }
 
     @Test
@@ -144,7 +165,7 @@ class CliTest {
         assertEquals(NetworkDriverKind.PASTA, config("-net=pasta", "x").network().kind());
         assertTrue(config("-pidns", "x").pidns());
         // A value that looks like a flag is still the value, as in Go.
-        assertEquals("--odd", config("--pasta-binary", "--odd", "x").network().pastaBinary());
+        assertEquals("--odd", pasta(config("--net=pasta", "--pasta-binary", "--odd", "x")).binary());
     }
 
     @Test
@@ -225,11 +246,11 @@ class CliTest {
         assertEquals("eth0", c.network().ifname());
         assertEquals(1500, c.network().mtu());
         assertTrue(c.network().detachNetns());
-        assertEquals("/opt/slirp4netns", c.network().slirp4netnsBinary());
+        assertEquals("/opt/slirp4netns", slirp4netns(c).binary());
         assertEquals("0.0.0.0/0", config("--net=usernet", "--cidr=0.0.0.0/0", "x").network().cidr());
         assertEquals("10.0.2.15/32", config("--net=pasta", "--cidr=10.0.2.15/32", "x").network().cidr());
         // RootlessKit reads an empty mode as false.
-        assertEquals("false", config("--slirp4netns-sandbox=", "x").network().slirp4netnsSandbox());
+        assertEquals(Mode.FALSE, slirp4netns(config("--net=slirp4netns", "--slirp4netns-sandbox=", "x")).sandbox());
     }
 
     /** dockerd-rootless.sh's fallback when no helper binary is installed; usernet serves it. */
@@ -270,11 +291,12 @@ class CliTest {
         ParentConfig c = config("--net=lxc-user-nic", "--lxc-user-nic-binary=/bin/true", "--lxc-user-nic-bridge=br0",
                 "--mtu=9000", "--ifname=eth1", "x");
         assertEquals(NetworkDriverKind.LXC_USER_NIC, c.network().kind());
-        assertEquals("/bin/true", c.network().lxcUserNicBinary());
-        assertEquals("br0", c.network().lxcUserNicBridge());
+        assertEquals("/bin/true", lxcUserNic(c).binary());
+        assertEquals("br0", lxcUserNic(c).bridge());
         assertEquals(9000, c.network().mtu());
         assertEquals("eth1", c.network().ifname());
-        assertEquals("lxcbr0", config("--net=slirp4netns", "x").network().lxcUserNicBridge());
+        assertEquals("lxcbr0", lxcUserNic(config("--net=lxc-user-nic", "--lxc-user-nic-binary=/bin/true", "x"))
+                .bridge());
     }
 
     @Test
@@ -301,7 +323,7 @@ class CliTest {
         assertEquals(SubidSource.STATIC, c.subidSource());
         assertTrue(c.singleIdMapping());
         assertEquals(Propagation.PRIVATE, c.propagation());
-        assertEquals("/bin/pasta", c.network().pastaBinary());
+        assertEquals("/bin/pasta", pasta(config("--net=pasta", "--pasta-binary=/bin/pasta", "x")).binary());
         assertEquals(SubidSource.DYNAMIC, config("--subid-source=dynamic", "x").subidSource());
         assertEquals(Propagation.SHARED, config("--propagation=shared", "x").propagation());
     }

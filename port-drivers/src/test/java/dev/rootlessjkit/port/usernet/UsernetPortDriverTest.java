@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
+import dev.rootlessjkit.net.DriverOptions;
 import dev.rootlessjkit.net.NetworkOptions;
 import dev.rootlessjkit.net.NetworkDriverKind;
 import dev.rootlessjkit.net.api.NetworkDriverException;
+import dev.rootlessjkit.net.usernet.UsernetOptions;
 import dev.rootlessjkit.net.usernet.UsernetParentDriver;
 import dev.rootlessjkit.port.AddressInUseException;
 import dev.rootlessjkit.port.PortDriverKind;
@@ -37,8 +39,8 @@ class UsernetPortDriverTest {
 
     /** The usernet network driver as the parent has it before the child's TAP device arrives: not started. */
     private UsernetParentDriver notStarted() throws NetworkDriverException {
-        return new UsernetParentDriver(new NetworkOptions(NetworkDriverKind.USERNET, 0, null, "tap0", false, false, false, null, null,
-                null, null, "usernet", null, null, null), Map.of(), Linux.load(), log);
+        return new UsernetParentDriver(new NetworkOptions(NetworkDriverKind.USERNET, 0, null, "tap0", false, false, false,
+                DriverOptions.NONE), new UsernetOptions(UsernetOptions.HOST_RESOLV_CONF), Linux.load(), log);
     }
 
     private UsernetPortDriver driverOfNotStartedNetwork() throws NetworkDriverException {
@@ -114,7 +116,7 @@ class UsernetPortDriverTest {
         PortDriverException e = assertThrows(PortDriverException.class,
                 () -> PortDriverKind.USERNET.parentHalf(OPTIONS, Path.of("/nonexistent"),
                         NetworkDriverKind.HOST.parentHalf(new NetworkOptions(NetworkDriverKind.HOST, 0, null, null,
-                                false, false, false, null, null, null, null, "usernet", null, null, null), null, log),
+                                false, false, false, DriverOptions.NONE), null, log),
                         log));
         assertEquals("--port-driver=usernet requires --net=usernet", e.getMessage());
         assertInstanceOf(UsernetPortDriver.class, PortDriverKind.USERNET.parentHalf(OPTIONS, Path.of("/nonexistent"),
