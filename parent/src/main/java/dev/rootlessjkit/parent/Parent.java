@@ -215,7 +215,7 @@ public final class Parent {
     private void mapIds(ChildProcess child, ExitWatcher exit, IdMapPlan plan) throws ParentException {
         awaitUserNamespace(child, exit);
         log.debug("the user namespace exists");
-        final IdMapper mapper = new IdMapper(linux.geteuid(), linux.getegid());
+        final IdMapper mapper = new IdMapper(linux, linux.geteuid(), linux.getegid());
         if (plan == null) {
             mapper.mapSingleId(child.pid());
         } else {
@@ -311,7 +311,7 @@ public final class Parent {
         final Path newuidmap = Executables.require("newuidmap", remedy);
         final Path newgidmap = Executables.require("newgidmap", remedy);
         final String user = System.getProperty("user.name");
-        final SubIdSource source = new SubIdSource(config.subidSource(), Path.of("/etc/subuid"),
+        final SubIdSource source = new SubIdSource(linux, config.subidSource(), Path.of("/etc/subuid"),
                 Path.of("/etc/subgid"), log);
         return new IdMapPlan(newuidmap, newgidmap, source.lookup(user, linux.geteuid()));
     }
