@@ -128,18 +128,19 @@ public final class Parent {
     }
 
     /**
-     * Everything after the spawn, in the order the child needs it: its configuration and its id maps first (its
+     * Everything after the spawn, in the order the child needs it: its id maps and its configuration first (its
      * JVM waits for them as soon as it is up), then the -p listeners (those bound before the spawn hold early
      * clients in their backlog already; the others listen from here on), then the checks and drivers that only
      * later steps use.
      */
     private int superviseChild(ChildProcess child, ExitWatcher exit, DriverSocket driverSocket, List<PortSpec> publish,
             PreboundListeners prebound, AtomicInteger relayTarget) throws ParentException {
-        final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
+        // The maps first: the child JVM needs them as soon as it is up, and nothing else before its hello, which
+        // it reads only once booted; the state directory and the first message (Jackson's first use) can wait.
+        mapIds(child, exit, config.singleIdMapping() ? null : planIdMap());
         try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
             try {
                 child.channel().send(new ParentHello(childConfig(state)));
-                mapIds(child, exit, plan);
             } catch (HandshakeException e) {
                 return failedHandshake(child, exit, e);
             }
