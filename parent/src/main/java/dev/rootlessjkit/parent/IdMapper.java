@@ -59,8 +59,12 @@ public final class IdMapper {
         try {
             gidHelper = start(command(newgidmap, pid, mapping(gid, ranges.gids())));
         } catch (ParentException e) {
-            // Reaped before the error goes up: its outcome no longer matters.
-            await(uidHelper);
+            // newuidmap is reaped before the error goes up; how it ended no longer matters.
+            try {
+                uidHelper.await();
+            } catch (ErrnoException ignored) {
+                // The start has failed either way, for the reason being reported.
+            }
             throw e;
         }
         final BoundedHelper.Outcome uidOutcome = await(uidHelper);
