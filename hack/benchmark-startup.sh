@@ -3,7 +3,7 @@
 #   1. median wall time of `X true`, `X --pidns true`, `X --copy-up=/etc true`, and of a bare JVM launch (the
 #      floor of one JVM) for the JDK the launcher picks and for JDK 17, with ratios to RootlessKit; the commands of
 #      one row are run in turn, one run each, in a rotated order, so that a burst of load hits them alike;
-#   2. the `--debug` phase timeline of one `rootlessjkit true`;
+#   2. the `--debug` phase timeline of `rootlessjkit true` (and BASELINE's): each phase's median over RUNS/2 runs;
 #   3. time from launch until a published port takes a connection and until it answers (builtin driver over
 #      slirp4netns, usernet driver over usernet) next to RootlessKit's (builtin over slirp4netns);
 #   4. idle RSS of every process of one instance (`--net=slirp4netns --port-driver=builtin -p ... sleep infinity`
@@ -143,10 +143,45 @@ if [[ $parts == *" times "* ]]; then
 	done
 fi
 
+# The --debug lines of one `LAUNCHER --debug true`, as "JVM<TAB>MS<TAB>PHASE" (PIDs left out, so that the phases
+# of several runs match).
+debug_phases() {
+	"$1" --debug true 2>&1 | sed -n -E 's/^\[[^:]*:(parent|child) *\] debug: \+([0-9]+)ms (.*)$/\1\t\2\t\3/p' |
+		sed -E 's/,? (host )?pid [0-9]+//'
+}
 if [[ $parts == *" timeline "* ]]; then
 	echo
-	echo "== --debug timeline of one \`rootlessjkit true\` (ms since each JVM's main began)"
-	"$ours" --debug true 2>&1 | sed 's/^/   /'
+	timeline_runs=$(((runs + 1) / 2))
+	echo "== --debug timeline of \`rootlessjkit true\`: median ms since each JVM's main began, $timeline_runs interleaved" \
+		"runs, load $(cut -d' ' -f1 /proc/loadavg)"
+	timelines=("$ours" ${baseline:+"$baseline"})
+	for ((round = 0; round < timeline_runs; round++)); do
+		for ((k = 0; k < ${#timelines[@]}; k++)); do
+			i=$(((k + round) % ${#timelines[@]}))
+			debug_phases "${timelines[i]}" >>"$work/timeline.$i"
+		done
+	done
+	# One row per phase, in the order of the first run; the JDK line is the same in every run.
+	python3 - "$work/timeline.0" ${baseline:+"$work/timeline.1"} <<-'PY'
+		import statistics, sys
+		columns = []
+		order = []
+		for path in sys.argv[1:]:
+		    phases = {}
+		    for line in open(path):
+		        jvm, ms, phase = line.rstrip("\n").split("\t", 2)
+		        if phase.startswith("JDK "):
+		            continue
+		        key = jvm + ": " + phase
+		        if key not in order:
+		            order.append(key)
+		        phases.setdefault(key, []).append(int(ms))
+		    columns.append(phases)
+		print("   %-60s %8s%s" % ("phase", "ours", " baseline" if len(columns) > 1 else ""))
+		for key in order:
+		    cells = ["%8s" % (statistics.median(c[key]) if key in c else "-") for c in columns]
+		    print("   %-60s %s" % (key[:60], " ".join(cells)))
+	PY
 fi
 
 # Starts NAME's instance in the background (sets $instance); its state directory is $work/state.
