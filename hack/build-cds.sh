@@ -41,8 +41,10 @@ train() {
 # A normal launch maps the user's subordinate ids through newuidmap and newgidmap, whose classes (and the posix_spawn
 # path that runs them) only that path loads: it is trained when the building user has such ids, and the single-id
 # mapping, which needs none, otherwise or when that run fails.
-user=$(id -un) uid=$(id -u)
-has_subids() { grep -qE "^($user|$uid):" /etc/subuid 2>/dev/null && grep -qE "^($user|$uid):" /etc/subgid 2>/dev/null; }
+uid=$(id -u)
+user=$(id -un 2>/dev/null || true) # a uid without a name (a container's) can still have subordinate ids by number
+owner="^(${user:+$user|}$uid):"
+has_subids() { grep -qE "$owner" /etc/subuid 2>/dev/null && grep -qE "$owner" /etc/subgid 2>/dev/null; }
 if has_subids && command -v newuidmap >/dev/null && command -v newgidmap >/dev/null && train; then
 	mapping="subordinate ids through newuidmap"
 elif rm -f "$dir"/*."$kind" && train --single-id-mapping; then
