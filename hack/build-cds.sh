@@ -33,14 +33,28 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # --pidns keeps the child JVM until it exits normally (without it the child execs CMD and never dumps); the
 # copy-up and network namespace walk the child's usual set-up, the parent's API server and handshake its own.
-if JAVA_TOOL_OPTIONS="$(record child)" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent)" \
-	"$launcher" --single-id-mapping --pidns --net=none --copy-up=/etc true >"$log" 2>&1 &&
-	[ -s "$dir/parent.$kind" ] && [ -s "$dir/child.$kind" ]; then
-	printf '%s\n' "$jdk" >"$dir/jdk"
-	chmod -R a+rX "$dir"
-	echo "build-cds: wrote $(cd "$dir" && ls ./*."$kind" | tr '\n' ' ')in $dir for $jdk"
+train() {
+	JAVA_TOOL_OPTIONS="$(record child)" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent)" \
+		"$launcher" "$@" --pidns --net=none --copy-up=/etc true >"$log" 2>&1 &&
+		[ -s "$dir/parent.$kind" ] && [ -s "$dir/child.$kind" ]
+}
+# A normal launch maps the user's subordinate ids through newuidmap and newgidmap, whose classes (and the posix_spawn
+# path that runs them) only that path loads: it is trained when the building user has such ids, and the single-id
+# mapping, which needs none, otherwise or when that run fails.
+uid=$(id -u)
+user=$(id -un 2>/dev/null || true) # a uid without a name (a container's) can still have subordinate ids by number
+owner="^(${user:+$user|}$uid):"
+has_subids() { grep -qE "$owner" /etc/subuid 2>/dev/null && grep -qE "$owner" /etc/subgid 2>/dev/null; }
+if has_subids && command -v newuidmap >/dev/null && command -v newgidmap >/dev/null && train; then
+	mapping="subordinate ids through newuidmap"
+elif rm -f "$dir"/*."$kind" && train --single-id-mapping; then
+	mapping="the single-id mapping"
 else
 	echo "build-cds: WARNING: training run failed, rootlessjkit will start without start-up archives:" >&2
 	cat "$log" >&2
 	rm -rf "$dir"
+	exit 0
 fi
+printf '%s\n' "$jdk" >"$dir/jdk"
+chmod -R a+rX "$dir"
+echo "build-cds: wrote $(cd "$dir" && ls ./*."$kind" | tr '\n' ' ')in $dir for $jdk, trained with $mapping"

@@ -1,27 +1,45 @@
 package dev.rootlessjkit.parent;
 
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.Signals;
+import dev.rootlessjkit.linux.WaitStatus;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /**
- * Runs a short-lived helper (newuidmap, newgidmap, getsubids) with a deadline that holds even when the helper
- * hangs with its output open: its output is read on a thread of its own, and on time-out the helper and its
- * descendants are killed by PID. Reading the output to its end before waiting, as a plain ProcessBuilder call
- * does, would block for as long as the helper hangs.
+ * A short-lived helper (newuidmap, newgidmap, getsubids) run with a deadline that holds even when the helper hangs
+ * with its output open: on time-out the helper and its descendants are killed by PID. Started with posix_spawn
+ * ({@link Linux#spawn}), not ProcessBuilder: that costs the launch an extra exec (jspawnhelper), a process reaper
+ * thread and a reader thread per helper, on the critical path of every launch that maps subordinate ids. The
+ * caller's thread reads the output and reaps the helper, so several helpers can be started side by side and
+ * awaited one after the other.
  */
 final class BoundedHelper {
     /** More than any helper prints; the rest is dropped, so a runaway helper cannot fill our heap. */
     private static final int MAX_OUTPUT = 64 * 1024;
     /** How long to wait for the end of the output once the helper has exited (a descendant may hold it open). */
     private static final Duration OUTPUT_GRACE = Duration.ofSeconds(1);
+    /**
+     * How often to look for the helper's exit while its output stays open without it (only a descendant that
+     * inherited the output does that: a helper's exit closes its own end, which wakes the poll at once).
+     */
+    private static final int EXIT_CHECK_MILLIS = 20;
 
-    /** How a helper ended: its exit code and output, or killed at the deadline. */
-    record Outcome(List<String> command, long pid, boolean timedOut, int exitCode, String output) {
+    /** How a helper ended: its wait status and output, or killed at the deadline (status null). */
+    record Outcome(List<String> command, int pid, WaitStatus status, String output) {
+        boolean timedOut() {
+            return status == null;
+        }
+
+        boolean succeeded() {
+            return status != null && status.exited() && status.exitCode() == 0;
+        }
+
         /** "newuidmap (pid 123) did not finish within 30 s and was killed", naming the helper that hung. */
         String describeTimeout(Duration timeout) {
             return command.get(0) + " (pid " + pid + ") did not finish within " + timeout.toSeconds()
@@ -29,43 +47,145 @@ final class BoundedHelper {
         }
     }
 
-    private BoundedHelper() {
+    private final Linux linux;
+    private final List<String> command;
+    private final int pid;
+    private final int outputFd;
+    private final long deadline;
+    private final ByteArrayOutputStream output = new ByteArrayOutputStream();
+
+    private BoundedHelper(Linux linux, List<String> command, int pid, int outputFd, long deadline) {
+        this.linux = linux;
+        this.command = command;
+        this.pid = pid;
+        this.outputFd = outputFd;
+        this.deadline = deadline;
     }
 
-    static Outcome run(List<String> command, Duration timeout) throws IOException, InterruptedException {
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        final ByteArrayOutputStream output = new ByteArrayOutputStream();
-        final Thread reader = new Thread(() -> drain(process.getInputStream(), output), "helper-output");
-        reader.setDaemon(true);
-        reader.start();
-        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-            process.waitFor(OUTPUT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            return new Outcome(command, process.pid(), true, -1, text(output));
+    /**
+     * Starts {@code program} with {@code command} as its argument vector (the first word as the user named it),
+     * stdin on /dev/null and stdout and stderr on one pipe to us; the deadline runs from now.
+     */
+    static BoundedHelper start(Linux linux, String program, List<String> command, Duration timeout)
+            throws ErrnoException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        int devNull = -1;
+        int[] pipe = null;
+        try {
+            // Above stdio, so that the dup2 actions cannot overwrite a source before it is used (our own 0-2 may
+            // have been closed by whoever started us).
+            devNull = aboveStdio(linux, linux.openDevNull());
+            pipe = linux.pipe();
+            pipe[0] = aboveStdio(linux, pipe[0]);
+            pipe[1] = aboveStdio(linux, pipe[1]);
+            final Map<Integer, Integer> dup2 = new LinkedHashMap<>();
+            dup2.put(0, devNull);
+            dup2.put(1, pipe[1]);
+            dup2.put(2, pipe[1]);
+            final int pid = linux.spawn(program, command, System.getenv(), dup2, 3);
+            final BoundedHelper helper = new BoundedHelper(linux, command, pid, pipe[0], deadline);
+            pipe[0] = -1;
+            return helper;
+        } finally {
+            closeQuietly(linux, devNull);
+            if (pipe != null) {
+                closeQuietly(linux, pipe[0]);
+                closeQuietly(linux, pipe[1]);
+            }
         }
-        reader.join(OUTPUT_GRACE.toMillis());
-        return new Outcome(command, process.pid(), false, process.exitValue(), text(output));
     }
 
-    private static void drain(InputStream in, ByteArrayOutputStream out) {
-        final byte[] buf = new byte[4096];
-        try (in) {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                synchronized (out) {
-                    out.write(buf, 0, Math.max(0, Math.min(n, MAX_OUTPUT - out.size())));
+    /** Starts {@code command} and waits for it: {@link #start} then {@link #await}. */
+    static Outcome run(Linux linux, String program, List<String> command, Duration timeout)
+            throws ErrnoException {
+        return start(linux, program, command, timeout).await();
+    }
+
+    /** Reads the helper's output to its end and reaps it, killing it (and its descendants) at the deadline. */
+    Outcome await() throws ErrnoException {
+        try {
+            WaitStatus status = null;
+            long outputDeadline = deadline;
+            boolean outputOpen = true;
+            final byte[] buf = new byte[4096];
+            while (true) {
+                if (outputOpen) {
+                    final long left = millisUntil(outputDeadline);
+                    final int wait = (int) Math.max(0, status == null ? Math.min(left, EXIT_CHECK_MILLIS) : left);
+                    if (linux.awaitReadable(outputFd, wait)) {
+                        final int n = linux.read(outputFd, buf, buf.length);
+                        outputOpen = n > 0;
+                        output.write(buf, 0, Math.max(0, Math.min(n, MAX_OUTPUT - output.size())));
+                    }
+                } else if (status == null) {
+                    // The output ended just before the exit: the helper is between closing its files and becoming
+                    // a zombie.
+                    sleep(1);
+                }
+                if (status == null) {
+                    final Linux.Reaped reaped = linux.waitpid(pid, Linux.WNOHANG);
+                    if (reaped != null) {
+                        status = reaped.status();
+                        outputDeadline = Math.min(deadline, System.nanoTime()) + OUTPUT_GRACE.toNanos();
+                    }
+                }
+                final boolean outputDone = !outputOpen || millisUntil(outputDeadline) <= 0;
+                if (status != null && outputDone) {
+                    return new Outcome(command, pid, status, text());
+                }
+                if (status == null && millisUntil(deadline) <= 0) {
+                    kill();
+                    return new Outcome(command, pid, null, text());
                 }
             }
-        } catch (IOException e) {
-            // The helper is gone or killed; what was read so far is all there is.
+        } finally {
+            closeQuietly(linux, outputFd);
         }
     }
 
-    private static String text(ByteArrayOutputStream out) {
-        synchronized (out) {
-            return out.toString(StandardCharsets.UTF_8);
+    /** Kills the helper and whatever it started (found before the helper dies and they are re-parented), reaps it. */
+    private void kill() throws ErrnoException {
+        ProcessHandle.of(pid).ifPresent(handle -> handle.descendants().forEach(ProcessHandle::destroyForcibly));
+        linux.kill(pid, Signals.SIGKILL);
+        final long reapDeadline = System.nanoTime() + OUTPUT_GRACE.toNanos();
+        while (linux.waitpid(pid, Linux.WNOHANG) == null && System.nanoTime() < reapDeadline) {
+            sleep(1);
+        }
+    }
+
+    private String text() {
+        return output.toString(StandardCharsets.UTF_8);
+    }
+
+    private static long millisUntil(long nanoTime) {
+        return Math.max(0, (nanoTime - System.nanoTime() + 999_999) / 1_000_000);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int aboveStdio(Linux linux, int fd) throws ErrnoException {
+        if (fd > 2) {
+            return fd;
+        }
+        final int moved = linux.duplicateAbove(fd, 3);
+        closeQuietly(linux, fd);
+        return moved;
+    }
+
+    private static void closeQuietly(Linux linux, int fd) {
+        if (fd < 0) {
+            return;
+        }
+        try {
+            linux.close(fd);
+        } catch (ErrnoException ignored) {
+            // Nothing leaks: the descriptor is gone either way.
         }
     }
 }

@@ -1,12 +1,13 @@
 package dev.rootlessjkit.parent;
 
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.Linux;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Writes the child's uid_map and gid_map: root in the namespace is the caller, ids from 1 up are the caller's
@@ -17,15 +18,17 @@ public final class IdMapper {
     /** newuidmap reads /etc/subuid (or asks NSS, possibly over the network) and writes one file: seconds at most. */
     private static final Duration HELPER_TIMEOUT = Duration.ofSeconds(30);
 
+    private final Linux linux;
     private final int uid;
     private final int gid;
     private final Duration helperTimeout;
 
-    public IdMapper(int uid, int gid) {
-        this(uid, gid, HELPER_TIMEOUT);
+    public IdMapper(Linux linux, int uid, int gid) {
+        this(linux, uid, gid, HELPER_TIMEOUT);
     }
 
-    IdMapper(int uid, int gid, Duration helperTimeout) {
+    IdMapper(Linux linux, int uid, int gid, Duration helperTimeout) {
+        this.linux = linux;
         this.uid = uid;
         this.gid = gid;
         this.helperTimeout = helperTimeout;
@@ -46,52 +49,62 @@ public final class IdMapper {
 
     /**
      * Runs newuidmap and newgidmap side by side: they write different files, and each is a setuid exec that the
-     * child, waiting for its maps, would otherwise wait for twice.
+     * child, waiting for its maps, would otherwise wait for twice. Both are started before either is awaited, so
+     * this thread alone does it; a failure of newuidmap is the one reported when both fail.
      */
     public void mapWithHelpers(long pid, Path newuidmap, Path newgidmap, SubIdSource.Ranges ranges)
             throws ParentException {
-        final AtomicReference<ParentException> gidFailure = new AtomicReference<>();
-        final Thread gidMapper = new Thread(() -> {
-            try {
-                runHelper(newgidmap, pid, mapping(gid, ranges.gids()));
-            } catch (ParentException e) {
-                gidFailure.set(e);
-            }
-        }, "rootlessjkit-newgidmap");
-        gidMapper.start();
+        final BoundedHelper uidHelper = start(command(newuidmap, pid, mapping(uid, ranges.uids())));
+        final BoundedHelper gidHelper;
         try {
-            runHelper(newuidmap, pid, mapping(uid, ranges.uids()));
-        } finally {
+            gidHelper = start(command(newgidmap, pid, mapping(gid, ranges.gids())));
+        } catch (ParentException e) {
+            // newuidmap is reaped before the error goes up; how it ended no longer matters.
             try {
-                gidMapper.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                uidHelper.await();
+            } catch (ErrnoException ignored) {
+                // The start has failed either way, for the reason being reported.
             }
+            throw e;
         }
-        if (gidFailure.get() != null) {
-            throw gidFailure.get();
-        }
+        final BoundedHelper.Outcome uidOutcome = await(uidHelper);
+        final BoundedHelper.Outcome gidOutcome = await(gidHelper);
+        check(uidOutcome);
+        check(gidOutcome);
     }
 
-    private void runHelper(Path helper, long pid, List<String> mapping) throws ParentException {
+    private static List<String> command(Path helper, long pid, List<String> mapping) {
         final List<String> command = new ArrayList<>();
         command.add(helper.toString());
         command.add(Long.toString(pid));
         command.addAll(mapping);
+        return command;
+    }
+
+    private BoundedHelper start(List<String> command) throws ParentException {
         try {
-            final BoundedHelper.Outcome outcome = BoundedHelper.run(command, helperTimeout);
-            if (outcome.timedOut()) {
-                throw new ParentException("failed to setup UID/GID map: " + outcome.describeTimeout(helperTimeout));
-            }
-            if (outcome.exitCode() != 0) {
-                throw new ParentException("failed to setup UID/GID map: " + String.join(" ", command) + " failed: "
-                        + outcome.output().strip().replace('\n', ' ') + ": exit status " + outcome.exitCode());
-            }
-        } catch (IOException e) {
-            throw new ParentException("failed to setup UID/GID map: cannot run " + helper + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ParentException("interrupted while running " + helper, e);
+            return BoundedHelper.start(linux, command.get(0), command, helperTimeout);
+        } catch (ErrnoException e) {
+            throw new ParentException("failed to setup UID/GID map: cannot run " + command.get(0) + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static BoundedHelper.Outcome await(BoundedHelper helper) throws ParentException {
+        try {
+            return helper.await();
+        } catch (ErrnoException e) {
+            throw new ParentException("failed to setup UID/GID map: " + e.getMessage(), e);
+        }
+    }
+
+    private void check(BoundedHelper.Outcome outcome) throws ParentException {
+        if (outcome.timedOut()) {
+            throw new ParentException("failed to setup UID/GID map: " + outcome.describeTimeout(helperTimeout));
+        }
+        if (!outcome.succeeded()) {
+            throw new ParentException("failed to setup UID/GID map: " + String.join(" ", outcome.command())
+                    + " failed: " + outcome.output().strip().replace('\n', ' ') + ": " + outcome.status().describe());
         }
     }
 

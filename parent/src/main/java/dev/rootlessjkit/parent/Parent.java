@@ -128,18 +128,19 @@ public final class Parent {
     }
 
     /**
-     * Everything after the spawn, in the order the child needs it: its configuration and its id maps first (its
+     * Everything after the spawn, in the order the child needs it: its id maps and its configuration first (its
      * JVM waits for them as soon as it is up), then the -p listeners (those bound before the spawn hold early
      * clients in their backlog already; the others listen from here on), then the checks and drivers that only
      * later steps use.
      */
     private int superviseChild(ChildProcess child, ExitWatcher exit, DriverSocket driverSocket, List<PortSpec> publish,
             PreboundListeners prebound, AtomicInteger relayTarget) throws ParentException {
-        final IdMapPlan plan = config.singleIdMapping() ? null : planIdMap();
+        // The maps first: the child JVM needs them as soon as it is up, and nothing else before its hello, which
+        // it reads only once booted; the state directory and the first message (Jackson's first use) can wait.
+        mapIds(child, exit, config.singleIdMapping() ? null : planIdMap());
         try (StateDir state = StateDir.open(config.stateDir(), linux, log)) {
             try {
                 child.channel().send(new ParentHello(childConfig(state)));
-                mapIds(child, exit, plan);
             } catch (HandshakeException e) {
                 return failedHandshake(child, exit, e);
             }
@@ -215,7 +216,7 @@ public final class Parent {
     private void mapIds(ChildProcess child, ExitWatcher exit, IdMapPlan plan) throws ParentException {
         awaitUserNamespace(child, exit);
         log.debug("the user namespace exists");
-        final IdMapper mapper = new IdMapper(linux.geteuid(), linux.getegid());
+        final IdMapper mapper = new IdMapper(linux, linux.geteuid(), linux.getegid());
         if (plan == null) {
             mapper.mapSingleId(child.pid());
         } else {
@@ -311,7 +312,7 @@ public final class Parent {
         final Path newuidmap = Executables.require("newuidmap", remedy);
         final Path newgidmap = Executables.require("newgidmap", remedy);
         final String user = System.getProperty("user.name");
-        final SubIdSource source = new SubIdSource(config.subidSource(), Path.of("/etc/subuid"),
+        final SubIdSource source = new SubIdSource(linux, config.subidSource(), Path.of("/etc/subuid"),
                 Path.of("/etc/subgid"), log);
         return new IdMapPlan(newuidmap, newgidmap, source.lookup(user, linux.geteuid()));
     }

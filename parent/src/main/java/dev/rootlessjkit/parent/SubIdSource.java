@@ -1,5 +1,7 @@
 package dev.rootlessjkit.parent;
 
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ public final class SubIdSource {
     /** getsubids answers from files or NSS (SSSD) in well under a second; a hung lookup must not hold the start. */
     private static final Duration GETSUBIDS_TIMEOUT = Duration.ofSeconds(10);
 
+    private final Linux linux;
     private final ParentConfig.SubidSource mode;
     private final Path subuid;
     private final Path subgid;
@@ -30,12 +33,14 @@ public final class SubIdSource {
     public record Ranges(List<SubIdRange> uids, List<SubIdRange> gids) {
     }
 
-    public SubIdSource(ParentConfig.SubidSource mode, Path subuid, Path subgid, Log log) {
-        this(mode, subuid, subgid, log, System.getenv().getOrDefault("GETSUBIDS", "getsubids"), GETSUBIDS_TIMEOUT);
+    public SubIdSource(Linux linux, ParentConfig.SubidSource mode, Path subuid, Path subgid, Log log) {
+        this(linux, mode, subuid, subgid, log, System.getenv().getOrDefault("GETSUBIDS", "getsubids"),
+                GETSUBIDS_TIMEOUT);
     }
 
-    SubIdSource(ParentConfig.SubidSource mode, Path subuid, Path subgid, Log log, String getsubids,
+    SubIdSource(Linux linux, ParentConfig.SubidSource mode, Path subuid, Path subgid, Log log, String getsubids,
             Duration timeout) {
+        this.linux = linux;
         this.mode = mode;
         this.subuid = subuid;
         this.subgid = subgid;
@@ -135,25 +140,26 @@ public final class SubIdSource {
     private List<SubIdRange> getsubids(boolean groups, String user, int uid) throws ParentException {
         final LinkedHashSet<SubIdRange> ranges = new LinkedHashSet<>();
         String lastError = null;
+        // posix_spawn does not search $PATH as ProcessBuilder did.
+        final String program = Executables.find(getsubids).map(Path::toString).orElseThrow(() ->
+                new ParentException("subid-source dynamic: cannot run " + getsubids + ": not found in $PATH"));
         for (String who : List.of(user, Integer.toString(uid))) {
             final List<String> command = groups ? List.of(getsubids, "-g", who) : List.of(getsubids, who);
+            final BoundedHelper.Outcome outcome;
             try {
-                final BoundedHelper.Outcome outcome = BoundedHelper.run(command, timeout);
-                if (outcome.timedOut()) {
-                    // A helper that hangs once will hang again: no second attempt by number.
-                    throw new ParentException("subid-source dynamic: " + outcome.describeTimeout(timeout));
-                }
-                if (outcome.exitCode() != 0) {
-                    lastError = String.join(" ", command) + " failed: " + outcome.output().strip();
-                    continue;
-                }
-                ranges.addAll(parseGetsubids(outcome.output()));
-            } catch (IOException e) {
+                outcome = BoundedHelper.run(linux, program, command, timeout);
+            } catch (ErrnoException e) {
                 throw new ParentException("subid-source dynamic: cannot run " + getsubids + ": " + e.getMessage(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ParentException("interrupted while running " + getsubids, e);
             }
+            if (outcome.timedOut()) {
+                // A helper that hangs once will hang again: no second attempt by number.
+                throw new ParentException("subid-source dynamic: " + outcome.describeTimeout(timeout));
+            }
+            if (!outcome.succeeded()) {
+                lastError = String.join(" ", command) + " failed: " + outcome.output().strip();
+                continue;
+            }
+            ranges.addAll(parseGetsubids(outcome.output()));
         }
         if (ranges.isEmpty() && lastError != null) {
             throw new ParentException("subid-source dynamic: " + lastError);
