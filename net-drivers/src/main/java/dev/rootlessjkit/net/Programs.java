@@ -1,16 +1,28 @@
 package dev.rootlessjkit.net;
 
+import dev.rootlessjkit.linux.BoundedHelper;
+import dev.rootlessjkit.linux.ErrnoException;
+import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.WaitStatus;
 import dev.rootlessjkit.net.api.NetworkDriverException;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /** Finds the external programs the network drivers run. */
 public final class Programs {
+    /**
+     * A --help or --version answers at once, lxc-user-nic's create within a second; one that has not finished in
+     * this time is killed and counts as failed.
+     */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
+
     private Programs() {
     }
 
@@ -41,27 +53,45 @@ public final class Programs {
                 + " package (apt-get install " + debianPackage + ")"));
     }
 
-    /** What a short probe run ({@code --help}, {@code --version}) printed, and its exit status. */
+    /** What a short run ({@code --help}, {@code --version}, lxc-user-nic's create) printed, and its exit status. */
     public record ProbeResult(int exitCode, String output) {
     }
 
-    /** Runs {@code binary args...} to completion, stdin on /dev/null, stderr merged into stdout. */
+    /**
+     * Runs {@code binary args...} to completion, stdin on /dev/null, stderr merged into stdout, through
+     * {@link BoundedHelper}: no JDK process reaper thread is left behind, and a probe that hangs is killed.
+     */
     public static ProbeResult probe(Path binary, String... args) throws IOException {
-        final String[] command = new String[args.length + 1];
-        command[0] = binary.toString();
-        System.arraycopy(args, 0, command, 1, args.length);
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        final String output;
-        try (InputStream in = process.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        final List<String> command = new ArrayList<>(List.of(binary.toString()));
+        command.addAll(List.of(args));
+        final BoundedHelper.Outcome outcome;
         try {
-            return new ProbeResult(process.waitFor(), output);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new IOException("interrupted while running " + binary, e);
+            outcome = BoundedHelper.run(Linux.load(), binary.toString(), command, PROBE_TIMEOUT);
+        } catch (ErrnoException e) {
+            throw new IOException("cannot run " + binary + ": " + e.getMessage(), e);
         }
+        if (outcome.timedOut()) {
+            throw new IOException(outcome.describeTimeout(PROBE_TIMEOUT));
+        }
+        final WaitStatus status = outcome.status();
+        return new ProbeResult(status.exited() ? status.exitCode() : 128 + status.signal(), outcome.output());
+    }
+
+    /**
+     * Runs {@code probe} on a thread of its own that ends with it, so that it overlaps the child JVM's boot and
+     * leaves no pool thread idling in the daemon afterwards.
+     */
+    public static <T> CompletableFuture<T> inBackground(String name, Supplier<T> probe) {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        final Thread thread = new Thread(() -> {
+            try {
+                result.complete(probe.get());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, "rootlessjkit-" + name + "-probe");
+        thread.setDaemon(true);
+        thread.start();
+        return result;
     }
 }

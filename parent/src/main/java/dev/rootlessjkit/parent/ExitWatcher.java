@@ -8,8 +8,8 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Waits for one process of ours in a thread of its own, so the main thread can wait for messages and for the
- * exit at the same time. Only this PID is waited for: the JDK's own process reaper must keep the statuses of
- * helpers started with ProcessBuilder.
+ * exit at the same time. Only this PID is waited for: the helpers the parent runs (newuidmap, slirp4netns, ...)
+ * are each reaped by whoever started them.
  */
 final class ExitWatcher {
     private final CompletableFuture<WaitStatus> exit = new CompletableFuture<>();

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.parent;
 
+import dev.rootlessjkit.linux.BoundedHelper;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import java.io.IOException;

@@ -49,7 +49,7 @@ public final class PastaParentDriver implements ParentNetworkDriver {
         this.own = own;
         this.pasta = Programs.require(own.binary(), "passt");
         this.setpriv = Programs.require("setpriv", "util-linux");
-        this.hostLoToNsLo = CompletableFuture.supplyAsync(() -> probe(pasta));
+        this.hostLoToNsLo = Programs.inBackground(PROGRAM, () -> probe(pasta));
     }
 
     @Override

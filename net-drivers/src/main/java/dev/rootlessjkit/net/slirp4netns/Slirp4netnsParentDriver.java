@@ -50,7 +50,7 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
         this.options = options;
         this.own = own;
         this.binary = Programs.require(own.binary(), PROGRAM);
-        this.help = CompletableFuture.supplyAsync(() -> probeHelp(binary));
+        this.help = Programs.inBackground(PROGRAM, () -> probeHelp(binary));
     }
 
     /** slirp4netns listens on its API socket only for the slirp4netns port driver, which is its one client. */

@@ -1,9 +1,5 @@
-package dev.rootlessjkit.parent;
+package dev.rootlessjkit.linux;
 
-import dev.rootlessjkit.linux.ErrnoException;
-import dev.rootlessjkit.linux.Linux;
-import dev.rootlessjkit.linux.Signals;
-import dev.rootlessjkit.linux.WaitStatus;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -12,14 +8,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A short-lived helper (newuidmap, newgidmap, getsubids) run with a deadline that holds even when the helper hangs
+ * A short-lived helper (newuidmap, newgidmap, getsubids, a driver's --help probe) run with a deadline that holds even when the helper hangs
  * with its output open: on time-out the helper and its descendants are killed by PID. Started with posix_spawn
  * ({@link Linux#spawn}), not ProcessBuilder: that costs the launch an extra exec (jspawnhelper), a process reaper
  * thread and a reader thread per helper, on the critical path of every launch that maps subordinate ids. The
  * caller's thread reads the output and reaps the helper, so several helpers can be started side by side and
  * awaited one after the other.
  */
-final class BoundedHelper {
+public final class BoundedHelper {
     /** More than any helper prints; the rest is dropped, so a runaway helper cannot fill our heap. */
     private static final int MAX_OUTPUT = 64 * 1024;
     /** How long to wait for the end of the output once the helper has exited (a descendant may hold it open). */
@@ -31,17 +27,17 @@ final class BoundedHelper {
     private static final int EXIT_CHECK_MILLIS = 20;
 
     /** How a helper ended: its wait status and output, or killed at the deadline (status null). */
-    record Outcome(List<String> command, int pid, WaitStatus status, String output) {
-        boolean timedOut() {
+    public record Outcome(List<String> command, int pid, WaitStatus status, String output) {
+        public boolean timedOut() {
             return status == null;
         }
 
-        boolean succeeded() {
+        public boolean succeeded() {
             return status != null && status.exited() && status.exitCode() == 0;
         }
 
         /** "newuidmap (pid 123) did not finish within 30 s and was killed", naming the helper that hung. */
-        String describeTimeout(Duration timeout) {
+        public String describeTimeout(Duration timeout) {
             return command.get(0) + " (pid " + pid + ") did not finish within " + timeout.toSeconds()
                     + " s and was killed: " + String.join(" ", command);
         }
@@ -66,7 +62,7 @@ final class BoundedHelper {
      * Starts {@code program} with {@code command} as its argument vector (the first word as the user named it),
      * stdin on /dev/null and stdout and stderr on one pipe to us; the deadline runs from now.
      */
-    static BoundedHelper start(Linux linux, String program, List<String> command, Duration timeout)
+    public static BoundedHelper start(Linux linux, String program, List<String> command, Duration timeout)
             throws ErrnoException {
         final long deadline = System.nanoTime() + timeout.toNanos();
         int devNull = -1;
@@ -96,13 +92,13 @@ final class BoundedHelper {
     }
 
     /** Starts {@code command} and waits for it: {@link #start} then {@link #await}. */
-    static Outcome run(Linux linux, String program, List<String> command, Duration timeout)
+    public static Outcome run(Linux linux, String program, List<String> command, Duration timeout)
             throws ErrnoException {
         return start(linux, program, command, timeout).await();
     }
 
     /** Reads the helper's output to its end and reaps it, killing it (and its descendants) at the deadline. */
-    Outcome await() throws ErrnoException {
+    public Outcome await() throws ErrnoException {
         try {
             WaitStatus status = null;
             long outputDeadline = deadline;

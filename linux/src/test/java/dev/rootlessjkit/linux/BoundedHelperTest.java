@@ -1,9 +1,8 @@
-package dev.rootlessjkit.parent;
+package dev.rootlessjkit.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rootlessjkit.linux.Linux;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
