@@ -53,7 +53,8 @@ public final class ConnBench {
             System.out.printf("%.0f %d %.2f %.2f %d%n", r.perSecond, r.errors, r.p50Millis, r.p99Millis,
                     warmedUp + r.done);
         } else {
-            System.err.println("usage: ConnBench serve PORT | ConnBench load PORT SECONDS CONCURRENCY [WARMUP_SECONDS]");
+            System.err.println("usage: ConnBench serve PORT"
+                    + " | ConnBench load PORT SECONDS CONCURRENCY [WARMUP_SECONDS]");
             System.exit(2);
         }
     }
