@@ -6,9 +6,10 @@
 # the relay, not the server, sets the rate. Next to each figure, the CPU time the implementation's own processes
 # (parents, children, slirp4netns; not the servers) spent per Gbit moved, or per 1,000 connections. Ratios against
 # RootlessKit's builtin and slirp4netns port drivers.
-# A benchmark, not a test: it never fails on ratios. The CPU figures count clock ticks (1/100 s): the builtin relay
-# spends ~25 of them on 5 s of UDP at 1G, so single runs differ by 15-20% from noise alone; compare medians of
-# ROUNDS>=3 (or longer SECONDS_PER_RUN) before calling a change in CPU per Gbit real.
+# A benchmark, not a test: it never fails on ratios. The CPU figures count clock ticks (1/100 s), and on a shared
+# machine the same work costs more CPU time as the load rises: one build's rounds of UDP at 1G spanned 0.04-0.09
+# CPU s/Gbit in a day's runs. Compare medians of ROUNDS>=3 before calling a change in CPU per Gbit real, and
+# check it with `perf stat -e task-clock -p PARENT` over alternating runs at a fixed rate.
 #
 # Usage: hack/benchmark-port.sh            (as a user with subuids, or as root: then runs as $BENCH_USER)
 # Env:   SECONDS_PER_RUN (default 10), CONNS_CONCURRENCY (connections in flight, default 16),
