@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Port forwarding, rootlessjkit next to RootlessKit on this machine, all in one run: iperf3 TCP and UDP from the
 # host through a published port into the namespace, short HTTP connections per second (HTTP/1.0, one request per
-# connection: the per-connection set-up is what costs) and their p99 latency. Next to each figure, the CPU time
-# the implementation's own processes (parents, children, slirp4netns; not the servers) spent per Gbit moved, or
-# per 1,000 connections. Ratios against RootlessKit's builtin and slirp4netns port drivers.
-# A benchmark, not a test: it never fails on ratios.
+# connection: the per-connection set-up is what costs) and their p50/p99 latency. The connections' server and
+# client are hack/ConnBench.java, one selector thread each that answers in microseconds without forking, so that
+# the relay, not the server, sets the rate. Next to each figure, the CPU time the implementation's own processes
+# (parents, children, slirp4netns; not the servers) spent per Gbit moved, or per 1,000 connections. Ratios against
+# RootlessKit's builtin and slirp4netns port drivers.
+# A benchmark, not a test: it never fails on ratios. The CPU figures count clock ticks (1/100 s), and on a shared
+# machine the same work costs more CPU time as the load rises: one build's rounds of UDP at 1G spanned 0.04-0.09
+# CPU s/Gbit in a day's runs. Compare medians of ROUNDS>=3 before calling a change in CPU per Gbit real, and
+# check it with `perf stat -e task-clock -p PARENT` over alternating runs at a fixed rate.
 #
 # Usage: hack/benchmark-port.sh            (as a user with subuids, or as root: then runs as $BENCH_USER)
-# Env:   SECONDS_PER_RUN (default 10), CONNS_THREADS (default 8), BENCH_USER (default rjtest),
+# Env:   SECONDS_PER_RUN (default 10), CONNS_CONCURRENCY (connections in flight, default 16),
+#        BENCH_USER (default rjtest),
 #        UDP_RATE (the offered rate of the second UDP figure, default 1G: CPU per Gbit without a flood's losses),
 #        ROUNDS (default 1: more run every implementation again, in a rotated order, and report medians),
 #        ROOTLESSKIT (default rootlesskit, Debian's 1.1.0), NET (network driver of the builtin runs, default
@@ -21,13 +27,13 @@ fi
 secs=${SECONDS_PER_RUN:-10}
 rounds=${ROUNDS:-1}
 udp_rate=${UDP_RATE:-1G}
-threads=${CONNS_THREADS:-8}
+concurrency=${CONNS_CONCURRENCY:-16}
 net=${NET:-slirp4netns}
 rootlesskit_bin=${ROOTLESSKIT:-rootlesskit}
 baseline=${RJ_BASELINE:-}
 only=${ONLY:-rj-builtin rk-builtin rk-slirp4netns rj-usernet}${baseline:+ rj-baseline}
 python=/usr/bin/python3
-for tool in iperf3 busybox "$python" "$rootlesskit_bin"; do
+for tool in iperf3 java javac "$python" "$rootlesskit_bin"; do
 	command -v "$tool" >/dev/null || { echo "benchmark-port: $tool is required" >&2; exit 1; }
 done
 [ -d "$top/parent/target/dist" ] || { echo "benchmark-port: build first (mvn -B -q package -DskipTests)" >&2; exit 1; }
@@ -39,10 +45,12 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-mkdir -p "$work/www"
-head -c 100 /dev/zero | tr '\0' x >"$work/www/index.html"
+# Compiled once: both ends then start in a fraction of a second. Small JVMs, C1 only: their own CPU competes with
+# the relay's for the machine's cores.
+javac -d "$work/connbench" "$top/hack/ConnBench.java"
+connbench="java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss256k -cp $work/connbench ConnBench"
 
-# cpu_ticks PID: user+system clock ticks so far of PID and its descendants, the servers (iperf3, busybox, sh)
+# cpu_ticks PID: user+system clock ticks so far of PID and its descendants, the servers (iperf3, ConnBench, sh)
 # left out: what the implementation itself spends.
 cpu_ticks() {
 	"$python" - "$1" <<'PY'
@@ -58,13 +66,19 @@ for p in os.listdir("/proc"):
     comm = s[s.index("(") + 1:s.rindex(")")]
     f = s[s.rindex(")") + 2:].split()
     kids.setdefault(int(f[1]), []).append(int(p))
+    try:
+        # Its own argument, not the launchers' "sh -c '... ConnBench serve 80 ...'".
+        if b"ConnBench" in open("/proc/%s/cmdline" % p, "rb").read().split(b"\0"):
+            comm = "ConnBench"
+    except OSError:
+        pass
     stat[int(p)] = (comm, int(f[11]) + int(f[12]))
 total, todo = 0, [root]
 while todo:
     p = todo.pop()
     todo.extend(kids.get(p, []))
     comm, ticks = stat.get(p, ("", 0))
-    if comm not in ("iperf3", "busybox", "sh"):
+    if comm not in ("iperf3", "ConnBench", "sh"):
         total += ticks
 print(total)
 PY
@@ -73,17 +87,17 @@ hz=$(getconf CLK_TCK)
 # per_unit TICKS_BEFORE TICKS_AFTER AMOUNT: CPU seconds per unit of AMOUNT
 per_unit() { "$python" -c "import sys; t=(int(sys.argv[2])-int(sys.argv[1]))/$hz; a=float(sys.argv[3]); print('%.3f' % (t/a) if a else 'n/a')" "$@"; }
 
-# run NAME HTTP_PORT IPERF_PORT COMMAND...: starts the implementation with httpd on :80 and iperf3 on :5201
+# run NAME HTTP_PORT IPERF_PORT COMMAND...: starts the implementation with ConnBench on :80 and iperf3 on :5201
 # inside, published as 127.0.0.1:$http and 127.0.0.1:$iperf (tcp and udp), warms up, then measures.
 run() {
 	local name=$1 http=$2 iperf=$3
 	shift 3
 	case " $only " in *" $name "*) ;; *) return 0 ;; esac
 	local state="$work/state-$name"
-	# --pidns: everything started inside dies with the run (busybox httpd daemonizes).
+	# --pidns: everything started inside dies with the run (ConnBench runs in the background).
 	"$@" --state-dir="$state" --pidns \
 		-p "127.0.0.1:$http:80/tcp" -p "127.0.0.1:$iperf:5201/tcp" -p "127.0.0.1:$iperf:5201/udp" \
-		sh -c "busybox httpd -p 80 -h $work/www && exec iperf3 -s" >"$work/$name.log" 2>&1 &
+		sh -c "$connbench serve 80 & exec iperf3 -s" >"$work/$name.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
 		[ -S "$state/api.sock" ] && break
@@ -91,7 +105,9 @@ run() {
 	done
 	sleep 1
 	iperf3 -c 127.0.0.1 -p "$iperf" -t 1 >/dev/null 2>&1 || true
-	"$python" "$top/hack/conns.py" "$http" 1 "$threads" >/dev/null
+	# Waits for the server inside, and warms up both ends and the relay's connection path. An implementation that
+	# never answers gets zeros in its row; the others still run.
+	$connbench load "$http" 1 "$concurrency" >/dev/null || true
 	local t0 t1 tcp udp conns
 	t0=$(cpu_ticks "$pid")
 	tcp=$(iperf3 -c 127.0.0.1 -p "$iperf" -t "$secs" -J | "$python" -c \
@@ -112,14 +128,14 @@ run() {
 	t1=$(cpu_ticks "$pid")
 	udp_fixed_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($udp_fixed * $secs)")")
 	t0=$t1
-	conns=$("$python" "$top/hack/conns.py" "$http" "$secs" "$threads" latency)
+	conns=$($connbench load "$http" "$secs" "$concurrency" 1) || conns="0 0 n/a n/a 0"
 	t1=$(cpu_ticks "$pid")
-	read -r rate failed p50 p99 <<<"$conns"
-	conns_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($rate * $secs / 1000)")")
+	read -r rate failed p50 p99 served <<<"$conns"
+	conns_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($served / 1000)")")
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	pid=""
-	echo "$tcp $tcp_cpu $udp $udp_cpu $rate $conns_cpu $p99 $failed $udp_fixed $udp_fixed_cpu" >>"$work/$name.rounds"
+	echo "$tcp $tcp_cpu $udp $udp_cpu $rate $conns_cpu $p99 $failed $udp_fixed $udp_fixed_cpu $p50" >>"$work/$name.rounds"
 	echo "$name: TCP $tcp Gbit/s ($tcp_cpu CPU s/Gbit), UDP $udp Gbit/s received ($udp_cpu CPU s/Gbit)," \
 		"UDP at $udp_rate: $udp_fixed Gbit/s received ($udp_fixed_cpu CPU s/Gbit)," \
 		"$rate conn/s ($conns_cpu CPU s/1k conns, $failed failed), p50 $p50 ms, p99 $p99 ms"
@@ -184,11 +200,16 @@ row "TCP Gbit/s (CPU s/Gbit)" 1 2
 row "UDP Gbit/s (CPU s/Gbit)" 3 4
 row "UDP at $udp_rate (CPU)" 9 10
 row "conn/s (CPU s/1k conns)" 5 6
-# Latency: lower is better, so the ratio columns read "how many times the other's latency".
-printf '%-24s %16s %16s %16s %16s   %-22s %-22s %s\n' "p99 connection ms" "$(field rj-builtin 7)" \
-	"$(field rk-builtin 7)" "$(field rk-slirp4netns 7)" "$(field rj-usernet 7)" \
-	"$(ratio "$(field rk-builtin 7)" "$(field rj-builtin 7)")" "$(ratio "$(field rk-builtin 7)" "$(field rj-usernet 7)")" \
-	"$(ratio "$(field rk-slirp4netns 7)" "$(field rj-usernet 7)")"
+# latency_row LABEL INDEX: lower is better, so the ratio columns read "how many times the other's latency".
+latency_row() {
+	printf '%-24s %16s %16s %16s %16s   %-22s %-22s %s\n' "$1" "$(field rj-builtin "$2")" \
+		"$(field rk-builtin "$2")" "$(field rk-slirp4netns "$2")" "$(field rj-usernet "$2")" \
+		"$(ratio "$(field rk-builtin "$2")" "$(field rj-builtin "$2")")" \
+		"$(ratio "$(field rk-builtin "$2")" "$(field rj-usernet "$2")")" \
+		"$(ratio "$(field rk-slirp4netns "$2")" "$(field rj-usernet "$2")")"
+}
+latency_row "p50 connection ms" 11
+latency_row "p99 connection ms" 7
 if [ -n "$baseline" ]; then
 	echo
 	echo "rj builtin against the baseline checkout $baseline (same run):"

@@ -9,7 +9,7 @@ import com.kenai.jffi.MemoryIO;
 import com.kenai.jffi.Platform;
 import com.kenai.jffi.Type;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -170,10 +170,14 @@ final class NativeCalls {
 
     /**
      * Native memory for the arguments of one or a few calls, freed together at {@link #close()}: C strings,
-     * NULL-terminated string arrays, zeroed structs.
+     * NULL-terminated string arrays, zeroed structs. The addresses are kept in a plain array, not a list of boxed
+     * longs freed through a method reference: the builtin port driver's child half makes five scratches per
+     * connection, and it runs interpreted (-Xint), where each boxing, list call and lambda costs microseconds.
      */
     final class Scratch implements AutoCloseable {
-        private final List<Long> blocks = new ArrayList<>();
+        /** A call needs one or two blocks; a string array needs one per string and grows this. */
+        private long[] blocks = new long[2];
+        private int count;
 
         /** {@code size} zeroed bytes. */
         long allocate(long size) {
@@ -181,7 +185,10 @@ final class NativeCalls {
             if (address == 0) {
                 throw new OutOfMemoryError("native memory for a system call's arguments");
             }
-            blocks.add(address);
+            if (count == blocks.length) {
+                blocks = Arrays.copyOf(blocks, count * 2);
+            }
+            blocks[count++] = address;
             return address;
         }
 
@@ -207,8 +214,10 @@ final class NativeCalls {
 
         @Override
         public void close() {
-            blocks.forEach(memory::freeMemory);
-            blocks.clear();
+            for (int i = 0; i < count; i++) {
+                memory.freeMemory(blocks[i]);
+            }
+            count = 0;
         }
     }
 
