@@ -1,6 +1,7 @@
 package dev.rootlessjkit.parent;
 
 import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.parent.cli.Cli;
 import dev.rootlessjkit.parent.cli.CliOutcome;
@@ -37,21 +38,19 @@ public final class ParentMain {
             return;
         }
         final CliOutcome.Run run = (CliOutcome.Run) outcome;
-        // The -p ports listen from here on: a client that comes while the native bindings load and the child boots waits.
-        final PreboundListeners prebound = PreboundListeners.bind(run.config().ports().kind(),
-                run.config().publish());
         final Log runLog = log.withDebug(run.config().debug());
         run.warnings().forEach(runLog::warn);
         runLog.debug("JDK " + Runtime.version() + " at " + System.getProperty("java.home") + "; start-up archives: "
                 + System.getProperty(ARCHIVES_PROPERTY, "none (not started by the launcher)"));
-        if (prebound.size() > 0) {
-            runLog.debug("listening on " + prebound.size() + " published port(s) before loading libc bindings");
-        }
         useUnpackedJffi();
+        final Linux linux = Linux.load();
+        // The -p ports listen from here on: a client that comes while the child boots waits in the backlog.
+        final PreboundListeners prebound = PreboundListeners.bind(run.config().ports().kind(), Sockets.load(),
+                run.config().publish());
+        runLog.debug("libc bindings loaded" + (prebound.size() > 0 ? "; listening on " + prebound.size()
+                + " published port(s)" : ""));
         int exitCode;
         try {
-            final Linux linux = Linux.load();
-            runLog.debug("libc bindings loaded");
             exitCode = new Parent(run.config(), linux, runLog).run(prebound);
         } catch (ParentException e) {
             runLog.error(e.getMessage());

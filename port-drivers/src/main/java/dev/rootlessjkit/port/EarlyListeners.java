@@ -21,7 +21,7 @@ public final class EarlyListeners implements AutoCloseable {
 
     /**
      * @param protos   the protocols the driver forwards; empty for a driver that binds no sockets of the parent's
-     * @param prebound sockets the parent bound before the native bindings loaded, taken over here when they match a spec
+     * @param prebound sockets the parent bound before the spawn, taken over here when they match a spec
      */
     EarlyListeners(List<String> protos, PreboundListeners prebound) {
         this.protos = protos;
@@ -47,7 +47,7 @@ public final class EarlyListeners implements AutoCloseable {
         if (sockets == null) {
             sockets = Sockets.load();
         }
-        final int adopted = prebound.take(spec, sockets);
+        final int adopted = prebound.take(spec);
         fds.put(spec, adopted >= 0 ? adopted
                 : HostListeners.listen(sockets, spec, Proto.of(spec.proto()).orElseThrow()));
     }

@@ -16,7 +16,7 @@ import java.net.Socket;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Sockets the JDK binds before the native bindings load, and the hand-over of their fds to the port driver. */
+/** Sockets the parent binds before the spawn, and the hand-over of their fds to the port driver. */
 class PreboundListenersTest {
     private final Sockets sockets = Sockets.load();
 
@@ -24,16 +24,16 @@ class PreboundListenersTest {
     void aClientThatComesBeforeTheHandOverWaitsInTheBacklogAndIsAcceptedOnTheTakenFd() throws Exception {
         final int port = freePort();
         final String raw = "127.0.0.1:" + port + ":80/tcp";
-        try (PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, List.of(raw));
+        try (PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, sockets, List.of(raw));
                 Socket early = new Socket()) {
             assertEquals(1, prebound.size());
             early.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
-            final int fd = prebound.take(PortSpecParser.parse(raw), sockets);
+            final int fd = prebound.take(PortSpecParser.parse(raw));
             assertTrue(fd > 2, "fd " + fd);
             assertEquals(0, prebound.size());
             try {
                 assertThrows(BindException.class, () -> new ServerSocket(port, 1, InetAddress.getLoopbackAddress()),
-                        "the taken fd still holds the port, though the JDK's channel is closed");
+                        "the taken fd holds the port");
                 final int accepted = acceptWithin(fd);
                 sockets.close(accepted);
             } finally {
@@ -50,12 +50,12 @@ class PreboundListenersTest {
     void anUnspecifiedAddressIsDualStack() throws Exception {
         final int port = freePort();
         final String raw = "0.0.0.0:" + port + ":80/tcp";
-        try (PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, List.of(raw));
+        try (PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, sockets, List.of(raw));
                 Socket v4 = new Socket();
                 Socket v6 = new Socket()) {
             v4.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             v6.connect(new InetSocketAddress("::1", port), 5000);
-            final int fd = prebound.take(PortSpecParser.parse(raw), sockets);
+            final int fd = prebound.take(PortSpecParser.parse(raw));
             assertTrue(fd > 2, "fd " + fd);
             try {
                 sockets.close(acceptWithin(fd));
@@ -73,8 +73,8 @@ class PreboundListenersTest {
             port = probe.getLocalPort();
         }
         final String raw = "127.0.0.1:" + port + ":53/udp";
-        try (PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, List.of(raw))) {
-            final int fd = prebound.take(PortSpecParser.parse(raw), sockets);
+        try (PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, sockets, List.of(raw))) {
+            final int fd = prebound.take(PortSpecParser.parse(raw));
             assertTrue(fd > 2, "fd " + fd);
             try {
                 assertThrows(BindException.class,
@@ -85,22 +85,41 @@ class PreboundListenersTest {
         }
     }
 
+    /** An IPv6-only wildcard is bound IPV6_V6ONLY, as Go binds "tcp6": an IPv4 listener on the port is no conflict. */
+    @Test
+    void anIpv6OnlyWildcardIsBoundV6Only() throws Exception {
+        final int port = freePort();
+        final String raw = ":" + port + ":80/tcp6";
+        try (ServerSocket v4 = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"));
+                PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, sockets, List.of(raw));
+                Socket v6 = new Socket()) {
+            assertEquals(1, prebound.size());
+            v6.connect(new InetSocketAddress("::1", port), 5000);
+            final int fd = prebound.take(PortSpecParser.parse(raw));
+            try {
+                sockets.close(acceptWithin(fd));
+            } finally {
+                sockets.close(fd);
+            }
+        }
+    }
+
     /**
-     * What the JDK cannot bind as Go would (IPv6-only needs IPV6_V6ONLY), a driver that binds no sockets of the
-     * parent's, a port in use and a spec that does not parse: nothing is bound, and EarlyListeners does it or says
-     * what is wrong.
+     * A driver that binds no sockets of the parent's, a port in use and a spec that does not parse: nothing is
+     * bound, and EarlyListeners does it or says what is wrong.
      */
     @Test
     void whatItCannotBindIsLeftForLater() throws Exception {
         final int port = freePort();
+        final String inUse = "127.0.0.1:" + port + ":81/tcp";
         try (ServerSocket taken = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
-                PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, List.of(":" + port + ":80/tcp6",
-                        "127.0.0.1:" + port + ":81/tcp", "not a spec"));
-                PreboundListeners slirp = PreboundListeners.bind(PortDriverKind.SLIRP4NETNS, List.of("127.0.0.1:" + freePort()
-                        + ":80/tcp"))) {
+                PreboundListeners prebound = PreboundListeners.bind(PortDriverKind.BUILTIN, sockets,
+                        List.of(inUse, "not a spec"));
+                PreboundListeners slirp = PreboundListeners.bind(PortDriverKind.SLIRP4NETNS, sockets,
+                        List.of("127.0.0.1:" + freePort() + ":80/tcp"))) {
             assertEquals(0, prebound.size());
             assertEquals(0, slirp.size());
-            assertEquals(-1, prebound.take(PortSpecParser.parse(":" + port + ":80/tcp6"), sockets));
+            assertEquals(-1, prebound.take(PortSpecParser.parse(inUse)));
         }
     }
 
