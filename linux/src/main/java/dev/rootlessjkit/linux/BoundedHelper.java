@@ -83,10 +83,10 @@ public final class BoundedHelper {
             pipe[0] = -1;
             return helper;
         } finally {
-            closeQuietly(linux, devNull);
+            linux.closeQuietly(devNull);
             if (pipe != null) {
-                closeQuietly(linux, pipe[0]);
-                closeQuietly(linux, pipe[1]);
+                linux.closeQuietly(pipe[0]);
+                linux.closeQuietly(pipe[1]);
             }
         }
     }
@@ -135,7 +135,7 @@ public final class BoundedHelper {
                 }
             }
         } finally {
-            closeQuietly(linux, outputFd);
+            linux.closeQuietly(outputFd);
         }
     }
 
@@ -170,18 +170,7 @@ public final class BoundedHelper {
             return fd;
         }
         final int moved = linux.duplicateAbove(fd, 3);
-        closeQuietly(linux, fd);
+        linux.closeQuietly(fd);
         return moved;
-    }
-
-    private static void closeQuietly(Linux linux, int fd) {
-        if (fd < 0) {
-            return;
-        }
-        try {
-            linux.close(fd);
-        } catch (ErrnoException ignored) {
-            // Nothing leaks: the descriptor is gone either way.
-        }
     }
 }

@@ -344,6 +344,18 @@ public final class Linux implements Mounts {
         }
     }
 
+    /**
+     * close(2) of each fd that is not negative, for clean-up paths: a failing close leaves nothing to undo (the fd
+     * is released either way, or was never open).
+     */
+    public void closeQuietly(int... fds) {
+        for (int fd : fds) {
+            if (fd >= 0) {
+                c.callInt(CLOSE, fd);
+            }
+        }
+    }
+
     /** read(2), retried on EINTR; 0 at end of file. */
     public int read(int fd, byte[] buf, int count) throws ErrnoException {
         final int length = Math.min(count, buf.length);

@@ -86,10 +86,10 @@ public final class HelperProcess implements AutoCloseable {
         } catch (ErrnoException e) {
             throw new NetworkDriverException("failed to start " + name + ": " + e.getMessage(), e);
         } finally {
-            closeQuietly(linux, devNull);
+            linux.closeQuietly(devNull);
             if (output != null) {
-                closeQuietly(linux, output[0]);
-                closeQuietly(linux, output[1]);
+                linux.closeQuietly(output[0]);
+                linux.closeQuietly(output[1]);
             }
         }
     }
@@ -198,17 +198,6 @@ public final class HelperProcess implements AutoCloseable {
             }
         } catch (IOException e) {
             log.debug("reading the output of " + name + ": " + e.getMessage());
-        }
-    }
-
-    private static void closeQuietly(Linux linux, int fd) {
-        if (fd < 0) {
-            return;
-        }
-        try {
-            linux.close(fd);
-        } catch (ErrnoException ignored) {
-            // Nothing leaks: the descriptor is gone either way.
         }
     }
 }

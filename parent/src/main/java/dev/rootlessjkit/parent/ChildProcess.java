@@ -144,33 +144,22 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
             log.debug("spawned the child, pid " + pid);
             final MessageChannel channel = new MessageChannel(FdStreams.input(linux, fromChild[0]),
                     FdStreams.output(linux, toChild[1]), "child", new FrameCodec());
-            closeAll(linux, toChild[0], fromChild[1]);
+            linux.closeQuietly(toChild[0], fromChild[1]);
             UnshareStderr unshareStderr = null;
             if (unshareErr != null) {
-                closeAll(linux, unshareErr[1]);
+                linux.closeQuietly(unshareErr[1]);
                 unshareStderr = new UnshareStderr(linux, unshareErr[0], System.err);
             }
             return new ChildProcess(pid, channel, unshareStderr);
         } catch (ErrnoException e) {
             for (int[] pipe : new int[][] {toChild, fromChild, unshareErr}) {
                 if (pipe != null) {
-                    closeAll(linux, pipe);
+                    linux.closeQuietly(pipe);
                 }
             }
             throw new ParentException("failed to start the child: " + e.getMessage(), e);
         } finally {
-            movedSources.forEach(fd -> closeAll(linux, fd));
-        }
-    }
-
-    /** Closes our copies of descriptors the child now holds: the child's EOF and ours depend on it. */
-    private static void closeAll(Linux linux, int... fds) {
-        for (int fd : fds) {
-            try {
-                linux.close(fd);
-            } catch (ErrnoException ignored) {
-                // Already closed: nothing leaks.
-            }
+            movedSources.forEach(fd -> linux.closeQuietly(fd));
         }
     }
 

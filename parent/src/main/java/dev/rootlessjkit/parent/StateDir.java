@@ -94,8 +94,8 @@ public final class StateDir implements AutoCloseable {
             throw new ParentException("cannot clean state dir " + dir + ": " + e.getMessage(), e);
         } finally {
             if (!opened) {
-                closeQuietly(linux, lockFd);
-                closeQuietly(linux, dirFd);
+                linux.closeQuietly(lockFd);
+                linux.closeQuietly(dirFd);
             }
         }
     }
@@ -164,8 +164,8 @@ public final class StateDir implements AutoCloseable {
             log.warn("could not remove state dir " + path + ": " + e.getMessage());
         }
         // Closing the fds releases both locks.
-        closeQuietly(linux, lockFd);
-        closeQuietly(linux, dirFd);
+        linux.closeQuietly(lockFd);
+        linux.closeQuietly(dirFd);
     }
 
     private static void deleteTree(Path root) throws IOException {
@@ -188,15 +188,5 @@ public final class StateDir implements AutoCloseable {
                 return FileVisitResult.CONTINUE;
             }
         });
-    }
-
-    private static void closeQuietly(Linux linux, int fd) {
-        if (fd >= 0) {
-            try {
-                linux.close(fd);
-            } catch (ErrnoException ignored) {
-                // Nothing to do: the fd is released either way.
-            }
-        }
     }
 }
