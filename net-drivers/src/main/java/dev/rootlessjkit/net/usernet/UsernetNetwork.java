@@ -13,6 +13,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,23 +35,56 @@ public final class UsernetNetwork implements AutoCloseable {
     }
 
     /**
-     * Starts the stack on the TAP device behind {@code tapFd} (opened IFF_TAP | IFF_NO_PI, blocking); takes over the
-     * fd.
-     *
-     * @param vnetHdr the fd was opened with IFF_VNET_HDR and its offloads (checksum, TSO4) were set
+     * Makes the event loop a stack will run on, on a thread of its own that ends with it: Netty's epoll classes and
+     * native library take a cold JVM ~200 ms, which the parent can spend while the child JVM boots, before the TAP
+     * device exists. Whoever does not hand the loop to {@link #start} shuts it down.
      */
-    public static UsernetNetwork start(UsernetConfig config, int tapFd, boolean vnetHdr, Consumer<String> warnings)
-            throws UsernetException {
+    public static CompletableFuture<EpollEventLoopGroup> prepareLoop() {
+        final CompletableFuture<EpollEventLoopGroup> loop = new CompletableFuture<>();
+        final Thread preparer = new Thread(() -> {
+            try {
+                loop.complete(newLoop());
+            } catch (UsernetException | RuntimeException e) {
+                loop.completeExceptionally(e);
+            }
+        }, "usernet-prepare");
+        preparer.setDaemon(true);
+        preparer.start();
+        return loop;
+    }
+
+    private static EpollEventLoopGroup newLoop() throws UsernetException {
         if (!Epoll.isAvailable()) {
             // Also what loads Netty's native library, which the TAP device's writev needs before any loop exists.
             throw new UsernetException("Netty's epoll transport is unavailable", Epoll.unavailabilityCause());
         }
-        FileDescriptor fd = new FileDescriptor(tapFd);
-        return start(config, new TapDevice(fd, fd, config.mtu(), vnetHdr, ByteBufAllocator.DEFAULT, warnings));
+        return new EpollEventLoopGroup(1, new DefaultThreadFactory("usernet", true));
+    }
+
+    /**
+     * Starts the stack on the TAP device behind {@code tapFd} (opened IFF_TAP | IFF_NO_PI, blocking), on
+     * {@code group} (from {@link #prepareLoop}); takes over the fd and the loop.
+     *
+     * @param vnetHdr the fd was opened with IFF_VNET_HDR and its offloads (checksum, TSO4) were set
+     */
+    public static UsernetNetwork start(UsernetConfig config, int tapFd, boolean vnetHdr, Consumer<String> warnings,
+            EpollEventLoopGroup group) throws UsernetException {
+        final FileDescriptor fd = new FileDescriptor(tapFd);
+        return start(config, new TapDevice(fd, fd, config.mtu(), vnetHdr, ByteBufAllocator.DEFAULT, warnings), group);
+    }
+
+    /** Like {@link #start(UsernetConfig, int, boolean, Consumer, EpollEventLoopGroup)}, on a loop of its own. */
+    public static UsernetNetwork start(UsernetConfig config, int tapFd, boolean vnetHdr, Consumer<String> warnings)
+            throws UsernetException {
+        return start(config, tapFd, vnetHdr, warnings, newLoop());
     }
 
     static UsernetNetwork start(UsernetConfig config, TapDevice tap) throws UsernetException {
-        EpollEventLoopGroup group = new EpollEventLoopGroup(1, new DefaultThreadFactory("usernet", true));
+        return start(config, tap, newLoop());
+    }
+
+    private static UsernetNetwork start(UsernetConfig config, TapDevice tap, EpollEventLoopGroup group)
+            throws UsernetException {
         EventLoop loop = group.next();
         try {
             UsernetStack stack = loop.submit(() -> UsernetStack.create(config, loop, tap)).get(10, TimeUnit.SECONDS);

@@ -12,6 +12,7 @@ import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.api.PacketCapture;
 import dev.rootlessjkit.net.api.ParentNetworkDriver;
 import dev.rootlessjkit.net.api.PortPublisher;
+import io.netty.channel.epoll.EpollEventLoopGroup;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.net.InetSocketAddress;
@@ -22,6 +23,9 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Our own user-mode network in the parent JVM: the stack answers on the TAP device the child created and passed
@@ -35,6 +39,8 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
     private final Path resolvConf;
     private final Linux linux;
     private final Log log;
+    /** The stack's event loop, made from the driver's construction on while the child JVM boots. */
+    private final CompletableFuture<EpollEventLoopGroup> loop;
     /** Read by the port driver's threads (API requests). */
     private volatile UsernetNetwork network;
 
@@ -43,6 +49,7 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         this.resolvConf = own.resolvConf();
         this.linux = linux;
         this.log = log;
+        this.loop = UsernetNetwork.prepareLoop();
     }
 
     @Override
@@ -54,7 +61,7 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
         final UsernetConfig config = config();
         final int tapFd = TapHandOver.receive(linux, Sockets.load(), context.driverSocket(), TAP_TIMEOUT);
         try {
-            network = UsernetNetwork.start(config, tapFd, true, log::warn);
+            network = UsernetNetwork.start(config, tapFd, true, log::warn, preparedLoop());
         } catch (UsernetException e) {
             throw new NetworkDriverException("failed to start the usernet stack: " + e.getMessage()
                     + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()), e);
@@ -189,6 +196,21 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
             logCounters(network);
             network.close();
             network = null;
+        } else {
+            // Never started: the loop made for it is ours to stop (once made; a failed one holds nothing).
+            loop.thenAccept(group -> group.shutdownGracefully(0, 0, TimeUnit.SECONDS));
+        }
+    }
+
+    /** The loop made ahead, waiting for it if need be; it is the network's from here on. */
+    private EpollEventLoopGroup preparedLoop() throws UsernetException {
+        try {
+            return loop.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof UsernetException cause) {
+                throw cause;
+            }
+            throw new UsernetException("cannot make the usernet event loop", e.getCause());
         }
     }
 
