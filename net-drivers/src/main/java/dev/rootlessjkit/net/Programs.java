@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 
 /** Finds the external programs the network drivers run. */
 public final class Programs {
@@ -75,23 +73,5 @@ public final class Programs {
         }
         final WaitStatus status = outcome.status();
         return new ProbeResult(status.exited() ? status.exitCode() : 128 + status.signal(), outcome.output());
-    }
-
-    /**
-     * Runs {@code probe} on a thread of its own that ends with it, so that it overlaps the child JVM's boot and
-     * leaves no pool thread idling in the daemon afterwards.
-     */
-    public static <T> CompletableFuture<T> inBackground(String name, Supplier<T> probe) {
-        final CompletableFuture<T> result = new CompletableFuture<>();
-        final Thread thread = new Thread(() -> {
-            try {
-                result.complete(probe.get());
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        }, "rootlessjkit-" + name + "-probe");
-        thread.setDaemon(true);
-        thread.start();
-        return result;
     }
 }

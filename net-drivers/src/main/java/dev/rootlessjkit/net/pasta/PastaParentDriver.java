@@ -3,6 +3,7 @@ package dev.rootlessjkit.net.pasta;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
+import dev.rootlessjkit.net.Background;
 import dev.rootlessjkit.net.HelperProcess;
 import dev.rootlessjkit.net.Ipv4Network;
 import dev.rootlessjkit.net.NetworkOptions;
@@ -49,7 +50,7 @@ public final class PastaParentDriver implements ParentNetworkDriver {
         this.own = own;
         this.pasta = Programs.require(own.binary(), "passt");
         this.setpriv = Programs.require("setpriv", "util-linux");
-        this.hostLoToNsLo = Programs.inBackground(PROGRAM, () -> probe(pasta));
+        this.hostLoToNsLo = Background.compute("rootlessjkit-" + PROGRAM + "-probe", () -> probe(pasta));
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
+import dev.rootlessjkit.net.Background;
 import dev.rootlessjkit.net.HelperProcess;
 import dev.rootlessjkit.net.Ipv4Network;
 import dev.rootlessjkit.net.NetworkOptions;
@@ -50,7 +51,7 @@ public final class Slirp4netnsParentDriver implements ParentNetworkDriver {
         this.options = options;
         this.own = own;
         this.binary = Programs.require(own.binary(), PROGRAM);
-        this.help = Programs.inBackground(PROGRAM, () -> probeHelp(binary));
+        this.help = Background.compute("rootlessjkit-" + PROGRAM + "-probe", () -> probeHelp(binary));
     }
 
     /** slirp4netns listens on its API socket only for the slirp4netns port driver, which is its one client. */

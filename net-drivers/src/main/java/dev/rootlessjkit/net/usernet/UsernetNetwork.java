@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet;
 
+import dev.rootlessjkit.net.Background;
 import dev.rootlessjkit.net.api.CountedPort;
 import dev.rootlessjkit.net.api.PortTraffic;
 import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
@@ -40,17 +41,7 @@ public final class UsernetNetwork implements AutoCloseable {
      * device exists. Whoever does not hand the loop to {@link #start} shuts it down.
      */
     public static CompletableFuture<EpollEventLoopGroup> prepareLoop() {
-        final CompletableFuture<EpollEventLoopGroup> loop = new CompletableFuture<>();
-        final Thread preparer = new Thread(() -> {
-            try {
-                loop.complete(newLoop());
-            } catch (UsernetException | RuntimeException e) {
-                loop.completeExceptionally(e);
-            }
-        }, "usernet-prepare");
-        preparer.setDaemon(true);
-        preparer.start();
-        return loop;
+        return Background.compute("usernet-prepare", UsernetNetwork::newLoop);
     }
 
     private static EpollEventLoopGroup newLoop() throws UsernetException {

@@ -53,14 +53,22 @@ abstract class EpollLoop {
                 loops[i] = maker.make(i);
             }
         } catch (ErrnoException e) {
-            for (L loop : loops) {
-                if (loop != null) {
-                    loop.stop(stopMillis);
-                }
-            }
+            stopAll(loops, stopMillis);
             throw e;
         }
         return loops;
+    }
+
+    /** Stops each loop of {@code loops} that exists, waiting up to {@code stopMillis} for each; null stops none. */
+    static void stopAll(EpollLoop[] loops, long stopMillis) {
+        if (loops == null) {
+            return;
+        }
+        for (EpollLoop loop : loops) {
+            if (loop != null) {
+                loop.stop(stopMillis);
+            }
+        }
     }
 
     final void startThread() {

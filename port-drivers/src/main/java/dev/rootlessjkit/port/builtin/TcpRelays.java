@@ -137,10 +137,6 @@ final class TcpRelays implements AutoCloseable {
             closed = true;
             all = loops;
         }
-        if (all != null) {
-            for (RelayLoop loop : all) {
-                loop.stop(STOP_MILLIS);
-            }
-        }
+        EpollLoop.stopAll(all, STOP_MILLIS);
     }
 }

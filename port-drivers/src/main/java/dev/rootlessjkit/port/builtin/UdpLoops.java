@@ -51,10 +51,6 @@ final class UdpLoops implements AutoCloseable {
             closed = true;
             all = loops;
         }
-        if (all != null) {
-            for (UdpLoop loop : all) {
-                loop.stop(STOP_MILLIS);
-            }
-        }
+        EpollLoop.stopAll(all, STOP_MILLIS);
     }
 }
