@@ -32,7 +32,9 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
     // compiler thread and its arenas it holds 8 MB less (48.6 -> 40.3 MB RSS), and what it then does per
     // connection (the builtin driver's dial) is a few system calls, not code worth compiling.
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms4m", "-Xmx64m",
-            "-Xss512k", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-UsePerfData", "-Xint");
+            "-Xss512k", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-UsePerfData", "-Xint",
+            // As for the parent (see the launcher): no method-handle classes spun for jffi's reflective start.
+            "-Djdk.reflect.useNativeAccessorOnly=true");
     /**
      * Where the launcher found jffi's native library unpacked by the build; the child uses the same. The program
      * name ({@link Log#PROGRAM_PROPERTY}) is passed on likewise, so both halves' messages carry the name it was run as.
