@@ -46,6 +46,13 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
      */
     private static final String JDK_FLAGS_PROPERTY = "rootlessjkit.jdkFlags";
     private static final String CHILD_ARCHIVE_PROPERTY = "rootlessjkit.childArchive";
+    /**
+     * The same for the archive trained on a child that configures an interface and serves the builtin port driver's
+     * child half. Kept apart from the plain one: a JVM maps and relocates its whole archive at every start, so the
+     * network path's classes would slow `rootlessjkit true`, while without them that path loads, verifies and
+     * interprets ~160 classes from the jars before CMD starts.
+     */
+    private static final String CHILD_NETWORK_ARCHIVE_PROPERTY = "rootlessjkit.childNetworkArchive";
 
     /** Whether the child JVM stays after CMD starts, rather than exec-ing it in place (see ChildMain). */
     static boolean childStays(ParentConfig config) {
@@ -89,7 +96,7 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
         // The parent's own JDK, so the child's archive, trained with it, fits.
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         argv.addAll(CHILD_JVM_OPTIONS);
-        argv.addAll(launcherJvmFlags());
+        argv.addAll(launcherJvmFlags(usesNetworkArchive(config)));
         for (String property : List.of(JFFI_LIBRARY_PATH, Log.PROGRAM_PROPERTY)) {
             final String value = System.getProperty(property);
             if (value != null) {
@@ -165,14 +172,21 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
         }
     }
 
-    private static List<String> launcherJvmFlags() {
+    /** Whether the child configures an interface or serves a port driver's child half: the paths of that archive. */
+    static boolean usesNetworkArchive(ParentConfig config) {
+        return config.network().kind().hasInterface() || config.ports().kind().hasChildHalf;
+    }
+
+    private static List<String> launcherJvmFlags(boolean networkArchive) {
         final List<String> flags = new ArrayList<>();
         for (String flag : System.getProperty(JDK_FLAGS_PROPERTY, "").split(" ")) {
             if (!flag.isEmpty()) {
                 flags.add(flag);
             }
         }
-        final String archive = System.getProperty(CHILD_ARCHIVE_PROPERTY, "");
+        final String network = System.getProperty(CHILD_NETWORK_ARCHIVE_PROPERTY, "");
+        final String archive = networkArchive && !network.isEmpty() ? network
+                : System.getProperty(CHILD_ARCHIVE_PROPERTY, "");
         if (!archive.isEmpty()) {
             flags.add(archive);
         }
