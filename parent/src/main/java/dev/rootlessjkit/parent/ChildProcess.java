@@ -120,7 +120,6 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
         int[] toChild = null;
         int[] fromChild = null;
         int[] unshareErr = null;
-        final List<Integer> movedSources = new ArrayList<>();
         try {
             toChild = linux.pipe();
             fromChild = linux.pipe();
@@ -140,15 +139,6 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
                 dup2.put(2, unshareErr[1]);
                 env.put(ChildLaunch.STDERR_FD_ENV, Integer.toString(highestTarget));
             }
-            for (Map.Entry<Integer, Integer> e : dup2.entrySet()) {
-                if (e.getValue() >= readFd && e.getValue() <= highestTarget) {
-                    // posix_spawn's dup2 actions run in order: a source among the targets could be overwritten
-                    // before its own action runs, so it is moved above them first.
-                    final int moved = linux.duplicateAbove(e.getValue(), highestTarget + 1);
-                    movedSources.add(moved);
-                    e.setValue(moved);
-                }
-            }
             final int pid = linux.spawn(unshare.toString(), argv, env, dup2, highestTarget + 1);
             log.debug("spawned the child, pid " + pid);
             final MessageChannel channel = new MessageChannel(FdStreams.input(linux, fromChild[0]),
@@ -167,8 +157,6 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
                 }
             }
             throw new ParentException("failed to start the child: " + e.getMessage(), e);
-        } finally {
-            movedSources.forEach(fd -> linux.closeQuietly(fd));
         }
     }
 
