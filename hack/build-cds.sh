@@ -34,21 +34,17 @@ trap 'rm -f "$log"' EXIT
 # --pidns keeps the child JVM until it exits normally (without it the child execs CMD and never dumps); the
 # copy-up and network namespace walk the child's usual set-up, the parent's API server and handshake its own.
 # A second run trains the child that configures an interface and serves the builtin port driver's child half
-# (child-network, which the parent picks for such runs): usernet needs no program but ours. Its parent's archive
-# is dropped: the parent's archive is picked before the flags are read, and its network paths would slow every
-# other launch.
+# (child-network, which the parent picks for such runs) and usernet's parent (parent-usernet, which the launcher
+# picks when the words name usernet): usernet needs no program but ours.
 train() {
 	JAVA_TOOL_OPTIONS="$(record child)" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent)" \
 		"$launcher" "$@" --pidns --net=none --copy-up=/etc true >"$log" 2>&1 &&
 		[ -s "$dir/parent.$kind" ] && [ -s "$dir/child.$kind" ]
 }
 train_network() {
-	JAVA_TOOL_OPTIONS="$(record child-network)" ROOTLESSJKIT_JAVA_OPTIONS="$(record network-parent)" \
+	JAVA_TOOL_OPTIONS="$(record child-network)" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent-usernet)" \
 		"$launcher" "$@" --pidns --net=usernet --port-driver=builtin --copy-up=/etc true >"$log" 2>&1 &&
-		[ -s "$dir/child-network.$kind" ]
-	local trained=$?
-	rm -f "$dir/network-parent.$kind"
-	return $trained
+		[ -s "$dir/child-network.$kind" ] && [ -s "$dir/parent-usernet.$kind" ]
 }
 # A normal launch maps the user's subordinate ids through newuidmap and newgidmap, whose classes (and the posix_spawn
 # path that runs them) only that path loads: it is trained when the building user has such ids, and the single-id
@@ -70,9 +66,9 @@ else
 fi
 # Without it the network paths start as before, from the jars; the plain archives still serve.
 if ! train_network $mapping_flag; then
-	rm -f "$dir/child-network.$kind"
-	echo "build-cds: WARNING: the network training run failed; runs with a network interface or the builtin" \
-		"port driver start without their child archive:" >&2
+	rm -f "$dir/child-network.$kind" "$dir/parent-usernet.$kind"
+	echo "build-cds: WARNING: the network training run failed; runs with a network interface, the builtin port" \
+		"driver or usernet start without their archives:" >&2
 	cat "$log" >&2
 fi
 printf '%s\n' "$jdk" >"$dir/jdk"
