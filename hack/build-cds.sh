@@ -33,10 +33,18 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # --pidns keeps the child JVM until it exits normally (without it the child execs CMD and never dumps); the
 # copy-up and network namespace walk the child's usual set-up, the parent's API server and handshake its own.
+# A second run trains the child that configures an interface and serves the builtin port driver's child half
+# (child-network, which the parent picks for such runs) and usernet's parent (parent-usernet, which the launcher
+# picks when the words name usernet): usernet needs no program but ours.
 train() {
 	JAVA_TOOL_OPTIONS="$(record child)" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent)" \
 		"$launcher" "$@" --pidns --net=none --copy-up=/etc true >"$log" 2>&1 &&
 		[ -s "$dir/parent.$kind" ] && [ -s "$dir/child.$kind" ]
+}
+train_network() {
+	JAVA_TOOL_OPTIONS="$(record child-network)" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent-usernet)" \
+		"$launcher" "$@" --pidns --net=usernet --port-driver=builtin --copy-up=/etc true >"$log" 2>&1 &&
+		[ -s "$dir/child-network.$kind" ] && [ -s "$dir/parent-usernet.$kind" ]
 }
 # A normal launch maps the user's subordinate ids through newuidmap and newgidmap, whose classes (and the posix_spawn
 # path that runs them) only that path loads: it is trained when the building user has such ids, and the single-id
@@ -45,15 +53,23 @@ uid=$(id -u)
 user=$(id -un 2>/dev/null || true) # a uid without a name (a container's) can still have subordinate ids by number
 owner="^(${user:+$user|}$uid):"
 has_subids() { grep -qE "$owner" /etc/subuid 2>/dev/null && grep -qE "$owner" /etc/subgid 2>/dev/null; }
+mapping_flag=
 if has_subids && command -v newuidmap >/dev/null && command -v newgidmap >/dev/null && train; then
 	mapping="subordinate ids through newuidmap"
 elif rm -f "$dir"/*."$kind" && train --single-id-mapping; then
-	mapping="the single-id mapping"
+	mapping="the single-id mapping" mapping_flag=--single-id-mapping
 else
 	echo "build-cds: WARNING: training run failed, rootlessjkit will start without start-up archives:" >&2
 	cat "$log" >&2
 	rm -rf "$dir"
 	exit 0
+fi
+# Without it the network paths start as before, from the jars; the plain archives still serve.
+if ! train_network $mapping_flag; then
+	rm -f "$dir/child-network.$kind" "$dir/parent-usernet.$kind"
+	echo "build-cds: WARNING: the network training run failed; runs with a network interface, the builtin port" \
+		"driver or usernet start without their archives:" >&2
+	cat "$log" >&2
 fi
 printf '%s\n' "$jdk" >"$dir/jdk"
 chmod -R a+rX "$dir"

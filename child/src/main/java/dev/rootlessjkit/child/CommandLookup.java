@@ -1,9 +1,10 @@
 package dev.rootlessjkit.child;
 
+import dev.rootlessjkit.linux.ProgramPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Finds CMD the way a shell does: a name with a slash is a path, any other name is searched in $PATH. */
+/** Finds CMD the way a shell does ({@link ProgramPath}), and says in Go's words why it cannot be run. */
 final class CommandLookup {
     private CommandLookup() {
     }
@@ -12,25 +13,14 @@ final class CommandLookup {
         if (name.isEmpty()) {
             throw new ChildException("exec: no command");
         }
+        final Path found = ProgramPath.find(name, pathVariable == null ? "" : pathVariable).orElse(null);
+        if (found != null) {
+            return found;
+        }
         if (name.contains("/")) {
-            final Path path = Path.of(name);
-            if (isExecutableFile(path)) {
-                return path;
-            }
-            throw new ChildException("exec: \"" + name + "\": " + (Files.exists(path) ? "permission denied"
+            throw new ChildException("exec: \"" + name + "\": " + (Files.exists(Path.of(name)) ? "permission denied"
                     : "no such file or directory"));
         }
-        final String searched = pathVariable == null ? "" : pathVariable;
-        for (String dir : searched.split(":", -1)) {
-            final Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
-            if (isExecutableFile(candidate)) {
-                return candidate;
-            }
-        }
         throw new ChildException("exec: \"" + name + "\": executable file not found in $PATH");
-    }
-
-    private static boolean isExecutableFile(Path path) {
-        return Files.isRegularFile(path) && Files.isExecutable(path);
     }
 }

@@ -59,8 +59,10 @@ class InstallIT {
             archives = files.map(path -> path.getFileName().toString())
                     .filter(name -> name.endsWith(".aot") || name.endsWith(".jsa")).toList();
         }
-        assertTrue(archives.contains("parent.aot") || archives.contains("parent.jsa"),
-                () -> "no start-up archive trained in " + lib + "/archives: " + archives + "\n" + install.describe());
+        final String kind = archives.contains("parent.aot") ? ".aot" : ".jsa";
+        assertTrue(archives.containsAll(List.of("parent" + kind, "parent-usernet" + kind, "child" + kind,
+                "child-network" + kind)),
+                () -> "start-up archives missing in " + lib + "/archives: " + archives + "\n" + install.describe());
 
         for (final String name : List.of("rootlessjkit", "rootlesskit")) {
             final Result id = user(rootless, List.of(prefix.resolve("bin").resolve(name).toString(), "sh", "-c", "id"));
@@ -76,6 +78,13 @@ class InstallIT {
                 prefix.resolve("bin/rootlesskit").toString(), "--state-dir=" + stateDir, "--net=slirp4netns",
                 "--port-driver=builtin", "sleep", "infinity")).start()) {
             instance.await("api.sock", Duration.ofSeconds(60), () -> Files.exists(stateDir.resolve("api.sock")));
+            // A child that configures an interface and serves the builtin driver's child half starts from the
+            // archive trained on that path.
+            final String childPid = Files.readString(stateDir.resolve("child_pid")).trim();
+            final String childCommand = Files.readString(Path.of("/proc", childPid, "cmdline")).replace('\0', ' ');
+            assertTrue(childCommand.contains("/child-network" + kind + " "),
+                    () -> "the child JVM was not given the child-network archive: " + childCommand + "\n"
+                            + instance.partialOutput());
             final String socket = stateDir.resolve("api.sock").toString();
             final Result add = user(rootless, List.of(prefix.resolve("bin/rootlessctl").toString(), "--socket", socket,
                     "add-ports", "127.0.0.1:" + port + ":80/tcp"));

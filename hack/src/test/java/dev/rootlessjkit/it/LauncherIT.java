@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,23 @@ class LauncherIT {
         final String classPath = childCommand.get(childCommand.indexOf("-cp") + 1);
         assertTrue(classPath.contains("rootlessjkit-child-"), () -> "no child jar in " + classPath);
         assertFalse(classPath.contains("netty"), () -> "the child JVM's class path holds Netty: " + classPath);
+    }
+
+    /** usernet's parent runs Netty, whose classes have an archive of their own; the launcher picks it by the words. */
+    @Test
+    void theParentArchiveFollowsTheNetworkNamedOnTheCommandLine() {
+        for (List<String> words : List.<List<String>>of(List.of("--net=usernet"), List.of("-net", "gvisor-tap-vsock"),
+                List.of())) {
+            final List<String> args = new ArrayList<>(List.of("--debug"));
+            args.addAll(words);
+            args.add("true");
+            final Result result = sandbox.rootless().launch(args.toArray(String[]::new)).run();
+            assertEquals(0, result.exitCode(), result::describe);
+            final String archive = words.isEmpty() ? "/parent." : "/parent-usernet.";
+            assertTrue(result.stderr().lines().anyMatch(line -> line.contains("start-up archives: ")
+                    && line.contains(archive)), () -> "no " + archive + " archive for " + words + "\n"
+                            + result.describe());
+        }
     }
 
     @Test

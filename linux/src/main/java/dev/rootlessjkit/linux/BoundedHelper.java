@@ -3,7 +3,6 @@ package dev.rootlessjkit.linux;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -65,30 +64,8 @@ public final class BoundedHelper {
     public static BoundedHelper start(Linux linux, String program, List<String> command, Duration timeout)
             throws ErrnoException {
         final long deadline = System.nanoTime() + timeout.toNanos();
-        int devNull = -1;
-        int[] pipe = null;
-        try {
-            // Above stdio, so that the dup2 actions cannot overwrite a source before it is used (our own 0-2 may
-            // have been closed by whoever started us).
-            devNull = aboveStdio(linux, linux.openDevNull());
-            pipe = linux.pipe();
-            pipe[0] = aboveStdio(linux, pipe[0]);
-            pipe[1] = aboveStdio(linux, pipe[1]);
-            final Map<Integer, Integer> dup2 = new LinkedHashMap<>();
-            dup2.put(0, devNull);
-            dup2.put(1, pipe[1]);
-            dup2.put(2, pipe[1]);
-            final int pid = linux.spawn(program, command, System.getenv(), dup2, 3);
-            final BoundedHelper helper = new BoundedHelper(linux, command, pid, pipe[0], deadline);
-            pipe[0] = -1;
-            return helper;
-        } finally {
-            linux.closeQuietly(devNull);
-            if (pipe != null) {
-                linux.closeQuietly(pipe[0]);
-                linux.closeQuietly(pipe[1]);
-            }
-        }
+        final Linux.Spawned spawned = linux.spawnWithOutput(program, command, System.getenv(), Map.of());
+        return new BoundedHelper(linux, command, spawned.pid(), spawned.outputFd(), deadline);
     }
 
     /** Starts {@code command} and waits for it: {@link #start} then {@link #await}. */
@@ -163,14 +140,5 @@ public final class BoundedHelper {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static int aboveStdio(Linux linux, int fd) throws ErrnoException {
-        if (fd > 2) {
-            return fd;
-        }
-        final int moved = linux.duplicateAbove(fd, 3);
-        linux.closeQuietly(fd);
-        return moved;
     }
 }

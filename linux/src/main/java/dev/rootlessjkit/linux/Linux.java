@@ -18,6 +18,7 @@ import com.kenai.jffi.MemoryIO;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import jnr.constants.platform.Errno;
@@ -155,12 +156,67 @@ public final class Linux implements Mounts {
     /**
      * Starts {@code path} with posix_spawn, so nothing of the JVM but the listed fds reaches it: every fd from
      * {@code keepBelow} up is closed, {@code dup2} maps source fds onto target fds first, all signals are unblocked
-     * and set to their default action (the JVM blocks and handles some).
+     * and set to their default action (the JVM blocks and handles some). A source that is itself among the target
+     * numbers (our own 0-2 may have been closed by whoever started us, so a pipe can be fd 1) is copied above them
+     * for the spawn: the dup2 actions run in order, and an earlier one could overwrite it.
      *
      * @param dup2 target fd → source fd
      */
     public int spawn(String path, List<String> argv, Map<String, String> env, Map<Integer, Integer> dup2,
             int keepBelow) throws ErrnoException {
+        final int highestTarget = dup2.keySet().stream().max(Integer::compare).orElse(-1);
+        final Map<Integer, Integer> actions = new LinkedHashMap<>(dup2);
+        final List<Integer> copies = new ArrayList<>();
+        try {
+            for (Map.Entry<Integer, Integer> e : actions.entrySet()) {
+                if (e.getValue() <= highestTarget) {
+                    final int copy = duplicateAbove(e.getValue(), highestTarget + 1);
+                    copies.add(copy);
+                    e.setValue(copy);
+                }
+            }
+            return spawnWithActions(path, argv, env, actions, keepBelow);
+        } finally {
+            copies.forEach(fd -> closeQuietly(fd));
+        }
+    }
+
+    /** What {@link #spawnWithOutput} started: its PID, and our end of the pipe its stdout and stderr go to. */
+    public record Spawned(int pid, int outputFd) {
+    }
+
+    /**
+     * {@link #spawn} with stdin on /dev/null, stdout and stderr on one pipe to us, and {@code extraFds} (target fd
+     * → our fd) dup'ed in; every fd above the highest target is closed in the new process. The caller reads and
+     * closes {@link Spawned#outputFd()}.
+     */
+    public Spawned spawnWithOutput(String path, List<String> argv, Map<String, String> env,
+            Map<Integer, Integer> extraFds) throws ErrnoException {
+        int devNull = -1;
+        int[] output = null;
+        try {
+            devNull = openDevNull();
+            output = pipe();
+            final Map<Integer, Integer> dup2 = new LinkedHashMap<>();
+            dup2.put(0, devNull);
+            dup2.put(1, output[1]);
+            dup2.put(2, output[1]);
+            dup2.putAll(extraFds);
+            final int pid = spawn(path, argv, env, dup2, dup2.keySet().stream().max(Integer::compare).orElse(2) + 1);
+            final Spawned spawned = new Spawned(pid, output[0]);
+            output[0] = -1;
+            return spawned;
+        } finally {
+            closeQuietly(devNull);
+            if (output != null) {
+                closeQuietly(output[0]);
+                closeQuietly(output[1]);
+            }
+        }
+    }
+
+    private int spawnWithActions(String path, List<String> argv, Map<String, String> env,
+            Map<Integer, Integer> dup2, int keepBelow) throws ErrnoException {
         try (NativeCalls.Scratch scratch = c.scratch()) {
             final long fileActions = scratch.allocate(SPAWN_STRUCT_BYTES);
             final long attr = scratch.allocate(SPAWN_STRUCT_BYTES);

@@ -95,6 +95,43 @@ class LinuxTest {
     }
 
     @Test
+    void spawnSwapsTwoDescriptorsWhoseSourcesAreEachOthersTargets() throws Exception {
+        final int[] first = linux.pipe();
+        final int[] second = linux.pipe();
+        // Two fds n < m; the child is to get the second pipe on n and the first on m. Applied in order without the
+        // copies, the first dup2 would overwrite a source the second still needs. (dash's >&N takes one digit.)
+        final int n = linux.duplicateAbove(first[1], 20);
+        final int m = linux.duplicateAbove(second[1], n + 1);
+        final int pid;
+        try {
+            pid = linux.spawn("/bin/sh", List.of("sh", "-c", "printf on-n >/proc/self/fd/" + n + "; printf on-m >/proc/self/fd/" + m),
+                    Map.of(), Map.of(m, n, n, m), m + 1);
+        } finally {
+            linux.closeQuietly(n, m, first[1], second[1]);
+        }
+        assertEquals(0, linux.waitpid(pid, 0).status().exitCode());
+        final byte[] got = new byte[64];
+        assertEquals("on-m", new String(got, 0, linux.read(first[0], got, got.length), StandardCharsets.UTF_8));
+        assertEquals("on-n", new String(got, 0, linux.read(second[0], got, got.length), StandardCharsets.UTF_8));
+        linux.closeQuietly(first[0], second[0]);
+    }
+
+    @Test
+    void spawnWithOutputGathersStdoutAndStderrOnOnePipe() throws Exception {
+        final Linux.Spawned spawned = linux.spawnWithOutput("/bin/sh",
+                List.of("sh", "-c", "read line || printf 'stdin at end;'; printf out; printf err >&2"), Map.of(),
+                Map.of());
+        assertEquals(0, linux.waitpid(spawned.pid(), 0).status().exitCode());
+        final StringBuilder output = new StringBuilder();
+        final byte[] got = new byte[64];
+        for (int r; (r = linux.read(spawned.outputFd(), got, got.length)) > 0;) {
+            output.append(new String(got, 0, r, StandardCharsets.UTF_8));
+        }
+        linux.close(spawned.outputFd());
+        assertEquals("stdin at end;outerr", output.toString());
+    }
+
+    @Test
     void aSignalledChildIsReportedAsSignalled() throws Exception {
         final int pid = linux.spawn("/bin/sleep", List.of("sleep", "30"), Map.of(), Map.of(), 3);
         linux.kill(pid, Signals.SIGKILL);

@@ -13,8 +13,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -59,38 +57,11 @@ public final class HelperProcess implements AutoCloseable {
     public static HelperProcess start(Linux linux, Log log, String name, List<String> argv,
             Map<Integer, Integer> extraFds) throws NetworkDriverException {
         log.debug("starting " + String.join(" ", argv));
-        int devNull = -1;
-        int[] output = null;
         try {
-            devNull = linux.openDevNull();
-            output = linux.pipe();
-            final Map<Integer, Integer> dup2 = new LinkedHashMap<>();
-            dup2.put(0, devNull);
-            dup2.put(1, output[1]);
-            dup2.put(2, output[1]);
-            dup2.putAll(extraFds);
-            final int highestTarget = dup2.keySet().stream().max(Integer::compare).orElse(2);
-            for (int source : dup2.values()) {
-                if (source <= highestTarget) {
-                    // posix_spawn applies the dup2 actions in order: a low source could be overwritten first.
-                    throw new NetworkDriverException("cannot start " + name + ": descriptor " + source
-                            + " collides with the descriptors it expects");
-                }
-            }
-            final Map<String, String> env = new HashMap<>(System.getenv());
-            final int pid = linux.spawn(argv.get(0), argv, env, dup2, highestTarget + 1);
-            linux.close(output[1]);
-            final int readEnd = output[0];
-            output = null;
-            return new HelperProcess(linux, log, name, pid, readEnd);
+            final Linux.Spawned spawned = linux.spawnWithOutput(argv.get(0), argv, System.getenv(), extraFds);
+            return new HelperProcess(linux, log, name, spawned.pid(), spawned.outputFd());
         } catch (ErrnoException e) {
             throw new NetworkDriverException("failed to start " + name + ": " + e.getMessage(), e);
-        } finally {
-            linux.closeQuietly(devNull);
-            if (output != null) {
-                linux.closeQuietly(output[0]);
-                linux.closeQuietly(output[1]);
-            }
         }
     }
 

@@ -3,15 +3,14 @@ package dev.rootlessjkit.net;
 import dev.rootlessjkit.linux.BoundedHelper;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.ProgramPath;
 import dev.rootlessjkit.linux.WaitStatus;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /** Finds the external programs the network drivers run. */
 public final class Programs {
@@ -24,29 +23,13 @@ public final class Programs {
     private Programs() {
     }
 
-    /** {@code name} as given when it contains a slash, else the first executable of that name in $PATH. */
-    public static Optional<Path> find(String name) {
-        if (name.contains("/")) {
-            final Path path = Path.of(name);
-            return Files.isRegularFile(path) && Files.isExecutable(path) ? Optional.of(path) : Optional.empty();
-        }
-        final String searchPath = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-        for (String dir : searchPath.split(":")) {
-            final Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
-    }
-
     /**
-     * Like {@link #find}, for a program the driver cannot work without.
+     * {@code name} found by {@link ProgramPath}, for a program the driver cannot work without.
      *
      * @param debianPackage the package that provides it, named in the error
      */
     public static Path require(String name, String debianPackage) throws NetworkDriverException {
-        return find(name).orElseThrow(() -> new NetworkDriverException(name + " not found"
+        return ProgramPath.find(name).orElseThrow(() -> new NetworkDriverException(name + " not found"
                 + (name.contains("/") ? "" : " in $PATH") + ": install the " + debianPackage
                 + " package (apt-get install " + debianPackage + ")"));
     }

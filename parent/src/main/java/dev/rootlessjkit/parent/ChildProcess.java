@@ -32,7 +32,9 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
     // compiler thread and its arenas it holds 8 MB less (48.6 -> 40.3 MB RSS), and what it then does per
     // connection (the builtin driver's dial) is a few system calls, not code worth compiling.
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms4m", "-Xmx64m",
-            "-Xss512k", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-UsePerfData", "-Xint");
+            "-Xss512k", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-UsePerfData", "-Xint",
+            // As for the parent (see the launcher): no method-handle classes spun for jffi's reflective start.
+            "-Djdk.reflect.useNativeAccessorOnly=true");
     /**
      * Where the launcher found jffi's native library unpacked by the build; the child uses the same. The program
      * name ({@link Log#PROGRAM_PROPERTY}) is passed on likewise, so both halves' messages carry the name it was run as.
@@ -44,6 +46,13 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
      */
     private static final String JDK_FLAGS_PROPERTY = "rootlessjkit.jdkFlags";
     private static final String CHILD_ARCHIVE_PROPERTY = "rootlessjkit.childArchive";
+    /**
+     * The same for the archive trained on a child that configures an interface and serves the builtin port driver's
+     * child half. Kept apart from the plain one: a JVM maps and relocates its whole archive at every start, so the
+     * network path's classes would slow `rootlessjkit true`, while without them that path loads, verifies and
+     * interprets ~160 classes from the jars before CMD starts.
+     */
+    private static final String CHILD_NETWORK_ARCHIVE_PROPERTY = "rootlessjkit.childNetworkArchive";
 
     /** Whether the child JVM stays after CMD starts, rather than exec-ing it in place (see ChildMain). */
     static boolean childStays(ParentConfig config) {
@@ -87,7 +96,7 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
         // The parent's own JDK, so the child's archive, trained with it, fits.
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         argv.addAll(CHILD_JVM_OPTIONS);
-        argv.addAll(launcherJvmFlags());
+        argv.addAll(launcherJvmFlags(usesNetworkArchive(config)));
         for (String property : List.of(JFFI_LIBRARY_PATH, Log.PROGRAM_PROPERTY)) {
             final String value = System.getProperty(property);
             if (value != null) {
@@ -111,7 +120,6 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
         int[] toChild = null;
         int[] fromChild = null;
         int[] unshareErr = null;
-        final List<Integer> movedSources = new ArrayList<>();
         try {
             toChild = linux.pipe();
             fromChild = linux.pipe();
@@ -131,15 +139,6 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
                 dup2.put(2, unshareErr[1]);
                 env.put(ChildLaunch.STDERR_FD_ENV, Integer.toString(highestTarget));
             }
-            for (Map.Entry<Integer, Integer> e : dup2.entrySet()) {
-                if (e.getValue() >= readFd && e.getValue() <= highestTarget) {
-                    // posix_spawn's dup2 actions run in order: a source among the targets could be overwritten
-                    // before its own action runs, so it is moved above them first.
-                    final int moved = linux.duplicateAbove(e.getValue(), highestTarget + 1);
-                    movedSources.add(moved);
-                    e.setValue(moved);
-                }
-            }
             final int pid = linux.spawn(unshare.toString(), argv, env, dup2, highestTarget + 1);
             log.debug("spawned the child, pid " + pid);
             final MessageChannel channel = new MessageChannel(FdStreams.input(linux, fromChild[0]),
@@ -158,19 +157,24 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
                 }
             }
             throw new ParentException("failed to start the child: " + e.getMessage(), e);
-        } finally {
-            movedSources.forEach(fd -> linux.closeQuietly(fd));
         }
     }
 
-    private static List<String> launcherJvmFlags() {
+    /** Whether the child configures an interface or serves a port driver's child half: the paths of that archive. */
+    static boolean usesNetworkArchive(ParentConfig config) {
+        return config.network().kind().hasInterface() || config.ports().kind().hasChildHalf;
+    }
+
+    private static List<String> launcherJvmFlags(boolean networkArchive) {
         final List<String> flags = new ArrayList<>();
         for (String flag : System.getProperty(JDK_FLAGS_PROPERTY, "").split(" ")) {
             if (!flag.isEmpty()) {
                 flags.add(flag);
             }
         }
-        final String archive = System.getProperty(CHILD_ARCHIVE_PROPERTY, "");
+        final String network = System.getProperty(CHILD_NETWORK_ARCHIVE_PROPERTY, "");
+        final String archive = networkArchive && !network.isEmpty() ? network
+                : System.getProperty(CHILD_ARCHIVE_PROPERTY, "");
         if (!archive.isEmpty()) {
             flags.add(archive);
         }

@@ -3,6 +3,7 @@ package dev.rootlessjkit.parent;
 import dev.rootlessjkit.linux.BoundedHelper;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
+import dev.rootlessjkit.linux.ProgramPath;
 import dev.rootlessjkit.log.Log;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -142,7 +143,7 @@ public final class SubIdSource {
         final LinkedHashSet<SubIdRange> ranges = new LinkedHashSet<>();
         String lastError = null;
         // posix_spawn does not search $PATH as ProcessBuilder did.
-        final String program = Executables.find(getsubids).map(Path::toString).orElseThrow(() ->
+        final String program = ProgramPath.find(getsubids).map(Path::toString).orElseThrow(() ->
                 new ParentException("subid-source dynamic: cannot run " + getsubids + ": not found in $PATH"));
         for (String who : List.of(user, Integer.toString(uid))) {
             final List<String> command = groups ? List.of(getsubids, "-g", who) : List.of(getsubids, who);

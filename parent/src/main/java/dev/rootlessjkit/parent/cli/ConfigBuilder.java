@@ -1,11 +1,11 @@
 package dev.rootlessjkit.parent.cli;
 
+import dev.rootlessjkit.linux.ProgramPath;
 import dev.rootlessjkit.net.DriverFlags;
 import dev.rootlessjkit.net.DriverOptions;
 import dev.rootlessjkit.net.InvalidOptionsException;
 import dev.rootlessjkit.net.NetworkDriverKind;
 import dev.rootlessjkit.net.NetworkOptions;
-import dev.rootlessjkit.parent.Executables;
 import dev.rootlessjkit.parent.ParentConfig;
 import dev.rootlessjkit.parent.ParentConfig.Propagation;
 import dev.rootlessjkit.parent.ParentConfig.SubidSource;
@@ -261,7 +261,7 @@ final class ConfigBuilder {
         switch (net) {
             case VPNKIT -> {
                 final String binary = flags.value(Flag.VPNKIT_BINARY);
-                if (Executables.find(binary).isEmpty()) {
+                if (ProgramPath.find(binary).isEmpty()) {
                     throw new UsageException("--net=vpnkit: VPNKit binary \"" + binary + "\" not found in $PATH: "
                             + "install it, point --vpnkit-binary at it, or use " + alternatives);
                 }
@@ -269,7 +269,7 @@ final class ConfigBuilder {
             }
             case LXC_USER_NIC -> {
                 final String binary = flags.value(Flag.LXC_USER_NIC_BINARY);
-                if (binary.isEmpty() || Executables.find(binary).isEmpty()) {
+                if (binary.isEmpty() || ProgramPath.find(binary).isEmpty()) {
                     throw new UsageException("--net=lxc-user-nic: lxc-user-nic not found"
                             + (binary.isEmpty() ? " (looked for " + String.join(", ", LxcUserNic.candidates()) + ")"
                                     : " at \"" + binary + "\"")

@@ -1,7 +1,7 @@
 package dev.rootlessjkit.parent.ctl;
 
+import dev.rootlessjkit.linux.ProgramPath;
 import dev.rootlessjkit.log.Log;
-import dev.rootlessjkit.parent.Executables;
 import dev.rootlessjkit.parent.api.Info;
 import dev.rootlessjkit.port.IpLiteral;
 import dev.rootlessjkit.port.PortSpec;
@@ -85,7 +85,7 @@ public final class DockerProxy {
             throw new CtlException("$ROOTLESSKIT_STATE_DIR needs to be set");
         }
         // Checked before publishing, so that a missing real proxy leaves no port behind.
-        if (Executables.find(REAL_PROXY).isEmpty()) {
+        if (ProgramPath.find(REAL_PROXY).isEmpty()) {
             throw new CtlException("exec: \"" + REAL_PROXY + "\": executable file not found in $PATH");
         }
         final UnixHttpClient http = new UnixHttpClient(Path.of(stateDir, "api.sock"));
