@@ -123,12 +123,18 @@ public final class TapDevice implements FrameSink, AutoCloseable {
         writeWithHeader(frame);
     }
 
-    /** One writev of the virtio-net header and the frame: the kernel takes a TAP frame per write call. */
+    /**
+     * One writev of the virtio-net header and the frame, whose pieces (headers, slices of what a host socket read) the
+     * kernel gathers: it takes a TAP frame per write call.
+     */
     private void writeWithHeader(ByteBuf frame) {
         try {
             iov.clear();
             iov.add(outHeader, 0, VnetHeader.LENGTH);
-            iov.add(frame, frame.readerIndex(), frame.readableBytes());
+            if (!iov.add(frame, frame.readerIndex(), frame.readableBytes())) {
+                // More pieces than one writev takes; frames are built with far fewer, so this is a bug, not load.
+                throw new IllegalStateException("a frame of " + frame.nioBufferCount() + " pieces");
+            }
             out.writevAddresses(iov.memoryAddress(0), iov.count());
         } catch (IOException e) {
             writeErrors++;
