@@ -3,7 +3,6 @@ package dev.rootlessjkit.net.usernet;
 import dev.rootlessjkit.net.usernet.header.Ethernet;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.IovArray;
@@ -124,44 +123,18 @@ public final class TapDevice implements FrameSink, AutoCloseable {
         writeWithHeader(frame);
     }
 
-    /**
-     * One writev of the virtio-net header and the frame, whose pieces (headers, slices of what a host socket read) the
-     * kernel gathers: it takes a TAP frame per write call.
-     */
+    /** One writev of the virtio-net header and the frame: the kernel takes a TAP frame per write call. */
     private void writeWithHeader(ByteBuf frame) {
         try {
             iov.clear();
             iov.add(outHeader, 0, VnetHeader.LENGTH);
-            if (addPieces(frame)) {
-                out.writevAddresses(iov.memoryAddress(0), iov.count());
-            } else {
-                // More pieces than one writev takes (frames are built with far fewer): lost, as a frame the guest's
-                // queue had no room for.
-                writeErrors++;
-            }
+            iov.add(frame, frame.readerIndex(), frame.readableBytes());
+            out.writevAddresses(iov.memoryAddress(0), iov.count());
         } catch (IOException e) {
             writeErrors++;
         } finally {
             frame.release();
         }
-    }
-
-    /**
-     * Adds the frame's readable bytes to {@link #iov}; a composite whose every byte is readable (as the stack builds
-     * them) piece by piece, without the ByteBuffer views {@link IovArray#add} makes of a composite.
-     */
-    private boolean addPieces(ByteBuf frame) {
-        if (!(frame instanceof CompositeByteBuf composite) || composite.readerIndex() != 0
-                || composite.writerIndex() != composite.capacity()) {
-            return iov.add(frame, frame.readerIndex(), frame.readableBytes());
-        }
-        for (int i = 0; i < composite.numComponents(); i++) {
-            ByteBuf piece = composite.internalComponent(i);
-            if (!iov.add(piece, piece.readerIndex(), piece.readableBytes())) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

@@ -18,27 +18,23 @@ final class TcpOutput {
     }
 
     /**
-     * A segment with {@code length} bytes from the send queue. With offloads its checksum is left to the guest, a
-     * payload above {@code mss} is split by the guest's kernel, and the payload is not copied here: the frame is the
-     * headers followed by slices of the queued buffers, copied once, by the TAP write. Without offloads the payload is
-     * copied into the frame, which the checksum reads anyway.
+     * A segment with {@code length} bytes from the send queue; with offloads its checksum is left to the guest and a
+     * payload above {@code mss} is split by the guest's kernel.
      */
     void segment(IpPair ip, int srcPort, int dstPort, int seq, int ack, int flags, int window,
             SendQueue data, int dataOffset, int length, int mss) {
         int total = Tcp.MIN_HEADER_LENGTH + length;
-        boolean offloads = ip.offloads();
-        ByteBuf f = ip.allocate(offloads ? Tcp.MIN_HEADER_LENGTH : total);
+        ByteBuf f = ip.allocate(total);
         int at = f.writerIndex();
         Tcp.write(f, at, srcPort, dstPort, seq, ack, Tcp.MIN_HEADER_LENGTH, flags, window);
         f.writerIndex(at + Tcp.MIN_HEADER_LENGTH);
-        if (offloads) {
-            Tcp.writePartialChecksum(f, at, ip.pseudoHeader(Tcp.PROTOCOL, total));
-            ByteBuf frame = length > 0 ? data.frame(f, dataOffset, length) : f;
-            ip.sendOffloaded(frame, Tcp.PROTOCOL, Tcp.CHECKSUM_OFFSET, length > mss ? mss : 0, Tcp.MIN_HEADER_LENGTH);
-            return;
-        }
         if (length > 0) {
             data.copy(dataOffset, length, f);
+        }
+        if (ip.offloads()) {
+            Tcp.writePartialChecksum(f, at, ip.pseudoHeader(Tcp.PROTOCOL, total));
+            ip.sendOffloaded(f, Tcp.PROTOCOL, Tcp.CHECKSUM_OFFSET, length > mss ? mss : 0, Tcp.MIN_HEADER_LENGTH);
+            return;
         }
         Tcp.writeChecksum(f, at, total, ip.pseudoHeader(Tcp.PROTOCOL, total));
         ip.send(f, Tcp.PROTOCOL, true);
