@@ -13,6 +13,8 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -166,6 +168,44 @@ class TapOffloadTest {
                     d.l4();
                     assertArrayEquals(data, d.payload());
                 }
+            });
+        } finally {
+            toStack[1].close();
+            fromStack[0].close();
+        }
+    }
+
+    /** A host's UDP reply reaches the guest with its checksum left to the guest's kernel, and completes right. */
+    @Test
+    void leavesUdpChecksumsToTheGuest() throws Exception {
+        Epoll.ensureAvailability();
+        FileDescriptor[] toStack = FileDescriptor.pipe();
+        FileDescriptor[] fromStack = FileDescriptor.pipe();
+        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, true, ByteBufAllocator.DEFAULT, System.err::println);
+        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
+        try (DatagramSocket server = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                UsernetNetwork net = UsernetNetwork.start(config, tap)) {
+            server.setSoTimeout(5000);
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                write(toStack[1], vnet(0, 0, 0, 0, 0, 0),
+                        TestFrames.udpFrame(GUEST, 40003, GATEWAY, server.getLocalPort(), new byte[] {1}));
+                DatagramPacket request = new DatagramPacket(new byte[16], 16);
+                server.receive(request);
+                byte[] data = new byte[1400];
+                new Random(7).nextBytes(data);
+                server.send(new DatagramPacket(data, data.length, request.getSocketAddress()));
+
+                byte[][] reply = read(fromStack[0]);
+                // Checksum from the start of the UDP header, its field 6 bytes in; headers 14 + 20 + 8 bytes.
+                assertArrayEquals(vnet(VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_NONE, 42, 0, 34, 6), reply[0]);
+                byte[] f = reply[1];
+                int c = TestFrames.checksum(f, 34, f.length - 34, 0);
+                f[34 + 6] = (byte) (c >> 8);
+                f[34 + 7] = (byte) c;
+                Parsed d = new Parsed(f);
+                d.checkL4();
+                assertEquals(40003, d.dstPort());
+                assertArrayEquals(data, d.payload());
             });
         } finally {
             toStack[1].close();

@@ -1,6 +1,5 @@
 package dev.rootlessjkit.net.usernet.udp;
 
-import dev.rootlessjkit.net.usernet.header.Ipv4;
 import dev.rootlessjkit.net.usernet.header.Udp;
 import dev.rootlessjkit.net.usernet.stack.IpPair;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
@@ -29,29 +28,31 @@ public final class UdpOutput {
     }
 
     public void send(int srcIp, int srcPort, int dstIp, int dstPort, ByteBuf payload, int offset, int length) {
-        int udpLength = Udp.HEADER_LENGTH + length;
-        ByteBuf frame = out.allocate(udpLength);
-        int at = frame.writerIndex();
-        frame.writerIndex(at + Udp.HEADER_LENGTH);
-        frame.writeBytes(payload, offset, length);
-        Udp.write(frame, at, srcPort, dstPort, udpLength, srcIp, dstIp);
-        out.send(frame, Ipv4.PROTO_UDP, srcIp, dstIp, false);
+        send(ipv4(srcIp, dstIp), srcPort, dstPort, payload, offset, length);
     }
 
     /**
-     * As {@link #send(int, int, int, int, ByteBuf, int, int)} on {@code ip}'s path; false when the datagram does
-     * not fit one IPv6 packet to the guest (IPv6 is not fragmented here), and nothing was sent.
+     * A datagram on {@code ip}'s path; false when it does not fit one IPv6 packet to the guest (IPv6 is not
+     * fragmented here), and nothing was sent. With offloads, a datagram that needs no fragments leaves its checksum
+     * to the guest's kernel, which trusts it as a TAP frame marked so: no pass over the payload here.
      */
     public boolean send(IpPair ip, int srcPort, int dstPort, ByteBuf payload, int offset, int length) {
         int udpLength = Udp.HEADER_LENGTH + length;
-        if (ip instanceof IpPair.V6 && udpLength > ip.maxL4()) {
+        boolean fits = udpLength <= ip.maxL4();
+        if (ip instanceof IpPair.V6 && !fits) {
             return false;
         }
         ByteBuf frame = ip.allocate(udpLength);
         int at = frame.writerIndex();
         frame.writerIndex(at + Udp.HEADER_LENGTH);
         frame.writeBytes(payload, offset, length);
-        Udp.write(frame, at, srcPort, dstPort, udpLength, ip.pseudoHeader(Udp.PROTOCOL, udpLength));
+        long pseudoHeader = ip.pseudoHeader(Udp.PROTOCOL, udpLength);
+        if (fits && ip.offloads()) {
+            Udp.writePartial(frame, at, srcPort, dstPort, udpLength, pseudoHeader);
+            ip.sendOffloaded(frame, Udp.PROTOCOL, Udp.CHECKSUM_OFFSET, 0, Udp.HEADER_LENGTH);
+            return true;
+        }
+        Udp.write(frame, at, srcPort, dstPort, udpLength, pseudoHeader);
         ip.send(frame, Udp.PROTOCOL, false);
         return true;
     }
