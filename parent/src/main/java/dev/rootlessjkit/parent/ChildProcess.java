@@ -161,7 +161,7 @@ record ChildProcess(int pid, MessageChannel channel, UnshareStderr unshareStderr
     }
 
     /** Whether the child configures an interface or serves a port driver's child half: the paths of that archive. */
-    static boolean usesNetworkArchive(ParentConfig config) {
+    private static boolean usesNetworkArchive(ParentConfig config) {
         return config.network().kind().hasInterface() || config.ports().kind().hasChildHalf;
     }
 
