@@ -39,7 +39,8 @@ final class UdpForwarder implements Forwarder {
     /**
      * The receive buffer asked for on the published port's socket. The kernel's default (net.core.rmem_default,
      * 208 KiB) holds six 32 KiB datagrams, so a flood lost most of what arrived while the loop's thread waited for
-     * a core: on 2 busy cores, a 4 MiB buffer carried 3.8x the received Gbit/s of iperf3's UDP flood (medians of 5).
+     * a core: on 2 busy cores, a 4 MiB buffer carried 3.8x the received Gbit/s of iperf3's UDP flood (medians of 5);
+     * on a quiet machine it made no difference (6.06 against 6.00 Gbit/s).
      * The kernel caps the request at net.core.rmem_max (208 KiB unless raised), which bounds what one port holds.
      */
     static final int LISTENER_RECEIVE_BUFFER = 4 << 20;
