@@ -18,7 +18,9 @@
 #        ROUNDS (default 1: more run every implementation again, in a rotated order, and report medians),
 #        ROOTLESSKIT (default rootlesskit, Debian's 1.1.0), NET (network driver of the builtin runs, default
 #        slirp4netns), ONLY (space-separated subset of: rj-builtin rk-builtin rk-slirp4netns rj-usernet),
-#        RJ_BASELINE (another built checkout of rootlessjkit: its builtin driver runs too, for before/after)
+#        RJ_BASELINE (another built checkout of rootlessjkit: its builtin driver runs too, for before/after),
+#        PORTS (default 28180: the first of the 16 host ports the runs publish; another run at the same time needs
+#        other ports, or its iperf3 clients reach this run's servers)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" = 0 ]; then
@@ -31,6 +33,7 @@ concurrency=${CONNS_CONCURRENCY:-16}
 net=${NET:-slirp4netns}
 rootlesskit_bin=${ROOTLESSKIT:-rootlesskit}
 baseline=${RJ_BASELINE:-}
+ports=${PORTS:-28180}
 only=${ONLY:-rj-builtin rk-builtin rk-slirp4netns rj-usernet}${baseline:+ rj-baseline}
 python=/usr/bin/python3
 for tool in iperf3 java javac "$python" "$rootlesskit_bin"; do
@@ -87,6 +90,23 @@ hz=$(getconf CLK_TCK)
 # per_unit TICKS_BEFORE TICKS_AFTER AMOUNT: CPU seconds per unit of AMOUNT
 per_unit() { "$python" -c "import sys; t=(int(sys.argv[2])-int(sys.argv[1]))/$hz; a=float(sys.argv[3]); print('%.3f' % (t/a) if a else 'n/a')" "$@"; }
 
+# iperf_gbits IPERF3_ARGS...: Gbit/s received from 127.0.0.1 (UDP: what arrived, losses taken off), or 0.00 with
+# iperf3's error on stderr when the test failed (a server that refused it, say): the row shows it, the run goes on.
+iperf_gbits() {
+	{ iperf3 -c 127.0.0.1 "$@" -J || true; } | "$python" -c '
+import json, sys
+d = json.load(sys.stdin)
+end = d.get("end", {})
+if "error" in d or "sum" not in end and "sum_received" not in end:
+    print("benchmark-port: iperf3: %s" % d.get("error", "no result"), file=sys.stderr)
+    print("0.00")
+elif "lost_percent" in end.get("sum", {}):
+    s = end["sum"]
+    print("%.2f" % (s["bits_per_second"] * (100 - s["lost_percent"]) / 100 / 1e9))
+else:
+    print("%.2f" % (end["sum_received"]["bits_per_second"] / 1e9))'
+}
+
 # run NAME HTTP_PORT IPERF_PORT COMMAND...: starts the implementation with ConnBench on :80 and iperf3 on :5201
 # inside, published as 127.0.0.1:$http and 127.0.0.1:$iperf (tcp and udp), warms up, then measures.
 run() {
@@ -110,21 +130,18 @@ run() {
 	$connbench load "$http" 1 "$concurrency" >/dev/null || true
 	local t0 t1 tcp udp conns
 	t0=$(cpu_ticks "$pid")
-	tcp=$(iperf3 -c 127.0.0.1 -p "$iperf" -t "$secs" -J | "$python" -c \
-		'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))')
+	tcp=$(iperf_gbits -p "$iperf" -t "$secs")
 	t1=$(cpu_ticks "$pid")
 	local tcp_cpu udp_cpu conns_cpu
 	tcp_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($tcp * $secs)")")
 	t0=$t1
-	udp=$(iperf3 -c 127.0.0.1 -p "$iperf" -u -b 100G -t "$secs" -J | "$python" -c \
-		'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print("%.2f" % (s["bits_per_second"] * (100 - s["lost_percent"]) / 100 / 1e9))')
+	udp=$(iperf_gbits -p "$iperf" -u -b 100G -t "$secs")
 	t1=$(cpu_ticks "$pid")
 	udp_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($udp * $secs)")")
 	# At a rate every implementation keeps up with, CPU per Gbit compares the forwarding's cost without the
 	# flood's losses (datagrams read and forwarded, then dropped at a full receiver, cost without counting).
 	t0=$(cpu_ticks "$pid")
-	udp_fixed=$(iperf3 -c 127.0.0.1 -p "$iperf" -u -b "$udp_rate" -t "$secs" -J | "$python" -c \
-		'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print("%.2f" % (s["bits_per_second"] * (100 - s["lost_percent"]) / 100 / 1e9))')
+	udp_fixed=$(iperf_gbits -p "$iperf" -u -b "$udp_rate" -t "$secs")
 	t1=$(cpu_ticks "$pid")
 	udp_fixed_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($udp_fixed * $secs)")")
 	t0=$t1
@@ -144,11 +161,11 @@ run() {
 # run_named NAME: one run of NAME
 run_named() {
 	case $1 in
-	rk-builtin) run rk-builtin 28180 28181 "$rootlesskit_bin" --net="$net" --port-driver=builtin ;;
-	rj-builtin) run rj-builtin 28190 28191 "$top/rootlessjkit" --net="$net" --port-driver=builtin ;;
-	rk-slirp4netns) run rk-slirp4netns 28182 28183 "$rootlesskit_bin" --net=slirp4netns --port-driver=slirp4netns ;;
-	rj-usernet) run rj-usernet 28192 28193 "$top/rootlessjkit" --net=usernet --port-driver=usernet ;;
-	rj-baseline) [ -z "$baseline" ] || run rj-baseline 28194 28195 "$baseline/rootlessjkit" --net="$net" --port-driver=builtin ;;
+	rk-builtin) run rk-builtin $((ports + 0)) $((ports + 1)) "$rootlesskit_bin" --net="$net" --port-driver=builtin ;;
+	rj-builtin) run rj-builtin $((ports + 10)) $((ports + 11)) "$top/rootlessjkit" --net="$net" --port-driver=builtin ;;
+	rk-slirp4netns) run rk-slirp4netns $((ports + 2)) $((ports + 3)) "$rootlesskit_bin" --net=slirp4netns --port-driver=slirp4netns ;;
+	rj-usernet) run rj-usernet $((ports + 12)) $((ports + 13)) "$top/rootlessjkit" --net=usernet --port-driver=usernet ;;
+	rj-baseline) [ -z "$baseline" ] || run rj-baseline $((ports + 14)) $((ports + 15)) "$baseline/rootlessjkit" --net="$net" --port-driver=builtin ;;
 	esac
 }
 echo "load average before: $(cut -d' ' -f1 /proc/loadavg); $secs s per figure, $rounds round(s)"

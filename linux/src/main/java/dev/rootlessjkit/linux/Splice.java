@@ -46,6 +46,7 @@ public final class Splice {
     private static final int TCP_NODELAY = 1;
     private static final int SOL_SOCKET = 1;
     private static final int SO_LINGER = 13;
+    private static final int SO_RCVBUF = 8;
 
     private static final Function SPLICE = Function.ofLong("splice", INT, POINTER, INT, POINTER, LONG, INT);
 
@@ -146,6 +147,18 @@ public final class Splice {
      */
     public int noDelay(int fd) {
         return c.callInt(SETSOCKOPT, fd, IPPROTO_TCP, TCP_NODELAY, one, Integer.BYTES) == 0 ? 0 : -c.errno();
+    }
+
+    /**
+     * SO_RCVBUF: asks for a receive buffer of {@code bytes}, which the kernel caps at net.core.rmem_max (and then
+     * doubles for its bookkeeping). 0 or -errno.
+     */
+    public int receiveBuffer(int fd, int bytes) {
+        try (NativeCalls.Scratch scratch = c.scratch()) {
+            final long value = scratch.allocate(Integer.BYTES);
+            memory.putInt(value, bytes);
+            return c.callInt(SETSOCKOPT, fd, SOL_SOCKET, SO_RCVBUF, value, Integer.BYTES) == 0 ? 0 : -c.errno();
+        }
     }
 
     public void close(int fd) {

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -50,6 +53,55 @@ class SpliceTest {
                 splice.close(pipe[0]);
                 splice.close(pipe[1]);
             }
+        }
+    }
+
+    /**
+     * A larger receive buffer holds more of a burst that nobody reads yet: as much as net.core.rmem_max allows
+     * (the kernel doubles the request for its bookkeeping, so at least the request's worth of 32 KiB payloads).
+     */
+    @Test
+    void receiveBufferHoldsMoreOfABurst() throws Exception {
+        final long rmemMax = Long.parseLong(Sysctl.read(Path.of("/proc/sys/net/core/rmem_max")));
+        final long rmemDefault = Long.parseLong(Sysctl.read(Path.of("/proc/sys/net/core/rmem_default")));
+        final int asked = 4 << 20;
+        final int held = burstHeld(asked);
+        final int heldByDefault = burstHeld(0);
+        assertTrue(held >= Math.min(asked, rmemMax) / DATAGRAM, "held " + held + " of 32 KiB");
+        assertTrue(heldByDefault <= 2 * rmemDefault / DATAGRAM, "held by default " + heldByDefault);
+        if (rmemMax > rmemDefault) {
+            assertTrue(held > heldByDefault, held + " held, " + heldByDefault + " by default");
+        }
+        assertTrue(splice.receiveBuffer(-1, asked) < 0, "SO_RCVBUF on no fd");
+    }
+
+    private static final int DATAGRAM = 32 << 10;
+
+    /** How many 32 KiB datagrams of a burst of 512 a UDP socket with SO_RCVBUF {@code bytes} (0: unset) keeps. */
+    private int burstHeld(int bytes) throws Exception {
+        final Sockets sockets = Sockets.load();
+        final int port;
+        try (DatagramChannel probe = DatagramChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            port = ((InetSocketAddress) probe.getLocalAddress()).getPort();
+        }
+        final int fd = sockets.bindInet(Sockets.Type.DGRAM, new byte[] {127, 0, 0, 1}, port, false, 0, "test");
+        try (DatagramBatch batch = DatagramBatch.allocate(64);
+                DatagramChannel client = DatagramChannel.open()) {
+            if (bytes > 0) {
+                assertEquals(0, splice.receiveBuffer(fd, bytes));
+            }
+            for (int i = 0; i < 512; i++) {
+                client.send(ByteBuffer.allocate(DATAGRAM),
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            }
+            int held = 0;
+            for (int n; (n = batch.receive(fd)) > 0;) {
+                held += n;
+            }
+            return held;
+        } finally {
+            sockets.close(fd);
         }
     }
 

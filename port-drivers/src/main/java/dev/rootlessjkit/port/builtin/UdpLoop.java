@@ -91,6 +91,11 @@ final class UdpLoop extends EpollLoop {
         calls.close(fd);
     }
 
+    /** SO_RCVBUF of {@code bytes} on {@code fd}: 0 or -errno. */
+    int receiveBuffer(int fd, int bytes) {
+        return calls.receiveBuffer(fd, bytes);
+    }
+
     /** The forwarders are closed by now and nothing runs on the loop any more: the batch's memory can go. */
     @Override
     void closing() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rootlessjkit.linux.Sysctl;
 import dev.rootlessjkit.log.Log;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -20,6 +21,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -148,6 +151,31 @@ class UdpBatchingTest {
             assertEquals(before, Peers.openFdsSettledTo(before), "the idle flow's socket is closed");
             assertNotEquals(first, relay(client, to, inside), "a new flow after the idle timeout");
         }
+    }
+
+    /**
+     * The published port's socket holds a burst while the loop's thread waits for a core: its receive buffer is what
+     * the forwarder asked for, as the kernel grants it (capped at net.core.rmem_max, then doubled), as ss reports it.
+     */
+    @Test
+    void publishedPortHoldsABurst() throws Exception {
+        try (DriverPair pair = new DriverPair(state, Duration.ofSeconds(90), null, new Log("test", false));
+                DatagramSocket inside = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            final int port = pair.publish("udp", "127.0.0.1", inside.getLocalPort());
+            final long rmemMax = Long.parseLong(Sysctl.read(Path.of("/proc/sys/net/core/rmem_max")));
+            assertEquals(2 * Math.min(UdpForwarder.LISTENER_RECEIVE_BUFFER, rmemMax), receiveBuffer(port));
+        }
+    }
+
+    /** The receive buffer of the UDP socket bound to 127.0.0.1:{@code port}, from ss's socket memory figures. */
+    private static long receiveBuffer(int port) throws Exception {
+        final Process ss = new ProcessBuilder("ss", "-Huanm", "src 127.0.0.1:" + port).redirectErrorStream(true)
+                .start();
+        final String out = new String(ss.getInputStream().readAllBytes());
+        assertEquals(0, ss.waitFor(), out);
+        final Matcher rb = Pattern.compile("\\brb(\\d+)").matcher(out);
+        assertTrue(rb.find(), "no receive buffer in: " + out);
+        return Long.parseLong(rb.group(1));
     }
 
     /** Sends one datagram through the port; returns the address the server inside saw it from. */
