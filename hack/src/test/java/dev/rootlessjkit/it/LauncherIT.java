@@ -97,6 +97,47 @@ class LauncherIT {
         Expect.contains("JAVA_HOME=" + notAJdk, result.stderr(), result);
     }
 
+    /**
+     * The launcher reads a JDK's two keys wherever they stand in its release file, and stops reading at the second:
+     * the JDK's major version picks the flags, its runtime version names the directory of its start-up archives.
+     */
+    @Test
+    void theJdkIsKnownByItsReleaseFileWhateverTheOrderOfItsLines() throws IOException {
+        final Path realJava = installedJdks().get(installedJdks().size() - 1).resolve("bin/java");
+        final Path jdk = sandbox.workspace().mkdir("jdk-99");
+        Files.createDirectories(jdk.resolve("bin"));
+        Files.createSymbolicLink(jdk.resolve("bin/java"), realJava);
+        Files.writeString(jdk.resolve("release"), String.join("\n", "IMPLEMENTOR=\"Test\"",
+                "JAVA_RUNTIME_VERSION=\"99.0.1+7\"", "OS_NAME=\"Linux\"", "JAVA_VERSION=\"99.0.1\"",
+                "JAVA_VERSION=\"11\"", "MODULES=\"java.base\"", ""));
+        final Map<String, String> described = describe(jdk);
+        assertEquals("99", described.get("jdk_major"), described::toString);
+        assertTrue(described.get("archive_dir").endsWith("/archives/99.0.1+7"), described::toString);
+        assertEquals("aot", described.get("archive_kind"), described::toString);
+
+        // Without a runtime version there is no archive directory to trust: the launcher says so and runs without.
+        Files.writeString(jdk.resolve("release"), "JAVA_VERSION=\"21.0.2\"\n");
+        final Map<String, String> withoutId = describe(jdk);
+        assertEquals("21", withoutId.get("jdk_major"), withoutId::toString);
+        assertEquals("", withoutId.get("archive_dir"), withoutId::toString);
+        assertTrue(withoutId.get("archives").contains("no release file naming its build"), withoutId::toString);
+    }
+
+    /** What the launcher would run with JAVA_HOME=jdk, as its key=value lines. */
+    private Map<String, String> describe(Path jdk) {
+        final Result result = sandbox.rootless().launch().env("JAVA_HOME", jdk.toString())
+                .env("_ROOTLESSJKIT_DESCRIBE", "1").run();
+        assertEquals(0, result.exitCode(), result::describe);
+        final Map<String, String> fields = new java.util.HashMap<>();
+        for (String line : result.stdoutLines()) {
+            final int eq = line.indexOf('=');
+            if (eq > 0) {
+                fields.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return fields;
+    }
+
     /** JDKs 17 and newer under /usr/lib/jvm, oldest first, each once (the Debian alias links resolved). */
     private static List<Path> installedJdks() {
         try (Stream<Path> entries = Files.list(JVM_DIR)) {
