@@ -18,6 +18,7 @@ import com.kenai.jffi.MemoryIO;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -166,18 +167,23 @@ public final class Linux implements Mounts {
             int keepBelow) throws ErrnoException {
         final int highestTarget = dup2.keySet().stream().max(Integer::compare).orElse(-1);
         final Map<Integer, Integer> actions = new LinkedHashMap<>(dup2);
-        final List<Integer> copies = new ArrayList<>();
+        // Source fd → its copy: a source feeding several targets (one pipe for stdout and stderr) is copied once.
+        final Map<Integer, Integer> copies = new HashMap<>();
         try {
             for (Map.Entry<Integer, Integer> e : actions.entrySet()) {
-                if (e.getValue() <= highestTarget) {
-                    final int copy = duplicateAbove(e.getValue(), highestTarget + 1);
-                    copies.add(copy);
+                final int source = e.getValue();
+                if (source <= highestTarget) {
+                    Integer copy = copies.get(source);
+                    if (copy == null) {
+                        copy = duplicateAbove(source, highestTarget + 1);
+                        copies.put(source, copy);
+                    }
                     e.setValue(copy);
                 }
             }
             return spawnWithActions(path, argv, env, actions, keepBelow);
         } finally {
-            copies.forEach(fd -> closeQuietly(fd));
+            copies.values().forEach(fd -> closeQuietly(fd));
         }
     }
 
