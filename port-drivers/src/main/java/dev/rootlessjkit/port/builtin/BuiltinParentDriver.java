@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,7 +25,6 @@ import java.util.Map;
  * served by a {@link Forwarder} of its own, on the relay loops shared by all ports.
  */
 public final class BuiltinParentDriver extends HostListenerDriver<Forwarder> {
-    public static final List<String> PROTOS = List.of("tcp", "tcp4", "tcp6", "udp", "udp4", "udp6");
     public static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration REMOVE_TIMEOUT = Duration.ofSeconds(5);
 
@@ -71,7 +69,7 @@ public final class BuiltinParentDriver extends HostListenerDriver<Forwarder> {
 
     @Override
     public PortDriverInfo info() {
-        return new PortDriverInfo(PortDriverKind.BUILTIN.cliName, PROTOS, false);
+        return new PortDriverInfo(PortDriverKind.BUILTIN.cliName, Proto.TCP_AND_UDP, false);
     }
 
     @Override

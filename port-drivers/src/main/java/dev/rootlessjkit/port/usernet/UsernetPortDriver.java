@@ -15,7 +15,6 @@ import dev.rootlessjkit.port.PortDriverKind;
 import dev.rootlessjkit.port.PortSpec;
 import dev.rootlessjkit.port.Proto;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,8 +27,6 @@ import java.util.Map;
  * the gateway fd00::2); without --ipv6, {@code tcp6}/{@code udp6} lead to its IPv4 address. IDs are never reused.
  */
 public final class UsernetPortDriver extends HostListenerDriver<CountedPort> {
-    public static final List<String> PROTOS = List.of("tcp", "tcp4", "tcp6", "udp", "udp4", "udp6");
-
     private final PortPublisher stack;
 
     /** @param stack the network driver's stack, which runs from {@link #start} on */
@@ -41,7 +38,7 @@ public final class UsernetPortDriver extends HostListenerDriver<CountedPort> {
     @Override
     public PortDriverInfo info() {
         // A loopback child IP would be the namespace's own loopback, which no packet from outside may reach.
-        return new PortDriverInfo(PortDriverKind.USERNET.cliName, PROTOS, true);
+        return new PortDriverInfo(PortDriverKind.USERNET.cliName, Proto.TCP_AND_UDP, true);
     }
 
     @Override
@@ -52,9 +49,9 @@ public final class UsernetPortDriver extends HostListenerDriver<CountedPort> {
     @Override
     protected Proto protocol(PortSpec spec) throws PortDriverException {
         final Proto proto = Proto.of(spec.proto()).orElse(null);
-        if (proto == null || !PROTOS.contains(spec.proto())) {
+        if (proto == null || !Proto.TCP_AND_UDP.contains(spec.proto())) {
             throw new PortDriverException("unsupported protocol " + GoText.quote(spec.proto())
-                    + " (the usernet port driver forwards " + String.join(", ", PROTOS) + ")");
+                    + " (the usernet port driver forwards " + String.join(", ", Proto.TCP_AND_UDP) + ")");
         }
         guestAddress(spec);
         return proto;
