@@ -58,17 +58,21 @@ class LauncherIT {
         assertFalse(classPath.contains("netty"), () -> "the child JVM's class path holds Netty: " + classPath);
     }
 
-    /** usernet's parent runs Netty, whose classes have an archive of their own; the launcher picks it by the words. */
+    /**
+     * usernet's parent runs Netty, and the parent of a network run by a program of its own the builtin port driver:
+     * each has an archive of its own, which the launcher picks by the words.
+     */
     @Test
     void theParentArchiveFollowsTheNetworkNamedOnTheCommandLine() {
         for (List<String> words : List.<List<String>>of(List.of("--net=usernet"), List.of("-net", "gvisor-tap-vsock"),
-                List.of())) {
+                List.of("--net", "slirp4netns", "--port-driver=builtin"), List.of())) {
             final List<String> args = new ArrayList<>(List.of("--debug"));
             args.addAll(words);
             args.add("true");
             final Result result = sandbox.rootless().launch(args.toArray(String[]::new)).run();
             assertEquals(0, result.exitCode(), result::describe);
-            final String archive = words.isEmpty() ? "/parent." : "/parent-usernet.";
+            final String archive = words.isEmpty() ? "/parent."
+                    : words.contains("slirp4netns") ? "/parent-network." : "/parent-usernet.";
             assertTrue(result.stderr().lines().anyMatch(line -> line.contains("start-up archives: ")
                     && line.contains(archive)), () -> "no " + archive + " archive for " + words + "\n"
                             + result.describe());
