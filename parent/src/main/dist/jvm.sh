@@ -6,18 +6,23 @@
 #        does not say which build it is), $archive_kind (aot or jsa)
 # Choice: $JAVA_HOME when set; else the newest JDK 17+ under /usr/lib/jvm; else `java` on PATH.
 
-# Sets release_major and release_id from DIR/release (the JDK's own description of itself).
+# Sets release_major and release_id from DIR/release (the JDK's own description of itself). It stops at the second
+# of the two keys, which JDKs write among the first lines: sh's read takes a byte per system call, and reading
+# every release file to its end was 5,700 calls, ~20 ms of each launch on a machine with three JDKs.
 jvm_read_release() {
-	release_major=0 release_id=
-	[ -r "$1/release" ] || return 0
-	while IFS='=' read -r key value; do
-		value=${value#\"}
-		value=${value%\"}
-		case $key in
-		JAVA_VERSION) release_major=${value%%[!0-9]*} ;;
-		JAVA_RUNTIME_VERSION) release_id=$value ;;
-		esac
-	done <"$1/release"
+	release_major= release_id=
+	if [ -r "$1/release" ]; then
+		while IFS='=' read -r key value; do
+			value=${value#\"}
+			value=${value%\"}
+			case $key in
+			JAVA_VERSION) release_major=${value%%[!0-9]*} ;;
+			JAVA_RUNTIME_VERSION) release_id=$value ;;
+			*) continue ;;
+			esac
+			[ -n "$release_major" ] && [ -n "$release_id" ] && break
+		done <"$1/release"
+	fi
 	[ -n "$release_major" ] || release_major=0
 }
 
@@ -30,24 +35,27 @@ if [ -n "${JAVA_HOME:-}" ]; then
 	jdk=$JAVA_HOME
 	jvm_read_release "$jdk"
 else
-	jdk_major=0
+	jdk_major=0 jdk_id=
 	for candidate in /usr/lib/jvm/*; do
 		[ -x "$candidate/bin/java" ] || continue
 		jvm_read_release "$candidate"
 		if [ "$release_major" -ge 17 ] && [ "$release_major" -gt "$jdk_major" ]; then
 			jdk=$candidate
 			jdk_major=$release_major
+			jdk_id=$release_id
 		fi
 	done
-	if [ -z "$jdk" ]; then
+	if [ -n "$jdk" ]; then
+		release_major=$jdk_major release_id=$jdk_id
+	else
 		java=$(command -v java) || {
 			echo "rootlessjkit: no JDK found: install JDK 17 or newer, or set JAVA_HOME" >&2
 			exit 1
 		}
 		jdk=$(readlink -f "$java")
 		jdk=${jdk%/bin/java}
+		jvm_read_release "$jdk"
 	fi
-	jvm_read_release "$jdk"
 fi
 jdk=$(cd -P "$jdk" && pwd -P)
 java=$jdk/bin/java

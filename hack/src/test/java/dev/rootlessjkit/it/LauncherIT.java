@@ -58,17 +58,21 @@ class LauncherIT {
         assertFalse(classPath.contains("netty"), () -> "the child JVM's class path holds Netty: " + classPath);
     }
 
-    /** usernet's parent runs Netty, whose classes have an archive of their own; the launcher picks it by the words. */
+    /**
+     * usernet's parent runs Netty, and the parent of a network run by a program of its own the builtin port driver:
+     * each has an archive of its own, which the launcher picks by the words.
+     */
     @Test
     void theParentArchiveFollowsTheNetworkNamedOnTheCommandLine() {
         for (List<String> words : List.<List<String>>of(List.of("--net=usernet"), List.of("-net", "gvisor-tap-vsock"),
-                List.of())) {
+                List.of("--net", "slirp4netns", "--port-driver=builtin"), List.of())) {
             final List<String> args = new ArrayList<>(List.of("--debug"));
             args.addAll(words);
             args.add("true");
             final Result result = sandbox.rootless().launch(args.toArray(String[]::new)).run();
             assertEquals(0, result.exitCode(), result::describe);
-            final String archive = words.isEmpty() ? "/parent." : "/parent-usernet.";
+            final String archive = words.isEmpty() ? "/parent."
+                    : words.contains("slirp4netns") ? "/parent-network." : "/parent-usernet.";
             assertTrue(result.stderr().lines().anyMatch(line -> line.contains("start-up archives: ")
                     && line.contains(archive)), () -> "no " + archive + " archive for " + words + "\n"
                             + result.describe());
@@ -95,6 +99,47 @@ class LauncherIT {
         assertEquals(1, result.exitCode(), result::describe);
         Expect.oneLineError(result);
         Expect.contains("JAVA_HOME=" + notAJdk, result.stderr(), result);
+    }
+
+    /**
+     * The launcher reads a JDK's two keys wherever they stand in its release file, and stops reading at the second:
+     * the JDK's major version picks the flags, its runtime version names the directory of its start-up archives.
+     */
+    @Test
+    void theJdkIsKnownByItsReleaseFileWhateverTheOrderOfItsLines() throws IOException {
+        final Path realJava = installedJdks().get(installedJdks().size() - 1).resolve("bin/java");
+        final Path jdk = sandbox.workspace().mkdir("jdk-99");
+        Files.createDirectories(jdk.resolve("bin"));
+        Files.createSymbolicLink(jdk.resolve("bin/java"), realJava);
+        Files.writeString(jdk.resolve("release"), String.join("\n", "IMPLEMENTOR=\"Test\"",
+                "JAVA_RUNTIME_VERSION=\"99.0.1+7\"", "OS_NAME=\"Linux\"", "JAVA_VERSION=\"99.0.1\"",
+                "JAVA_VERSION=\"11\"", "MODULES=\"java.base\"", ""));
+        final Map<String, String> described = describe(jdk);
+        assertEquals("99", described.get("jdk_major"), described::toString);
+        assertTrue(described.get("archive_dir").endsWith("/archives/99.0.1+7"), described::toString);
+        assertEquals("aot", described.get("archive_kind"), described::toString);
+
+        // Without a runtime version there is no archive directory to trust: the launcher says so and runs without.
+        Files.writeString(jdk.resolve("release"), "JAVA_VERSION=\"21.0.2\"\n");
+        final Map<String, String> withoutId = describe(jdk);
+        assertEquals("21", withoutId.get("jdk_major"), withoutId::toString);
+        assertEquals("", withoutId.get("archive_dir"), withoutId::toString);
+        assertTrue(withoutId.get("archives").contains("no release file naming its build"), withoutId::toString);
+    }
+
+    /** What the launcher would run with JAVA_HOME=jdk, as its key=value lines. */
+    private Map<String, String> describe(Path jdk) {
+        final Result result = sandbox.rootless().launch().env("JAVA_HOME", jdk.toString())
+                .env("_ROOTLESSJKIT_DESCRIBE", "1").run();
+        assertEquals(0, result.exitCode(), result::describe);
+        final Map<String, String> fields = new java.util.HashMap<>();
+        for (String line : result.stdoutLines()) {
+            final int eq = line.indexOf('=');
+            if (eq > 0) {
+                fields.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return fields;
     }
 
     /** JDKs 17 and newer under /usr/lib/jvm, oldest first, each once (the Debian alias links resolved). */

@@ -8,7 +8,6 @@ import dev.rootlessjkit.linux.NativeCalls.Function;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import jnr.constants.platform.Errno;
 
 /**
  * UDP datagrams moved in batches with recvmmsg(2) and sendmmsg(2) through native memory allocated once: no Java
@@ -23,19 +22,14 @@ import jnr.constants.platform.Errno;
  * (x86-64, aarch64). The calls go through {@link NativeCalls}: one JNI transition each, nothing allocated.
  */
 public final class DatagramBatch implements AutoCloseable {
-    public static final int EAGAIN = Errno.EAGAIN.intValue();
-    public static final int ECONNREFUSED = Errno.ECONNREFUSED.intValue();
+    public static final int EAGAIN = Errno.EAGAIN;
+    public static final int ECONNREFUSED = Errno.ECONNREFUSED;
     /** The most a slot holds: the largest UDP payload over IPv6 is 65,527 bytes. */
     public static final int SLOT_BYTES = 65536;
     /** The most one UDP_SEGMENT message may carry: the largest UDP payload over IPv4. */
     static final int MAX_SEGMENTED_BYTES = 65507;
     /** UDP_MAX_SEGMENTS of kernels before 6.10 (later ones take 128). */
     static final int MAX_SEGMENTS = 64;
-
-    private static final int EINTR = Errno.EINTR.intValue();
-    private static final int EINVAL = Errno.EINVAL.intValue();
-    private static final int EIO = Errno.EIO.intValue();
-    private static final int EMSGSIZE = Errno.EMSGSIZE.intValue();
     private static final int MSG_DONTWAIT = 0x40;
     private static final int SOL_UDP = 17;
     private static final int UDP_SEGMENT = 103;
@@ -148,7 +142,7 @@ public final class DatagramBatch implements AutoCloseable {
                 return n;
             }
             final int errno = c.errno();
-            if (errno != EINTR) {
+            if (errno != Errno.EINTR) {
                 return -errno;
             }
         }
@@ -230,14 +224,14 @@ public final class DatagramBatch implements AutoCloseable {
                     continue;
                 }
                 final int errno = c.errno();
-                if (errno == EINTR) {
+                if (errno == Errno.EINTR) {
                     continue;
                 }
                 if (errno == EAGAIN) {
                     lastError = errno;
                     return sent;
                 }
-                if ((errno == EMSGSIZE || errno == EINVAL || errno == EIO) && planCount[k] > 1) {
+                if ((errno == Errno.EMSGSIZE || errno == Errno.EINVAL || errno == Errno.EIO) && planCount[k] > 1) {
                     segmentRefused = true;
                     next = planFirst[k];
                     break;

@@ -9,7 +9,6 @@ import static dev.rootlessjkit.linux.NativeCalls.POINTER;
 import com.kenai.jffi.MemoryIO;
 import com.kenai.jffi.Platform;
 import dev.rootlessjkit.linux.NativeCalls.Function;
-import jnr.constants.platform.Errno;
 
 /**
  * An epoll instance with its own eventfd, so that other threads can wake a thread blocked in {@link #await}.
@@ -25,8 +24,6 @@ public final class Epoll implements AutoCloseable {
     public static final int EDGE_TRIGGERED = 1 << 31;
     /** The token of the event {@link #wakeUp} causes; {@link #await} has already consumed it. */
     public static final long WAKE_UP = -1;
-
-    private static final int EINTR = Errno.EINTR.intValue();
     private static final int EFD_NONBLOCK = 04000;
     private static final int EFD_CLOEXEC = 02000000;
     private static final int EPOLL_CLOEXEC = 02000000;
@@ -120,7 +117,7 @@ public final class Epoll implements AutoCloseable {
         final int n = c.callInt(EPOLL_WAIT, epfd, events, maxEvents, timeoutMillis);
         if (n < 0) {
             final int errno = c.errno();
-            if (errno == EINTR) {
+            if (errno == Errno.EINTR) {
                 return 0;
             }
             throw new ErrnoException("epoll_wait", "", errno, c.describe(errno));

@@ -2,7 +2,6 @@ package dev.rootlessjkit.linux;
 
 import static dev.rootlessjkit.linux.Libc.SOCKET;
 
-import jnr.constants.platform.Errno;
 
 /**
  * Unprivileged ICMP echo ("ping") sockets: datagram sockets of protocol ICMP, which the kernel allows when the
@@ -10,7 +9,7 @@ import jnr.constants.platform.Errno;
  * in the echo identifier and checksum and delivers only the replies to this socket's own requests.
  */
 public final class IcmpSockets {
-    public static final int EACCES = Errno.EACCES.intValue();
+    public static final int EACCES = Errno.EACCES;
     private static final int AF_INET = 2;
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_NONBLOCK = 04000;

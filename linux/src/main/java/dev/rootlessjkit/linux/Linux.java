@@ -18,10 +18,10 @@ import com.kenai.jffi.MemoryIO;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jnr.constants.platform.Errno;
 
 /**
  * The system calls rootlessjkit needs, with errors turned into {@link ErrnoException}s that name the call and
@@ -166,18 +166,23 @@ public final class Linux implements Mounts {
             int keepBelow) throws ErrnoException {
         final int highestTarget = dup2.keySet().stream().max(Integer::compare).orElse(-1);
         final Map<Integer, Integer> actions = new LinkedHashMap<>(dup2);
-        final List<Integer> copies = new ArrayList<>();
+        // Source fd → its copy: a source feeding several targets (one pipe for stdout and stderr) is copied once.
+        final Map<Integer, Integer> copies = new HashMap<>();
         try {
             for (Map.Entry<Integer, Integer> e : actions.entrySet()) {
-                if (e.getValue() <= highestTarget) {
-                    final int copy = duplicateAbove(e.getValue(), highestTarget + 1);
-                    copies.add(copy);
+                final int source = e.getValue();
+                if (source <= highestTarget) {
+                    Integer copy = copies.get(source);
+                    if (copy == null) {
+                        copy = duplicateAbove(source, highestTarget + 1);
+                        copies.put(source, copy);
+                    }
                     e.setValue(copy);
                 }
             }
             return spawnWithActions(path, argv, env, actions, keepBelow);
         } finally {
-            copies.forEach(fd -> closeQuietly(fd));
+            copies.values().forEach(fd -> closeQuietly(fd));
         }
     }
 
@@ -283,10 +288,10 @@ public final class Linux implements Mounts {
                     return null;
                 }
                 final int errno = c.errno();
-                if (errno == Errno.EINTR.intValue()) {
+                if (errno == Errno.EINTR) {
                     continue;
                 }
-                if (errno == Errno.ECHILD.intValue()) {
+                if (errno == Errno.ECHILD) {
                     return null;
                 }
                 throw new ErrnoException("waitpid", String.valueOf(pid), errno, c.describe(errno));
@@ -423,7 +428,7 @@ public final class Linux implements Mounts {
                     memory.getByteArray(native_, buf, 0, (int) n);
                     return (int) n;
                 }
-                if (c.errno() != Errno.EINTR.intValue()) {
+                if (c.errno() != Errno.EINTR) {
                     throw c.failure("read", "fd " + fd);
                 }
             }
@@ -441,7 +446,7 @@ public final class Linux implements Mounts {
                 if (n >= 0) {
                     return (int) n;
                 }
-                if (c.errno() != Errno.EINTR.intValue()) {
+                if (c.errno() != Errno.EINTR) {
                     throw c.failure("write", "fd " + fd);
                 }
             }
@@ -472,7 +477,7 @@ public final class Linux implements Mounts {
      */
     public void configureIpv4(String ifname, int mtu, byte[] address, int prefixLength) throws ErrnoException {
         if (address.length != 4 || prefixLength < 0 || prefixLength > 32) {
-            throw new ErrnoException("ioctl", ifname, Errno.EINVAL.intValue(), "not an IPv4 address/prefix");
+            throw new ErrnoException("ioctl", ifname, Errno.EINVAL, "not an IPv4 address/prefix");
         }
         final int fd = inetSocket();
         try (NativeCalls.Scratch scratch = c.scratch()) {
@@ -500,7 +505,7 @@ public final class Linux implements Mounts {
     /** {@code ip route add default via GATEWAY dev DEV}, by ioctl. */
     public void addDefaultRoute(String ifname, byte[] gateway) throws ErrnoException {
         if (gateway.length != 4) {
-            throw new ErrnoException("ioctl SIOCADDRT", ifname, Errno.EINVAL.intValue(), "not an IPv4 gateway");
+            throw new ErrnoException("ioctl SIOCADDRT", ifname, Errno.EINVAL, "not an IPv4 gateway");
         }
         final int fd = inetSocket();
         try (NativeCalls.Scratch scratch = c.scratch()) {
@@ -577,7 +582,7 @@ public final class Linux implements Mounts {
                 if (n == 0) {
                     return -1;
                 }
-                if (n < 0 && c.errno() != Errno.EINTR.intValue()) {
+                if (n < 0 && c.errno() != Errno.EINTR) {
                     throw c.failure("poll", "fds " + Arrays.toString(fds));
                 }
             }
@@ -589,7 +594,7 @@ public final class Linux implements Mounts {
      * NULL filter fails with EFAULT where filters exist and EINVAL where they do not.
      */
     public boolean kernelSupportsSeccompFilter() {
-        final int einval = Errno.EINVAL.intValue();
+        final int einval = Errno.EINVAL;
         if (c.callInt(PRCTL, PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && c.errno() == einval) {
             return false;
         }
@@ -624,7 +629,7 @@ public final class Linux implements Mounts {
         if (c.callInt(FLOCK, fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
             return true;
         }
-        if (c.errno() == Errno.EWOULDBLOCK.intValue()) {
+        if (c.errno() == Errno.EWOULDBLOCK) {
             return false;
         }
         throw c.failure("flock", subject);
@@ -641,7 +646,7 @@ public final class Linux implements Mounts {
     private long ifreq(NativeCalls.Scratch scratch, String ifname) throws ErrnoException {
         final byte[] name = ifname.getBytes(StandardCharsets.US_ASCII);
         if (name.length >= IFNAMSIZ) {
-            throw new ErrnoException("ioctl", ifname, Errno.EINVAL.intValue(), "interface name longer than "
+            throw new ErrnoException("ioctl", ifname, Errno.EINVAL, "interface name longer than "
                     + (IFNAMSIZ - 1));
         }
         final long ifreq = scratch.allocate(IFREQ_BYTES);

@@ -8,7 +8,6 @@ import static dev.rootlessjkit.linux.Libc.WRITE;
 import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import jnr.constants.platform.Errno;
 
 /**
  * One netlink socket to the kernel, in the network namespace of the thread that opened it, for requests that
@@ -24,7 +23,6 @@ final class Netlink implements AutoCloseable {
     private static final int SOCK_RAW = 3;
     private static final int SOCK_CLOEXEC = 02000000;
     private static final short NLMSG_ERROR = 2;
-    private static final int EINTR = Errno.EINTR.intValue();
     private static final int BUFFER_BYTES = 8192;
 
     /** An answer: its type and its payload (after the header). */
@@ -74,19 +72,19 @@ final class Netlink implements AutoCloseable {
     Reply request(ByteBuffer b, String subject) throws ErrnoException {
         final byte[] bytes = b.array();
         if (bytes.length > BUFFER_BYTES) {
-            throw new ErrnoException("sendto", subject, Errno.EMSGSIZE.intValue(), "netlink request of "
+            throw new ErrnoException("sendto", subject, Errno.EMSGSIZE, "netlink request of "
                     + bytes.length + " bytes, more than " + BUFFER_BYTES);
         }
         memory.putByteArray(nativeBuffer, bytes, 0, bytes.length);
         long n;
-        while ((n = c.call(WRITE, fd, nativeBuffer, bytes.length)) < 0 && c.errno() == EINTR) {
+        while ((n = c.call(WRITE, fd, nativeBuffer, bytes.length)) < 0 && c.errno() == Errno.EINTR) {
             // retried
         }
         if (n != bytes.length) {
             throw c.failure("sendto", subject);
         }
         while (true) {
-            while ((n = c.call(READ, fd, nativeBuffer, BUFFER_BYTES)) < 0 && c.errno() == EINTR) {
+            while ((n = c.call(READ, fd, nativeBuffer, BUFFER_BYTES)) < 0 && c.errno() == Errno.EINTR) {
                 // retried
             }
             if (n < 0) {

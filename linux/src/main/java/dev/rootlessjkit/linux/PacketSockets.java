@@ -13,7 +13,6 @@ import static dev.rootlessjkit.linux.NativeCalls.POINTER;
 import com.kenai.jffi.MemoryIO;
 import dev.rootlessjkit.linux.NativeCalls.Function;
 import java.nio.charset.StandardCharsets;
-import jnr.constants.platform.Errno;
 
 /**
  * IPv4 packets on one interface below the IP stack: an AF_PACKET datagram socket (the kernel adds and strips the
@@ -27,7 +26,6 @@ public final class PacketSockets {
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_CLOEXEC = 02000000;
     private static final int ETH_P_IP = 0x0800;
-    private static final int EINTR = Errno.EINTR.intValue();
     private static final short POLLIN = 1;
     // struct sockaddr_ll: family (2), protocol (2, network order), ifindex (4), hatype (2), pkttype (1),
     // halen (1), addr (8).
@@ -119,7 +117,7 @@ public final class PacketSockets {
             final long buf = scratch.allocate(packet.length);
             memory.putByteArray(buf, packet, 0, packet.length);
             while (c.call(SENDTO, socket.fd(), buf, packet.length, 0, sa, SOCKADDR_LL_BYTES) < 0) {
-                if (c.errno() != EINTR) {
+                if (c.errno() != Errno.EINTR) {
                     throw c.failure("sendto", "AF_PACKET ifindex " + socket.ifindex());
                 }
             }
@@ -137,7 +135,7 @@ public final class PacketSockets {
             memory.putShort(pollfd + 4, POLLIN);
             int ready;
             while ((ready = c.callInt(POLL, pollfd, 1, timeoutMillis)) < 0) {
-                if (c.errno() != EINTR) {
+                if (c.errno() != Errno.EINTR) {
                     throw c.failure("poll", "AF_PACKET ifindex " + socket.ifindex());
                 }
             }
@@ -147,7 +145,7 @@ public final class PacketSockets {
             final long buf = scratch.allocate(into.length);
             long n;
             while ((n = c.call(RECV, socket.fd(), buf, into.length, 0)) < 0) {
-                if (c.errno() != EINTR) {
+                if (c.errno() != Errno.EINTR) {
                     throw c.failure("recv", "AF_PACKET ifindex " + socket.ifindex());
                 }
             }

@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.BitSet;
-import jnr.constants.platform.Errno;
 
 /**
  * Socket calls the JDK and Netty do not offer: listeners with an exact address family and IPV6_V6ONLY setting,
@@ -37,18 +36,17 @@ import jnr.constants.platform.Errno;
  * connection, and jnr-ffi's interface binding cost them ~100 ms there on a cold JVM.
  */
 public final class Sockets {
-    public static final int EINTR = Errno.EINTR.intValue();
-    public static final int EAGAIN = Errno.EAGAIN.intValue();
-    public static final int EACCES = Errno.EACCES.intValue();
-    public static final int ENFILE = Errno.ENFILE.intValue();
-    public static final int EMFILE = Errno.EMFILE.intValue();
-    public static final int EADDRINUSE = Errno.EADDRINUSE.intValue();
-    public static final int EADDRNOTAVAIL = Errno.EADDRNOTAVAIL.intValue();
-    public static final int ECONNABORTED = Errno.ECONNABORTED.intValue();
-    public static final int ETIMEDOUT = Errno.ETIMEDOUT.intValue();
-    public static final int ECONNREFUSED = Errno.ECONNREFUSED.intValue();
-    public static final int EINPROGRESS = Errno.EINPROGRESS.intValue();
-    private static final int ENAMETOOLONG = Errno.ENAMETOOLONG.intValue();
+    public static final int EINTR = Errno.EINTR;
+    public static final int EAGAIN = Errno.EAGAIN;
+    public static final int EACCES = Errno.EACCES;
+    public static final int ENFILE = Errno.ENFILE;
+    public static final int EMFILE = Errno.EMFILE;
+    public static final int EADDRINUSE = Errno.EADDRINUSE;
+    public static final int EADDRNOTAVAIL = Errno.EADDRNOTAVAIL;
+    public static final int ECONNABORTED = Errno.ECONNABORTED;
+    public static final int ETIMEDOUT = Errno.ETIMEDOUT;
+    public static final int ECONNREFUSED = Errno.ECONNREFUSED;
+    public static final int EINPROGRESS = Errno.EINPROGRESS;
 
     private static final int AF_UNIX = 1;
     private static final int AF_INET = 2;
@@ -566,7 +564,7 @@ public final class Sockets {
     private UnixAddress unixAddress(NativeCalls.Scratch scratch, Path path, String call) throws SocketCallException {
         final byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
         if (name.length >= SUN_PATH_MAX) {
-            throw new SocketCallException(call, path.toString(), ENAMETOOLONG, "socket path is " + name.length
+            throw new SocketCallException(call, path.toString(), Errno.ENAMETOOLONG, "socket path is " + name.length
                     + " bytes, longer than the " + (SUN_PATH_MAX - 1) + " allowed");
         }
         // struct sockaddr_un {sa_family_t sun_family; char sun_path[108];}

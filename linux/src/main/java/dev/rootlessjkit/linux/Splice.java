@@ -12,7 +12,6 @@ import static dev.rootlessjkit.linux.NativeCalls.POINTER;
 
 import com.kenai.jffi.MemoryIO;
 import dev.rootlessjkit.linux.NativeCalls.Function;
-import jnr.constants.platform.Errno;
 
 /**
  * splice(2) between sockets through pipes: the bytes move from one socket's receive queue to the other's send
@@ -25,17 +24,15 @@ import jnr.constants.platform.Errno;
  * went through reflection meanwhile).
  */
 public final class Splice {
-    public static final int EAGAIN = Errno.EAGAIN.intValue();
-    public static final int EBADF = Errno.EBADF.intValue();
-    public static final int ENFILE = Errno.ENFILE.intValue();
-    public static final int EMFILE = Errno.EMFILE.intValue();
-    public static final int EINVAL = Errno.EINVAL.intValue();
-    public static final int EPIPE = Errno.EPIPE.intValue();
-    public static final int ECONNRESET = Errno.ECONNRESET.intValue();
+    public static final int EAGAIN = Errno.EAGAIN;
+    public static final int EBADF = Errno.EBADF;
+    public static final int ENFILE = Errno.ENFILE;
+    public static final int EMFILE = Errno.EMFILE;
+    public static final int EINVAL = Errno.EINVAL;
+    public static final int EPIPE = Errno.EPIPE;
+    public static final int ECONNRESET = Errno.ECONNRESET;
     /** What a pipe holds unless resized (16 pages). */
     public static final int DEFAULT_PIPE_BYTES = 65536;
-
-    private static final int EINTR = Errno.EINTR.intValue();
     private static final int O_NONBLOCK = 04000;
     private static final int O_CLOEXEC = 02000000;
     private static final int F_SETPIPE_SZ = 1031;
@@ -91,7 +88,7 @@ public final class Splice {
      */
     public long move(int in, int out, long len) {
         long n;
-        while ((n = c.call(SPLICE, in, 0, out, 0, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) < 0 && c.errno() == EINTR) {
+        while ((n = c.call(SPLICE, in, 0, out, 0, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) < 0 && c.errno() == Errno.EINTR) {
             // Interrupted before anything moved: again.
         }
         return n >= 0 ? n : -c.errno();
@@ -103,7 +100,7 @@ public final class Splice {
      */
     public long read(int fd, long address, long len) {
         long n;
-        while ((n = c.call(READ, fd, address, len)) < 0 && c.errno() == EINTR) {
+        while ((n = c.call(READ, fd, address, len)) < 0 && c.errno() == Errno.EINTR) {
             // Interrupted before anything moved: again.
         }
         return n >= 0 ? n : -c.errno();
@@ -112,7 +109,7 @@ public final class Splice {
     /** write(2) of up to {@code len} bytes from native memory at {@code address}: the bytes written or -errno. */
     public long write(int fd, long address, long len) {
         long n;
-        while ((n = c.call(WRITE, fd, address, len)) < 0 && c.errno() == EINTR) {
+        while ((n = c.call(WRITE, fd, address, len)) < 0 && c.errno() == Errno.EINTR) {
             // Interrupted before anything moved: again.
         }
         return n >= 0 ? n : -c.errno();

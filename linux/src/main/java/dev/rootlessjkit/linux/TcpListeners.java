@@ -1,7 +1,6 @@
 package dev.rootlessjkit.linux;
 
 import java.nio.ByteBuffer;
-import jnr.constants.platform.Errno;
 
 /**
  * Asks the kernel (sock_diag) whether a TCP listener would take a connection to an address and port of the
@@ -16,7 +15,6 @@ public final class TcpListeners implements AutoCloseable {
     private static final int AF_INET6 = 10;
     private static final byte IPPROTO_TCP = 6;
     private static final int TCP_LISTEN = 10;
-    private static final int ENOENT = Errno.ENOENT.intValue();
     /** struct inet_diag_req_v2: family, protocol, ext, pad, states, then inet_diag_sockid (48 bytes). */
     private static final int REQUEST_BYTES = 56;
 
@@ -45,7 +43,7 @@ public final class TcpListeners implements AutoCloseable {
         try {
             return netlink.request(b, "sock_diag tcp listener").type() == SOCK_DIAG_BY_FAMILY;
         } catch (ErrnoException e) {
-            if (e.errno() == ENOENT) {
+            if (e.errno() == Errno.ENOENT) {
                 return false;
             }
             throw e;

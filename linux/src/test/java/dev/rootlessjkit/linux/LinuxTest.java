@@ -117,6 +117,24 @@ class LinuxTest {
     }
 
     @Test
+    void spawnFeedsOneSourceToSeveralTargetsThatIncludeItself() throws Exception {
+        final int[] pipe = linux.pipe();
+        // The source n is one of its own targets, so it is copied above them for the spawn: once, for both.
+        final int n = linux.duplicateAbove(pipe[1], 20);
+        final int pid;
+        try {
+            pid = linux.spawn("/bin/sh", List.of("sh", "-c", "printf a >/proc/self/fd/" + n + "; printf b >/proc/self/fd/" + (n + 1)),
+                    Map.of(), Map.of(n, n, n + 1, n), n + 2);
+        } finally {
+            linux.closeQuietly(n, pipe[1]);
+        }
+        assertEquals(0, linux.waitpid(pid, 0).status().exitCode());
+        final byte[] got = new byte[64];
+        assertEquals("ab", new String(got, 0, linux.read(pipe[0], got, got.length), StandardCharsets.UTF_8));
+        linux.closeQuietly(pipe[0]);
+    }
+
+    @Test
     void spawnWithOutputGathersStdoutAndStderrOnOnePipe() throws Exception {
         final Linux.Spawned spawned = linux.spawnWithOutput("/bin/sh",
                 List.of("sh", "-c", "read line || printf 'stdin at end;'; printf out; printf err >&2"), Map.of(),

@@ -15,7 +15,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import jnr.constants.platform.Errno;
+import dev.rootlessjkit.linux.Errno;
 
 /**
  * The state directory: {@code lock} held for the whole run (a second instance on the same directory fails),
@@ -30,7 +30,6 @@ import jnr.constants.platform.Errno;
 public final class StateDir implements AutoCloseable {
     public static final String LOCK = "lock";
     public static final String CHILD_PID = "child_pid";
-    private static final int ELOOP = Errno.ELOOP.intValue();
 
     private final Path path;
     private final Linux linux;
@@ -86,7 +85,7 @@ public final class StateDir implements AutoCloseable {
             opened = true;
             return stateDir;
         } catch (ErrnoException e) {
-            if (e.errno() == ELOOP) {
+            if (e.errno() == Errno.ELOOP) {
                 throw new ParentException("failed to lock " + lockFile + ": it is a symlink; remove it", e);
             }
             throw new ParentException("failed to lock " + lockFile + ": " + e.getMessage(), e);

@@ -2,7 +2,7 @@ package dev.rootlessjkit.port;
 
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
-import jnr.constants.platform.Errno;
+import dev.rootlessjkit.linux.Errno;
 
 /**
  * The host socket of a published port, made by the parent itself: listening for TCP, bound for UDP, non-blocking.
@@ -12,7 +12,6 @@ import jnr.constants.platform.Errno;
 public final class HostListeners {
     /** Connections the kernel holds for a port while the driver is busy or not serving yet. */
     public static final int BACKLOG = 4096;
-    private static final int EAFNOSUPPORT = Errno.EAFNOSUPPORT.intValue();
 
     private HostListeners() {
     }
@@ -33,7 +32,7 @@ public final class HostListeners {
                 return sockets.bindInet(type, address.address(), spec.parentPort(), address.v6only(), BACKLOG,
                         address.display());
             } catch (SocketCallException e) {
-                if (e.errno() == EAFNOSUPPORT && address.dualStack()) {
+                if (e.errno() == Errno.EAFNOSUPPORT && address.dualStack()) {
                     final ListenAddress v4 = address.ipv4Only();
                     return sockets.bindInet(type, v4.address(), spec.parentPort(), false, BACKLOG, v4.display());
                 }

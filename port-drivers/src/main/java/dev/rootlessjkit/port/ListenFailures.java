@@ -3,12 +3,10 @@ package dev.rootlessjkit.port;
 import dev.rootlessjkit.linux.Sysctl;
 import java.io.IOException;
 import java.nio.file.Path;
-import jnr.constants.platform.Errno;
+import dev.rootlessjkit.linux.Errno;
 
 /** Turns a failed listen on a published port into the exception that tells the user what to do. */
 public final class ListenFailures {
-    private static final int EACCES = Errno.EACCES.intValue();
-    private static final int EADDRINUSE = Errno.EADDRINUSE.intValue();
     private static final Path UNPRIVILEGED_PORT_START = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
 
     private ListenFailures() {
@@ -20,10 +18,10 @@ public final class ListenFailures {
      * @param port    the host port asked for
      */
     public static ListenException classify(String message, int errno, int port) {
-        if (errno == EADDRINUSE) {
+        if (errno == Errno.EADDRINUSE) {
             return new AddressInUseException(message, errno);
         }
-        if (errno == EACCES) {
+        if (errno == Errno.EACCES) {
             final int start = unprivilegedPortStart();
             if (port < start) {
                 return new PrivilegedPortException(port, start, message, errno);

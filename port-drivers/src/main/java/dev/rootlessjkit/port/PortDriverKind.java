@@ -52,7 +52,7 @@ public enum PortDriverKind {
         @Override
         @ParentJvmOnly
         public List<String> listenedProtos() {
-            return BuiltinParentDriver.PROTOS;
+            return Proto.TCP_AND_UDP;
         }
     },
     /** slirp4netns forwards, told through its API socket. */
@@ -94,7 +94,7 @@ public enum PortDriverKind {
         @Override
         @ParentJvmOnly
         public List<String> listenedProtos() {
-            return UsernetPortDriver.PROTOS;
+            return Proto.TCP_AND_UDP;
         }
     };
 

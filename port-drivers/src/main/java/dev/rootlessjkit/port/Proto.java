@@ -1,5 +1,6 @@
 package dev.rootlessjkit.port;
 
+import java.util.List;
 import java.util.Optional;
 
 /** The protocol names RootlessKit's port specs accept, case-sensitively. */
@@ -9,6 +10,13 @@ public enum Proto {
 
     /** Which address family a listener uses. */
     public enum Family { ANY, V4, V6 }
+
+    /**
+     * The TCP and UDP names, every family: what the drivers that listen on the host (builtin, usernet) forward. Here
+     * rather than on a driver, so that binding the -p sockets before the child is spawned loads no driver class.
+     */
+    public static final List<String> TCP_AND_UDP = List.of(TCP.text, TCP4.text, TCP6.text, UDP.text, UDP4.text,
+            UDP6.text);
 
     public final String text;
 

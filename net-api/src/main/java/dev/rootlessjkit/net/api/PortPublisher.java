@@ -11,13 +11,14 @@ public interface PortPublisher {
      * {@code guestIp:guestPort} inside. Takes ownership of the fd, also when it throws.
      *
      * @param guestIp an IPv4 address inside as a big-endian int, or 0 for the namespace's own address
-     * @return closing it stops listening and resets the port's connections before it returns
+     * @return the port's counters, and a close that stops listening and resets the port's connections before it
+     *         returns
      * @throws NetworkDriverException the network is not running, or the stack could not take the socket
      */
-    AutoCloseable publishTcp(int listenFd, int guestIp, int guestPort) throws NetworkDriverException;
+    CountedPort publishTcp(int listenFd, int guestIp, int guestPort) throws NetworkDriverException;
 
     /** As {@link #publishTcp} for a bound UDP socket, whose queued datagrams are passed on now. */
-    AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException;
+    CountedPort publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException;
 
     /**
      * As {@link #publishTcp} into the namespace over IPv6 ({@code tcp6}, or an IPv6 child IP).
@@ -26,8 +27,8 @@ public interface PortPublisher {
      *         without IPv6, the namespace's own IPv4 address
      * @throws NetworkDriverException also when {@code guestIp} is given and the network has no IPv6
      */
-    AutoCloseable publishTcp6(int listenFd, byte[] guestIp, int guestPort) throws NetworkDriverException;
+    CountedPort publishTcp6(int listenFd, byte[] guestIp, int guestPort) throws NetworkDriverException;
 
     /** As {@link #publishTcp6} for a bound UDP socket. */
-    AutoCloseable publishUdp6(int fd, byte[] guestIp, int guestPort) throws NetworkDriverException;
+    CountedPort publishUdp6(int fd, byte[] guestIp, int guestPort) throws NetworkDriverException;
 }

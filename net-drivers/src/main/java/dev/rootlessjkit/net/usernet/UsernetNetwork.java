@@ -94,17 +94,17 @@ public final class UsernetNetwork implements AutoCloseable {
     /**
      * Publishes the host socket behind {@code listenFd} (listening, non-blocking; its backlog is served now) to
      * {@code guestIp:guestPort} (0: the guest's own address) over TCP, see {@link UsernetStack#publishTcp}. Takes
-     * ownership of the fd. The returned handle's close stops listening and resets the port's connections before it
-     * returns; it is a {@link CountedPort}, with the port's counters.
+     * ownership of the fd. The returned handle carries the port's counters; its close stops listening and resets the port's
+     * connections before it returns.
      */
-    public AutoCloseable publishTcp(int listenFd, int guestIp, int guestPort) throws UsernetException {
+    public CountedPort publishTcp(int listenFd, int guestIp, int guestPort) throws UsernetException {
         final PublishedTcpPort port = onLoop(() -> stack.publishTcp(listenFd, guestIp, guestPort),
                 "cannot serve the TCP listener on fd " + listenFd);
         return counted(port.traffic(), port::close, port.localAddress());
     }
 
     /** As {@link #publishTcp} for a bound UDP socket, whose queued datagrams are passed on now. */
-    public AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws UsernetException {
+    public CountedPort publishUdp(int fd, int guestIp, int guestPort) throws UsernetException {
         final PublishedUdpPort port = onLoop(() -> stack.publishUdp(fd, guestIp, guestPort),
                 "cannot serve the UDP socket on fd " + fd);
         return counted(port.traffic(), port::close, port.localAddress());
@@ -114,14 +114,14 @@ public final class UsernetNetwork implements AutoCloseable {
      * As {@link #publishTcp} into the guest's IPv6 address {@code guestIp} (null: fd00::100), see {@link
      * UsernetStack#publishTcp6(int, Ipv6Address, int)}.
      */
-    public AutoCloseable publishTcp6(int listenFd, Ipv6Address guestIp, int guestPort) throws UsernetException {
+    public CountedPort publishTcp6(int listenFd, Ipv6Address guestIp, int guestPort) throws UsernetException {
         final PublishedTcpPort port = onLoop(() -> stack.publishTcp6(listenFd, guestIp, guestPort),
                 "cannot serve the TCP listener on fd " + listenFd);
         return counted(port.traffic(), port::close, port.localAddress());
     }
 
     /** As {@link #publishTcp6} for a bound UDP socket. */
-    public AutoCloseable publishUdp6(int fd, Ipv6Address guestIp, int guestPort) throws UsernetException {
+    public CountedPort publishUdp6(int fd, Ipv6Address guestIp, int guestPort) throws UsernetException {
         final PublishedUdpPort port = onLoop(() -> stack.publishUdp6(fd, guestIp, guestPort),
                 "cannot serve the UDP socket on fd " + fd);
         return counted(port.traffic(), port::close, port.localAddress());

@@ -7,6 +7,7 @@ import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.messages.NetworkConfig;
 import dev.rootlessjkit.net.Ipv4Network;
 import dev.rootlessjkit.net.NetworkOptions;
+import dev.rootlessjkit.net.api.CountedPort;
 import dev.rootlessjkit.net.api.NetworkContext;
 import dev.rootlessjkit.net.api.NetworkDriverException;
 import dev.rootlessjkit.net.api.PacketCapture;
@@ -123,17 +124,17 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
     public Optional<PortPublisher> portPublisher() {
         return Optional.of(new PortPublisher() {
             @Override
-            public AutoCloseable publishTcp(int listenFd, int guestIp, int guestPort) throws NetworkDriverException {
+            public CountedPort publishTcp(int listenFd, int guestIp, int guestPort) throws NetworkDriverException {
                 return publish(listenFd, running -> running.publishTcp(listenFd, guestIp, guestPort));
             }
 
             @Override
-            public AutoCloseable publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException {
+            public CountedPort publishUdp(int fd, int guestIp, int guestPort) throws NetworkDriverException {
                 return publish(fd, running -> running.publishUdp(fd, guestIp, guestPort));
             }
 
             @Override
-            public AutoCloseable publishTcp6(int listenFd, byte[] guestIp, int guestPort)
+            public CountedPort publishTcp6(int listenFd, byte[] guestIp, int guestPort)
                     throws NetworkDriverException {
                 final Ipv6Address guest = ipv6Guest(listenFd, guestIp);
                 return publish(listenFd, running -> options.ipv6() ? running.publishTcp6(listenFd, guest, guestPort)
@@ -141,7 +142,7 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
             }
 
             @Override
-            public AutoCloseable publishUdp6(int fd, byte[] guestIp, int guestPort) throws NetworkDriverException {
+            public CountedPort publishUdp6(int fd, byte[] guestIp, int guestPort) throws NetworkDriverException {
                 final Ipv6Address guest = ipv6Guest(fd, guestIp);
                 return publish(fd, running -> options.ipv6() ? running.publishUdp6(fd, guest, guestPort)
                         : running.publishUdp(fd, 0, guestPort));
@@ -168,10 +169,10 @@ public final class UsernetParentDriver implements ParentNetworkDriver {
 
     /** One way of handing a port's socket to the running network. */
     private interface Publication {
-        AutoCloseable on(UsernetNetwork running) throws UsernetException;
+        CountedPort on(UsernetNetwork running) throws UsernetException;
     }
 
-    private AutoCloseable publish(int fd, Publication publication) throws NetworkDriverException {
+    private CountedPort publish(int fd, Publication publication) throws NetworkDriverException {
         try {
             return publication.on(running(fd));
         } catch (UsernetException e) {

@@ -3,13 +3,11 @@ package dev.rootlessjkit.port.builtin;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.net.api.TcpPortTraffic;
 import java.io.IOException;
-import jnr.constants.platform.Errno;
+import dev.rootlessjkit.linux.Errno;
 
 /** The child half could not connect inside the namespace, or could not be asked to. */
 final class ConnectFailedException extends IOException {
     private static final long serialVersionUID = 1L;
-    private static final int ENETUNREACH = Errno.ENETUNREACH.intValue();
-    private static final int EHOSTUNREACH = Errno.EHOSTUNREACH.intValue();
 
     private final TcpPortTraffic.Failure failure;
 
@@ -32,7 +30,7 @@ final class ConnectFailedException extends IOException {
         if (errno == Sockets.ETIMEDOUT) {
             return TcpPortTraffic.Failure.TIMEOUT;
         }
-        if (errno == ENETUNREACH || errno == EHOSTUNREACH) {
+        if (errno == Errno.ENETUNREACH || errno == Errno.EHOSTUNREACH) {
             return TcpPortTraffic.Failure.UNREACHABLE;
         }
         return TcpPortTraffic.Failure.OTHER;

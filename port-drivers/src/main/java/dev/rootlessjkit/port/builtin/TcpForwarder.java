@@ -188,6 +188,11 @@ final class TcpForwarder implements Forwarder {
     }
 
     @Override
+    public TcpPortTraffic traffic() {
+        return traffic;
+    }
+
+    @Override
     public void close(Duration timeout) {
         closed = true;
         final RelayLoop.Listening l = listening;

@@ -360,6 +360,11 @@ final class UdpForwarder implements Forwarder {
     }
 
     @Override
+    public UdpPortTraffic traffic() {
+        return traffic;
+    }
+
+    @Override
     public void close(Duration timeout) {
         closed = true;
         final CompletableFuture<Void> done = new CompletableFuture<>();
