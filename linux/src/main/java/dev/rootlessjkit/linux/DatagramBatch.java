@@ -22,8 +22,6 @@ import java.net.UnknownHostException;
  * (x86-64, aarch64). The calls go through {@link NativeCalls}: one JNI transition each, nothing allocated.
  */
 public final class DatagramBatch implements AutoCloseable {
-    public static final int EAGAIN = Errno.EAGAIN;
-    public static final int ECONNREFUSED = Errno.ECONNREFUSED;
     /** The most a slot holds: the largest UDP payload over IPv6 is 65,527 bytes. */
     public static final int SLOT_BYTES = 65536;
     /** The most one UDP_SEGMENT message may carry: the largest UDP payload over IPv4. */
@@ -227,7 +225,7 @@ public final class DatagramBatch implements AutoCloseable {
                 if (errno == Errno.EINTR) {
                     continue;
                 }
-                if (errno == EAGAIN) {
+                if (errno == Errno.EAGAIN) {
                     lastError = errno;
                     return sent;
                 }

@@ -9,7 +9,6 @@ import static dev.rootlessjkit.linux.Libc.SOCKET;
  * in the echo identifier and checksum and delivers only the replies to this socket's own requests.
  */
 public final class IcmpSockets {
-    public static final int EACCES = Errno.EACCES;
     private static final int AF_INET = 2;
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_NONBLOCK = 04000;

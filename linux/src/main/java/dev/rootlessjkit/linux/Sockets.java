@@ -36,17 +36,6 @@ import java.util.BitSet;
  * connection, and jnr-ffi's interface binding cost them ~100 ms there on a cold JVM.
  */
 public final class Sockets {
-    public static final int EINTR = Errno.EINTR;
-    public static final int EAGAIN = Errno.EAGAIN;
-    public static final int EACCES = Errno.EACCES;
-    public static final int ENFILE = Errno.ENFILE;
-    public static final int EMFILE = Errno.EMFILE;
-    public static final int EADDRINUSE = Errno.EADDRINUSE;
-    public static final int EADDRNOTAVAIL = Errno.EADDRNOTAVAIL;
-    public static final int ECONNABORTED = Errno.ECONNABORTED;
-    public static final int ETIMEDOUT = Errno.ETIMEDOUT;
-    public static final int ECONNREFUSED = Errno.ECONNREFUSED;
-    public static final int EINPROGRESS = Errno.EINPROGRESS;
 
     private static final int AF_UNIX = 1;
     private static final int AF_INET = 2;
@@ -206,7 +195,7 @@ public final class Sockets {
                 return true;
             }
             final int errno = c.errno();
-            if (errno == EADDRNOTAVAIL) {
+            if (errno == Errno.EADDRNOTAVAIL) {
                 return false;
             }
             throw new SocketCallException("bind", "", errno, c.describe(errno));
@@ -224,10 +213,10 @@ public final class Sockets {
                     return new Connecting(fd, true);
                 }
                 final int errno = c.errno();
-                if (errno == EINPROGRESS) {
+                if (errno == Errno.EINPROGRESS) {
                     return new Connecting(fd, false);
                 }
-                if (errno != EINTR) {
+                if (errno != Errno.EINTR) {
                     close(fd);
                     throw new SocketCallException("connect", subject, errno, c.describe(errno));
                 }
@@ -252,7 +241,7 @@ public final class Sockets {
             memory.putShort(pollfds + (long) count * POLLFD_BYTES + 4, POLLIN);
             int n;
             while ((n = c.callInt(POLL, pollfds, count + 1, timeoutMillis)) < 0) {
-                if (c.errno() != EINTR) {
+                if (c.errno() != Errno.EINTR) {
                     throw error("poll", "");
                 }
             }
@@ -356,7 +345,7 @@ public final class Sockets {
             final int fd = socket(AF_UNIX, type.value, subject);
             while (c.callInt(CONNECT, fd, address.at(), address.length()) != 0) {
                 final int errno = c.errno();
-                if (errno != EINTR) {
+                if (errno != Errno.EINTR) {
                     close(fd);
                     throw new SocketCallException("connect", subject, errno, c.describe(errno));
                 }
@@ -384,7 +373,7 @@ public final class Sockets {
                 return fd;
             }
             final int errno = c.errno();
-            if (errno != EINTR) {
+            if (errno != Errno.EINTR) {
                 throw new SocketCallException("accept4", "", errno, c.describe(errno));
             }
         }
@@ -413,10 +402,10 @@ public final class Sockets {
                     return new Accepted(fd, DatagramBatch.address(sockaddr, bytes));
                 }
                 final int errno = c.errno();
-                if (errno == EAGAIN || errno == ECONNABORTED) {
+                if (errno == Errno.EAGAIN || errno == Errno.ECONNABORTED) {
                     return null;
                 }
-                if (errno != EINTR) {
+                if (errno != Errno.EINTR) {
                     throw new SocketCallException("accept4", "", errno, c.describe(errno));
                 }
             }
@@ -437,7 +426,7 @@ public final class Sockets {
             sendMessage(socket, data, fdToPass, MSG_DONTWAIT);
             return true;
         } catch (SocketCallException e) {
-            if (e.errno() == EAGAIN) {
+            if (e.errno() == Errno.EAGAIN) {
                 return false;
             }
             throw e;
@@ -457,7 +446,7 @@ public final class Sockets {
             }
             while (c.call(SENDMSG, socket, msg, MSG_NOSIGNAL | flags) < 0) {
                 final int errno = c.errno();
-                if (errno != EINTR) {
+                if (errno != Errno.EINTR) {
                     throw new SocketCallException("sendmsg", "", errno, c.describe(errno));
                 }
             }
@@ -471,7 +460,7 @@ public final class Sockets {
             long n;
             while ((n = c.call(RECVMSG, socket, msg, MSG_CMSG_CLOEXEC)) < 0) {
                 final int errno = c.errno();
-                if (errno != EINTR) {
+                if (errno != Errno.EINTR) {
                     throw new SocketCallException("recvmsg", "", errno, c.describe(errno));
                 }
             }

@@ -24,13 +24,6 @@ import dev.rootlessjkit.linux.NativeCalls.Function;
  * went through reflection meanwhile).
  */
 public final class Splice {
-    public static final int EAGAIN = Errno.EAGAIN;
-    public static final int EBADF = Errno.EBADF;
-    public static final int ENFILE = Errno.ENFILE;
-    public static final int EMFILE = Errno.EMFILE;
-    public static final int EINVAL = Errno.EINVAL;
-    public static final int EPIPE = Errno.EPIPE;
-    public static final int ECONNRESET = Errno.ECONNRESET;
     /** What a pipe holds unless resized (16 pages). */
     public static final int DEFAULT_PIPE_BYTES = 65536;
     private static final int O_NONBLOCK = 04000;
@@ -88,7 +81,8 @@ public final class Splice {
      */
     public long move(int in, int out, long len) {
         long n;
-        while ((n = c.call(SPLICE, in, 0, out, 0, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) < 0 && c.errno() == Errno.EINTR) {
+        while ((n = c.call(SPLICE, in, 0, out, 0, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) < 0
+                && c.errno() == Errno.EINTR) {
             // Interrupted before anything moved: again.
         }
         return n >= 0 ? n : -c.errno();

@@ -122,7 +122,7 @@ class DatagramBatchTest {
                     refused |= batch.segmentRefused();
                     received += n;
                 }
-                assertEquals(-DatagramBatch.EAGAIN, batch.receive(relay));
+                assertEquals(-Errno.EAGAIN, batch.receive(relay));
                 assertEquals(client.getLocalAddress(), DatagramBatch.address(clientName, clientNameLength));
                 assertArrivedExactly(sent, server);
                 assertArrivedExactly(sent, client);

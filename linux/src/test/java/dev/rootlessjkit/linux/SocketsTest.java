@@ -114,7 +114,7 @@ class SocketsTest {
             final SocketCallException inUse = assertThrows(SocketCallException.class,
                     () -> sockets.bindInet(Sockets.Type.STREAM, LOOPBACK, port, false, 8, "127.0.0.1:" + port));
             assertEquals("bind", inUse.call());
-            assertEquals(Sockets.EADDRINUSE, inUse.errno());
+            assertEquals(Errno.EADDRINUSE, inUse.errno());
             assertEquals("address already in use", inUse.description());
             assertEquals("bind 127.0.0.1:" + port + ": Address already in use", inUse.getMessage());
 
@@ -145,7 +145,7 @@ class SocketsTest {
                         final byte[] buffer = new byte[1];
                         final SocketCallException empty = assertThrows(SocketCallException.class,
                                 () -> sockets.receive(accepted.fd(), buffer), "the socket does not block");
-                        assertEquals(Sockets.EAGAIN, empty.errno());
+                        assertEquals(Errno.EAGAIN, empty.errno());
                         client.getOutputStream().write(5);
                         for (int i = 0; i < 100; i++) {
                             try {
@@ -198,12 +198,12 @@ class SocketsTest {
                 if (!refused.completed()) {
                     sockets.awaitWritable(new int[] {refused.fd()}, 1, never[0], 5000);
                 }
-                assertEquals(Sockets.ECONNREFUSED, sockets.connectResult(refused.fd()));
+                assertEquals(Errno.ECONNREFUSED, sockets.connectResult(refused.fd()));
             } finally {
                 sockets.close(refused.fd());
             }
         } catch (SocketCallException e) {
-            assertEquals(Sockets.ECONNREFUSED, e.errno(), "refused at once, or later through SO_ERROR");
+            assertEquals(Errno.ECONNREFUSED, e.errno(), "refused at once, or later through SO_ERROR");
         } finally {
             linux.close(never[0]);
             linux.close(never[1]);
@@ -218,9 +218,9 @@ class SocketsTest {
 
     @Test
     void describeWordsErrnoAsGoDoes() {
-        assertEquals("connection refused", sockets.describe(Sockets.ECONNREFUSED));
-        assertEquals(111, Sockets.ECONNREFUSED);
-        assertEquals(11, Sockets.EAGAIN);
+        assertEquals("connection refused", sockets.describe(Errno.ECONNREFUSED));
+        assertEquals(111, Errno.ECONNREFUSED);
+        assertEquals(11, Errno.EAGAIN);
     }
 
     private static BitSet readyAll() {

@@ -24,11 +24,11 @@ class SpliceTest {
         final int[] from = splice.pipe();
         final int[] to = splice.pipe();
         try {
-            assertEquals(-Splice.EAGAIN, splice.move(from[0], to[1], 4096));
+            assertEquals(-Errno.EAGAIN, splice.move(from[0], to[1], 4096));
             Files.write(Path.of("/proc/self/fd/" + from[1]), new byte[] {1, 2, 3, 4, 5});
             assertEquals(1 << 20, splice.resizePipe(to[1], 1 << 20));
             assertEquals(5, splice.move(from[0], to[1], 4096));
-            assertEquals(-Splice.EAGAIN, splice.move(from[0], to[1], 4096));
+            assertEquals(-Errno.EAGAIN, splice.move(from[0], to[1], 4096));
             splice.close(from[1]);
             assertEquals(0, splice.move(from[0], to[1], 4096));
         } finally {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import java.io.IOException;
@@ -129,7 +130,7 @@ class PreboundListenersTest {
             try {
                 return sockets.accept(listener);
             } catch (SocketCallException e) {
-                if (e.errno() != Sockets.EAGAIN) {
+                if (e.errno() != Errno.EAGAIN) {
                     throw e;
                 }
             }

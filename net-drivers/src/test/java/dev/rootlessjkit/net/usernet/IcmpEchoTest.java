@@ -9,6 +9,7 @@ import static dev.rootlessjkit.net.usernet.TestFrames.ipv4;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.IcmpSockets;
 import dev.rootlessjkit.net.usernet.icmp.HostEchoSockets;
@@ -71,7 +72,7 @@ class IcmpEchoTest {
     @Test
     void refusedPingSocketsAreReportedAsAdministrativelyProhibitedNotForged() {
         h = testLoop.harness(config(), () -> {
-            throw new ErrnoException("socket", "AF_INET ICMP (ping)", IcmpSockets.EACCES, "Permission denied");
+            throw new ErrnoException("socket", "AF_INET ICMP (ping)", Errno.EACCES, "Permission denied");
         });
         byte[] icmp = icmpEcho(0x4242, 1, "hello".getBytes());
         h.send(echo(OUTSIDE, icmp));

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.SocketCallException;
@@ -184,7 +185,7 @@ public final class BuiltinChildDriver implements ChildPortDriver {
                     outcome)) {
                 sockets.close(c.fd());
                 log.debug("builtin port driver: " + target + ": too many connects in progress, refusing");
-                reply(conn, req.id(), Sockets.EAGAIN, -1);
+                reply(conn, req.id(), Errno.EAGAIN, -1);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
@@ -171,7 +172,7 @@ final class ChildBridge implements AutoCloseable {
                     }
                     continue;
                 }
-                if (reply.errno() == Sockets.EAGAIN) {
+                if (reply.errno() == Errno.EAGAIN) {
                     f.completeExceptionally(new ConnectFailedException("refused: " + PendingDials.MAX_PER_TARGET
                             + " connects to this target are already in progress inside the namespace",
                             TcpPortTraffic.Failure.LIMIT));
@@ -181,7 +182,7 @@ final class ChildBridge implements AutoCloseable {
                 } else if (r.fd() < 0) {
                     // The kernel drops a passed fd when this process is at its fd limit (EMFILE): MSG_CTRUNC.
                     f.completeExceptionally(new ConnectFailedException(r.fdDropped()
-                            ? "the connected socket was dropped: " + sockets.describe(Sockets.EMFILE)
+                            ? "the connected socket was dropped: " + sockets.describe(Errno.EMFILE)
                             : "the child half passed no socket", TcpPortTraffic.Failure.OTHER));
                 } else if (!f.complete(r.fd())) {
                     sockets.close(r.fd());

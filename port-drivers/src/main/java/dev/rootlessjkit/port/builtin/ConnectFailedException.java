@@ -24,10 +24,10 @@ final class ConnectFailedException extends IOException {
 
     /** The failure class of a connect(2) that failed inside with {@code errno}. */
     static TcpPortTraffic.Failure classify(int errno) {
-        if (errno == Sockets.ECONNREFUSED) {
+        if (errno == Errno.ECONNREFUSED) {
             return TcpPortTraffic.Failure.REFUSED;
         }
-        if (errno == Sockets.ETIMEDOUT) {
+        if (errno == Errno.ETIMEDOUT) {
             return TcpPortTraffic.Failure.TIMEOUT;
         }
         if (errno == Errno.ENETUNREACH || errno == Errno.EHOSTUNREACH) {

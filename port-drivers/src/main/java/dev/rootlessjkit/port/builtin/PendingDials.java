@@ -1,5 +1,6 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
@@ -106,7 +107,7 @@ final class PendingDials implements AutoCloseable {
                     if (ready.get(i)) {
                         finish(d, sockets.connectResult(d.fd()));
                     } else if (now - d.deadlineNanos() >= 0) {
-                        finish(d, Sockets.ETIMEDOUT);
+                        finish(d, Errno.ETIMEDOUT);
                     }
                 }
             }
@@ -145,7 +146,7 @@ final class PendingDials implements AutoCloseable {
         }
         for (Dial d : left) {
             sockets.close(d.fd());
-            d.outcome().finished(Sockets.ECONNABORTED, -1);
+            d.outcome().finished(Errno.ECONNABORTED, -1);
         }
     }
 

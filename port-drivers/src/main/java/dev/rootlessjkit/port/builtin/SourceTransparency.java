@@ -1,5 +1,6 @@
 package dev.rootlessjkit.port.builtin;
 
+import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.PolicyRouting;
@@ -185,11 +186,11 @@ final class SourceTransparency implements AutoCloseable {
         try {
             return sockets.connectTransparent(req.address(), req.port(), req.source(), port, MARK, subject);
         } catch (SocketCallException e) {
-            if (port != 0 && (e.errno() == Sockets.EADDRINUSE || e.errno() == Sockets.EADDRNOTAVAIL)) {
+            if (port != 0 && (e.errno() == Errno.EADDRINUSE || e.errno() == Errno.EADDRNOTAVAIL)) {
                 // The client's port is taken inside, e.g. by its connection to another published port.
                 return transparent(req, subject, 0);
             }
-            if (e.call().equals("connect") && e.errno() == Sockets.ECONNREFUSED) {
+            if (e.call().equals("connect") && e.errno() == Errno.ECONNREFUSED) {
                 logRefused(subject);
             } else {
                 log.debug("builtin port driver: --source-ip-transparent: " + e.getMessage()
@@ -207,7 +208,7 @@ final class SourceTransparency implements AutoCloseable {
      * back.
      */
     boolean redial(String subject, int errno, Runnable dial) {
-        if (errno == Sockets.ETIMEDOUT) {
+        if (errno == Errno.ETIMEDOUT) {
             synchronized (this) {
                 if (unanswered.size() < MAX_UNANSWERED_TARGETS) {
                     unanswered.add(subject);
@@ -216,7 +217,7 @@ final class SourceTransparency implements AutoCloseable {
             log.debug("builtin port driver: " + subject + ": no answer to the client's address within "
                     + ANSWER_MILLIS + " ms (a DNAT rule inside?); dialling it from the namespace's own address from"
                     + " now on");
-        } else if (errno == Sockets.ECONNREFUSED) {
+        } else if (errno == Errno.ECONNREFUSED) {
             logRefused(subject);
         } else {
             return false;

@@ -1,6 +1,7 @@
 package dev.rootlessjkit.port.builtin;
 
 import dev.rootlessjkit.linux.Epoll;
+import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.Splice;
 import dev.rootlessjkit.net.api.TcpPortTraffic;
 import java.util.concurrent.CompletableFuture;
@@ -274,7 +275,7 @@ final class TcpRelay {
                 } else if (n == 0) {
                     d.endOfInput = true;
                     progress = true;
-                } else if (n != -Splice.EAGAIN) {
+                } else if (n != -Errno.EAGAIN) {
                     fail((int) -n, d);
                     return;
                 }
@@ -288,11 +289,11 @@ final class TcpRelay {
                     } else {
                         traffic.fromChild(n);
                     }
-                } else if (n == -Splice.EAGAIN) {
+                } else if (n == -Errno.EAGAIN) {
                     d.parked = true;
                     return;
                 } else {
-                    fail(n == 0 ? Splice.EPIPE : (int) -n, d);
+                    fail(n == 0 ? Errno.EPIPE : (int) -n, d);
                     return;
                 }
             }
@@ -321,7 +322,7 @@ final class TcpRelay {
      * EINVAL) ends the connection.
      */
     private void fail(int errno, Direction d) {
-        if (errno == Splice.EINVAL && !moved && d instanceof Spliced) {
+        if (errno == Errno.EINVAL && !moved && d instanceof Spliced) {
             upstream.release(calls);
             downstream.release(calls);
             loop.pipesReleased();

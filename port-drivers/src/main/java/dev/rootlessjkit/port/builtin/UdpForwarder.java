@@ -1,6 +1,7 @@
 package dev.rootlessjkit.port.builtin;
 
 import dev.rootlessjkit.linux.DatagramBatch;
+import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.api.UdpPortTraffic;
@@ -113,7 +114,7 @@ final class UdpForwarder implements Forwarder {
         final int n = batch.receive(listener);
         if (n < 0) {
             // A failed receive concerns one datagram; the port stays published.
-            if (n != -DatagramBatch.EAGAIN) {
+            if (n != -Errno.EAGAIN) {
                 log.debug("builtin port driver: udp: " + batch.describe(-n));
             }
             return;
@@ -270,7 +271,7 @@ final class UdpForwarder implements Forwarder {
             if (n < 0) {
                 // ECONNREFUSED after an ICMP port unreachable: nobody listens inside yet. Keep the flow, like a
                 // socket.
-                if (n != -DatagramBatch.EAGAIN) {
+                if (n != -Errno.EAGAIN) {
                     log.debug("builtin port driver: udp flow " + this + ": " + batch.describe(-n));
                 }
                 return;
@@ -292,10 +293,10 @@ final class UdpForwarder implements Forwarder {
         private void report(DatagramBatch batch, int unsent) {
             final int errno = batch.lastError();
             if (unsent > 0) {
-                traffic.dropped(errno == DatagramBatch.EAGAIN ? UdpPortTraffic.Drop.QUEUE_FULL
+                traffic.dropped(errno == Errno.EAGAIN ? UdpPortTraffic.Drop.QUEUE_FULL
                         : UdpPortTraffic.Drop.FAILED, unsent);
             }
-            if (errno != 0 && errno != DatagramBatch.EAGAIN) {
+            if (errno != 0 && errno != Errno.EAGAIN) {
                 log.debug("builtin port driver: udp flow " + this + ": " + batch.describe(errno));
             }
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import java.net.InetAddress;
@@ -86,7 +87,7 @@ class PendingDialsTest {
                 final Sockets.Connecting c = sockets.connectInet(Sockets.Type.STREAM, LOOPBACK,
                         target.getLocalPort(), "target");
                 assertTrue(dials.add(c.fd(), "target", 300, (errno, fd) -> {
-                    if (errno == Sockets.ETIMEDOUT) {
+                    if (errno == Errno.ETIMEDOUT) {
                         timedOut.countDown();
                     }
                 }));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.SocketCallException;
 import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
@@ -125,7 +126,7 @@ class TcpRelaysTest {
                 assertEquals(1, sockets.receive(fd, got).length());
                 return got[0];
             } catch (SocketCallException empty) {
-                assertEquals(Sockets.EAGAIN, empty.errno());
+                assertEquals(Errno.EAGAIN, empty.errno());
                 Thread.sleep(10);
             }
         }
