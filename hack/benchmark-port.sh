@@ -12,7 +12,8 @@
 # check it with `perf stat -e task-clock -p PARENT` over alternating runs at a fixed rate.
 #
 # Usage: hack/benchmark-port.sh            (as a user with subuids, or as root: then runs as $BENCH_USER)
-# Env:   SECONDS_PER_RUN (default 10), CONNS_CONCURRENCY (connections in flight, default 16),
+# Env:   SECONDS_PER_RUN (default 10), WARMUP_SECONDS (iperf3 TCP before the figures, default 3),
+#        CONNS_CONCURRENCY (connections in flight, default 16),
 #        BENCH_USER (default rjtest),
 #        UDP_RATE (the offered rate of the second UDP figure, default 1G: CPU per Gbit without a flood's losses),
 #        ROUNDS (default 1: more run every implementation again, in a rotated order, and report medians),
@@ -27,6 +28,7 @@ if [ "$(id -u)" = 0 ]; then
 	exec runuser -u "${BENCH_USER:-rjtest}" -- env PATH="$PATH" "$0" "$@"
 fi
 secs=${SECONDS_PER_RUN:-10}
+warmup=${WARMUP_SECONDS:-3}
 rounds=${ROUNDS:-1}
 udp_rate=${UDP_RATE:-1G}
 concurrency=${CONNS_CONCURRENCY:-16}
@@ -124,7 +126,10 @@ run() {
 		sleep 0.1
 	done
 	sleep 1
-	iperf3 -c 127.0.0.1 -p "$iperf" -t 1 >/dev/null 2>&1 || true
+	# Steady state is what a long-running relay gives: rootlessjkit's parent JIT-compiles its relay loops only after
+	# ten times the usual calls (CompileThresholdScaling=10, see the launcher), and usernet's TCP path moved 7.86
+	# Gbit/s after a 1 s warm-up against 9.96 after 4 s (6 runs each, same build). Every implementation gets the same.
+	iperf3 -c 127.0.0.1 -p "$iperf" -t "$warmup" >/dev/null 2>&1 || true
 	# Waits for the server inside, and warms up both ends and the relay's connection path. An implementation that
 	# never answers gets zeros in its row; the others still run.
 	$connbench load "$http" 1 "$concurrency" >/dev/null || true
