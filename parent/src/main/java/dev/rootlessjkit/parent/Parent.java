@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * One run: spawn the child, map its ids, start the drivers, hand signals on, and return CMD's exit status.
@@ -172,16 +173,20 @@ public final class Parent {
             ParentPortDriver ports, DriverSocket driverSocket, List<PortSpec> publish, AtomicInteger relayTarget)
             throws ParentException {
         final AtomicReference<NetworkConfig> networkConfig = new AtomicReference<>();
-        final AtomicReference<Info> info = new AtomicReference<>();
+        // What GET /v1/info answers: nothing until the set-up is done, then made on the first request. The version it
+        // names is read from the parent's jar through the class path, which opens the jars one by one (~20 ms, the
+        // SignatureFileVerifier included), and the child waits for ParentInitCompleted below.
+        final AtomicReference<Supplier<Info>> info = new AtomicReference<>(() -> null);
         final WaitStatus status;
-        try (EarlyApi api = EarlyApi.start(linux, state.resolve(".api.sock.starting"), info::get, ports,
+        try (EarlyApi api = EarlyApi.start(linux, state.resolve(".api.sock.starting"), () -> info.get().get(), ports,
                 network.packetCapture().orElse(null), log)) {
             try {
                 final long childPid = handshake(child, state, network, ports, driverSocket, networkConfig);
                 relayTarget.set((int) childPid);
                 publishPorts(ports, publish, null);
                 state.publish(StateDir.CHILD_PID, Long.toString(childPid));
-                info.set(info(state, (int) childPid, networkConfig.get(), ports));
+                final NetworkConfig configured = networkConfig.get();
+                info.set(new OnFirstUse<>(() -> info(state, (int) childPid, configured, ports)));
                 api.publishAs(state.resolve("api.sock"));
                 child.channel().send(new ParentInitCompleted());
                 log.debug("set-up done");
@@ -374,6 +379,24 @@ public final class Parent {
                         kind.addressing == NetworkDriverKind.Addressing.DRIVER);
         return Info.of(Version.current().text(), state.path().toString(), childPid, networkInfo,
                 ports == null ? null : ports.info());
+    }
+
+    /** A value made by the first call that asks for it, from whichever thread, and kept. */
+    private static final class OnFirstUse<T> implements Supplier<T> {
+        private final Supplier<T> make;
+        private T made;
+
+        OnFirstUse(Supplier<T> make) {
+            this.make = make;
+        }
+
+        @Override
+        public synchronized T get() {
+            if (made == null) {
+                made = make.get();
+            }
+            return made;
+        }
     }
 
     /** Closes the port driver (listeners, connections, its threads) when the run ends, however it ends. */
