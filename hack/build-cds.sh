@@ -35,30 +35,37 @@ trap 'rm -f "$log"' EXIT
 # copy-up walks the child's usual set-up, the parent's API server and handshake its own. The network is the default,
 # the host's, as in `rootlessjkit CMD`: a driver class the training did not load is read from its jar and verified
 # at every start (HostChildDriver cost the child 3-5 ms that way when this run used --net=none).
-# A second run trains the child that configures an interface and serves the builtin port driver's child half
-# (child-network, which the parent picks for such runs) and usernet's parent (parent-usernet, which the launcher
-# picks when the words name usernet): usernet needs no program but ours.
 train() {
 	JAVA_TOOL_OPTIONS="$(record child)" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent)" \
 		"$launcher" "$@" --pidns --copy-up=/etc true >"$log" 2>&1 &&
 		[ -s "$dir/parent.$kind" ] && [ -s "$dir/child.$kind" ]
 }
-train_network() {
-	JAVA_TOOL_OPTIONS="$(record child-network)" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent-usernet)" \
-		"$launcher" "$@" --pidns --net=usernet --port-driver=builtin --copy-up=/etc true >"$log" 2>&1 &&
-		[ -s "$dir/child-network.$kind" ] && [ -s "$dir/parent-usernet.$kind" ]
-}
-# A third run, where slirp4netns is installed, trains the parent of the networks that run a program of their own
-# (parent-network, which the launcher picks when the words name slirp4netns, pasta or lxc-user-nic) as
-# dockerd-rootless.sh starts it: slirp4netns, the builtin port driver and a published port. Without it such a
-# parent read ~190 classes from the jars (the port driver's parent half, its relays, the -p path) and verified them,
-# ~50 ms of a launch (`--debug` timeline). Only the parent records: the child's archives come from the runs above.
-train_parent_network() {
+# The network runs, each with a published port (the -p path runs in the parent before the spawn and when the port
+# driver starts; untrained, it read ~190 classes from the jars and verified them, ~50 ms of a launch):
+# - slirp4netns, the builtin port driver, as dockerd-rootless.sh starts it, where slirp4netns is installed: the
+#   parent of the networks that run a program of their own (parent-network, which the launcher picks when the words
+#   name slirp4netns, pasta or lxc-user-nic), and the child that configures an interface and serves the builtin
+#   port driver's child half (child-network, which the parent picks for such runs);
+# - usernet with its own port driver: usernet's parent (parent-usernet, which the launcher picks when the words name
+#   usernet; its port driver's start took 70 ms from the jars), and child-network where slirp4netns is missing,
+#   with the builtin port driver then, so that its child half is trained: usernet needs no program but ours.
+train_slirp4netns() {
 	local port
 	port=$(unused_port) || return 1
-	ROOTLESSJKIT_JAVA_OPTIONS="$(record parent-network)" "$launcher" "$@" --net=slirp4netns --disable-host-loopback \
-		--port-driver=builtin --copy-up=/etc -p "127.0.0.1:$port:80/tcp" true >"$log" 2>&1 &&
-		[ -s "$dir/parent-network.$kind" ]
+	JAVA_TOOL_OPTIONS="$(record child-network)" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent-network)" \
+		"$launcher" "$@" --pidns --net=slirp4netns --disable-host-loopback --port-driver=builtin --copy-up=/etc \
+		-p "127.0.0.1:$port:80/tcp" true >"$log" 2>&1 &&
+		[ -s "$dir/parent-network.$kind" ] && [ -s "$dir/child-network.$kind" ]
+}
+# train_usernet PORT_DRIVER [child-network] [FLAG...]
+train_usernet() {
+	local port driver=$1 child=$2
+	shift 2
+	port=$(unused_port) || return 1
+	JAVA_TOOL_OPTIONS="${child:+$(record "$child")}" ROOTLESSJKIT_JAVA_OPTIONS="$(record parent-usernet)" \
+		"$launcher" "$@" --pidns --net=usernet --port-driver="$driver" --copy-up=/etc -p "127.0.0.1:$port:80/tcp" \
+		true >"$log" 2>&1 &&
+		[ -s "$dir/parent-usernet.$kind" ] && { [ -z "$child" ] || [ -s "$dir/$child.$kind" ]; }
 }
 # A loopback TCP port nothing answers on, for the training run's -p (it is published for a moment, then closed).
 unused_port() {
@@ -90,21 +97,23 @@ else
 	rm -rf "$dir"
 	exit 0
 fi
-# Without it the network paths start as before, from the jars; the plain archives still serve.
-if ! train_network $mapping_flag; then
-	rm -f "$dir/child-network.$kind" "$dir/parent-usernet.$kind"
-	echo "build-cds: WARNING: the network training run failed; runs with a network interface, the builtin port" \
-		"driver or usernet start without their archives:" >&2
+# Without them the network paths start as before, from the jars; the plain archives still serve.
+network_failed() {
+	rm -f "$@"
+	echo "build-cds: WARNING: a network training run failed; runs that would use $* start with the plain" \
+		"archives:" >&2
 	cat "$log" >&2
-fi
+}
 if ! command -v slirp4netns >/dev/null; then
 	echo "build-cds: no slirp4netns here: runs with --net=slirp4netns, pasta or lxc-user-nic start with the plain" \
 		"parent archive" >&2
-elif ! train_parent_network $mapping_flag && ! train_parent_network $mapping_flag; then
-	rm -f "$dir/parent-network.$kind"
-	echo "build-cds: WARNING: the slirp4netns training run failed; runs with --net=slirp4netns, pasta or" \
-		"lxc-user-nic start with the plain parent archive:" >&2
-	cat "$log" >&2
+	train_usernet builtin child-network $mapping_flag ||
+		network_failed "$dir/parent-usernet.$kind" "$dir/child-network.$kind"
+else
+	train_slirp4netns $mapping_flag || train_slirp4netns $mapping_flag ||
+		network_failed "$dir/parent-network.$kind" "$dir/child-network.$kind"
+	train_usernet usernet "" $mapping_flag || train_usernet usernet "" $mapping_flag ||
+		network_failed "$dir/parent-usernet.$kind"
 fi
 printf '%s\n' "$jdk" >"$dir/jdk"
 chmod -R a+rX "$dir"
