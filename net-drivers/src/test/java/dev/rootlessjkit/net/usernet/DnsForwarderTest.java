@@ -21,23 +21,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The DNS forwarder under a burst, and against answers that do not match what was asked. */
 class DnsForwarderTest {
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
 
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     /** A query for {@code name}, type A, class IN. */
     static byte[] query(int id, String name) {
@@ -76,7 +67,7 @@ class DnsForwarderTest {
     @Test
     void twoThousandQueriesSentAtOnceAreAllAnswered() throws IOException {
         int n = 2000;
-        try (DatagramSocket resolver = resolver(); StackHarness h = testLoop.harness(config(resolver))) {
+        try (DatagramSocket resolver = resolver(); StackHarness h = stacks.harness(config(resolver))) {
             // Every query in one batch of the loop, as a burst from the guest arrives.
             h.run(() -> {
                 for (int i = 0; i < n; i++) {
@@ -114,7 +105,7 @@ class DnsForwarderTest {
     @Test
     void answersThatDoNotMatchTheQueryAreDropped() throws IOException {
         try (DatagramSocket resolver = resolver(); DatagramSocket spoofer = resolver();
-                StackHarness h = testLoop.harness(config(resolver))) {
+                StackHarness h = stacks.harness(config(resolver))) {
             h.send(udpFrame(GUEST, 5353, DNS, 53, query(0xbeef, "example")));
             DatagramPacket p = new DatagramPacket(new byte[512], 512);
             resolver.receive(p);
@@ -141,7 +132,7 @@ class DnsForwarderTest {
 
     @Test
     void queriesComeFromSeveralSourcePorts() throws IOException {
-        try (DatagramSocket resolver = resolver(); StackHarness h = testLoop.harness(config(resolver))) {
+        try (DatagramSocket resolver = resolver(); StackHarness h = stacks.harness(config(resolver))) {
             Set<Integer> ports = new HashSet<>();
             for (int i = 0; i < 64; i++) {
                 h.send(udpFrame(GUEST, 5353, DNS, 53, query(i, "q" + i)));

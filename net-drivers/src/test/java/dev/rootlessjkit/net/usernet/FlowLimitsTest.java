@@ -1,5 +1,9 @@
 package dev.rootlessjkit.net.usernet;
 
+import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.RST;
+import static dev.rootlessjkit.net.usernet.header.Tcp.ACK;
+import static dev.rootlessjkit.net.usernet.TestFrames.ascii;
 import static dev.rootlessjkit.net.usernet.TestFrames.DNS;
 import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
@@ -25,50 +29,25 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Flow tables by direction, per-peer shares, eviction instead of refusal, and host sockets that cannot be had. */
 class FlowLimitsTest {
-    static final int SYN = 2;
-    static final int RST = 4;
-    static final int ACK = 16;
     static final byte[] NONE = new byte[0];
 
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
+
     private StackHarness h;
-
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (h != null) {
-            h.close();
-        }
-    }
 
     private static UsernetConfig config(UsernetConfig.Limits limits) {
         return new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), limits);
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The stack's answer to a guest SYN from {@code guestPort} to the host's {@code port}. */
@@ -80,7 +59,7 @@ class FlowLimitsTest {
     @Test
     void oneDestinationGetsItsShareAndItsOldestIdleConnectionMakesRoomWhileOthersAreServed() throws IOException {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        h = testLoop.harness(config(d.withTcp(new TableLimits(64, 64, 2), d.tcpInbound())));
+        h = stacks.harness(config(d.withTcp(new TableLimits(64, 64, 2), d.tcpInbound())));
         try (ServerSocket a = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
                 ServerSocket b = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             assertEquals(SYN | ACK, syn(40001, a.getLocalPort()).flags());
@@ -100,7 +79,7 @@ class FlowLimitsTest {
     @Test
     void clientsOfPublishedPortsCannotTakeTheGuestsOutboundConnections() throws IOException {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        h = testLoop.harness(config(d.withTcp(d.tcpOutbound(), new TableLimits(2, 2, 2))));
+        h = stacks.harness(config(d.withTcp(d.tcpOutbound(), new TableLimits(2, 2, 2))));
         PublishedTcpPort port = h.onLoop(() -> h.stack.publishTcp(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, 8080));
         h.send(arpRequest(GUEST_MAC, GUEST, GATEWAY));
@@ -119,7 +98,7 @@ class FlowLimitsTest {
 
     @Test
     void afterTwentyTwoThousandClientsOfAPublishedUdpPortAFreshClientIsServed() throws IOException {
-        h = testLoop.harness();
+        h = stacks.harness();
         PublishedUdpPort port = h.onLoop(() -> h.stack.publishUdp(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, 5353));
         InetSocketAddress address = h.onLoop(port::localAddress);
@@ -152,7 +131,7 @@ class FlowLimitsTest {
     @Test
     void afterManyGuestUdpSourcesAFreshOneStillGetsThrough() throws IOException {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        h = testLoop.harness(config(d.withUdp(new TableLimits(64, 64, 64), d.udpInbound())));
+        h = stacks.harness(config(d.withUdp(new TableLimits(64, 64, 64), d.udpInbound())));
         try (DatagramSocket echo = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             for (int p = 20000; p < 21000; p++) {
                 h.send(udpFrame(GUEST, p, GATEWAY, echo.getLocalPort(), ascii("x")));
@@ -201,7 +180,7 @@ class FlowLimitsTest {
         ExhaustibleSockets sockets = new ExhaustibleSockets();
         UsernetConfig config = UsernetConfig.defaults(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(),
                 53)));
-        h = testLoop.harness(config, sockets);
+        h = stacks.harness(config, sockets);
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             sockets.out.set(true);
             Parsed rst = syn(40020, server.getLocalPort());
@@ -271,7 +250,7 @@ class FlowLimitsTest {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
         // Descriptors for twice the table: the flood can only exhaust them through sockets that outlive their flows.
         BudgetedSockets sockets = new BudgetedSockets(16);
-        h = testLoop.harness(config(d.withTcp(new TableLimits(8, 8, 4), d.tcpInbound())), sockets);
+        h = stacks.harness(config(d.withTcp(new TableLimits(8, 8, 4), d.tcpInbound())), sockets);
         // The flood's target never accepts: beyond its backlog the host's SYNs go unanswered, and the stack's
         // connects stay pending (for the 20 s connect timeout) as a host port that drops SYNs keeps them.
         try (ServerSocket sink = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());

@@ -1,5 +1,7 @@
 package dev.rootlessjkit.net.usernet;
 
+import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.RST;
 import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
 import static dev.rootlessjkit.net.usernet.TestFrames.synOptions;
@@ -20,25 +22,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** rootlessjctl capture's source: the frames both ways, filtered by port, cut to the snap length, never queued. */
 class FrameCaptureTest {
-    private static final int SYN = 2;
-    private static final int RST = 4;
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
 
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     private static final class Collector implements PacketCapture.Target {
         final List<byte[]> records = new CopyOnWriteArrayList<>();
@@ -74,7 +65,7 @@ class FrameCaptureTest {
 
     @Test
     void recordsFramesBothWaysWithPcapHeadersAndStopsWhenClosed() throws Exception {
-        try (StackHarness h = testLoop.harness()) {
+        try (StackHarness h = stacks.harness()) {
             final Collector all = new Collector();
             final AutoCloseable handle = h.stack.capture().start(0, Pcap.MAX_SNAP_LENGTH, all);
             final byte[] syn = synToClosedPort(h, 40001);
@@ -94,7 +85,7 @@ class FrameCaptureTest {
 
     @Test
     void filtersByPortCutsToTheSnapLengthAndDropsForASlowReader() throws Exception {
-        try (StackHarness h = testLoop.harness()) {
+        try (StackHarness h = stacks.harness()) {
             final Collector port = new Collector();
             final Collector cut = new Collector();
             final Collector slow = new Collector();
@@ -117,7 +108,7 @@ class FrameCaptureTest {
 
     @Test
     void refusesMoreCapturesThanTheBoundAndBadArguments() throws Exception {
-        try (StackHarness h = testLoop.harness()) {
+        try (StackHarness h = stacks.harness()) {
             final FrameCapture capture = h.stack.capture();
             final AutoCloseable[] running = new AutoCloseable[PacketCapture.MAX_CAPTURES];
             for (int i = 0; i < running.length; i++) {

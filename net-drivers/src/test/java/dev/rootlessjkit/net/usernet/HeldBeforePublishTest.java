@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rootlessjkit.linux.Sockets;
+import dev.rootlessjkit.net.usernet.header.Tcp;
 import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
 import dev.rootlessjkit.net.usernet.udp.PublishedUdpPort;
 import java.io.IOException;
@@ -18,10 +19,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Published ports whose host socket the parent bound before the stack ran (the usernet port driver binds -p ports
@@ -31,21 +31,13 @@ class HeldBeforePublishTest {
     private static final byte[] LOOPBACK = {127, 0, 0, 1};
     private static final int GUEST_PORT = 8080;
 
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
+
     private final Sockets sockets = Sockets.load();
     private StackHarness h;
     private Socket tcpClient;
     private DatagramSocket udpClient;
-
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     @AfterEach
     void tearDown() throws IOException {
@@ -54,9 +46,6 @@ class HeldBeforePublishTest {
         }
         if (udpClient != null) {
             udpClient.close();
-        }
-        if (h != null) {
-            h.close();
         }
     }
 
@@ -68,13 +57,13 @@ class HeldBeforePublishTest {
         // Completes in the kernel: the listener holds the connection until someone accepts it.
         tcpClient.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
 
-        h = testLoop.harness();
+        h = stacks.harness();
         h.send(arpRequest(GUEST_MAC, GUEST, GATEWAY));
         final PublishedTcpPort published = h.onLoop(() -> h.stack.publishTcp(fd, 0, GUEST_PORT));
         assertEquals(port, h.onLoop(published::localAddress).getPort());
         final Parsed syn = h.next(f -> f.isTcp() && f.dstPort() == GUEST_PORT);
         syn.checkL4();
-        assertEquals(PublishedTcpPortTest.SYN, syn.flags());
+        assertEquals(Tcp.SYN, syn.flags());
         assertEquals(GUEST, syn.ipDst());
         assertEquals(tcpClient.getLocalPort(), syn.srcPort());
         h.run(published::close);
@@ -88,7 +77,7 @@ class HeldBeforePublishTest {
         final byte[] early = "early".getBytes(StandardCharsets.US_ASCII);
         udpClient.send(new DatagramPacket(early, early.length, InetAddress.getLoopbackAddress(), port));
 
-        h = testLoop.harness();
+        h = stacks.harness();
         h.send(arpRequest(GUEST_MAC, GUEST, GATEWAY));
         final PublishedUdpPort published = h.onLoop(() -> h.stack.publishUdp(fd, 0, GUEST_PORT));
         final Parsed in = h.next(f -> f.isUdp() && f.dstPort() == GUEST_PORT);

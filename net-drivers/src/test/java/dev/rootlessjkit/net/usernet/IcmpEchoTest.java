@@ -11,39 +11,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rootlessjkit.linux.Errno;
 import dev.rootlessjkit.linux.ErrnoException;
-import dev.rootlessjkit.linux.IcmpSockets;
 import dev.rootlessjkit.net.usernet.icmp.HostEchoSockets;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Echo requests to other hosts: through ping sockets where the host allows them, an ICMP error where not. */
 class IcmpEchoTest {
     /** A documentation address (RFC 5737): only ever used with sockets that refuse to open. */
     private static final int OUTSIDE = ip("192.0.2.99");
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
+
     private StackHarness h;
-
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (h != null) {
-            h.close();
-        }
-    }
 
     private static UsernetConfig config() {
         return new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
@@ -71,7 +53,7 @@ class IcmpEchoTest {
 
     @Test
     void refusedPingSocketsAreReportedAsAdministrativelyProhibitedNotForged() {
-        h = testLoop.harness(config(), () -> {
+        h = stacks.harness(config(), () -> {
             throw new ErrnoException("socket", "AF_INET ICMP (ping)", Errno.EACCES, "Permission denied");
         });
         byte[] icmp = icmpEcho(0x4242, 1, "hello".getBytes());
@@ -83,7 +65,7 @@ class IcmpEchoTest {
 
     @Test
     void addressesWithNoHostBehindThemAreUnreachable() {
-        h = testLoop.harness(config(), () -> {
+        h = stacks.harness(config(), () -> {
             throw new AssertionError("no socket may be opened for an address inside the guest network");
         });
         byte[] icmp = icmpEcho(7, 1, new byte[32]);
@@ -104,7 +86,7 @@ class IcmpEchoTest {
                     + "): set net.ipv4.ping_group_range='0 2147483647' as hack/ci-setup.sh does", e);
         }
         new io.netty.channel.unix.FileDescriptor(probe).close();
-        h = testLoop.harness(config(), host);
+        h = stacks.harness(config(), host);
         // 127.0.0.2 is the host's loopback but not the address the gateway stands for, so replies keep their source.
         int target = ip("127.0.0.2");
         byte[] data = "echo through the host".getBytes();

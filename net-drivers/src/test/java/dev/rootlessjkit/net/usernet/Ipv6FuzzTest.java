@@ -7,8 +7,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Arbitrary bytes as IPv6 frames from the guest: the fixed header, extension-header chains, ICMPv6 and Neighbor
@@ -21,22 +20,14 @@ class Ipv6FuzzTest {
         Ipv6Frames.GATEWAY_LINK_LOCAL, Ipv6Frames.UNSPECIFIED, Ipv6Frames.ALL_NODES, Ipv6Frames.OUTSIDE,
         Ipv6Frames.solicitedNode(Ipv6Frames.GATEWAY)};
     private static final int[] NEXT_HEADERS = {0, 6, 17, 43, 44, 58, 59, 60};
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
 
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     @FuzzTest(maxDuration = "2m")
     void frames(FuzzedDataProvider data) {
         UsernetConfig config = new UsernetConfig(UsernetConfig.DEFAULT_CIDR, 1500, false, List.of(), null, true);
-        try (StackHarness h = new StackHarness(testLoop.loop(), config, () -> {
+        try (StackHarness h = new StackHarness(stacks.loop(), config, () -> {
             throw new IOException("no ping sockets while fuzzing");
         }, StackFuzzTest.NONE)) {
             h.run(() -> {

@@ -24,36 +24,21 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** IPv6 on the guest link: Neighbor Discovery, router advertisements, echo, errors, and hostile headers. */
 class Ipv6StackTest {
     private static final int MTU = 1500;
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
+
     private StackHarness h;
-
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     @BeforeEach
     void setUp() {
-        h = testLoop.harness(new UsernetConfig("10.0.2.0/24", MTU, false, List.of(), null, true));
-    }
-
-    @AfterEach
-    void tearDown() {
-        h.close();
+        h = stacks.harness(new UsernetConfig("10.0.2.0/24", MTU, false, List.of(), null, true));
     }
 
     /** Checks a router advertisement as the guest's kernel would use it, and returns its ICMPv6 bytes. */
@@ -326,7 +311,7 @@ class Ipv6StackTest {
 
     @Test
     void withoutIpv6TheStackIgnoresIpv6Frames() {
-        StackHarness v4 = testLoop.harness(new UsernetConfig("10.0.2.0/24", MTU, false, List.of(), null));
+        StackHarness v4 = stacks.harness(new UsernetConfig("10.0.2.0/24", MTU, false, List.of(), null));
         try {
             v4.send(frame(echoRequest(GUEST, GATEWAY, 1, 1, new byte[0])));
             v4.expectNothing(200);

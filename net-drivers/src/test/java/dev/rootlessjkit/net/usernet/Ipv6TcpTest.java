@@ -1,5 +1,9 @@
 package dev.rootlessjkit.net.usernet;
 
+import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.RST;
+import static dev.rootlessjkit.net.usernet.header.Tcp.PSH;
+import static dev.rootlessjkit.net.usernet.header.Tcp.ACK;
 import static dev.rootlessjkit.net.usernet.Ipv6Frames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.Ipv6Frames.GUEST;
 import static dev.rootlessjkit.net.usernet.Ipv6Frames.OUTSIDE;
@@ -17,41 +21,20 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** TCP over IPv6 through the same NAT as IPv4: to the host's ::1 through fd00::2, and published ports into fd00::100. */
 class Ipv6TcpTest {
-    private static final int SYN = 2;
-    private static final int RST = 4;
-    private static final int PSH = 8;
-    private static final int ACK = 16;
     private static final int MTU = 1500;
     private static final byte[] NO_OPTIONS = new byte[0];
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
+
     private StackHarness h;
 
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (h != null) {
-            h.close();
-        }
-    }
-
     private StackHarness harness(boolean disableHostLoopback) {
-        h = testLoop.harness(new UsernetConfig("10.0.2.0/24", MTU, disableHostLoopback, List.of(), null, true));
+        h = stacks.harness(new UsernetConfig("10.0.2.0/24", MTU, disableHostLoopback, List.of(), null, true));
         h.next(f -> Ipv6Parsed.isIcmpv6(f, 134));
         return h;
     }

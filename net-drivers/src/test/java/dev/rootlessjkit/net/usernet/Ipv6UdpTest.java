@@ -14,26 +14,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** UDP over IPv6: to the host's ::1 through fd00::2 and back, and DNS through fd00::3. */
 class Ipv6UdpTest {
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
 
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     private static StackHarness harness(List<InetSocketAddress> dnsUpstreams) {
-        StackHarness h = testLoop.harness(new UsernetConfig("10.0.2.0/24", 1500, false, dnsUpstreams, null, true));
+        StackHarness h = stacks.harness(new UsernetConfig("10.0.2.0/24", 1500, false, dnsUpstreams, null, true));
         h.next(f -> Ipv6Parsed.isIcmpv6(f, 134));
         return h;
     }

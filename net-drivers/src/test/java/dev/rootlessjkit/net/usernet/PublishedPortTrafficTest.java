@@ -1,5 +1,10 @@
 package dev.rootlessjkit.net.usernet;
 
+import static dev.rootlessjkit.net.usernet.header.Tcp.FIN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.RST;
+import static dev.rootlessjkit.net.usernet.header.Tcp.PSH;
+import static dev.rootlessjkit.net.usernet.header.Tcp.ACK;
 import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST_MAC;
@@ -23,51 +28,34 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The counters of ports the stack publishes (the usernet port driver): real clients on loopback, the guest played
  * with crafted frames, and the counters must say exactly what went through.
  */
 class PublishedPortTrafficTest {
-    private static final int FIN = 1;
-    private static final int SYN = 2;
-    private static final int RST = 4;
-    private static final int PSH = 8;
-    private static final int ACK = 16;
     private static final byte[] NONE = new byte[0];
     private static final int GUEST_PORT = 8080;
     private static final int GUEST_ISN = 5000;
 
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
+
     private StackHarness h;
     private final List<AutoCloseable> clients = new ArrayList<>();
-
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     @AfterEach
     void tearDown() throws Exception {
         for (AutoCloseable c : clients) {
             c.close();
         }
-        if (h != null) {
-            h.close();
-        }
     }
 
     private PublishedTcpPort publishTcp() {
-        h = testLoop.harness();
+        h = stacks.harness();
         h.send(arpRequest(GUEST_MAC, GUEST, GATEWAY));
         return h.onLoop(() -> h.stack.publishTcp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0,
                 GUEST_PORT));
@@ -174,7 +162,7 @@ class PublishedPortTrafficTest {
 
     @Test
     void datagramsAndFlowsAreCountedEachWay() throws IOException {
-        h = testLoop.harness();
+        h = stacks.harness();
         h.send(arpRequest(GUEST_MAC, GUEST, GATEWAY));
         final PublishedUdpPort port = h.onLoop(() -> h.stack.publishUdp(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, 5353));

@@ -1,5 +1,10 @@
 package dev.rootlessjkit.net.usernet;
 
+import static dev.rootlessjkit.net.usernet.header.Tcp.FIN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.RST;
+import static dev.rootlessjkit.net.usernet.header.Tcp.PSH;
+import static dev.rootlessjkit.net.usernet.header.Tcp.ACK;
 import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST_MAC;
@@ -18,9 +23,8 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Sequential connections through a published port to a guest that behaves as Linux does: it closes first, keeps
@@ -30,26 +34,13 @@ import org.junit.jupiter.api.Test;
  * waited for a retransmission timeout (the 1-second stalls) never completes, and fails the test.
  */
 class PublishedTcpPortSequenceTest {
-    static final int FIN = 1;
-    static final int SYN = 2;
-    static final int RST = 4;
-    static final int PSH = 8;
-    static final int ACK = 16;
     static final byte[] NONE = new byte[0];
     static final int GUEST_PORT = 8080;
     static final int CONNECTIONS = 1000;
 
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
 
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     /** The guest's TIME-WAIT for one (client port): what it had received and sent. */
     private record TimeWait(int rcvNxt, int sndNxt) {
@@ -67,7 +58,7 @@ class PublishedTcpPortSequenceTest {
 
     @Test
     void aThousandSequentialConnectionsEachCompleteWithoutARetransmissionTimeout() throws IOException {
-        try (StackHarness h = testLoop.harness()) {
+        try (StackHarness h = stacks.harness()) {
             PublishedTcpPort port = h.onLoop(() -> h.stack.publishTcp(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, GUEST_PORT));
             InetSocketAddress address = h.onLoop(port::localAddress);

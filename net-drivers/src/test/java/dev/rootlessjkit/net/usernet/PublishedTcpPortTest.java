@@ -1,5 +1,10 @@
 package dev.rootlessjkit.net.usernet;
 
+import static dev.rootlessjkit.net.usernet.header.Tcp.FIN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.RST;
+import static dev.rootlessjkit.net.usernet.header.Tcp.PSH;
+import static dev.rootlessjkit.net.usernet.header.Tcp.ACK;
 import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST_MAC;
@@ -28,47 +33,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Published ports: the stack connects host clients to the guest itself (active open), with crafted guest frames. */
 class PublishedTcpPortTest {
-    static final int FIN = 1;
-    static final int SYN = 2;
-    static final int RST = 4;
-    static final int ACK = 16;
-    static final int PSH = 8;
     static final byte[] NONE = new byte[0];
     static final int GUEST_PORT = 8080;
 
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
+
     private StackHarness h;
     private Socket client;
-
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     @AfterEach
     void tearDown() throws IOException {
         if (client != null) {
             client.close();
         }
-        if (h != null) {
-            h.close();
-        }
     }
 
     private PublishedTcpPort publish() {
-        h = testLoop.harness();
+        h = stacks.harness();
         return h.onLoop(() -> h.stack.publishTcp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0,
                 GUEST_PORT));
     }
@@ -217,7 +205,7 @@ class PublishedTcpPortTest {
     @Test
     void clientsBeyondTheFlowLimitAreClosed() throws IOException {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        h = testLoop.harness(new UsernetConfig("10.0.2.0/24", 65520, false, List.of(),
+        h = stacks.harness(new UsernetConfig("10.0.2.0/24", 65520, false, List.of(),
                 d.withTcp(d.tcpOutbound(), new UsernetConfig.TableLimits(1, 1, 1))));
         PublishedTcpPort port = h.onLoop(() -> h.stack.publishTcp(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, GUEST_PORT));

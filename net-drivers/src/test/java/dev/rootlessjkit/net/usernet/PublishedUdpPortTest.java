@@ -1,5 +1,6 @@
 package dev.rootlessjkit.net.usernet;
 
+import static dev.rootlessjkit.net.usernet.TestFrames.ascii;
 import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST_MAC;
@@ -14,48 +15,31 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Published UDP ports: per client a flow into the guest from the client's mapped address, replies back. */
 class PublishedUdpPortTest {
     static final int GUEST_PORT = 5353;
 
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
+
     private StackHarness h;
     private DatagramSocket client;
-
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     @AfterEach
     void tearDown() {
         if (client != null) {
             client.close();
         }
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     @Test
     void datagramsReachTheGuestFromTheGatewayAndRepliesReachTheClientUntilIdle() throws IOException {
-        h = testLoop.harness();
+        h = stacks.harness();
         PublishedUdpPort port = h.onLoop(() -> h.stack.publishUdp(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, GUEST_PORT));
         InetSocketAddress address = h.onLoop(port::localAddress);

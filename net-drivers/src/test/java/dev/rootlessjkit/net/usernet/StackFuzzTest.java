@@ -15,8 +15,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Arbitrary bytes as Ethernet frames from the guest, through ARP, IPv4 (fragments too), ICMP, UDP, DNS and TCP:
@@ -30,17 +29,9 @@ class StackFuzzTest {
     private static final int[] PROTOCOLS = {1, 6, 17};
     private static final int[] DESTINATIONS = {GATEWAY, DNS, TestFrames.ip("10.0.2.9"), TestFrames.ip("192.0.2.1")};
 
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
 
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     /** No host sockets: every connection or datagram the fuzzer makes is answered as on EMFILE, nothing leaves. */
     static final HostSockets NONE = new HostSockets() {
@@ -58,7 +49,7 @@ class StackFuzzTest {
     @FuzzTest(maxDuration = "2m")
     void frames(FuzzedDataProvider data) {
         UsernetConfig config = UsernetConfig.defaults(List.of(new java.net.InetSocketAddress("127.0.0.1", 53)));
-        try (StackHarness h = new StackHarness(testLoop.loop(), config, () -> {
+        try (StackHarness h = new StackHarness(stacks.loop(), config, () -> {
             throw new IOException("no ping sockets while fuzzing");
         }, NONE)) {
             h.run(() -> {

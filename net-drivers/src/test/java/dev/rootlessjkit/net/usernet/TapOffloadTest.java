@@ -1,5 +1,7 @@
 package dev.rootlessjkit.net.usernet;
 
+import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.ACK;
 import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
 import static dev.rootlessjkit.net.usernet.TestFrames.synOptions;
@@ -32,8 +34,6 @@ import org.junit.jupiter.api.Test;
  * as one segment larger than the MSS for the guest's kernel to split, with a partial checksum.
  */
 class TapOffloadTest {
-    private static final int SYN = 2;
-    private static final int ACK = 16;
     private static final byte[] NONE = new byte[0];
 
     /** A virtio-net header: flags, GSO type, then four little-endian 16-bit fields. */

@@ -1,5 +1,10 @@
 package dev.rootlessjkit.net.usernet;
 
+import static dev.rootlessjkit.net.usernet.header.Tcp.FIN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.RST;
+import static dev.rootlessjkit.net.usernet.header.Tcp.PSH;
+import static dev.rootlessjkit.net.usernet.header.Tcp.ACK;
 import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
 import static dev.rootlessjkit.net.usernet.TestFrames.synOptions;
@@ -17,9 +22,8 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Stateful TCP fuzzing with a seeded generator: connections driven with random but plausible segment sequences
@@ -29,11 +33,6 @@ import org.junit.jupiter.api.Test;
  * that it can be replayed.
  */
 class TcpStateFuzzTest {
-    static final int FIN = 1;
-    static final int SYN = 2;
-    static final int RST = 4;
-    static final int PSH = 8;
-    static final int ACK = 16;
     static final byte[] NONE = new byte[0];
     static final int RECEIVE_BUFFER = 64 * 1024;
     static final int SEND_BUFFER = 64 * 1024;
@@ -43,17 +42,9 @@ class TcpStateFuzzTest {
     static final int SEGMENTS = 600;
     static final int FLOWS = 4;
 
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
 
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     private static UsernetConfig config() {
         UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
@@ -92,7 +83,7 @@ class TcpStateFuzzTest {
         boolean peerReads = random.nextBoolean();
         List<Socket> accepted = new ArrayList<>();
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-                StackHarness h = testLoop.harness(config())) {
+                StackHarness h = stacks.harness(config())) {
             server.setReceiveBufferSize(8192);
             server.setSoTimeout(5000);
             List<Flow> flows = new ArrayList<>();

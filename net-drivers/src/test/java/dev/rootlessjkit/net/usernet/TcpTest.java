@@ -1,5 +1,10 @@
 package dev.rootlessjkit.net.usernet;
 
+import static dev.rootlessjkit.net.usernet.header.Tcp.FIN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
+import static dev.rootlessjkit.net.usernet.header.Tcp.RST;
+import static dev.rootlessjkit.net.usernet.header.Tcp.PSH;
+import static dev.rootlessjkit.net.usernet.header.Tcp.ACK;
 import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
 import static dev.rootlessjkit.net.usernet.TestFrames.synOptions;
@@ -22,33 +27,19 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class TcpTest {
-    static final int FIN = 1;
-    static final int SYN = 2;
-    static final int RST = 4;
-    static final int PSH = 8;
-    static final int ACK = 16;
     static final byte[] NONE = new byte[0];
 
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
+
     private ServerSocket server;
     private StackHarness h;
-
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -60,19 +51,16 @@ class TcpTest {
 
     @AfterEach
     void tearDown() throws IOException {
-        if (h != null) {
-            h.close();
-        }
         server.close();
     }
 
     private StackHarness harness() {
-        h = testLoop.harness();
+        h = stacks.harness();
         return h;
     }
 
     private StackHarness harness(UsernetConfig.Limits limits) {
-        h = testLoop.harness(new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), limits));
+        h = stacks.harness(new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), limits));
         return h;
     }
 
@@ -233,7 +221,7 @@ class TcpTest {
 
     @Test
     void hostLoopbackRefusedWhenDisabled() {
-        h = testLoop.harness(new UsernetConfig("10.0.2.0/24", 65520, true, List.of(), null));
+        h = stacks.harness(new UsernetConfig("10.0.2.0/24", 65520, true, List.of(), null));
         Parsed r = new Conn(33002, server.getLocalPort(), 65535).syn(synOptions(1460, -1));
         assertTrue(r.has(RST));
         assertEquals(1, h.counter(Counter.TCP_CONNECT_REFUSED));

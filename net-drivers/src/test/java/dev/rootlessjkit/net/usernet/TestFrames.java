@@ -129,4 +129,8 @@ final class TestFrames {
         }
         return new byte[] {2, 4, (byte) (mss >> 8), (byte) mss, 1, 3, 3, (byte) wscale};
     }
+
+    static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
 }

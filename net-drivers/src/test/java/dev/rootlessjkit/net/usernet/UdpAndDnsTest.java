@@ -18,22 +18,13 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class UdpAndDnsTest {
-    private static TestLoop testLoop;
+    @RegisterExtension
+    static final UsernetStacks stacks = new UsernetStacks();
 
-    @BeforeAll
-    static void startLoop() {
-        testLoop = new TestLoop();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        testLoop.close();
-    }
 
     /** A UDP server on 127.0.0.1 that answers each datagram with {@code reply(datagram)}. */
     private static final class Server implements AutoCloseable {
@@ -75,7 +66,7 @@ class UdpAndDnsTest {
 
     @Test
     void relaysToAHostEchoServerThroughTheGateway() throws Exception {
-        try (Server echo = new Server(d -> d); StackHarness h = testLoop.harness()) {
+        try (Server echo = new Server(d -> d); StackHarness h = stacks.harness()) {
             byte[] payload = "hello over udp".getBytes();
             h.send(udpFrame(GUEST, 40000, GATEWAY, echo.port(), payload));
             Parsed r = h.next();
@@ -97,7 +88,7 @@ class UdpAndDnsTest {
 
     @Test
     void closesIdleFlows() throws Exception {
-        try (Server echo = new Server(d -> d); StackHarness h = testLoop.harness()) {
+        try (Server echo = new Server(d -> d); StackHarness h = stacks.harness()) {
             h.send(udpFrame(GUEST, 40001, GATEWAY, echo.port(), "x".getBytes()));
             h.next();
             h.advance(Duration.ofSeconds(100));
@@ -115,7 +106,7 @@ class UdpAndDnsTest {
         UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
         byte[] big = new byte[4000];
         Arrays.fill(big, (byte) 7);
-        try (Server server = new Server(d -> big); StackHarness h = testLoop.harness(config)) {
+        try (Server server = new Server(d -> big); StackHarness h = stacks.harness(config)) {
             h.send(udpFrame(GUEST, 40002, GATEWAY, server.port(), "give".getBytes()));
             int total = 0;
             int frames = 0;
@@ -133,7 +124,7 @@ class UdpAndDnsTest {
     @Test
     void refusesHostLoopbackWhenDisabled() throws Exception {
         UsernetConfig config = new UsernetConfig("10.0.2.0/24", 65520, true, List.of(), null);
-        try (Server echo = new Server(d -> d); StackHarness h = testLoop.harness(config)) {
+        try (Server echo = new Server(d -> d); StackHarness h = stacks.harness(config)) {
             h.send(udpFrame(GUEST, 40003, GATEWAY, echo.port(), "x".getBytes()));
             h.send(udpFrame(GUEST, 40003, TestFrames.ip("127.0.0.1"), echo.port(), "x".getBytes()));
             h.expectNothing(100);
@@ -144,7 +135,7 @@ class UdpAndDnsTest {
 
     @Test
     void dropsBadChecksumsAndLengths() {
-        try (StackHarness h = testLoop.harness()) {
+        try (StackHarness h = stacks.harness()) {
             byte[] f = udpFrame(GUEST, 1, GATEWAY, 9, "abc".getBytes());
             f[f.length - 1] ^= 1;
             h.send(f);
@@ -175,7 +166,7 @@ class UdpAndDnsTest {
         try (Server resolver = new Server(UdpAndDnsTest::answer)) {
             UsernetConfig config = UsernetConfig.defaults(
                     List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), resolver.port())));
-            try (StackHarness h = testLoop.harness(config)) {
+            try (StackHarness h = stacks.harness(config)) {
                 h.send(udpFrame(GUEST, 5353, DNS, 53, dnsQuery(0xbeef)));
                 Parsed r = h.next();
                 r.checkL4();
@@ -193,7 +184,7 @@ class UdpAndDnsTest {
             UsernetConfig config = UsernetConfig.defaults(List.of(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.port()),
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), resolver.port())));
-            try (StackHarness h = testLoop.harness(config)) {
+            try (StackHarness h = stacks.harness(config)) {
                 h.send(udpFrame(GUEST, 5353, DNS, 53, dnsQuery(7)));
                 long end = System.nanoTime() + 5_000_000_000L;
                 while (silent.received.get() == 0 && System.nanoTime() < end) {
