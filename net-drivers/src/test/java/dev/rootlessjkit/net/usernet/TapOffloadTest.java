@@ -1,18 +1,15 @@
 package dev.rootlessjkit.net.usernet;
 
-import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
-import static dev.rootlessjkit.net.usernet.header.Tcp.ACK;
 import static dev.rootlessjkit.net.usernet.TestFrames.GATEWAY;
 import static dev.rootlessjkit.net.usernet.TestFrames.GUEST;
 import static dev.rootlessjkit.net.usernet.TestFrames.synOptions;
 import static dev.rootlessjkit.net.usernet.TestFrames.tcpFrame;
+import static dev.rootlessjkit.net.usernet.header.Tcp.ACK;
+import static dev.rootlessjkit.net.usernet.header.Tcp.SYN;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
@@ -43,22 +40,17 @@ class TapOffloadTest {
                 .putShort((short) csumOffset).array();
     }
 
-    private static void write(FileDescriptor fd, byte[] header, byte[] frame) throws IOException {
-        ByteBuffer b = ByteBuffer.allocateDirect(header.length + frame.length);
-        b.put(header).put(frame).flip();
-        assertEquals(b.limit(), fd.write(b, 0, b.limit()));
+    /** The next header and frame the stack wrote to the device. */
+    private static byte[][] read(PipeTap tap) throws IOException {
+        byte[] a = tap.receive();
+        return new byte[][] {Arrays.copyOf(a, VnetHeader.LENGTH), Arrays.copyOfRange(a, VnetHeader.LENGTH, a.length)};
     }
 
-    /** The next header and frame written to the device. */
-    private static byte[][] read(FileDescriptor fd) throws IOException {
-        ByteBuffer b = ByteBuffer.allocateDirect(70000);
-        int n;
-        while ((n = fd.read(b, 0, b.capacity())) == 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-        }
-        byte[] a = new byte[n];
-        b.get(0, a);
-        return new byte[][] {Arrays.copyOf(a, VnetHeader.LENGTH), Arrays.copyOfRange(a, VnetHeader.LENGTH, n)};
+    /** Completes a checksum the stack left to the guest's kernel (NEEDS_CSUM), as that kernel would. */
+    private static void completeChecksum(byte[] f, int start, int offset) {
+        int c = TestFrames.checksum(f, start, f.length - start, 0);
+        f[start + offset] = (byte) (c >> 8);
+        f[start + offset + 1] = (byte) c;
     }
 
     /** A SYN whose checksum field holds only the pseudo-header sum, as a kernel with checksum offload sends it. */
@@ -74,25 +66,22 @@ class TapOffloadTest {
 
     @Test
     void trustsUndoneChecksumsOnlyWhenToldAndSendsSegmentsForTheGuestToSplit() throws Exception {
-        Epoll.ensureAvailability();
-        FileDescriptor[] toStack = FileDescriptor.pipe();
-        FileDescriptor[] fromStack = FileDescriptor.pipe();
-        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, true, ByteBufAllocator.DEFAULT, System.err::println);
         UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                UsernetNetwork net = UsernetNetwork.start(config, tap)) {
+        try (PipeTap tap = new PipeTap(true);
+                ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                UsernetNetwork net = UsernetNetwork.start(config, tap.device)) {
             server.setSoTimeout(5000);
             int port = server.getLocalPort();
             assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
                 // Without NEEDS_CSUM the same frame is just a bad checksum.
-                write(toStack[1], vnet(0, 0, 0, 0, 0, 0), synWithPartialChecksum(40000, port));
+                tap.send(vnet(0, 0, 0, 0, 0, 0), synWithPartialChecksum(40000, port));
                 // A pipe joins what is written to it: the next frame waits until this one was read and dropped.
                 while (net.counters().get(Counter.TCP_BAD_CHECKSUM) == null) {
                     Thread.sleep(1);
                 }
-                write(toStack[1], vnet(VnetHeader.F_NEEDS_CSUM, 0, 0, 0, 34, 16),
+                tap.send(vnet(VnetHeader.F_NEEDS_CSUM, 0, 0, 0, 34, 16),
                         synWithPartialChecksum(40001, port));
-                byte[][] synAck = read(fromStack[0]);
+                byte[][] synAck = read(tap);
                 assertArrayEquals(vnet(0, 0, 0, 0, 0, 0), synAck[0], "a complete frame needs no offload");
                 Parsed p = new Parsed(synAck[1]);
                 p.checkL4();
@@ -100,7 +89,7 @@ class TapOffloadTest {
                 assertEquals(SYN | ACK, p.flags());
 
                 try (Socket peer = server.accept()) {
-                    write(toStack[1], vnet(0, 0, 0, 0, 0, 0),
+                    tap.send(vnet(0, 0, 0, 0, 0, 0),
                             tcpFrame(GUEST, 40001, GATEWAY, port, 1001, p.seq() + 1, ACK, 65535, NONE, NONE));
                     byte[] data = new byte[3000];
                     new Random(5).nextBytes(data);
@@ -108,13 +97,11 @@ class TapOffloadTest {
                     o.write(data);
                     o.flush();
 
-                    byte[][] seg = read(fromStack[0]);
+                    byte[][] seg = read(tap);
                     assertArrayEquals(vnet(VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_TCPV4, 54, 1460, 34, 16), seg[0]);
                     byte[] f = seg[1];
                     // Complete the checksum as the guest's kernel would, then check it as any frame.
-                    int c = TestFrames.checksum(f, 34, f.length - 34, 0);
-                    f[34 + 16] = (byte) (c >> 8);
-                    f[34 + 17] = (byte) c;
+                    completeChecksum(f, 34, 16);
                     Parsed d = new Parsed(f);
                     d.checkL4();
                     assertArrayEquals(data, d.payload());
@@ -122,35 +109,28 @@ class TapOffloadTest {
             });
             assertEquals(1L, net.counters().get(Counter.TCP_BAD_CHECKSUM));
             assertEquals(1L, net.counters().get(Counter.TCP_FLOWS_OPENED));
-        } finally {
-            toStack[1].close();
-            fromStack[0].close();
         }
     }
 
     /** The same offloads over IPv6: TSO6 segments (GSO_TCPV6) for the guest to split. */
     @Test
     void sendsIpv6SegmentsForTheGuestToSplit() throws Exception {
-        Epoll.ensureAvailability();
-        FileDescriptor[] toStack = FileDescriptor.pipe();
-        FileDescriptor[] fromStack = FileDescriptor.pipe();
-        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, true, ByteBufAllocator.DEFAULT, System.err::println);
         UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null, true);
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName("::1"));
-                UsernetNetwork net = UsernetNetwork.start(config, tap)) {
+        try (PipeTap tap = new PipeTap(true); ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName("::1"));
+                UsernetNetwork net = UsernetNetwork.start(config, tap.device)) {
             server.setSoTimeout(5000);
             int port = server.getLocalPort();
             assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-                write(toStack[1], vnet(0, 0, 0, 0, 0, 0), Ipv6Frames.tcp(Ipv6Frames.GUEST, 40002, Ipv6Frames.GATEWAY,
+                tap.send(vnet(0, 0, 0, 0, 0, 0), Ipv6Frames.tcp(Ipv6Frames.GUEST, 40002, Ipv6Frames.GATEWAY,
                         port, 1000, 0, SYN, new byte[] {2, 4, 0x05, (byte) 0xa0}, NONE));
                 byte[][] synAck;
                 do {
-                    synAck = read(fromStack[0]);
+                    synAck = read(tap);
                 } while (!Ipv6Parsed.isTcp(new Parsed(synAck[1])));
                 Ipv6Parsed p = new Ipv6Parsed(new Parsed(synAck[1]));
                 p.l4();
                 try (Socket peer = server.accept()) {
-                    write(toStack[1], vnet(0, 0, 0, 0, 0, 0), Ipv6Frames.tcp(Ipv6Frames.GUEST, 40002,
+                    tap.send(vnet(0, 0, 0, 0, 0, 0), Ipv6Frames.tcp(Ipv6Frames.GUEST, 40002,
                             Ipv6Frames.GATEWAY, port, 1001, p.seq() + 1, ACK, NONE, NONE));
                     byte[] data = new byte[3000];
                     new Random(6).nextBytes(data);
@@ -158,36 +138,28 @@ class TapOffloadTest {
                     o.write(data);
                     o.flush();
 
-                    byte[][] seg = read(fromStack[0]);
+                    byte[][] seg = read(tap);
                     assertArrayEquals(vnet(VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_TCPV6, 74, 1440, 54, 16), seg[0]);
                     byte[] f = seg[1];
-                    int c = TestFrames.checksum(f, 54, f.length - 54, 0);
-                    f[54 + 16] = (byte) (c >> 8);
-                    f[54 + 17] = (byte) c;
+                    completeChecksum(f, 54, 16);
                     Ipv6Parsed d = new Ipv6Parsed(new Parsed(f));
                     d.l4();
                     assertArrayEquals(data, d.payload());
                 }
             });
-        } finally {
-            toStack[1].close();
-            fromStack[0].close();
         }
     }
 
     /** A host's UDP reply reaches the guest with its checksum left to the guest's kernel, and completes right. */
     @Test
     void leavesUdpChecksumsToTheGuest() throws Exception {
-        Epoll.ensureAvailability();
-        FileDescriptor[] toStack = FileDescriptor.pipe();
-        FileDescriptor[] fromStack = FileDescriptor.pipe();
-        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, true, ByteBufAllocator.DEFAULT, System.err::println);
         UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
-        try (DatagramSocket server = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-                UsernetNetwork net = UsernetNetwork.start(config, tap)) {
+        try (PipeTap tap = new PipeTap(true);
+                DatagramSocket server = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                UsernetNetwork net = UsernetNetwork.start(config, tap.device)) {
             server.setSoTimeout(5000);
             assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-                write(toStack[1], vnet(0, 0, 0, 0, 0, 0),
+                tap.send(vnet(0, 0, 0, 0, 0, 0),
                         TestFrames.udpFrame(GUEST, 40003, GATEWAY, server.getLocalPort(), new byte[] {1}));
                 DatagramPacket request = new DatagramPacket(new byte[16], 16);
                 server.receive(request);
@@ -195,21 +167,16 @@ class TapOffloadTest {
                 new Random(7).nextBytes(data);
                 server.send(new DatagramPacket(data, data.length, request.getSocketAddress()));
 
-                byte[][] reply = read(fromStack[0]);
+                byte[][] reply = read(tap);
                 // Checksum from the start of the UDP header, its field 6 bytes in; headers 14 + 20 + 8 bytes.
                 assertArrayEquals(vnet(VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_NONE, 42, 0, 34, 6), reply[0]);
                 byte[] f = reply[1];
-                int c = TestFrames.checksum(f, 34, f.length - 34, 0);
-                f[34 + 6] = (byte) (c >> 8);
-                f[34 + 7] = (byte) c;
+                completeChecksum(f, 34, 6);
                 Parsed d = new Parsed(f);
                 d.checkL4();
                 assertEquals(40003, d.dstPort());
                 assertArrayEquals(data, d.payload());
             });
-        } finally {
-            toStack[1].close();
-            fromStack[0].close();
         }
     }
 }

@@ -10,10 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.unix.FileDescriptor;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -50,53 +46,30 @@ class TapReaderErrorTest {
         }
     }
 
-    private static void write(FileDescriptor fd, byte[] frame) throws IOException {
-        ByteBuffer b = ByteBuffer.allocateDirect(frame.length);
-        b.put(frame).flip();
-        assertEquals(frame.length, fd.write(b, 0, frame.length));
-    }
-
-    private static Parsed read(FileDescriptor fd) throws IOException {
-        ByteBuffer b = ByteBuffer.allocateDirect(70000);
-        int n;
-        while ((n = fd.read(b, 0, b.capacity())) == 0) {
-            LockSupport.parkNanos(1_000_000);
-        }
-        byte[] a = new byte[n];
-        b.get(0, a);
-        return new Parsed(a);
-    }
-
     @Test
     void anErrorWhileReadingDropsOneFrameAndReadingGoesOn() throws Exception {
-        Epoll.ensureAvailability();
-        FileDescriptor[] toStack = FileDescriptor.pipe();
-        FileDescriptor[] fromStack = FileDescriptor.pipe();
         FailingAllocator alloc = new FailingAllocator();
         List<String> warnings = new CopyOnWriteArrayList<>();
-        TapDevice tap = new TapDevice(toStack[0], fromStack[1], 1500, false, alloc, warnings::add);
         UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
-        try (UsernetNetwork net = UsernetNetwork.start(config, tap)) {
+        try (PipeTap pipes = new PipeTap(false, alloc, warnings::add);
+                UsernetNetwork net = UsernetNetwork.start(config, pipes.device)) {
             assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-                write(toStack[1], TestFrames.arpRequest(GUEST_MAC, GUEST, GATEWAY));
-                assertEquals(0x0806, read(fromStack[0]).ethType());
+                pipes.send(TestFrames.arpRequest(GUEST_MAC, GUEST, GATEWAY));
+                assertEquals(0x0806, new Parsed(pipes.receive()).ethType());
 
                 // The small frame's own buffer cannot be had: this frame is lost.
                 alloc.failures.set(1);
-                write(toStack[1], TestFrames.arpRequest(GUEST_MAC, GUEST, GATEWAY));
-                while (tap.readerDrops() == 0) {
+                pipes.send(TestFrames.arpRequest(GUEST_MAC, GUEST, GATEWAY));
+                while (pipes.device.readerDrops() == 0) {
                     LockSupport.parkNanos(1_000_000);
                 }
 
-                write(toStack[1], TestFrames.arpRequest(GUEST_MAC, GUEST, GATEWAY));
-                assertEquals(0x0806, read(fromStack[0]).ethType(), "the reader must still be reading");
+                pipes.send(TestFrames.arpRequest(GUEST_MAC, GUEST, GATEWAY));
+                assertEquals(0x0806, new Parsed(pipes.receive()).ethType(), "the reader must still be reading");
             });
-            assertEquals(1, tap.readerDrops());
+            assertEquals(1, pipes.device.readerDrops());
             assertEquals(1, warnings.size(), warnings.toString());
             assertTrue(warnings.get(0).contains("dropped 1 frame"), warnings.get(0));
-        } finally {
-            toStack[1].close();
-            fromStack[0].close();
         }
     }
 }
