@@ -12,6 +12,8 @@ import jnr.constants.Constant;
  * driver (class-init log, JDK 25); this costs one enum's initialisation.
  */
 public final class Errno {
+    /** Read once, before the values below: each of them is looked up in this architecture's table. */
+    private static final String ARCH = System.getProperty("os.arch", "");
     public static final int ENOENT = value("ENOENT");
     public static final int EINTR = value("EINTR");
     public static final int EIO = value("EIO");
@@ -46,7 +48,7 @@ public final class Errno {
      * their own for, by {@code os.arch} as it matches them; every other one shares the generic Linux table.
      */
     static int value(String name) {
-        final Constant constant = switch (System.getProperty("os.arch", "")) {
+        final Constant constant = switch (ARCH) {
             case "aarch64" -> jnr.constants.platform.linux.aarch64.Errno.valueOf(name);
             case "s390x" -> jnr.constants.platform.linux.s390x.Errno.valueOf(name);
             case "mips64el" -> jnr.constants.platform.linux.mips64el.Errno.valueOf(name);
