@@ -92,8 +92,9 @@ hz=$(getconf CLK_TCK)
 # per_unit TICKS_BEFORE TICKS_AFTER AMOUNT: CPU seconds per unit of AMOUNT
 per_unit() { "$python" -c "import sys; t=(int(sys.argv[2])-int(sys.argv[1]))/$hz; a=float(sys.argv[3]); print('%.3f' % (t/a) if a else 'n/a')" "$@"; }
 
-# iperf_gbits IPERF3_ARGS...: Gbit/s received from 127.0.0.1 (UDP: what arrived, losses taken off), or 0.00 with
-# iperf3's error on stderr when the test failed (a server that refused it, say): the row shows it, the run goes on.
+# iperf_gbits IPERF3_ARGS...: "GBITS DATAGRAMS": Gbit/s received from 127.0.0.1 (UDP: what arrived, losses taken
+# off) and, for UDP, the datagrams the client sent (0 for TCP); or "0.00 0" with iperf3's error on stderr when the
+# test failed (a server that refused it, say): the row shows it, the run goes on.
 iperf_gbits() {
 	{ iperf3 -c 127.0.0.1 "$@" -J || true; } | "$python" -c '
 import json, sys
@@ -101,12 +102,53 @@ d = json.load(sys.stdin)
 end = d.get("end", {})
 if "error" in d or "sum" not in end and "sum_received" not in end:
     print("benchmark-port: iperf3: %s" % d.get("error", "no result"), file=sys.stderr)
-    print("0.00")
+    print("0.00 0")
 elif "lost_percent" in end.get("sum", {}):
     s = end["sum"]
-    print("%.2f" % (s["bits_per_second"] * (100 - s["lost_percent"]) / 100 / 1e9))
+    print("%.2f %d" % (s["bits_per_second"] * (100 - s["lost_percent"]) / 100 / 1e9, s["packets"]))
 else:
-    print("%.2f" % (end["sum_received"]["bits_per_second"] / 1e9))'
+    print("%.2f 0" % (end["sum_received"]["bits_per_second"] / 1e9))'
+}
+
+# rcvbuf_errors PID: "HOST INSIDE", the UDP datagrams dropped so far because a socket's receive buffer was full
+# (Udp RcvbufErrors): in the host's network namespace, where the published ports' listeners are, and in the
+# namespace of PID's iperf3 server. They tell where a flood's losses happen: a forwarder that reads too slowly
+# loses them at its listener, one that forwards faster than the server reads loses them inside.
+rcvbuf_errors() {
+	"$python" - "$1" <<'PY'
+import os, sys
+def rcvbuf_errors(snmp):
+    rows = [l.split() for l in open(snmp) if l.startswith("Udp:")]
+    return rows[1][rows[0].index("RcvbufErrors")]
+kids = {}
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            s = open("/proc/%s/stat" % p).read()
+        except OSError:
+            continue
+        kids.setdefault(int(s[s.rindex(")") + 2:].split()[1]), []).append(p)
+inside, todo = "n/a", [sys.argv[1]]
+while todo:
+    p = todo.pop()
+    todo.extend(kids.get(int(p), []))
+    try:
+        if open("/proc/%s/comm" % p).read().strip() == "iperf3":
+            inside = rcvbuf_errors("/proc/%s/net/snmp" % p)
+    except OSError:
+        pass
+print(rcvbuf_errors("/proc/net/snmp"), inside)
+PY
+}
+# lost_percent BEFORE_HOST BEFORE_INSIDE AFTER_HOST AFTER_INSIDE SENT: "HOST% INSIDE%" of the SENT datagrams
+lost_percent() {
+	"$python" -c "import sys
+a = sys.argv[1:]
+try:
+    h0, i0, h1, i1, sent = (float(v) for v in a)
+    print('%.0f %.0f' % (100 * (h1 - h0) / sent, 100 * (i1 - i0) / sent) if sent else 'n/a n/a')
+except ValueError:
+    print('n/a n/a')" "$@"
 }
 
 # run NAME HTTP_PORT IPERF_PORT COMMAND...: starts the implementation with ConnBench on :80 and iperf3 on :5201
@@ -135,18 +177,22 @@ run() {
 	$connbench load "$http" 1 "$concurrency" >/dev/null || true
 	local t0 t1 tcp udp conns
 	t0=$(cpu_ticks "$pid")
-	tcp=$(iperf_gbits -p "$iperf" -t "$secs")
+	read -r tcp _ < <(iperf_gbits -p "$iperf" -t "$secs")
 	t1=$(cpu_ticks "$pid")
 	local tcp_cpu udp_cpu conns_cpu
 	tcp_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($tcp * $secs)")")
 	t0=$t1
-	udp=$(iperf_gbits -p "$iperf" -u -b 100G -t "$secs")
+	local errors_before sent lost_host lost_inside
+	errors_before=$(rcvbuf_errors "$pid")
+	read -r udp sent < <(iperf_gbits -p "$iperf" -u -b 100G -t "$secs")
 	t1=$(cpu_ticks "$pid")
+	# shellcheck disable=SC2086 # two fields each
+	read -r lost_host lost_inside < <(lost_percent $errors_before $(rcvbuf_errors "$pid") "$sent")
 	udp_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($udp * $secs)")")
 	# At a rate every implementation keeps up with, CPU per Gbit compares the forwarding's cost without the
 	# flood's losses (datagrams read and forwarded, then dropped at a full receiver, cost without counting).
 	t0=$(cpu_ticks "$pid")
-	udp_fixed=$(iperf_gbits -p "$iperf" -u -b "$udp_rate" -t "$secs")
+	read -r udp_fixed _ < <(iperf_gbits -p "$iperf" -u -b "$udp_rate" -t "$secs")
 	t1=$(cpu_ticks "$pid")
 	udp_fixed_cpu=$(per_unit "$t0" "$t1" "$("$python" -c "print($udp_fixed * $secs)")")
 	t0=$t1
@@ -157,8 +203,9 @@ run() {
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	pid=""
-	echo "$tcp $tcp_cpu $udp $udp_cpu $rate $conns_cpu $p99 $failed $udp_fixed $udp_fixed_cpu $p50" >>"$work/$name.rounds"
-	echo "$name: TCP $tcp Gbit/s ($tcp_cpu CPU s/Gbit), UDP $udp Gbit/s received ($udp_cpu CPU s/Gbit)," \
+	echo "$tcp $tcp_cpu $udp $udp_cpu $rate $conns_cpu $p99 $failed $udp_fixed $udp_fixed_cpu $p50 $lost_host $lost_inside" >>"$work/$name.rounds"
+	echo "$name: TCP $tcp Gbit/s ($tcp_cpu CPU s/Gbit), UDP $udp Gbit/s received ($udp_cpu CPU s/Gbit;" \
+		"lost: $lost_host% at the host's receive buffers, $lost_inside% inside)," \
 		"UDP at $udp_rate: $udp_fixed Gbit/s received ($udp_fixed_cpu CPU s/Gbit)," \
 		"$rate conn/s ($conns_cpu CPU s/1k conns, $failed failed), p50 $p50 ms, p99 $p99 ms"
 }
@@ -220,6 +267,11 @@ row() {
 }
 row "TCP Gbit/s (CPU s/Gbit)" 1 2
 row "UDP Gbit/s (CPU s/Gbit)" 3 4
+# Where the flood's datagrams were lost, in % of those sent: at the receive buffers of the host's sockets (the
+# published port's listener) / inside the namespace (the iperf3 server's). No ratios: they explain the row above.
+losses() { echo "$(field "$1" 12)/$(field "$1" 13)"; }
+printf '%-24s %16s %16s %16s %16s\n' "UDP lost % host/inside" "$(losses rj-builtin)" "$(losses rk-builtin)" \
+	"$(losses rk-slirp4netns)" "$(losses rj-usernet)"
 row "UDP at $udp_rate (CPU)" 9 10
 row "conn/s (CPU s/1k conns)" 5 6
 # latency_row LABEL INDEX: lower is better, so the ratio columns read "how many times the other's latency".
