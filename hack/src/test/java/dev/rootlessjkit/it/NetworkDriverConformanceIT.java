@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * servers of the test's on the host's loopback through the gateway, DNS is answered through the driver's resolver
  * by a server of the test's (the host's resolv.conf is replaced for the launcher, root only), and
  * --disable-host-loopback refuses the host's loopback. Nothing leaves the machine. lxc-user-nic needs a bridge and
- * dnsmasq of its own and is held to the same things in LxcUserNicIT.
+ * dnsmasq of its own and is held to the same things in LxcUserNicIT. The drivers with a namespace of their own also
+ * follow --mtu, --cidr and --ifname.
  */
 class NetworkDriverConformanceIT {
 
@@ -119,6 +120,23 @@ class NetworkDriverConformanceIT {
             http.stop(0);
             dns.destroyForcibly();
         }
+    }
+
+    /** The interface, route and resolver inside follow --mtu, --cidr and --ifname; nothing is sent. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Driver.class, names = "HOST", mode = EnumSource.Mode.EXCLUDE)
+    void mtuCidrAndIfnameFlags(Driver driver) {
+        final Result result = sandbox.rootless().launch(driver.flag(), "--copy-up=/etc", "--disable-host-loopback",
+                "--mtu=1500", "--cidr=10.77.0.0/16", "--ifname=eth7", "sh", "-c",
+                "echo addr=$(ip -o -4 addr show eth7 | awk '{print $4}'); echo mtu=$(cat /sys/class/net/eth7/mtu); "
+                        + "echo route=$(ip route show default); echo resolv=$(cat /etc/resolv.conf)").run();
+
+        Expect.exitCode(0, result);
+        final Map<String, String> seen = result.keyValues();
+        assertEquals("10.77.0.100/16", seen.get("addr"), result::describe);
+        assertEquals("1500", seen.get("mtu"), result::describe);
+        assertEquals("default via 10.77.0.2 dev eth7", seen.get("route"), result::describe);
+        assertEquals("nameserver 10.77.0.3", seen.get("resolv"), result::describe);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -17,9 +17,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * --net=slirp4netns and --net=pasta (issue 4): the interface, route and files inside, pasta's loopback, other hosts
- * (a namespace of the test's own, as root), --detach-netns, and no helper left after SIGKILL. What
- * every network driver must do (the host's loopback through the gateway, --disable-host-loopback, DNS through the
- * driver's resolver) is NetworkDriverConformanceIT's; implicit ports are PortDriverConformanceIT's.
+ * (a namespace of the test's own, as root), --detach-netns, and no helper left after SIGKILL. What every network
+ * driver must do (the host's loopback through the gateway, --disable-host-loopback, DNS through the driver's
+ * resolver, --mtu, --cidr and --ifname) is NetworkDriverConformanceIT's; implicit ports are
+ * PortDriverConformanceIT's.
  * Nothing here sends a packet off the machine: DNS at 10.0.2.3 would go to the host's real resolver, so it is
  * never queried; pasta with --disable-host-loopback would send 10.0.2.2 traffic out, so that is never tried.
  */
@@ -50,22 +51,6 @@ class NetworkIT {
         assertEquals("yes", seen.get("same"), () -> "/etc/resolv.conf is not the state dir's\n" + result.describe());
         assertEquals("yes", seen.get("hostsfile"), () -> "/etc/hosts is not the state dir's\n" + result.describe());
         assertTrue(Integer.parseInt(seen.get("hosts")) >= 2, () -> "host name not in /etc/hosts\n" + result.describe());
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"slirp4netns", "pasta"})
-    void mtuCidrAndIfnameFlags(String driver) {
-        final Result result = sandbox.rootless().launch("--net=" + driver, "--copy-up=/etc",
-                "--disable-host-loopback", "--mtu=1500", "--cidr=10.77.0.0/16", "--ifname=eth7", "sh", "-c",
-                "echo addr=$(ip -o -4 addr show eth7 | awk '{print $4}'); echo mtu=$(cat /sys/class/net/eth7/mtu); "
-                        + "echo route=$(ip route show default); echo resolv=$(cat /etc/resolv.conf)").run();
-
-        Expect.exitCode(0, result);
-        final Map<String, String> seen = result.keyValues();
-        assertEquals("10.77.0.100/16", seen.get("addr"), result::describe);
-        assertEquals("1500", seen.get("mtu"), result::describe);
-        assertEquals("default via 10.77.0.2 dev eth7", seen.get("route"), result::describe);
-        assertEquals("nameserver 10.77.0.3", seen.get("resolv"), result::describe);
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -12,13 +13,18 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketException;
 import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 
 /** Servers the network tests reach from inside the namespace, on the host's loopback only. */
 final class TestServers {
@@ -72,6 +78,42 @@ final class TestServers {
             return socket;
         } catch (SocketException e) {
             throw new UncheckedIOException("cannot open the test UDP socket on " + address, e);
+        }
+    }
+
+    /** Accepts one connection on {@code server} and returns the SHA-256 (hex) of all it sends. */
+    static String sha256OfNextUpload(ServerSocket server) {
+        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+            final MessageDigest digest = sha256();
+            final byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Accepts one connection on {@code server}, writes {@code data} to it and closes it. */
+    static void sendToNextClient(ServerSocket server, byte[] data) {
+        try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+            out.write(data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The SHA-256 of {@code data} in hex, as sha256sum prints it. */
+    static String sha256(byte[] data) {
+        return HexFormat.of().formatHex(sha256().digest(data));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has SHA-256", e);
         }
     }
 

@@ -8,8 +8,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -22,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,21 +60,6 @@ class UsernetIT {
         assertEquals("ok", result.keyValues().get("ping"), result::describe);
     }
 
-    @Test
-    void mtuCidrAndIfnameFlags() {
-        final Result result = sandbox.rootless().launch("--net=usernet", "--copy-up=/etc", "--disable-host-loopback",
-                "--mtu=1500", "--cidr=10.77.0.0/16", "--ifname=eth7", "sh", "-c",
-                "echo addr=$(ip -o -4 addr show eth7 | awk '{print $4}'); echo mtu=$(cat /sys/class/net/eth7/mtu); "
-                        + "echo route=$(ip route show default); echo resolv=$(cat /etc/resolv.conf)").run();
-
-        Expect.exitCode(0, result);
-        final Map<String, String> seen = result.keyValues();
-        assertEquals("10.77.0.100/16", seen.get("addr"), result::describe);
-        assertEquals("1500", seen.get("mtu"), result::describe);
-        assertEquals("default via 10.77.0.2 dev eth7", seen.get("route"), result::describe);
-        assertEquals("nameserver 10.77.0.3", seen.get("resolv"), result::describe);
-    }
-
     /** The child creates the TAP device in the namespace at $STATE/netns, not in its own (the host's). */
     @Test
     void detachedNamespaceGetsTheTapDevice() {
@@ -105,27 +87,12 @@ class UsernetIT {
     void hundredMegabytesEachWayArriveIntact() throws Exception {
         final byte[] download = new byte[TRANSFER_BYTES];
         new Random(5).nextBytes(download);
-        final String downloadHash = sha256(download);
+        final String downloadHash = TestServers.sha256(download);
         try (ServerSocket up = listen(); ServerSocket down = listen()) {
-            final CompletableFuture<String> uploaded = CompletableFuture.supplyAsync(() -> {
-                try (Socket s = up.accept(); InputStream in = s.getInputStream()) {
-                    final MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                    final byte[] buffer = new byte[1 << 16];
-                    for (int n; (n = in.read(buffer)) > 0; ) {
-                        digest.update(buffer, 0, n);
-                    }
-                    return HexFormat.of().formatHex(digest.digest());
-                } catch (IOException | NoSuchAlgorithmException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            final CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
-                try (Socket s = down.accept(); OutputStream out = s.getOutputStream()) {
-                    out.write(download);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            final CompletableFuture<String> uploaded = CompletableFuture.supplyAsync(
+                    () -> TestServers.sha256OfNextUpload(up));
+            final CompletableFuture<Void> served = CompletableFuture.runAsync(
+                    () -> TestServers.sendToNextClient(down, download));
             final Result result = sandbox.rootless().launch("--net=usernet", "--copy-up=/etc", "sh", "-c",
                     "f=$TMPDIR/upload; head -c " + TRANSFER_BYTES + " /dev/urandom > $f; "
                             + "echo up=$(sha256sum < $f | cut -d' ' -f1); "
@@ -282,7 +249,7 @@ class UsernetIT {
                 s.shutdownOutput();
                 assertEquals(-1, s.getInputStream().read(), instance::describe);
             }
-            final String expected = sha256(upload);
+            final String expected = TestServers.sha256(upload);
             final Instant deadline = Instant.now().plusSeconds(20);
             // The readiness probe's empty connection wrote a hash too; ours replaces it once sha256sum is done.
             while (!firstWord(uploadHash).equals(expected) && Instant.now().isBefore(deadline)) {
@@ -370,9 +337,5 @@ class UsernetIT {
         final ServerSocket server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), PARALLEL);
         return server;
-    }
-
-    private static String sha256(byte[] data) throws NoSuchAlgorithmException {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     }
 }

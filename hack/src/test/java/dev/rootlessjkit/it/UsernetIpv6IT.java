@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -15,10 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -99,8 +94,10 @@ class UsernetIpv6IT {
             TestServers.awaitLine(dns, "ready");
             final Path resolvConf = sandbox.workspace().path().resolve("upstream-resolv.conf");
             Files.writeString(resolvConf, "nameserver " + other.address() + "\n");
-            final CompletableFuture<String> uploaded = CompletableFuture.supplyAsync(() -> sha256Of(up));
-            final CompletableFuture<Void> served = CompletableFuture.runAsync(() -> serve(down, download));
+            final CompletableFuture<String> uploaded = CompletableFuture.supplyAsync(
+                    () -> TestServers.sha256OfNextUpload(up));
+            final CompletableFuture<Void> served = CompletableFuture.runAsync(
+                    () -> TestServers.sendToNextClient(down, download));
 
             final Result result = sandbox.rootless().launch("--net=usernet", "--ipv6", "--copy-up=/etc", "sh", "-c",
                     "f=$TMPDIR/upload; head -c " + TRANSFER_BYTES + " /dev/urandom > $f; "
@@ -121,7 +118,7 @@ class UsernetIpv6IT {
             final Map<String, String> seen = result.keyValues();
             served.get(10, TimeUnit.SECONDS);
             assertEquals(seen.get("up"), uploaded.get(10, TimeUnit.SECONDS), result::describe);
-            assertEquals(sha256(download), seen.get("down"), result::describe);
+            assertEquals(TestServers.sha256(download), seen.get("down"), result::describe);
             assertEquals("PING", seen.get("udp"), result::describe);
             assertEquals("served over IPv6", seen.get("http"), result::describe);
             assertEquals("ok", seen.get("ping"), () -> "no echo through an ICMPv6 ping socket\n" + result.describe());
@@ -161,31 +158,6 @@ class UsernetIpv6IT {
     private static String peerSeenInside(Socket s) throws IOException {
         return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip()
                 .replaceAll("[\\[\\]]", "");
-    }
-
-    private static String sha256Of(ServerSocket server) {
-        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-            final MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            final byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void serve(ServerSocket server, byte[] data) {
-        try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
-            out.write(data);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha256(byte[] data) throws NoSuchAlgorithmException {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     }
 
     private static InetAddress address(String literal) {

@@ -14,9 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -63,7 +60,7 @@ class DatagramBatchTest {
     /** lo's MTU below the segment size: the kernel refuses the segmented message, the datagrams go one by one. */
     @Test
     void aRouteThatRefusesSegmentsGetsTheDatagramsOneByOne() throws Exception {
-        inOwnNamespace(() -> {
+        OwnNetworkNamespace.call(() -> {
             final Process ip = new ProcessBuilder("ip", "link", "set", "lo", "up", "mtu", "1280").inheritIO()
                     .start();
             assertEquals(0, ip.waitFor());
@@ -146,22 +143,5 @@ class DatagramBatchTest {
         to.configureBlocking(false);
         buf.clear();
         assertFalse(to.receive(buf) != null, "more datagrams than were sent");
-    }
-
-    private static <T> T inOwnNamespace(Callable<T> action) throws Exception {
-        final FutureTask<T> task = new FutureTask<>(() -> {
-            Linux.load().unshareNetworkOfThisThread();
-            return action.call();
-        });
-        final Thread t = new Thread(task, "own-netns");
-        t.start();
-        try {
-            return task.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw new AssertionError(e.getCause());
-        }
     }
 }

@@ -15,9 +15,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.BitSet;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,7 +35,7 @@ class TransparentDialTest {
     @Test
     void serverSeesTheChosenSourceAndTrafficFlowsBothWays() throws Exception {
         final String hostValue = Sysctl.read(Path.of("/proc/sys/net/ipv4/tcp_fwmark_accept"));
-        inOwnNamespace(() -> {
+        OwnNetworkNamespace.call(() -> {
             routeMarkedAnswersLocally();
             try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByAddress(LOOPBACK))) {
                 final Sockets.Connecting c = sockets.connectTransparent(LOOPBACK, server.getLocalPort(), CLIENT,
@@ -61,7 +58,7 @@ class TransparentDialTest {
 
     @Test
     void portZeroLetsTheKernelPick() throws Exception {
-        inOwnNamespace(() -> {
+        OwnNetworkNamespace.call(() -> {
             routeMarkedAnswersLocally();
             try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByAddress(LOOPBACK))) {
                 final Sockets.Connecting c = sockets.connectTransparent(LOOPBACK, server.getLocalPort(), CLIENT, 0,
@@ -80,7 +77,7 @@ class TransparentDialTest {
 
     @Test
     void policyRoutingIsNotAddedTwice() throws Exception {
-        inOwnNamespace(() -> {
+        OwnNetworkNamespace.call(() -> {
             routeMarkedAnswersLocally();
             try (PolicyRouting routing = PolicyRouting.open()) {
                 final ErrnoException route = assertThrows(ErrnoException.class,
@@ -96,7 +93,7 @@ class TransparentDialTest {
 
     @Test
     void addressesOfTheNamespaceAreLocalOthersAreNot() throws Exception {
-        inOwnNamespace(() -> {
+        OwnNetworkNamespace.call(() -> {
             // With lo down a namespace binds any address.
             linux.bringUp("lo");
             assertTrue(sockets.isLocalAddress(LOOPBACK));
@@ -107,7 +104,7 @@ class TransparentDialTest {
 
     @Test
     void listenersAreFoundWildcardAndDualStackOnesToo() throws Exception {
-        inOwnNamespace(() -> {
+        OwnNetworkNamespace.call(() -> {
             linux.bringUp("lo");
             try (TcpListeners listeners = TcpListeners.open()) {
                 try (ServerSocket v4 = new ServerSocket(0, 5, InetAddress.getByAddress(LOOPBACK))) {
@@ -168,23 +165,5 @@ class TransparentDialTest {
         assertEquals(question.length, linux.write(dialled, question, question.length));
         final InputStream in = accepted.getInputStream();
         assertEquals("question", new String(in.readNBytes(8), StandardCharsets.US_ASCII));
-    }
-
-    /** Runs {@code action} on a new thread that first moves into a new, empty network namespace of its own. */
-    private <T> T inOwnNamespace(Callable<T> action) throws Exception {
-        final FutureTask<T> task = new FutureTask<>(() -> {
-            linux.unshareNetworkOfThisThread();
-            return action.call();
-        });
-        final Thread t = new Thread(task, "own-netns");
-        t.start();
-        try {
-            return task.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw new AssertionError(e.getCause());
-        }
     }
 }

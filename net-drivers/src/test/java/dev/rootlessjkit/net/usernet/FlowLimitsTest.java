@@ -46,10 +46,6 @@ class FlowLimitsTest {
 
     private StackHarness h;
 
-    private static UsernetConfig config(UsernetConfig.Limits limits) {
-        return new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), limits);
-    }
-
     /** The stack's answer to a guest SYN from {@code guestPort} to the host's {@code port}. */
     private Parsed syn(int guestPort, int port) {
         h.send(tcpFrame(GUEST, guestPort, GATEWAY, port, 1000, 0, SYN, 65535, synOptions(1460, -1), NONE));
@@ -58,8 +54,7 @@ class FlowLimitsTest {
 
     @Test
     void oneDestinationGetsItsShareAndItsOldestIdleConnectionMakesRoomWhileOthersAreServed() throws IOException {
-        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        h = stacks.harness(config(d.withTcp(new TableLimits(64, 64, 2), d.tcpInbound())));
+        h = stacks.harness(TestConfig.defaults().tcpOutbound(new TableLimits(64, 64, 2)).build());
         try (ServerSocket a = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
                 ServerSocket b = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             assertEquals(SYN | ACK, syn(40001, a.getLocalPort()).flags());
@@ -78,8 +73,7 @@ class FlowLimitsTest {
 
     @Test
     void clientsOfPublishedPortsCannotTakeTheGuestsOutboundConnections() throws IOException {
-        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        h = stacks.harness(config(d.withTcp(d.tcpOutbound(), new TableLimits(2, 2, 2))));
+        h = stacks.harness(TestConfig.defaults().tcpInbound(new TableLimits(2, 2, 2)).build());
         PublishedTcpPort port = h.onLoop(() -> h.stack.publishTcp(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, 8080));
         h.send(arpRequest(GUEST_MAC, GUEST, GATEWAY));
@@ -130,8 +124,7 @@ class FlowLimitsTest {
 
     @Test
     void afterManyGuestUdpSourcesAFreshOneStillGetsThrough() throws IOException {
-        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        h = stacks.harness(config(d.withUdp(new TableLimits(64, 64, 64), d.udpInbound())));
+        h = stacks.harness(TestConfig.defaults().udpOutbound(new TableLimits(64, 64, 64)).build());
         try (DatagramSocket echo = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             for (int p = 20000; p < 21000; p++) {
                 h.send(udpFrame(GUEST, p, GATEWAY, echo.getLocalPort(), ascii("x")));
@@ -247,10 +240,9 @@ class FlowLimitsTest {
 
     @Test
     void halfOpenConnectionsEvictedByASynFloodGiveBackTheirHostSocketsSoAFreshConnectionGetsOne() throws IOException {
-        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
         // Descriptors for twice the table: the flood can only exhaust them through sockets that outlive their flows.
         BudgetedSockets sockets = new BudgetedSockets(16);
-        h = stacks.harness(config(d.withTcp(new TableLimits(8, 8, 4), d.tcpInbound())), sockets);
+        h = stacks.harness(TestConfig.defaults().tcpOutbound(new TableLimits(8, 8, 4)).build(), sockets);
         // The flood's target never accepts: beyond its backlog the host's SYNs go unanswered, and the stack's
         // connects stay pending (for the 20 s connect timeout) as a host port that drops SYNs keeps them.
         try (ServerSocket sink = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());

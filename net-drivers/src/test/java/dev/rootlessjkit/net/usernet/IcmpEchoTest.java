@@ -14,7 +14,6 @@ import dev.rootlessjkit.linux.ErrnoException;
 import dev.rootlessjkit.net.usernet.icmp.HostEchoSockets;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,7 +27,7 @@ class IcmpEchoTest {
     private StackHarness h;
 
     private static UsernetConfig config() {
-        return new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
+        return TestConfig.defaults().mtu(1500).build();
     }
 
     private static byte[] echo(int dst, byte[] icmp) {

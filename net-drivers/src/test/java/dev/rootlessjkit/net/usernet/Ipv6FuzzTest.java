@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -26,7 +25,7 @@ class Ipv6FuzzTest {
 
     @FuzzTest(maxDuration = "2m")
     void frames(FuzzedDataProvider data) {
-        UsernetConfig config = new UsernetConfig(UsernetConfig.DEFAULT_CIDR, 1500, false, List.of(), null, true);
+        UsernetConfig config = TestConfig.defaults().mtu(1500).ipv6().build();
         try (StackHarness h = new StackHarness(stacks.loop(), config, () -> {
             throw new IOException("no ping sockets while fuzzing");
         }, StackFuzzTest.NONE)) {

@@ -38,7 +38,7 @@ class Ipv6StackTest {
 
     @BeforeEach
     void setUp() {
-        h = stacks.harness(new UsernetConfig("10.0.2.0/24", MTU, false, List.of(), null, true));
+        h = stacks.harness(TestConfig.defaults().mtu(MTU).ipv6().build());
     }
 
     /** Checks a router advertisement as the guest's kernel would use it, and returns its ICMPv6 bytes. */
@@ -311,7 +311,7 @@ class Ipv6StackTest {
 
     @Test
     void withoutIpv6TheStackIgnoresIpv6Frames() {
-        StackHarness v4 = stacks.harness(new UsernetConfig("10.0.2.0/24", MTU, false, List.of(), null));
+        StackHarness v4 = stacks.harness(TestConfig.defaults().mtu(MTU).build());
         try {
             v4.send(frame(echoRequest(GUEST, GATEWAY, 1, 1, new byte[0])));
             v4.expectNothing(200);

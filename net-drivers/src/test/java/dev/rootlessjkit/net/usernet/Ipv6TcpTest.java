@@ -20,7 +20,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -34,7 +33,8 @@ class Ipv6TcpTest {
     private StackHarness h;
 
     private StackHarness harness(boolean disableHostLoopback) {
-        h = stacks.harness(new UsernetConfig("10.0.2.0/24", MTU, disableHostLoopback, List.of(), null, true));
+        h = stacks.harness(
+                TestConfig.defaults().mtu(MTU).ipv6().disableHostLoopback(disableHostLoopback).build());
         h.next(f -> Ipv6Parsed.isIcmpv6(f, 134));
         return h;
     }

@@ -22,9 +22,8 @@ class Ipv6UdpTest {
     @RegisterExtension
     static final UsernetStacks stacks = new UsernetStacks();
 
-
     private static StackHarness harness(List<InetSocketAddress> dnsUpstreams) {
-        StackHarness h = stacks.harness(new UsernetConfig("10.0.2.0/24", 1500, false, dnsUpstreams, null, true));
+        StackHarness h = stacks.harness(TestConfig.defaults().mtu(1500).ipv6().dnsUpstreams(dnsUpstreams).build());
         h.next(f -> Ipv6Parsed.isIcmpv6(f, 134));
         return h;
     }

@@ -204,9 +204,7 @@ class PublishedTcpPortTest {
 
     @Test
     void clientsBeyondTheFlowLimitAreClosed() throws IOException {
-        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        h = stacks.harness(new UsernetConfig("10.0.2.0/24", 65520, false, List.of(),
-                d.withTcp(d.tcpOutbound(), new UsernetConfig.TableLimits(1, 1, 1))));
+        h = stacks.harness(TestConfig.defaults().tcpInbound(new UsernetConfig.TableLimits(1, 1, 1)).build());
         PublishedTcpPort port = h.onLoop(() -> h.stack.publishTcp(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, GUEST_PORT));
         syn(port);

@@ -2,7 +2,6 @@ package dev.rootlessjkit.net.usernet;
 
 import dev.rootlessjkit.linux.Tap;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * The stack on a real TAP device, for hack/benchmark-usernet.sh: creates TAP {@code NAME} in the current network
@@ -28,8 +27,11 @@ public final class TapBench {
             tap.setOffload(fd, TapHandOver.OFFLOADS);
         }
         boolean ipv6 = args.length == 4 && args[3].equals("ipv6");
-        UsernetConfig config = new UsernetConfig(UsernetConfig.DEFAULT_CIDR, mtu, false, List.of(), null, ipv6);
-        try (UsernetNetwork net = UsernetNetwork.start(config, fd, vnet, System.err::println)) {
+        TestConfig config = TestConfig.defaults().mtu(mtu);
+        if (ipv6) {
+            config.ipv6();
+        }
+        try (UsernetNetwork net = UsernetNetwork.start(config.build(), fd, vnet, System.err::println)) {
             System.out.println("ready");
             System.out.flush();
             waitForEof();

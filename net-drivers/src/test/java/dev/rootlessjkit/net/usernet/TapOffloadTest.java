@@ -21,7 +21,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -66,7 +65,7 @@ class TapOffloadTest {
 
     @Test
     void trustsUndoneChecksumsOnlyWhenToldAndSendsSegmentsForTheGuestToSplit() throws Exception {
-        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
+        UsernetConfig config = TestConfig.defaults().mtu(1500).build();
         try (PipeTap tap = new PipeTap(true);
                 ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 UsernetNetwork net = UsernetNetwork.start(config, tap.device)) {
@@ -115,7 +114,7 @@ class TapOffloadTest {
     /** The same offloads over IPv6: TSO6 segments (GSO_TCPV6) for the guest to split. */
     @Test
     void sendsIpv6SegmentsForTheGuestToSplit() throws Exception {
-        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null, true);
+        UsernetConfig config = TestConfig.defaults().mtu(1500).ipv6().build();
         try (PipeTap tap = new PipeTap(true); ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName("::1"));
                 UsernetNetwork net = UsernetNetwork.start(config, tap.device)) {
             server.setSoTimeout(5000);
@@ -153,7 +152,7 @@ class TapOffloadTest {
     /** A host's UDP reply reaches the guest with its checksum left to the guest's kernel, and completes right. */
     @Test
     void leavesUdpChecksumsToTheGuest() throws Exception {
-        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
+        UsernetConfig config = TestConfig.defaults().mtu(1500).build();
         try (PipeTap tap = new PipeTap(true);
                 DatagramSocket server = new DatagramSocket(0, InetAddress.getLoopbackAddress());
                 UsernetNetwork net = UsernetNetwork.start(config, tap.device)) {

@@ -50,7 +50,7 @@ class TapReaderErrorTest {
     void anErrorWhileReadingDropsOneFrameAndReadingGoesOn() throws Exception {
         FailingAllocator alloc = new FailingAllocator();
         List<String> warnings = new CopyOnWriteArrayList<>();
-        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
+        UsernetConfig config = TestConfig.defaults().mtu(1500).build();
         try (PipeTap pipes = new PipeTap(false, alloc, warnings::add);
                 UsernetNetwork net = UsernetNetwork.start(config, pipes.device)) {
             assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {

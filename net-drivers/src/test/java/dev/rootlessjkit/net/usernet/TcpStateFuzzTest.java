@@ -45,14 +45,9 @@ class TcpStateFuzzTest {
     @RegisterExtension
     static final UsernetStacks stacks = new UsernetStacks();
 
-
     private static UsernetConfig config() {
-        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        return new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), new UsernetConfig.Limits(
-                new TableLimits(FLOWS * 2, FLOWS * 2, FLOWS * 2), d.tcpInbound(), d.udpOutbound(), d.udpInbound(),
-                d.udpIdleTimeout(), d.dnsQueryTimeout(), d.tcpConnectTimeout(), d.tcpTimeWait(), RECEIVE_BUFFER,
-                SEND_BUFFER, d.maxReassemblies(), d.reassemblyTimeout(), d.tcpIdleTimeout(),
-                d.tcpHalfClosedIdleTimeout(), d.tcpReorderBudget()));
+        return TestConfig.defaults().tcpOutbound(new TableLimits(FLOWS * 2, FLOWS * 2, FLOWS * 2))
+                .tcpBuffers(RECEIVE_BUFFER, SEND_BUFFER).build();
     }
 
     /** The guest's view of one connection: where its data starts and what the stack said last. */

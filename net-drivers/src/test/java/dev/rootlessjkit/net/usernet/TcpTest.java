@@ -59,21 +59,15 @@ class TcpTest {
         return h;
     }
 
-    private StackHarness harness(UsernetConfig.Limits limits) {
-        h = stacks.harness(new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), limits));
+    private StackHarness harness(TestConfig config) {
+        h = stacks.harness(config.build());
         return h;
     }
 
-    private static UsernetConfig.Limits limits(int maxFlows, int receiveBuffer, int sendBuffer) {
-        return limits(maxFlows, receiveBuffer, sendBuffer, UsernetConfig.Limits.DEFAULT.tcpReorderBudget());
-    }
-
-    private static UsernetConfig.Limits limits(int maxFlows, int receiveBuffer, int sendBuffer, long reorderBudget) {
-        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        return new UsernetConfig.Limits(new UsernetConfig.TableLimits(maxFlows, maxFlows, maxFlows), d.tcpInbound(),
-                d.udpOutbound(), d.udpInbound(), d.udpIdleTimeout(), d.dnsQueryTimeout(), d.tcpConnectTimeout(),
-                d.tcpTimeWait(), receiveBuffer, sendBuffer, d.maxReassemblies(),
-                d.reassemblyTimeout(), d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout(), reorderBudget);
+    /** At most {@code maxFlows} connections from the guest, each with these buffers. */
+    private static TestConfig limits(int maxFlows, int receiveBuffer, int sendBuffer) {
+        return TestConfig.defaults().tcpOutbound(new UsernetConfig.TableLimits(maxFlows, maxFlows, maxFlows))
+                .tcpBuffers(receiveBuffer, sendBuffer);
     }
 
     /** The guest's end of one connection, tracking its own sequence numbers. */
@@ -221,7 +215,7 @@ class TcpTest {
 
     @Test
     void hostLoopbackRefusedWhenDisabled() {
-        h = stacks.harness(new UsernetConfig("10.0.2.0/24", 65520, true, List.of(), null));
+        harness(TestConfig.defaults().disableHostLoopback(true));
         Parsed r = new Conn(33002, server.getLocalPort(), 65535).syn(synOptions(1460, -1));
         assertTrue(r.has(RST));
         assertEquals(1, h.counter(Counter.TCP_CONNECT_REFUSED));
@@ -286,7 +280,7 @@ class TcpTest {
     void outOfOrderDataOfAllConnectionsTogetherStaysWithinTheStacksBudget() throws IOException {
         final int receiveBuffer = 64 * 1024;
         final long budget = 160 * 1024;
-        harness(limits(64, receiveBuffer, 64 * 1024, budget));
+        harness(limits(64, receiveBuffer, 64 * 1024).tcpReorderBudget(budget));
         final byte[] chunk = new byte[1000];
         final List<Conn> conns = new ArrayList<>();
         for (int i = 0; i < 6; i++) {

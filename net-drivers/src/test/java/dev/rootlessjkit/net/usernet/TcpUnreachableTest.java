@@ -20,12 +20,6 @@ import org.junit.jupiter.api.Test;
 class TcpUnreachableTest {
     @Test
     void connectTimeoutBecomesIcmpHostUnreachable() throws IOException {
-        UsernetConfig.Limits d = UsernetConfig.Limits.DEFAULT;
-        UsernetConfig.Limits limits = new UsernetConfig.Limits(d.tcpOutbound(), d.tcpInbound(), d.udpOutbound(),
-                d.udpInbound(), d.udpIdleTimeout(),
-                d.dnsQueryTimeout(), Duration.ofMillis(300), d.tcpTimeWait(), d.tcpReceiveBuffer(),
-                d.tcpSendBuffer(), d.maxReassemblies(), d.reassemblyTimeout(),
-                d.tcpIdleTimeout(), d.tcpHalfClosedIdleTimeout(), d.tcpReorderBudget());
         List<SocketChannel> fillers = new ArrayList<>();
         try (TestLoop loop = new TestLoop();
                 ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -37,7 +31,8 @@ class TcpUnreachableTest {
                 c.connect(at);
                 fillers.add(c);
             }
-            StackHarness h = loop.harness(new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), limits));
+            StackHarness h = loop.harness(
+                    TestConfig.defaults().mtu(1500).tcpConnectTimeout(Duration.ofMillis(300)).build());
             h.send(tcpFrame(GUEST, 41000, GATEWAY, server.getLocalPort(), 777, 0, 2, 65535, synOptions(1460, -1),
                     new byte[0]));
             Parsed p = h.next(f -> f.isIcmp());

@@ -3,7 +3,6 @@ package dev.rootlessjkit.net.usernet;
 import dev.rootlessjkit.net.usernet.icmp.EchoSockets;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollEventLoopGroup;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** One epoll event loop for a test class, as the stack runs in production. */
@@ -15,7 +14,7 @@ final class TestLoop implements AutoCloseable {
     }
 
     StackHarness harness() {
-        return new StackHarness(loop(), UsernetConfig.defaults(List.of()));
+        return new StackHarness(loop(), TestConfig.defaults().build());
     }
 
     StackHarness harness(UsernetConfig config) {

@@ -103,7 +103,7 @@ class UdpAndDnsTest {
 
     @Test
     void largeRepliesAreFragmentedToTheMtu() throws Exception {
-        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
+        UsernetConfig config = TestConfig.defaults().mtu(1500).build();
         byte[] big = new byte[4000];
         Arrays.fill(big, (byte) 7);
         try (Server server = new Server(d -> big); StackHarness h = stacks.harness(config)) {
@@ -123,7 +123,7 @@ class UdpAndDnsTest {
 
     @Test
     void refusesHostLoopbackWhenDisabled() throws Exception {
-        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 65520, true, List.of(), null);
+        UsernetConfig config = TestConfig.defaults().disableHostLoopback(true).build();
         try (Server echo = new Server(d -> d); StackHarness h = stacks.harness(config)) {
             h.send(udpFrame(GUEST, 40003, GATEWAY, echo.port(), "x".getBytes()));
             h.send(udpFrame(GUEST, 40003, TestFrames.ip("127.0.0.1"), echo.port(), "x".getBytes()));

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class UsernetNetworkTest {
     @Test
     void answersFramesFromTheDeviceOnTheDevice() throws Exception {
-        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 1500, false, List.of(), null);
+        UsernetConfig config = TestConfig.defaults().mtu(1500).build();
         try (PipeTap tap = new PipeTap(false); UsernetNetwork net = UsernetNetwork.start(config, tap.device)) {
             assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
                 tap.send(TestFrames.arpRequest(GUEST_MAC, GUEST, GATEWAY));

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class UsernetParentDriverIpv6Test {
     @Test
     void ipv6AddsTheDnsServerAndTheStaticAddress() {
-        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), null, true);
+        UsernetConfig config = TestConfig.defaults().ipv6().build();
         NetworkConfig n = UsernetParentDriver.networkConfig(config, "tap0", Ipv4Network.parse("10.0.2.0/24"));
         assertEquals(List.of("10.0.2.3", "fd00::3"), n.dns());
         assertEquals("10.0.2.100", n.ip());
@@ -21,7 +21,7 @@ class UsernetParentDriverIpv6Test {
 
     @Test
     void withoutIpv6NothingChanges() {
-        UsernetConfig config = new UsernetConfig("10.0.2.0/24", 65520, false, List.of(), null);
+        UsernetConfig config = TestConfig.defaults().build();
         NetworkConfig n = UsernetParentDriver.networkConfig(config, "tap0", Ipv4Network.parse("10.0.2.0/24"));
         assertEquals(List.of("10.0.2.3"), n.dns());
         assertEquals(Map.of(), n.opaque());

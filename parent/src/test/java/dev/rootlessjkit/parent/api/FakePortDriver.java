@@ -19,9 +19,9 @@ import java.util.TreeMap;
 /**
  * Ports in memory, with the builtin driver's validation and a fake host: port 80 is privileged, 192.0.2.1 is not
  * a local address, and an empty parent IP collides with any published port of the same number (as the dual-stack
- * wildcard bind would).
+ * wildcard bind would). Tests that need one behaviour changed extend it ({@link CountingPortDriver}).
  */
-final class FakePortDriver implements ParentPortDriver {
+class FakePortDriver implements ParentPortDriver {
     private final Map<Integer, PortStatus> ports = new TreeMap<>();
     private int nextId = 1;
 

@@ -115,10 +115,8 @@ class DockerProxyTest {
 
     @Test
     void publishesOnLoopbackRunsTheRealProxyAndUnpublishesOnSigint() throws Exception {
-        serve(BUILTIN);
-        final Process proxy = proxy(Map.of(), DOCKER_ARGS);
-        assertEquals("0\n", readReport(proxy, 2));
-        assertEquals(List.of(new PortSpec("tcp4", "127.0.0.1", 8080, "127.0.0.1", 8080)), published());
+        final Process proxy = publishing(BUILTIN, new PortSpec("tcp4", "127.0.0.1", 8080, "127.0.0.1", 8080),
+                DOCKER_ARGS);
         assertEquals("-container-ip 172.17.0.2 -container-port 80 -host-ip 127.0.0.1 -host-port 8080 -proto tcp",
                 Files.readString(dir.resolve("args")).strip());
         final ProcessHandle real = realProxy();
@@ -135,11 +133,9 @@ class DockerProxyTest {
 
     @Test
     void sigtermUnpublishesToo() throws Exception {
-        serve(BUILTIN);
-        final Process proxy = proxy(Map.of(), "-proto", "udp", "-host-ip", "0.0.0.0", "-host-port", "5353",
-                "-container-ip", "172.17.0.2", "-container-port", "53");
-        assertEquals("0\n", readReport(proxy, 2));
-        assertEquals(List.of(new PortSpec("udp4", "0.0.0.0", 5353, "127.0.0.1", 5353)), published());
+        final Process proxy = publishing(BUILTIN, new PortSpec("udp4", "0.0.0.0", 5353, "127.0.0.1", 5353),
+                "-proto", "udp", "-host-ip", "0.0.0.0", "-host-port", "5353", "-container-ip", "172.17.0.2",
+                "-container-port", "53");
         final ProcessHandle real = realProxy();
         proxy.destroy();
         assertEquals(0, exit(proxy), () -> stderr(proxy));
@@ -149,21 +145,16 @@ class DockerProxyTest {
 
     @Test
     void ipv6HostIpListensOnIpv6LoopbackInside() throws Exception {
-        serve(BUILTIN);
-        final Process proxy = proxy(Map.of(), "--proto=tcp", "--host-ip=::", "--host-port=8443",
-                "--container-ip=172.17.0.2", "--container-port=443");
-        assertEquals("0\n", readReport(proxy, 2));
-        assertEquals(List.of(new PortSpec("tcp6", "::", 8443, "::1", 8443)), published());
+        final Process proxy = publishing(BUILTIN, new PortSpec("tcp6", "::", 8443, "::1", 8443), "--proto=tcp",
+                "--host-ip=::", "--host-port=8443", "--container-ip=172.17.0.2", "--container-port=443");
         proxy.destroy();
         assertEquals(0, exit(proxy), () -> stderr(proxy));
     }
 
     @Test
     void driverThatCannotReachLoopbackGetsTheNamespaceAddress() throws Exception {
-        serve(SLIRP4NETNS);
-        final Process proxy = proxy(Map.of(), DOCKER_ARGS);
-        assertEquals("0\n", readReport(proxy, 2));
-        assertEquals(List.of(new PortSpec("tcp4", "127.0.0.1", 8080, "10.0.2.100", 8080)), published());
+        final Process proxy = publishing(SLIRP4NETNS, new PortSpec("tcp4", "127.0.0.1", 8080, "10.0.2.100", 8080),
+                DOCKER_ARGS);
         assertTrue(Files.readString(dir.resolve("args")).contains("-host-ip 10.0.2.100 "));
         proxy.destroy();
         assertEquals(0, exit(proxy), () -> stderr(proxy));
@@ -250,6 +241,15 @@ class DockerProxyTest {
     private void serve(Info info) throws IOException {
         server = ApiServer.start(dir.resolve("api.sock"), () -> info, new FakePortDriverAccess().driver(),
                 new Log("test", false));
+    }
+
+    /** The proxy run with {@code args} against a parent with {@code info}, once it reported success and published. */
+    private Process publishing(Info info, PortSpec expected, String... args) throws Exception {
+        serve(info);
+        final Process proxy = proxy(Map.of(), args);
+        assertEquals("0\n", readReport(proxy, 2));
+        assertEquals(List.of(expected), published());
+        return proxy;
     }
 
     private List<PortSpec> published() throws CtlException {

@@ -15,11 +15,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * --source-ip-transparent through both halves of the builtin driver, with nothing shared with the host: the child
  * half dials in a namespace of the test's own ({@code state/netns}, as with --detach-netns), and the parent half
- * listens in another, where the client has 10.9.8.7 (on {@code lo:1}). The server inside answers with the address
- * it sees. Needs root, as the whole build does.
+ * listens in another ({@code state/client/netns}), where the client has 10.9.8.7 (on {@code lo:1}). The server
+ * inside answers with the address it sees. Needs root, as the whole build does.
  */
 @Timeout(60)
 class SourceIpTransparentTest {
@@ -43,11 +42,18 @@ class SourceIpTransparentTest {
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
     private final PrintStream stderr = System.err;
     private Path netns;
+    private Path clientNetns;
     private Log log;
 
     @BeforeEach
     void start() throws Exception {
         netns = DetachedNetns.create(linux, state);
+        clientNetns = DetachedNetns.create(linux, Files.createDirectory(state.resolve("client")));
+        asClient(() -> {
+            linux.bringUp("lo");
+            linux.configureIpv4("lo:1", 0, CLIENT, 32);
+            return null;
+        });
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         log = new Log("test", true);
     }
@@ -57,6 +63,7 @@ class SourceIpTransparentTest {
         System.setErr(stderr);
         stderr.print(captured.toString(StandardCharsets.UTF_8));
         linux.umount(netns.toString(), Linux.MNT_DETACH);
+        linux.umount(clientNetns.toString(), Linux.MNT_DETACH);
     }
 
     @Test
@@ -226,23 +233,8 @@ class SourceIpTransparentTest {
         return DetachedNetns.inNamespace(linux, netns, "enter the test's namespace", action);
     }
 
-    /** Runs {@code action} on a thread in a new namespace of its own, where the client has 10.9.8.7. */
+    /** Runs {@code action} in the client's namespace, where the client has 10.9.8.7. */
     private <T> T asClient(Callable<T> action) throws Exception {
-        final FutureTask<T> task = new FutureTask<>(() -> {
-            linux.unshareNetworkOfThisThread();
-            linux.bringUp("lo");
-            linux.configureIpv4("lo:1", 0, CLIENT, 32);
-            return action.call();
-        });
-        final Thread t = new Thread(task, "client-netns");
-        t.start();
-        try {
-            return task.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw new AssertionError(e.getCause());
-        }
+        return DetachedNetns.inNamespace(linux, clientNetns, "enter the client's namespace", action);
     }
 }
