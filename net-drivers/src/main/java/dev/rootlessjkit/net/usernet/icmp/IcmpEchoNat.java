@@ -5,7 +5,9 @@ import dev.rootlessjkit.net.usernet.Counters;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.Timers;
+import dev.rootlessjkit.net.usernet.flow.FlowEntry;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
+import dev.rootlessjkit.net.usernet.flow.IdleExpiry;
 import dev.rootlessjkit.net.usernet.header.Icmp;
 import dev.rootlessjkit.net.usernet.header.Icmpv6;
 import dev.rootlessjkit.net.usernet.header.Ipv4;
@@ -53,9 +55,9 @@ public final class IcmpEchoNat {
     private final Destinations destinations;
     private final EchoSockets sockets;
     private final int maxFlows;
-    private final long idleNanos;
     /** By guest address and echo identifier (in the key's guest port). */
     private final Map<FlowKey, Flow> flows = new HashMap<>();
+    private final IdleExpiry<Flow> idleFlows;
 
     public IcmpEchoNat(EventLoop loop, Counters counters, Timers timers, Ipv4Output out, Ipv6Output out6,
             Destinations destinations, EchoSockets sockets) {
@@ -67,7 +69,10 @@ public final class IcmpEchoNat {
         this.destinations = destinations;
         this.sockets = sockets;
         this.maxFlows = MAX_FLOWS;
-        this.idleNanos = IDLE_NANOS;
+        this.idleFlows = new IdleExpiry<>(timers, IDLE_NANOS, flow -> flows.get(flow.flowKey()) == flow, flow -> {
+            flows.remove(flow.flowKey());
+            flow.channel.close();
+        });
     }
 
     /** The outcome of {@link #forward}. */
@@ -96,7 +101,7 @@ public final class IcmpEchoNat {
         if (flow == null) {
             return flows.size() >= maxFlows ? Result.DROPPED : Result.NOT_PERMITTED;
         }
-        flow.lastActive = timers.nanoTime();
+        flow.touch(timers.nanoTime());
         counters.increment(Counter.ICMP_ECHO_FORWARDED);
         // The kernel sets the identifier and checksum itself; type, code, sequence and data go as they are.
         flow.channel.writeAndFlush(new DatagramPacket(packet.retainedSlice(off, len), new InetSocketAddress(host, 0)),
@@ -143,41 +148,30 @@ public final class IcmpEchoNat {
             return null;
         }
         flows.put(key, created);
-        scheduleIdleCheck(created, idleNanos);
+        idleFlows.watch(created);
         return created;
     }
 
-    private void scheduleIdleCheck(Flow flow, long delay) {
-        timers.schedule(() -> {
-            if (flows.get(flow.key) != flow) {
-                return;
-            }
-            long idle = timers.nanoTime() - flow.lastActive;
-            if (idle >= idleNanos) {
-                flows.remove(flow.key);
-                flow.channel.close();
-            } else {
-                scheduleIdleCheck(flow, idleNanos - idle);
-            }
-        }, delay);
-    }
-
-    private static final class Flow {
-        final FlowKey key;
+    private static final class Flow extends FlowEntry {
         final int guestIp;
         /** The guest's address of an ICMPv6 ping run (guestIp is then 0), else null. */
         final Ipv6Address guestIpv6;
         final int guestId;
         final Channel channel;
-        long lastActive;
 
+        /** No caps by group: the ping runs' map has a cap of its own. */
         Flow(FlowKey key, int guestIp, Ipv6Address guestIpv6, int guestId, Channel channel, long now) {
-            this.key = key;
+            super(key, null, null, now);
             this.guestIp = guestIp;
             this.guestIpv6 = guestIpv6;
             this.guestId = guestId;
             this.channel = channel;
-            this.lastActive = now;
+        }
+
+        /** Never asked: ping runs live in a plain map, where a run beyond the cap is refused, not made room for. */
+        @Override
+        protected boolean evictable(long now) {
+            return false;
         }
     }
 
@@ -200,7 +194,7 @@ public final class IcmpEchoNat {
             if (len < Icmp.HEADER_LENGTH || from == 0 || Icmp.type(msg, msg.readerIndex()) != Icmp.TYPE_ECHO_REPLY) {
                 return;
             }
-            flow.lastActive = timers.nanoTime();
+            flow.touch(timers.nanoTime());
             ByteBuf reply = out.allocate(len);
             int at = reply.writerIndex();
             reply.writeBytes(msg, msg.readerIndex(), len);
@@ -218,7 +212,7 @@ public final class IcmpEchoNat {
                     || Icmpv6.type(msg, msg.readerIndex()) != Icmpv6.TYPE_ECHO_REPLY) {
                 return;
             }
-            flow.lastActive = timers.nanoTime();
+            flow.touch(timers.nanoTime());
             Ipv6Address src = destinations.guestVisibleSourceIpv6(from);
             Ipv6Address guest = flow.guestIpv6;
             ByteBuf reply = out6.allocate(len);

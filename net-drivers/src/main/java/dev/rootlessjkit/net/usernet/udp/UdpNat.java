@@ -7,6 +7,7 @@ import dev.rootlessjkit.net.usernet.HostSockets;
 import dev.rootlessjkit.net.usernet.UsernetConfig;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.flow.FlowTable;
+import dev.rootlessjkit.net.usernet.flow.IdleExpiry;
 import dev.rootlessjkit.net.usernet.SourcePorts;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.Ipv6Address;
@@ -57,14 +58,15 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
     /** Null when the network is IPv4 only. */
     private final Icmpv6Errors icmpv6Errors;
     private final HostSockets sockets;
-    private final long idleNanos;
     /** Guest sources, each with its host socket. */
     private final FlowTable<UdpFlow> flows;
+    private final IdleExpiry<UdpFlow> idleFlows;
     private final List<UdpFlow> toFlush = new ArrayList<>();
     /** The flow of the previous datagram: a stream of datagrams from one source skips the key lookup. */
     private UdpFlow lastFlow;
     /** Clients of published ports, by what the guest's replies carry: (guest, its port, client's mapped address, port). */
     private final FlowTable<PublishedUdpPort.Flow> inbound;
+    private final IdleExpiry<PublishedUdpPort.Flow> idleInbound;
     private final List<PublishedUdpPort> portsToFlush = new ArrayList<>();
     private final List<PublishedUdpPort> published = new ArrayList<>();
     private final SplittableRandom random = new SplittableRandom();
@@ -83,7 +85,6 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         this.icmpErrors = icmpErrors;
         this.icmpv6Errors = icmpv6Errors;
         this.sockets = sockets;
-        this.idleNanos = idleNanos;
         // UDP flows cost nothing to re-create: when full, the oldest goes even if it was active (evictActive).
         this.flows = new FlowTable<>(outboundLimits.capacity(), outboundLimits.perSource(),
                 outboundLimits.perDestination(), true, flow -> {
@@ -95,6 +96,8 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
                     counters.increment(Counter.UDP_FLOWS_EVICTED);
                     dropInbound(flow);
                 });
+        this.idleFlows = new IdleExpiry<>(timers, idleNanos, flows::holds, this::drop);
+        this.idleInbound = new IdleExpiry<>(timers, idleNanos, inbound::holds, this::dropInbound);
     }
 
     @Override
@@ -328,7 +331,7 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         inbound.put(flow);
         port.add(flow);
         counters.increment(Counter.UDP_FLOWS_OPENED);
-        scheduleInboundIdleCheck(flow, idleNanos);
+        idleInbound.watch(flow);
         return flow;
     }
 
@@ -340,20 +343,6 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         }
         Ipv6Address source = destinations.guestVisibleClientIpv6(client);
         return output.ipv6(source.high(), source.low(), guest6.high(), guest6.low());
-    }
-
-    private void scheduleInboundIdleCheck(PublishedUdpPort.Flow flow, long delay) {
-        timers.schedule(() -> {
-            if (inbound.get(flow.flowKey()) != flow) {
-                return;
-            }
-            long idle = timers.nanoTime() - flow.lastActive();
-            if (idle >= idleNanos) {
-                dropInbound(flow);
-            } else {
-                scheduleInboundIdleCheck(flow, idleNanos - idle);
-            }
-        }, delay);
     }
 
     void dropInbound(PublishedUdpPort.Flow flow) {
@@ -421,22 +410,8 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         flows.put(created);
         lastFlow = created;
         counters.increment(Counter.UDP_FLOWS_OPENED);
-        scheduleIdleCheck(created, idleNanos);
+        idleFlows.watch(created);
         return created;
-    }
-
-    private void scheduleIdleCheck(UdpFlow flow, long delay) {
-        timers.schedule(() -> {
-            if (flows.get(flow.flowKey()) != flow) {
-                return;
-            }
-            long idle = timers.nanoTime() - flow.lastActive();
-            if (idle >= idleNanos) {
-                drop(flow);
-            } else {
-                scheduleIdleCheck(flow, idleNanos - idle);
-            }
-        }, delay);
     }
 
     private void drop(UdpFlow flow) {
