@@ -318,7 +318,7 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
             counters.increment(Counter.UDP_FLOW_LIMIT);
             return null;
         }
-        IpPair path = toGuest(client.getAddress(), port.guestIp);
+        IpPair path = output.fromClient(destinations, client.getAddress(), port.guestIp);
         int sourcePort = SourcePorts.pick(client.getPort(), p -> inbound.contains(path.key(port.guestPort, p)),
                 random);
         if (sourcePort < 0) {
@@ -333,16 +333,6 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         counters.increment(Counter.UDP_FLOWS_OPENED);
         idleInbound.watch(flow);
         return flow;
-    }
-
-    /** From a published port's client, as the guest may see it, to the guest's {@code guest}. */
-    private IpPair toGuest(InetAddress client, InetAddress guest) {
-        Ipv6Address guest6 = Ipv6Address.fromInet(guest);
-        if (guest6 == null) {
-            return output.ipv4(destinations.guestVisibleClient(client), Ipv4Address.fromInet(guest));
-        }
-        Ipv6Address source = destinations.guestVisibleClientIpv6(client);
-        return output.ipv6(source.high(), source.low(), guest6.high(), guest6.low());
     }
 
     void dropInbound(PublishedUdpPort.Flow flow) {
