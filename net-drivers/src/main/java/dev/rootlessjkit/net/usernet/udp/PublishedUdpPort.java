@@ -1,6 +1,7 @@
 package dev.rootlessjkit.net.usernet.udp;
 
 import dev.rootlessjkit.net.api.UdpPortTraffic;
+import dev.rootlessjkit.net.usernet.PublishedPort;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.stack.IpPair;
 import io.netty.buffer.ByteBuf;
@@ -19,7 +20,7 @@ import java.util.Map;
  * client (address, port) a flow the guest sees coming from the client's mapped address, whose replies go back to
  * that client from this socket. Flows end after the NAT's UDP idle time. Loop only.
  */
-public final class PublishedUdpPort implements AutoCloseable {
+public final class PublishedUdpPort implements PublishedPort {
     private final UdpNat nat;
     final EpollDatagramChannel channel;
     /** The guest's address the port leads to, IPv4 or IPv6. */
