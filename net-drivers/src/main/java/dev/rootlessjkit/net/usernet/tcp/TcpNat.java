@@ -368,15 +368,7 @@ public final class TcpNat implements TransportHandler, Ipv6TransportHandler {
             int guestPort) throws Exception {
         PublishedTcpPort.Acceptor acceptor = new PublishedTcpPort.Acceptor();
         server.pipeline().addLast(acceptor);
-        ChannelFuture bound = loop.register(server);
-        if (bound.isSuccess() && bind != null) {
-            bound = server.bind(bind);
-        }
-        if (!bound.isSuccess()) {
-            server.close();
-            Throwable cause = bound.cause();
-            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
-        }
+        HostSockets.registerAndBindOrThrow(loop, server, bind);
         PublishedTcpPort port = new PublishedTcpPort(this, server, guestIp, guestPort);
         acceptor.attach(port);
         published.add(port);

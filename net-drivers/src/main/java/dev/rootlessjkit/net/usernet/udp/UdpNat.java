@@ -26,7 +26,6 @@ import dev.rootlessjkit.net.usernet.stack.Ipv6TransportHandler;
 import dev.rootlessjkit.net.usernet.stack.TransportHandler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -279,15 +278,7 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
         PublishedUdpPort port = new PublishedUdpPort(this, ch, guestIp, guestPort);
         ch.pipeline().addLast(port.new FromClients());
-        ChannelFuture bound = loop.register(ch);
-        if (bound.isSuccess() && bind != null) {
-            bound = ch.bind(bind);
-        }
-        if (!bound.isSuccess()) {
-            ch.close();
-            Throwable cause = bound.cause();
-            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
-        }
+        HostSockets.registerAndBindOrThrow(loop, ch, bind);
         published.add(port);
         return port;
     }
@@ -386,15 +377,9 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
         UdpFlow created = new UdpFlow(key, guestIp, guestIpv6, guestPort, ch, now);
         ch.pipeline().addLast(new Replies(created));
-        // Called on the loop, so register and bind complete inline: the socket is ready for the first write.
-        ChannelFuture bound = loop.register(ch);
-        if (bound.isSuccess()) {
-            bound = ch.bind(new InetSocketAddress(guestIpv6 == null ? Ipv4Address.toInet(0)
-                    : new Ipv6Address(0, 0).toInet(), 0));
-        }
-        if (!bound.isSuccess()) {
+        InetAddress any = guestIpv6 == null ? Ipv4Address.toInet(0) : new Ipv6Address(0, 0).toInet();
+        if (!HostSockets.registerAndBind(loop, ch, new InetSocketAddress(any, 0)).isSuccess()) {
             counters.increment(Counter.HOST_SOCKET_FAILURES);
-            ch.close();
             return null;
         }
         flows.put(created);
