@@ -8,7 +8,12 @@ import java.util.function.Predicate;
  * Ends flows that carried no traffic for a set time. One timer a flow, not one re-armed per packet: when it fires
  * on a flow that was active meanwhile it waits out the rest of the time from the last traffic. Loop only.
  */
-public final class IdleExpiry<F extends FlowEntry> {
+public final class IdleExpiry<F extends IdleExpiry.Watched> {
+    /** What a flow shows its expiry: when it last carried traffic, on the stack's clock. */
+    public interface Watched {
+        long lastActive();
+    }
+
     private final Timers timers;
     private final long idleNanos;
     private final Predicate<F> current;

@@ -5,7 +5,6 @@ import dev.rootlessjkit.net.usernet.Counters;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.Timers;
-import dev.rootlessjkit.net.usernet.flow.FlowEntry;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.flow.IdleExpiry;
 import dev.rootlessjkit.net.usernet.header.Icmp;
@@ -69,8 +68,8 @@ public final class IcmpEchoNat {
         this.destinations = destinations;
         this.sockets = sockets;
         this.maxFlows = MAX_FLOWS;
-        this.idleFlows = new IdleExpiry<>(timers, IDLE_NANOS, flow -> flows.get(flow.flowKey()) == flow, flow -> {
-            flows.remove(flow.flowKey());
+        this.idleFlows = new IdleExpiry<>(timers, IDLE_NANOS, flow -> flows.get(flow.key) == flow, flow -> {
+            flows.remove(flow.key);
             flow.channel.close();
         });
     }
@@ -101,7 +100,7 @@ public final class IcmpEchoNat {
         if (flow == null) {
             return flows.size() >= maxFlows ? Result.DROPPED : Result.NOT_PERMITTED;
         }
-        flow.touch(timers.nanoTime());
+        flow.lastActive = timers.nanoTime();
         counters.increment(Counter.ICMP_ECHO_FORWARDED);
         // The kernel sets the identifier and checksum itself; type, code, sequence and data go as they are.
         flow.channel.writeAndFlush(new DatagramPacket(packet.retainedSlice(off, len), new InetSocketAddress(host, 0)),
@@ -152,26 +151,27 @@ public final class IcmpEchoNat {
         return created;
     }
 
-    private static final class Flow extends FlowEntry {
+    private static final class Flow implements IdleExpiry.Watched {
+        final FlowKey key;
         final int guestIp;
         /** The guest's address of an ICMPv6 ping run (guestIp is then 0), else null. */
         final Ipv6Address guestIpv6;
         final int guestId;
         final Channel channel;
+        long lastActive;
 
-        /** No caps by group: the ping runs' map has a cap of its own. */
         Flow(FlowKey key, int guestIp, Ipv6Address guestIpv6, int guestId, Channel channel, long now) {
-            super(key, null, null, now);
+            this.key = key;
             this.guestIp = guestIp;
             this.guestIpv6 = guestIpv6;
             this.guestId = guestId;
             this.channel = channel;
+            this.lastActive = now;
         }
 
-        /** Never asked: ping runs live in a plain map, where a run beyond the cap is refused, not made room for. */
         @Override
-        protected boolean evictable(long now) {
-            return false;
+        public long lastActive() {
+            return lastActive;
         }
     }
 
@@ -194,7 +194,7 @@ public final class IcmpEchoNat {
             if (len < Icmp.HEADER_LENGTH || from == 0 || Icmp.type(msg, msg.readerIndex()) != Icmp.TYPE_ECHO_REPLY) {
                 return;
             }
-            flow.touch(timers.nanoTime());
+            flow.lastActive = timers.nanoTime();
             ByteBuf reply = out.allocate(len);
             int at = reply.writerIndex();
             reply.writeBytes(msg, msg.readerIndex(), len);
@@ -212,7 +212,7 @@ public final class IcmpEchoNat {
                     || Icmpv6.type(msg, msg.readerIndex()) != Icmpv6.TYPE_ECHO_REPLY) {
                 return;
             }
-            flow.touch(timers.nanoTime());
+            flow.lastActive = timers.nanoTime();
             Ipv6Address src = destinations.guestVisibleSourceIpv6(from);
             Ipv6Address guest = flow.guestIpv6;
             ByteBuf reply = out6.allocate(len);
