@@ -2,9 +2,7 @@ package dev.rootlessjkit.port;
 
 import dev.rootlessjkit.linux.Sockets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The -p listeners the parent binds right after the spawn, before the port driver exists (the driver needs the state
@@ -16,7 +14,7 @@ import java.util.Map;
 public final class EarlyListeners implements AutoCloseable {
     private final List<String> protos;
     private final PreboundListeners prebound;
-    private final Map<PortSpec, Integer> fds = new LinkedHashMap<>();
+    private final SpecSockets fds = new SpecSockets();
     private Sockets sockets;
 
     /**
@@ -39,7 +37,7 @@ public final class EarlyListeners implements AutoCloseable {
             return;
         }
         final List<PortStatus> before = new ArrayList<>(fds.size());
-        fds.keySet().forEach(s -> before.add(new PortStatus(before.size() + 1, s)));
+        fds.specs().forEach(s -> before.add(new PortStatus(before.size() + 1, s)));
         PortSpecValidator.validate(spec, before);
         if (!protos.contains(spec.proto())) {
             return;
@@ -54,17 +52,13 @@ public final class EarlyListeners implements AutoCloseable {
 
     /** The socket bound for {@code spec}, the caller's from now on; -1 when none was. */
     public int take(PortSpec spec) {
-        final Integer fd = fds.remove(spec);
-        return fd == null ? -1 : fd;
+        return fds.take(spec);
     }
 
     /** Closes the sockets nobody took, and what was bound before that no spec claimed. */
     @Override
     public void close() {
-        for (int fd : fds.values()) {
-            sockets.close(fd);
-        }
-        fds.clear();
+        fds.closeAll(sockets);
         prebound.close();
     }
 }

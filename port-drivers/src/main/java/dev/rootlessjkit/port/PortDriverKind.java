@@ -5,7 +5,6 @@ import dev.rootlessjkit.linux.Sockets;
 import dev.rootlessjkit.log.Log;
 import dev.rootlessjkit.net.api.ParentJvmOnly;
 import dev.rootlessjkit.net.api.ParentNetworkDriver;
-import dev.rootlessjkit.net.api.PortPublisher;
 import dev.rootlessjkit.port.builtin.BuiltinChildDriver;
 import dev.rootlessjkit.port.builtin.BuiltinParentDriver;
 import dev.rootlessjkit.port.slirp4netns.Slirp4netnsParentPortDriver;
@@ -61,11 +60,7 @@ public enum PortDriverKind {
         @ParentJvmOnly
         public ParentPortDriver parentHalf(PortDriverOptions options, Path stateDir, ParentNetworkDriver network,
                 Log log) throws PortDriverException {
-            final Optional<String> apiSocket = network.slirp4netnsApiSocket();
-            if (apiSocket.isEmpty()) {
-                throw new PortDriverException("--port-driver=slirp4netns requires --net=slirp4netns");
-            }
-            return new Slirp4netnsParentPortDriver(stateDir.resolve(apiSocket.get()));
+            return new Slirp4netnsParentPortDriver(stateDir.resolve(requireHook(network.slirp4netnsApiSocket())));
         }
     },
     /** pasta publishes every port bound inside by itself; -p is checked and ignored, as RootlessKit does. */
@@ -84,11 +79,7 @@ public enum PortDriverKind {
         @ParentJvmOnly
         public ParentPortDriver parentHalf(PortDriverOptions options, Path stateDir, ParentNetworkDriver network,
                 Log log) throws PortDriverException {
-            final Optional<PortPublisher> stack = network.portPublisher();
-            if (stack.isEmpty()) {
-                throw new PortDriverException("--port-driver=usernet requires --net=usernet");
-            }
-            return new UsernetPortDriver(stack.get(), log);
+            return new UsernetPortDriver(requireHook(network.portPublisher()), log);
         }
 
         @Override
@@ -147,6 +138,18 @@ public enum PortDriverKind {
     @ParentJvmOnly
     public abstract ParentPortDriver parentHalf(PortDriverOptions options, Path stateDir, ParentNetworkDriver network,
             Log log) throws PortDriverException;
+
+    /**
+     * What the network driver offers this driver through its hook; refused, naming the network the driver works
+     * with, when the running network has no such hook.
+     */
+    @ParentJvmOnly
+    <T> T requireHook(Optional<T> hook) throws PortDriverException {
+        if (hook.isEmpty()) {
+            throw new PortDriverException("--port-driver=" + cliName + " requires --net=" + networks.get(0));
+        }
+        return hook.get();
+    }
 
     /** The protocols of -p ports it serves from sockets of the parent's, bound early; empty when none. */
     @ParentJvmOnly

@@ -1,9 +1,7 @@
 package dev.rootlessjkit.port;
 
 import dev.rootlessjkit.linux.Sockets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * -p sockets bound as the parent's first act, right after the native bindings load and before the child is spawned:
@@ -17,7 +15,7 @@ import java.util.Map;
  * more (jnr-ffi): the JDK's NIO start-up then cost the launch 45-50 ms before the spawn, more than jffi's loading.
  */
 public final class PreboundListeners implements AutoCloseable {
-    private final Map<PortSpec, Integer> fds = new LinkedHashMap<>();
+    private final SpecSockets fds = new SpecSockets();
     private final Sockets sockets;
 
     private PreboundListeners(Sockets sockets) {
@@ -37,7 +35,7 @@ public final class PreboundListeners implements AutoCloseable {
             try {
                 final PortSpec spec = PortSpecParser.parse(raw);
                 final Proto proto = Proto.of(spec.proto()).orElse(null);
-                if (proto != null && protos.contains(spec.proto()) && !prebound.fds.containsKey(spec)) {
+                if (proto != null && protos.contains(spec.proto()) && !prebound.fds.contains(spec)) {
                     prebound.fds.put(spec, HostListeners.listen(sockets, spec, proto));
                 }
             } catch (PortDriverException e) {
@@ -54,16 +52,12 @@ public final class PreboundListeners implements AutoCloseable {
 
     /** The socket bound for {@code spec}, the caller's from now on; -1 when none was bound. */
     public int take(PortSpec spec) {
-        final Integer fd = fds.remove(spec);
-        return fd == null ? -1 : fd;
+        return fds.take(spec);
     }
 
     /** Closes the sockets nobody took. */
     @Override
     public void close() {
-        for (int fd : fds.values()) {
-            sockets.close(fd);
-        }
-        fds.clear();
+        fds.closeAll(sockets);
     }
 }

@@ -1,10 +1,14 @@
 package dev.rootlessjkit.net.usernet;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
+import java.net.SocketAddress;
 
 /**
  * Opens the stack's host sockets; behind an interface so that tests can stand in for a process out of descriptors.
@@ -54,5 +58,30 @@ public interface HostSockets {
         }
         ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
         return ch;
+    }
+
+    /**
+     * Registers {@code ch} on {@code loop} and binds it to {@code bind} (null: it is bound already). Called on the
+     * loop, so both complete inline and the socket is ready for its first write; when either failed the channel is
+     * closed and the returned future holds the cause.
+     */
+    static ChannelFuture registerAndBind(EventLoop loop, Channel ch, SocketAddress bind) {
+        ChannelFuture bound = loop.register(ch);
+        if (bound.isSuccess() && bind != null) {
+            bound = ch.bind(bind);
+        }
+        if (!bound.isSuccess()) {
+            ch.close();
+        }
+        return bound;
+    }
+
+    /** As {@link #registerAndBind}, throwing the cause (a BindException, say) when it failed. */
+    static void registerAndBindOrThrow(EventLoop loop, Channel ch, SocketAddress bind) throws Exception {
+        ChannelFuture bound = registerAndBind(loop, ch, bind);
+        if (!bound.isSuccess()) {
+            Throwable cause = bound.cause();
+            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
+        }
     }
 }

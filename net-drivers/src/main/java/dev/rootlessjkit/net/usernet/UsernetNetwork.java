@@ -2,9 +2,6 @@ package dev.rootlessjkit.net.usernet;
 
 import dev.rootlessjkit.net.Background;
 import dev.rootlessjkit.net.api.CountedPort;
-import dev.rootlessjkit.net.api.PortTraffic;
-import dev.rootlessjkit.net.usernet.tcp.PublishedTcpPort;
-import dev.rootlessjkit.net.usernet.udp.PublishedUdpPort;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
@@ -98,16 +95,12 @@ public final class UsernetNetwork implements AutoCloseable {
      * connections before it returns.
      */
     public CountedPort publishTcp(int listenFd, int guestIp, int guestPort) throws UsernetException {
-        final PublishedTcpPort port = onLoop(() -> stack.publishTcp(listenFd, guestIp, guestPort),
-                "cannot serve the TCP listener on fd " + listenFd);
-        return counted(port.traffic(), port::close, port.localAddress());
+        return publish(() -> stack.publishTcp(listenFd, guestIp, guestPort), "TCP listener", listenFd);
     }
 
     /** As {@link #publishTcp} for a bound UDP socket, whose queued datagrams are passed on now. */
     public CountedPort publishUdp(int fd, int guestIp, int guestPort) throws UsernetException {
-        final PublishedUdpPort port = onLoop(() -> stack.publishUdp(fd, guestIp, guestPort),
-                "cannot serve the UDP socket on fd " + fd);
-        return counted(port.traffic(), port::close, port.localAddress());
+        return publish(() -> stack.publishUdp(fd, guestIp, guestPort), "UDP socket", fd);
     }
 
     /**
@@ -115,22 +108,23 @@ public final class UsernetNetwork implements AutoCloseable {
      * UsernetStack#publishTcp6(int, Ipv6Address, int)}.
      */
     public CountedPort publishTcp6(int listenFd, Ipv6Address guestIp, int guestPort) throws UsernetException {
-        final PublishedTcpPort port = onLoop(() -> stack.publishTcp6(listenFd, guestIp, guestPort),
-                "cannot serve the TCP listener on fd " + listenFd);
-        return counted(port.traffic(), port::close, port.localAddress());
+        return publish(() -> stack.publishTcp6(listenFd, guestIp, guestPort), "TCP listener", listenFd);
     }
 
     /** As {@link #publishTcp6} for a bound UDP socket. */
     public CountedPort publishUdp6(int fd, Ipv6Address guestIp, int guestPort) throws UsernetException {
-        final PublishedUdpPort port = onLoop(() -> stack.publishUdp6(fd, guestIp, guestPort),
-                "cannot serve the UDP socket on fd " + fd);
-        return counted(port.traffic(), port::close, port.localAddress());
+        return publish(() -> stack.publishUdp6(fd, guestIp, guestPort), "UDP socket", fd);
     }
 
-    /** A published port's handle: its counters, and a close that runs on the stack's loop. */
-    private CountedPort counted(PortTraffic traffic, Runnable close, InetSocketAddress address) {
-        return new CountedPort(traffic, () -> onLoop(() -> {
-            close.run();
+    /**
+     * Publishes the {@code socket} behind {@code fd} on the stack's loop; the handle has the port's counters, and a
+     * close that runs on the loop.
+     */
+    private CountedPort publish(Callable<PublishedPort> publish, String socket, int fd) throws UsernetException {
+        final PublishedPort port = onLoop(publish, "cannot serve the " + socket + " on fd " + fd);
+        final InetSocketAddress address = port.localAddress();
+        return new CountedPort(port.traffic(), () -> onLoop(() -> {
+            port.close();
             return null;
         }, "cannot close the published port " + address));
     }

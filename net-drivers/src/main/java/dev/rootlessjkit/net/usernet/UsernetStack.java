@@ -196,7 +196,7 @@ public final class UsernetStack implements AutoCloseable {
      * @throws Exception the bind error when {@code bind} cannot be listened on
      */
     public PublishedTcpPort publishTcp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
-        return tcp.publish(bind, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
+        return tcp.publish(bind, ipv4Guest(guestIp), guestPort);
     }
 
     /**
@@ -215,6 +215,11 @@ public final class UsernetStack implements AutoCloseable {
         return tcp.publish(listenFd, ipv6Guest(guestIp), guestPort);
     }
 
+    /** The guest's IPv4 {@code guestIp}, or 0 for the one the network gives it. */
+    private InetAddress ipv4Guest(int guestIp) {
+        return Ipv4Address.toInet(guestIp == 0 ? guest : guestIp);
+    }
+
     private InetAddress ipv6Guest(Ipv6Address guestIp) {
         if (ipv6 == null) {
             throw new IllegalStateException("the usernet network has no IPv6 (start it with --ipv6)");
@@ -227,12 +232,12 @@ public final class UsernetStack implements AutoCloseable {
      * backlog are served now); takes ownership of {@code listenFd}.
      */
     public PublishedTcpPort publishTcp(int listenFd, int guestIp, int guestPort) throws Exception {
-        return tcp.publish(listenFd, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
+        return tcp.publish(listenFd, ipv4Guest(guestIp), guestPort);
     }
 
     /** As {@link #publishTcp} for UDP: per client a flow to {@code guestIp:guestPort}, ended when idle. */
     public PublishedUdpPort publishUdp(InetSocketAddress bind, int guestIp, int guestPort) throws Exception {
-        return udp.publish(bind, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
+        return udp.publish(bind, ipv4Guest(guestIp), guestPort);
     }
 
     /** As {@link #publishTcp6(InetSocketAddress, Ipv6Address, int)} for UDP. */
@@ -251,7 +256,7 @@ public final class UsernetStack implements AutoCloseable {
      * it are passed on now); takes ownership of {@code fd}.
      */
     public PublishedUdpPort publishUdp(int fd, int guestIp, int guestPort) throws Exception {
-        return udp.publish(fd, Ipv4Address.toInet(guestIp == 0 ? guest : guestIp), guestPort);
+        return udp.publish(fd, ipv4Guest(guestIp), guestPort);
     }
 
     public Counters counters() {

@@ -9,7 +9,6 @@ import dev.rootlessjkit.net.usernet.stack.IpPair;
 import dev.rootlessjkit.net.usernet.udp.UdpOutput;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -196,14 +195,8 @@ public final class DnsForwarder {
                 counters.increment(Counter.UDP_SEND_ERRORS);
             }
         });
-        // Called on the loop, so register and bind complete inline and the socket is ready for the first write.
-        ChannelFuture bound = loop.register(ch);
-        if (bound.isSuccess()) {
-            bound = ch.bind(new InetSocketAddress(Ipv4Address.toInet(0), 0));
-        }
-        if (!bound.isSuccess()) {
+        if (!HostSockets.registerAndBind(loop, ch, new InetSocketAddress(Ipv4Address.toInet(0), 0)).isSuccess()) {
             counters.increment(Counter.HOST_SOCKET_FAILURES);
-            ch.close();
             return null;
         }
         pool[index] = ch;

@@ -4,7 +4,7 @@ package dev.rootlessjkit.net.usernet.flow;
  * A flow as its {@link FlowTable} sees it: its key, the groups its caps count it in, and when it last carried
  * traffic. Loop only, like the table.
  */
-public abstract class FlowEntry {
+public abstract class FlowEntry implements IdleExpiry.Watched {
     final FlowKey flowKey;
     final Object source;
     final Object destination;
@@ -26,6 +26,7 @@ public abstract class FlowEntry {
         lastActive = now;
     }
 
+    @Override
     public final long lastActive() {
         return lastActive;
     }

@@ -97,9 +97,14 @@ public final class FlowTable<E extends FlowEntry> {
         link(byDestination, flow.destination, flow);
     }
 
+    /** Whether {@code flow} is the one in the table under its key: not removed, nor replaced by a newer one. */
+    public boolean holds(E flow) {
+        return flows.get(flow.flowKey) == flow;
+    }
+
     /** Forgets the flow if it is the one in the table under its key. */
     public void remove(E flow) {
-        if (flows.get(flow.flowKey) == flow) {
+        if (holds(flow)) {
             flows.remove(flow.flowKey);
             unlinkGroups(flow);
         }
@@ -129,7 +134,7 @@ public final class FlowTable<E extends FlowEntry> {
             }
             toBack(candidate);
         }
-        if (evictActive && oldest != null && flows.get(oldest.flowKey) == oldest) {
+        if (evictActive && oldest != null && holds(oldest)) {
             end(oldest);
             return true;
         }

@@ -6,6 +6,7 @@ import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.Timers;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
+import dev.rootlessjkit.net.usernet.flow.IdleExpiry;
 import dev.rootlessjkit.net.usernet.header.Icmp;
 import dev.rootlessjkit.net.usernet.header.Icmpv6;
 import dev.rootlessjkit.net.usernet.header.Ipv4;
@@ -53,9 +54,9 @@ public final class IcmpEchoNat {
     private final Destinations destinations;
     private final EchoSockets sockets;
     private final int maxFlows;
-    private final long idleNanos;
     /** By guest address and echo identifier (in the key's guest port). */
     private final Map<FlowKey, Flow> flows = new HashMap<>();
+    private final IdleExpiry<Flow> idleFlows;
 
     public IcmpEchoNat(EventLoop loop, Counters counters, Timers timers, Ipv4Output out, Ipv6Output out6,
             Destinations destinations, EchoSockets sockets) {
@@ -67,7 +68,10 @@ public final class IcmpEchoNat {
         this.destinations = destinations;
         this.sockets = sockets;
         this.maxFlows = MAX_FLOWS;
-        this.idleNanos = IDLE_NANOS;
+        this.idleFlows = new IdleExpiry<>(timers, IDLE_NANOS, flow -> flows.get(flow.key) == flow, flow -> {
+            flows.remove(flow.key);
+            flow.channel.close();
+        });
     }
 
     /** The outcome of {@link #forward}. */
@@ -143,26 +147,11 @@ public final class IcmpEchoNat {
             return null;
         }
         flows.put(key, created);
-        scheduleIdleCheck(created, idleNanos);
+        idleFlows.watch(created);
         return created;
     }
 
-    private void scheduleIdleCheck(Flow flow, long delay) {
-        timers.schedule(() -> {
-            if (flows.get(flow.key) != flow) {
-                return;
-            }
-            long idle = timers.nanoTime() - flow.lastActive;
-            if (idle >= idleNanos) {
-                flows.remove(flow.key);
-                flow.channel.close();
-            } else {
-                scheduleIdleCheck(flow, idleNanos - idle);
-            }
-        }, delay);
-    }
-
-    private static final class Flow {
+    private static final class Flow implements IdleExpiry.Watched {
         final FlowKey key;
         final int guestIp;
         /** The guest's address of an ICMPv6 ping run (guestIp is then 0), else null. */
@@ -178,6 +167,11 @@ public final class IcmpEchoNat {
             this.guestId = guestId;
             this.channel = channel;
             this.lastActive = now;
+        }
+
+        @Override
+        public long lastActive() {
+            return lastActive;
         }
     }
 

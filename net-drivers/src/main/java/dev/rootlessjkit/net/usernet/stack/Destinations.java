@@ -86,6 +86,19 @@ public final class Destinations {
         return v4;
     }
 
+    /**
+     * The path of a published port's client's flow into the guest's {@code guest} address, IPv4 or IPv6: from the
+     * client as the guest may see it ({@link #guestVisibleClient}, {@link #guestVisibleClientIpv6}) to the guest.
+     */
+    public IpPair clientToGuest(InetAddress client, InetAddress guest, Ipv4Output out, Ipv6Output out6) {
+        Ipv6Address guest6 = Ipv6Address.fromInet(guest);
+        if (guest6 == null) {
+            return IpPair.ipv4(out, guestVisibleClient(client), Ipv4Address.fromInet(guest));
+        }
+        Ipv6Address source = guestVisibleClientIpv6(client);
+        return IpPair.ipv6(out6, source.high(), source.low(), guest6.high(), guest6.low());
+    }
+
     private static boolean isV4Mapped(byte[] b) {
         for (int i = 0; i < 10; i++) {
             if (b[i] != 0) {

@@ -8,45 +8,25 @@ import io.netty.buffer.ByteBuf;
  * Builds IPv4 packets for the guest in one buffer: the transport layer writes from {@link #L4_OFFSET} on and this
  * class fills the IP and Ethernet headers in front, so nothing is copied to prepend headers.
  */
-public final class Ipv4Output {
+public final class Ipv4Output extends IpOutput {
     public static final int IP_OFFSET = Ethernet.HEADER_LENGTH;
     public static final int L4_OFFSET = IP_OFFSET + Ipv4.MIN_HEADER_LENGTH;
 
-    private final Link link;
-    private final int mtu;
     private int nextId;
 
     public Ipv4Output(Link link, int mtu) {
-        this.link = link;
-        this.mtu = mtu;
-    }
-
-    /** The largest IPv4 packet the guest's interface takes. */
-    public int mtu() {
-        return mtu;
-    }
-
-    /** A frame with its writer index at {@link #L4_OFFSET} and room for {@code l4Length} more bytes. */
-    public ByteBuf allocate(int l4Length) {
-        ByteBuf b = link.allocate(L4_OFFSET + l4Length);
-        b.writerIndex(L4_OFFSET);
-        return b;
+        super(link, mtu, L4_OFFSET);
     }
 
     /** Sends a frame from {@link #allocate}; the transport payload ends at the writer index. Takes ownership. */
     public void send(ByteBuf frame, int protocol, int src, int dst, boolean dontFragment) {
         int total = frame.writerIndex() - IP_OFFSET;
-        if (total > mtu && !dontFragment) {
+        if (total > mtu() && !dontFragment) {
             sendFragments(frame, protocol, src, dst);
             return;
         }
         Ipv4.write(frame, IP_OFFSET, total, nextId++ & 0xffff, dontFragment ? Ipv4.FLAG_DF : 0, protocol, src, dst);
         link.send(frame, Ethernet.TYPE_IPV4);
-    }
-
-    /** Whether {@link #sendOffloaded} may be used. */
-    public boolean offloads() {
-        return link.offloads();
     }
 
     /**
@@ -67,7 +47,7 @@ public final class Ipv4Output {
     private void sendFragments(ByteBuf whole, int protocol, int src, int dst) {
         int id = nextId++ & 0xffff;
         int payload = whole.writerIndex() - L4_OFFSET;
-        int chunk = ((mtu - Ipv4.MIN_HEADER_LENGTH) / 8) * 8;
+        int chunk = ((mtu() - Ipv4.MIN_HEADER_LENGTH) / 8) * 8;
         try {
             for (int offset = 0; offset < payload; offset += chunk) {
                 int len = Math.min(chunk, payload - offset);

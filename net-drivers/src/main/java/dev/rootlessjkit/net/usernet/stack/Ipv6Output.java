@@ -9,28 +9,12 @@ import io.netty.buffer.ByteBuf;
  * Builds IPv6 packets for the guest in one buffer, as {@link Ipv4Output} does for IPv4: the upper layer writes from
  * {@link #L4_OFFSET} on and this class fills the IPv6 and Ethernet headers in front.
  */
-public final class Ipv6Output {
+public final class Ipv6Output extends IpOutput {
     public static final int IP_OFFSET = Ethernet.HEADER_LENGTH;
     public static final int L4_OFFSET = IP_OFFSET + Ipv6.HEADER_LENGTH;
 
-    private final Link link;
-    private final int mtu;
-
     public Ipv6Output(Link link, int mtu) {
-        this.link = link;
-        this.mtu = mtu;
-    }
-
-    /** The largest IPv6 packet the guest's interface takes. */
-    public int mtu() {
-        return mtu;
-    }
-
-    /** A frame with its writer index at {@link #L4_OFFSET} and room for {@code l4Length} more bytes. */
-    public ByteBuf allocate(int l4Length) {
-        ByteBuf b = link.allocate(L4_OFFSET + l4Length);
-        b.writerIndex(L4_OFFSET);
-        return b;
+        super(link, mtu, L4_OFFSET);
     }
 
     /**
@@ -46,11 +30,6 @@ public final class Ipv6Output {
         } else {
             link.send(frame, Ethernet.TYPE_IPV6);
         }
-    }
-
-    /** Whether {@link #sendOffloaded} may be used. */
-    public boolean offloads() {
-        return link.offloads();
     }
 
     /**

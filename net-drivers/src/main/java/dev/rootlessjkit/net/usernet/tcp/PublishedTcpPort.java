@@ -1,6 +1,7 @@
 package dev.rootlessjkit.net.usernet.tcp;
 
 import dev.rootlessjkit.net.api.TcpPortTraffic;
+import dev.rootlessjkit.net.usernet.PublishedPort;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * A host port whose clients the stack connects to a guest port itself (the usernet port driver): a listener on the
  * stack's loop and the flows it opened, so that closing the port also ends its live connections. Loop only.
  */
-public final class PublishedTcpPort implements AutoCloseable {
+public final class PublishedTcpPort implements PublishedPort {
     private final TcpNat nat;
     private final EpollServerSocketChannel server;
     /** The guest's address the port leads to, IPv4 or IPv6. */

@@ -3,7 +3,6 @@ package dev.rootlessjkit.net.usernet.tcp;
 import dev.rootlessjkit.net.usernet.Counter;
 import dev.rootlessjkit.net.usernet.Counters;
 import dev.rootlessjkit.net.usernet.HostSockets;
-import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.Ipv6Address;
 import dev.rootlessjkit.net.usernet.SourcePorts;
 import dev.rootlessjkit.net.usernet.Timers;
@@ -369,15 +368,7 @@ public final class TcpNat implements TransportHandler, Ipv6TransportHandler {
             int guestPort) throws Exception {
         PublishedTcpPort.Acceptor acceptor = new PublishedTcpPort.Acceptor();
         server.pipeline().addLast(acceptor);
-        ChannelFuture bound = loop.register(server);
-        if (bound.isSuccess() && bind != null) {
-            bound = server.bind(bind);
-        }
-        if (!bound.isSuccess()) {
-            server.close();
-            Throwable cause = bound.cause();
-            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
-        }
+        HostSockets.registerAndBindOrThrow(loop, server, bind);
         PublishedTcpPort port = new PublishedTcpPort(this, server, guestIp, guestPort);
         acceptor.attach(port);
         published.add(port);
@@ -397,7 +388,7 @@ public final class TcpNat implements TransportHandler, Ipv6TransportHandler {
             PublishedTcpPort.reject(client);
             return null;
         }
-        IpPair ip = toGuest(peer.getAddress(), guestIp);
+        IpPair ip = destinations.clientToGuest(peer.getAddress(), guestIp, out, out6);
         int sourcePort = SourcePorts.pick(peer.getPort(), p -> inUse(ip.key(guestPort, p)), random);
         if (sourcePort < 0) {
             counters.increment(Counter.TCP_FLOW_LIMIT);
@@ -418,16 +409,6 @@ public final class TcpNat implements TransportHandler, Ipv6TransportHandler {
         loop.register(client);
         flow.openToGuest();
         return flow;
-    }
-
-    /** The addresses of a published port's client's flow: the client as the guest may see it, and the guest. */
-    private IpPair toGuest(InetAddress client, InetAddress guest) {
-        Ipv6Address guest6 = Ipv6Address.fromInet(guest);
-        if (guest6 == null) {
-            return IpPair.ipv4(out, destinations.guestVisibleClient(client), Ipv4Address.fromInet(guest));
-        }
-        Ipv6Address source = destinations.guestVisibleClientIpv6(client);
-        return IpPair.ipv6(out6, source.high(), source.low(), guest6.high(), guest6.low());
     }
 
     private boolean inUse(FlowKey key) {

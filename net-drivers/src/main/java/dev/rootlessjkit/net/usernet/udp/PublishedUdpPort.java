@@ -1,7 +1,7 @@
 package dev.rootlessjkit.net.usernet.udp;
 
 import dev.rootlessjkit.net.api.UdpPortTraffic;
-import dev.rootlessjkit.net.usernet.flow.FlowEntry;
+import dev.rootlessjkit.net.usernet.PublishedPort;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.stack.IpPair;
 import io.netty.buffer.ByteBuf;
@@ -20,7 +20,7 @@ import java.util.Map;
  * client (address, port) a flow the guest sees coming from the client's mapped address, whose replies go back to
  * that client from this socket. Flows end after the NAT's UDP idle time. Loop only.
  */
-public final class PublishedUdpPort implements AutoCloseable {
+public final class PublishedUdpPort implements PublishedPort {
     private final UdpNat nat;
     final EpollDatagramChannel channel;
     /** The guest's address the port leads to, IPv4 or IPv6. */
@@ -33,7 +33,7 @@ public final class PublishedUdpPort implements AutoCloseable {
     private boolean closed;
 
     /** One client of the port. */
-    static final class Flow extends FlowEntry {
+    static final class Flow extends UdpFlowEntry {
         final PublishedUdpPort port;
         final InetSocketAddress client;
         /** From the client's address as the guest sees it to the guest. */
@@ -47,11 +47,6 @@ public final class PublishedUdpPort implements AutoCloseable {
             this.client = client;
             this.path = path;
             this.sourcePort = sourcePort;
-        }
-
-        @Override
-        protected boolean evictable(long now) {
-            return now - lastActive >= EVICTABLE_NANOS;
         }
 
         /**
@@ -69,9 +64,6 @@ public final class PublishedUdpPort implements AutoCloseable {
             return true;
         }
     }
-
-    /** A client silent for a second may lose its flow to a new client when the table is full. */
-    private static final long EVICTABLE_NANOS = 1_000_000_000L;
 
     PublishedUdpPort(UdpNat nat, EpollDatagramChannel channel, InetAddress guestIp, int guestPort) {
         this.nat = nat;

@@ -1,7 +1,6 @@
 package dev.rootlessjkit.net.usernet.udp;
 
 import dev.rootlessjkit.net.usernet.Ipv6Address;
-import dev.rootlessjkit.net.usernet.flow.FlowEntry;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -13,14 +12,12 @@ import java.net.InetSocketAddress;
  * One guest UDP source (address and port) and the host socket that speaks for it. The socket is not connected:
  * like slirp, answers from any host reach the guest's port, with their own source address.
  */
-final class UdpFlow extends FlowEntry {
+final class UdpFlow extends UdpFlowEntry {
     /**
      * Datagrams waiting for the host socket (its send buffer full: a slow or unreachable peer) beyond 64 KiB are
      * dropped, as a full socket buffer drops them in the kernel: one batch's worth of datagrams, never a backlog.
      */
     static final WriteBufferWaterMark BACKLOG = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
-    /** A source silent for a second may lose its socket to a new one when the table is full. */
-    private static final long EVICTABLE_NANOS = 1_000_000_000L;
 
     final int guestIp;
     /** The guest's IPv6 address for a flow over IPv6 (guestIp is then 0), else null. */
@@ -35,11 +32,6 @@ final class UdpFlow extends FlowEntry {
         this.guestIpv6 = guestIpv6;
         this.guestPort = guestPort;
         this.channel = channel;
-    }
-
-    @Override
-    protected boolean evictable(long now) {
-        return now - lastActive >= EVICTABLE_NANOS;
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.rootlessjkit.net.usernet.HostSockets;
 import dev.rootlessjkit.net.usernet.UsernetConfig;
 import dev.rootlessjkit.net.usernet.flow.FlowKey;
 import dev.rootlessjkit.net.usernet.flow.FlowTable;
+import dev.rootlessjkit.net.usernet.flow.IdleExpiry;
 import dev.rootlessjkit.net.usernet.SourcePorts;
 import dev.rootlessjkit.net.usernet.Ipv4Address;
 import dev.rootlessjkit.net.usernet.Ipv6Address;
@@ -25,7 +26,6 @@ import dev.rootlessjkit.net.usernet.stack.Ipv6TransportHandler;
 import dev.rootlessjkit.net.usernet.stack.TransportHandler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -57,14 +57,15 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
     /** Null when the network is IPv4 only. */
     private final Icmpv6Errors icmpv6Errors;
     private final HostSockets sockets;
-    private final long idleNanos;
     /** Guest sources, each with its host socket. */
     private final FlowTable<UdpFlow> flows;
+    private final IdleExpiry<UdpFlow> idleFlows;
     private final List<UdpFlow> toFlush = new ArrayList<>();
     /** The flow of the previous datagram: a stream of datagrams from one source skips the key lookup. */
     private UdpFlow lastFlow;
     /** Clients of published ports, by what the guest's replies carry: (guest, its port, client's mapped address, port). */
     private final FlowTable<PublishedUdpPort.Flow> inbound;
+    private final IdleExpiry<PublishedUdpPort.Flow> idleInbound;
     private final List<PublishedUdpPort> portsToFlush = new ArrayList<>();
     private final List<PublishedUdpPort> published = new ArrayList<>();
     private final SplittableRandom random = new SplittableRandom();
@@ -83,7 +84,6 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         this.icmpErrors = icmpErrors;
         this.icmpv6Errors = icmpv6Errors;
         this.sockets = sockets;
-        this.idleNanos = idleNanos;
         // UDP flows cost nothing to re-create: when full, the oldest goes even if it was active (evictActive).
         this.flows = new FlowTable<>(outboundLimits.capacity(), outboundLimits.perSource(),
                 outboundLimits.perDestination(), true, flow -> {
@@ -95,6 +95,8 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
                     counters.increment(Counter.UDP_FLOWS_EVICTED);
                     dropInbound(flow);
                 });
+        this.idleFlows = new IdleExpiry<>(timers, idleNanos, flows::holds, this::drop);
+        this.idleInbound = new IdleExpiry<>(timers, idleNanos, inbound::holds, this::dropInbound);
     }
 
     @Override
@@ -276,15 +278,7 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
         PublishedUdpPort port = new PublishedUdpPort(this, ch, guestIp, guestPort);
         ch.pipeline().addLast(port.new FromClients());
-        ChannelFuture bound = loop.register(ch);
-        if (bound.isSuccess() && bind != null) {
-            bound = ch.bind(bind);
-        }
-        if (!bound.isSuccess()) {
-            ch.close();
-            Throwable cause = bound.cause();
-            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
-        }
+        HostSockets.registerAndBindOrThrow(loop, ch, bind);
         published.add(port);
         return port;
     }
@@ -315,7 +309,7 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
             counters.increment(Counter.UDP_FLOW_LIMIT);
             return null;
         }
-        IpPair path = toGuest(client.getAddress(), port.guestIp);
+        IpPair path = output.fromClient(destinations, client.getAddress(), port.guestIp);
         int sourcePort = SourcePorts.pick(client.getPort(), p -> inbound.contains(path.key(port.guestPort, p)),
                 random);
         if (sourcePort < 0) {
@@ -328,32 +322,8 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         inbound.put(flow);
         port.add(flow);
         counters.increment(Counter.UDP_FLOWS_OPENED);
-        scheduleInboundIdleCheck(flow, idleNanos);
+        idleInbound.watch(flow);
         return flow;
-    }
-
-    /** From a published port's client, as the guest may see it, to the guest's {@code guest}. */
-    private IpPair toGuest(InetAddress client, InetAddress guest) {
-        Ipv6Address guest6 = Ipv6Address.fromInet(guest);
-        if (guest6 == null) {
-            return output.ipv4(destinations.guestVisibleClient(client), Ipv4Address.fromInet(guest));
-        }
-        Ipv6Address source = destinations.guestVisibleClientIpv6(client);
-        return output.ipv6(source.high(), source.low(), guest6.high(), guest6.low());
-    }
-
-    private void scheduleInboundIdleCheck(PublishedUdpPort.Flow flow, long delay) {
-        timers.schedule(() -> {
-            if (inbound.get(flow.flowKey()) != flow) {
-                return;
-            }
-            long idle = timers.nanoTime() - flow.lastActive();
-            if (idle >= idleNanos) {
-                dropInbound(flow);
-            } else {
-                scheduleInboundIdleCheck(flow, idleNanos - idle);
-            }
-        }, delay);
     }
 
     void dropInbound(PublishedUdpPort.Flow flow) {
@@ -407,36 +377,16 @@ public final class UdpNat implements TransportHandler, Ipv6TransportHandler, Bat
         ch.config().setWriteBufferWaterMark(UdpFlow.BACKLOG);
         UdpFlow created = new UdpFlow(key, guestIp, guestIpv6, guestPort, ch, now);
         ch.pipeline().addLast(new Replies(created));
-        // Called on the loop, so register and bind complete inline: the socket is ready for the first write.
-        ChannelFuture bound = loop.register(ch);
-        if (bound.isSuccess()) {
-            bound = ch.bind(new InetSocketAddress(guestIpv6 == null ? Ipv4Address.toInet(0)
-                    : new Ipv6Address(0, 0).toInet(), 0));
-        }
-        if (!bound.isSuccess()) {
+        InetAddress any = guestIpv6 == null ? Ipv4Address.toInet(0) : new Ipv6Address(0, 0).toInet();
+        if (!HostSockets.registerAndBind(loop, ch, new InetSocketAddress(any, 0)).isSuccess()) {
             counters.increment(Counter.HOST_SOCKET_FAILURES);
-            ch.close();
             return null;
         }
         flows.put(created);
         lastFlow = created;
         counters.increment(Counter.UDP_FLOWS_OPENED);
-        scheduleIdleCheck(created, idleNanos);
+        idleFlows.watch(created);
         return created;
-    }
-
-    private void scheduleIdleCheck(UdpFlow flow, long delay) {
-        timers.schedule(() -> {
-            if (flows.get(flow.flowKey()) != flow) {
-                return;
-            }
-            long idle = timers.nanoTime() - flow.lastActive();
-            if (idle >= idleNanos) {
-                drop(flow);
-            } else {
-                scheduleIdleCheck(flow, idleNanos - idle);
-            }
-        }, delay);
     }
 
     private void drop(UdpFlow flow) {

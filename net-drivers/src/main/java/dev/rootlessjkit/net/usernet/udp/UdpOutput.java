@@ -4,7 +4,9 @@ import dev.rootlessjkit.net.usernet.header.Udp;
 import dev.rootlessjkit.net.usernet.stack.IpPair;
 import dev.rootlessjkit.net.usernet.stack.Ipv4Output;
 import dev.rootlessjkit.net.usernet.stack.Ipv6Output;
+import dev.rootlessjkit.net.usernet.stack.Destinations;
 import io.netty.buffer.ByteBuf;
+import java.net.InetAddress;
 
 /** Writes UDP datagrams to the guest: one copy of the payload into the frame, headers around it. */
 public final class UdpOutput {
@@ -25,6 +27,11 @@ public final class UdpOutput {
     /** The path of datagrams from {@code src} to the guest's {@code guest} over IPv6. */
     public IpPair ipv6(long srcHigh, long srcLow, long guestHigh, long guestLow) {
         return IpPair.ipv6(out6, srcHigh, srcLow, guestHigh, guestLow);
+    }
+
+    /** The path of a published port's client's datagrams to the guest's {@code guest}. */
+    public IpPair fromClient(Destinations destinations, InetAddress client, InetAddress guest) {
+        return destinations.clientToGuest(client, guest, out, out6);
     }
 
     public void send(int srcIp, int srcPort, int dstIp, int dstPort, ByteBuf payload, int offset, int length) {
