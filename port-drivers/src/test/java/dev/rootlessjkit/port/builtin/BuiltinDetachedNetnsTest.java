@@ -16,6 +16,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,10 +100,9 @@ class BuiltinDetachedNetnsTest {
         final int port = Peers.freePort();
         pair.parent.addPort(new dev.rootlessjkit.port.PortSpec("tcp", "127.0.0.1", port, "", port));
         Peers.roundTripsFail(port, 5);
-        final long before = Peers.openFds();
+        final Peers.FdSnapshot before = Peers.FdSnapshot.take();
         Peers.roundTripsFail(port, 200);
-        final long after = Peers.openFdsSettledTo(before);
-        assertTrue(after <= before, "fds before " + before + ", after " + after);
+        assertEquals(Set.of(), before.stillOpenSince(), "fds the refused connections left open");
     }
 
     private <T> T inside(Callable<T> action) throws Exception {

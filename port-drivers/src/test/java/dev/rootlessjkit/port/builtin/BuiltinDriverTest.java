@@ -2,7 +2,6 @@ package dev.rootlessjkit.port.builtin;
 
 import static dev.rootlessjkit.port.builtin.Peers.freePort;
 import static dev.rootlessjkit.port.builtin.Peers.hasIpv6Loopback;
-import static dev.rootlessjkit.port.builtin.Peers.openFds;
 import static dev.rootlessjkit.port.builtin.Peers.readOrReset;
 import static dev.rootlessjkit.port.builtin.Peers.roundTrip;
 import static dev.rootlessjkit.port.builtin.Peers.roundTrips;
@@ -35,6 +34,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -144,10 +144,9 @@ class BuiltinDriverTest {
         final int inside = echoServer();
         final int port = publish("tcp", "127.0.0.1", inside);
         roundTrips(port, 20);
-        final long before = openFds();
+        final Peers.FdSnapshot before = Peers.FdSnapshot.take();
         roundTrips(port, 1000);
-        final long after = Peers.openFdsSettledTo(before);
-        assertTrue(after <= before, "fds before " + before + ", after " + after);
+        assertEquals(Set.of(), before.stillOpenSince(), "fds the connections left open");
     }
 
     @Test

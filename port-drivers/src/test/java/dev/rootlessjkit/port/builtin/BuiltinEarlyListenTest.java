@@ -1,11 +1,9 @@
 package dev.rootlessjkit.port.builtin;
 
 import static dev.rootlessjkit.port.builtin.Peers.freePort;
-import static dev.rootlessjkit.port.builtin.Peers.openFds;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rootlessjkit.linux.Linux;
 import dev.rootlessjkit.linux.Sockets;
@@ -24,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -93,13 +92,12 @@ class BuiltinEarlyListenTest {
         final int held = freePort();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             parent.addPort(new PortSpec("tcp", "127.0.0.1", held, "", 80));
-            final long before = openFds();
+            final Peers.FdSnapshot before = Peers.FdSnapshot.take();
             final AddressInUseException inUse = assertThrows(AddressInUseException.class,
                     () -> parent.addPort(new PortSpec("tcp", "127.0.0.1", taken.getLocalPort(), "", 80)));
             assertEquals("listen tcp 127.0.0.1:" + taken.getLocalPort() + ": bind: address already in use",
                     inUse.getMessage());
-            final long after = openFds();
-            assertTrue(after <= before, "fds before " + before + ", after " + after);
+            assertEquals(Set.of(), before.openedSince(), "fds the failed bind left open");
         }
         parent.close();
         try (ServerSocket again = new ServerSocket(held, 1, InetAddress.getLoopbackAddress())) {

@@ -12,7 +12,10 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Servers and clients on loopback that the builtin driver's tests forward between. */
 final class Peers {
@@ -113,14 +116,80 @@ final class Peers {
         }
     }
 
-    /** Waits up to a second for the fd count to fall back to {@code before}; returns the last count. */
-    static long openFdsSettledTo(long before) throws IOException, InterruptedException {
-        long after = openFds();
-        for (int i = 0; i < 50 && after > before; i++) {
-            Thread.sleep(20);
-            after = openFds();
+    /**
+     * The fds open at one moment, each as "number -> what it points to" (socket:[inode], pipe:[inode], a path). A
+     * test compares what is open later with this, fd by fd, rather than counting: on a busy machine a loop another
+     * test closed may still be closing its fds meanwhile, and a count then misses by one either way.
+     */
+    static final class FdSnapshot {
+        private final Set<String> open;
+
+        private FdSnapshot(Set<String> open) {
+            this.open = open;
         }
-        return after;
+
+        static FdSnapshot take() throws IOException {
+            return new FdSnapshot(openFdEntries());
+        }
+
+        /** The fds open now that were not open at the snapshot. */
+        Set<String> openedSince() throws IOException {
+            final Set<String> now = openFdEntries();
+            now.removeAll(open);
+            return now;
+        }
+
+        /** Waits up to a second for every fd opened since the snapshot to be closed; returns those still open. */
+        Set<String> stillOpenSince() throws IOException, InterruptedException {
+            Set<String> opened = openedSince();
+            for (int i = 0; i < 50 && !opened.isEmpty(); i++) {
+                Thread.sleep(20);
+                opened = openedSince();
+            }
+            return opened;
+        }
+
+        private static Set<String> openFdEntries() throws IOException {
+            final Set<String> entries = new TreeSet<>();
+            final Path listing = Path.of("/proc", Long.toString(ProcessHandle.current().pid()), "fd");
+            try (var list = Files.list(listing)) {
+                for (Path fd : (Iterable<Path>) list::iterator) {
+                    try {
+                        final Path target = Files.readSymbolicLink(fd);
+                        if (!target.equals(listing)) { // the listing's own fd
+                            entries.add(fd.getFileName() + " -> " + target);
+                        }
+                    } catch (NoSuchFileException e) {
+                        // closed since it was listed
+                    }
+                }
+            }
+            return entries;
+        }
+    }
+
+    /** What an fd of the TCP socket listening on 127.0.0.1:{@code port} points to: socket:[its inode]. */
+    static String listeningSocket(int port) throws IOException {
+        final String local = String.format("0100007F:%04X", port);
+        for (String line : Files.readAllLines(Path.of("/proc/self/net/tcp"))) {
+            final String[] f = line.trim().split("\\s+");
+            // sl local_address rem_address st ... inode (the tenth field); st 0A is LISTEN
+            if (f.length > 9 && f[1].equals(local) && f[3].equals("0A")) {
+                return "socket:[" + f[9] + "]";
+            }
+        }
+        throw new IOException("nothing listens on 127.0.0.1:" + port);
+    }
+
+    /** Waits up to a second for no fd of this process to point to {@code target}; returns whether none does. */
+    static boolean closedSettled(String target) throws IOException, InterruptedException {
+        for (int i = 0; i < 50; i++) {
+            if (FdSnapshot.take().open.stream().noneMatch(e -> e.endsWith(" -> " + target))) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
     }
 
     static boolean hasIpv6Loopback() {

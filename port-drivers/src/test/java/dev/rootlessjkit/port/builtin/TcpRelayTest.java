@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -106,7 +107,7 @@ class TcpRelayTest {
         final ServerSocket server = server();
         final int port = fixture.publish(server.getLocalPort()).port();
         warmUp(port, server);
-        final long fdsBefore = Peers.openFds();
+        final Peers.FdSnapshot before = Peers.FdSnapshot.take();
         final Random random = new Random(seed);
         long left = totalBytes;
         for (int round = 0; round < connections / 4; round++) {
@@ -123,7 +124,7 @@ class TcpRelayTest {
                 f.get(60, TimeUnit.SECONDS);
             }
         }
-        assertEquals(fdsBefore, Peers.openFdsSettledTo(fdsBefore));
+        assertEquals(Set.of(), before.stillOpenSince(), "fds the relays opened and left open");
         assertEquals(0, fixture.connections.inUse(), "connection budget slots still taken");
     }
 
@@ -222,7 +223,7 @@ class TcpRelayTest {
         final ServerSocket server = server();
         final int port = fixture.publish(server.getLocalPort()).port();
         warmUp(port, server);
-        final long fdsBefore = Peers.openFds();
+        final Peers.FdSnapshot before = Peers.FdSnapshot.take();
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port); Socket inside = server.accept()) {
             final Socket resetter = clientResets ? client : inside;
             final Socket other = clientResets ? inside : client;
@@ -246,7 +247,7 @@ class TcpRelayTest {
             }
             awaitNoPipes(fixture);
         }
-        assertEquals(fdsBefore, Peers.openFdsSettledTo(fdsBefore));
+        assertEquals(Set.of(), before.stillOpenSince(), "fds the relay opened and left open");
     }
 
     /**
@@ -333,7 +334,8 @@ class TcpRelayTest {
         final ServerSocket server = server();
         final RelayFixture.Published published = fixture.publish(server.getLocalPort());
         warmUp(published.port(), server);
-        final long fdsBefore = Peers.openFds();
+        final Peers.FdSnapshot before = Peers.FdSnapshot.take();
+        final String listener = Peers.listeningSocket(published.port());
         final List<Socket> clients = new ArrayList<>();
         final List<Socket> insides = new ArrayList<>();
         try {
@@ -355,8 +357,8 @@ class TcpRelayTest {
             clients.forEach(TcpRelayTest::closeQuietly);
             insides.forEach(TcpRelayTest::closeQuietly);
         }
-        // The listener is closed as well.
-        assertEquals(fdsBefore - 1, Peers.openFdsSettledTo(fdsBefore - 1));
+        assertEquals(Set.of(), before.stillOpenSince(), "fds the relays opened and left open");
+        assertTrue(Peers.closedSettled(listener), "the listener is closed as well");
     }
 
     /** Closing the driver's TCP relays closes the connections they carry. */

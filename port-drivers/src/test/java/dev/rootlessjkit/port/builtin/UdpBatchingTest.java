@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -143,12 +144,14 @@ class UdpBatchingTest {
             final InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(),
                     pair.publish("udp", "127.0.0.1", inside.getLocalPort()));
             inside.setSoTimeout(5000);
-            final long before = Peers.openFds();
+            final Peers.FdSnapshot before = Peers.FdSnapshot.take();
             final SocketAddress first = relay(client, to, inside);
             assertEquals(first, relay(client, to, inside), "one flow while it is used");
-            assertEquals(before + 1, Peers.openFds(), "the flow's socket");
+            final Set<String> flowSocket = before.openedSince();
+            assertEquals(1, flowSocket.size(), "the flow's socket: " + flowSocket);
             Thread.sleep(1500);
-            assertEquals(before, Peers.openFdsSettledTo(before), "the idle flow's socket is closed");
+            assertTrue(Peers.closedSettled(flowSocket.iterator().next().split(" -> ")[1]),
+                    "the idle flow's socket is closed");
             assertNotEquals(first, relay(client, to, inside), "a new flow after the idle timeout");
         }
     }
