@@ -37,8 +37,10 @@ public final class Splice {
     private static final int SOL_SOCKET = 1;
     private static final int SO_LINGER = 13;
     private static final int SO_RCVBUF = 8;
+    private static final int PRIO_PROCESS = 0;
 
     private static final Function SPLICE = Function.ofLong("splice", INT, POINTER, INT, POINTER, LONG, INT);
+    private static final Function SETPRIORITY = Function.ofInt("setpriority", INT, INT, INT);
 
     final NativeCalls c;
     private final MemoryIO memory;
@@ -154,6 +156,15 @@ public final class Splice {
 
     public void close(int fd) {
         c.call(CLOSE, fd);
+    }
+
+    /**
+     * Raises the calling thread's nice value to {@code nice} (setpriority(PRIO_PROCESS, 0): on Linux the calling
+     * thread, not its process): 0 or -errno. One way only: a thread without CAP_SYS_NICE cannot lower it again
+     * (RLIMIT_NICE is 0 by default).
+     */
+    public int niceThisThread(int nice) {
+        return c.callInt(SETPRIORITY, PRIO_PROCESS, 0, nice) == 0 ? 0 : -c.errno();
     }
 
     /** The failure of {@code call} as an exception, for callers that report a negative result. */

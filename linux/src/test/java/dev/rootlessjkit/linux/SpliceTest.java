@@ -105,6 +105,32 @@ class SpliceTest {
         }
     }
 
+    /** The nice value is the calling thread's: the others of the process keep theirs. */
+    @Test
+    void niceThisThreadLowersOnlyTheCallingThreadsPriority() throws Exception {
+        final long before = niceOf(Path.of("/proc/thread-self/stat"));
+        final long[] inThread = new long[2];
+        final Thread t = new Thread(() -> {
+            try {
+                inThread[0] = splice.niceThisThread((int) before + 3);
+                inThread[1] = niceOf(Path.of("/proc/thread-self/stat"));
+            } catch (Exception e) {
+                inThread[0] = Long.MIN_VALUE;
+            }
+        });
+        t.start();
+        t.join();
+        assertEquals(0, inThread[0], "setpriority");
+        assertEquals(before + 3, inThread[1], "the calling thread's nice value");
+        assertEquals(before, niceOf(Path.of("/proc/thread-self/stat")), "another thread's nice value");
+    }
+
+    /** Field 19 of a /proc stat file: the nice value. */
+    static long niceOf(Path stat) throws Exception {
+        final String s = Files.readString(stat);
+        return Long.parseLong(s.substring(s.lastIndexOf(')') + 2).split(" ")[16]);
+    }
+
     @Test
     void wakeUpEndsAwait() throws Exception {
         try (Epoll epoll = Epoll.open(splice, 8)) {

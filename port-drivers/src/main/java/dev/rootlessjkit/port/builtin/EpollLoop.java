@@ -125,7 +125,12 @@ abstract class EpollLoop {
     void closing() {
     }
 
+    /** First thing on the loop's thread, before it waits for events. */
+    void onThread() {
+    }
+
     private void run() {
+        onThread();
         try {
             while (true) {
                 final int n = epoll.await(awaitMillis());

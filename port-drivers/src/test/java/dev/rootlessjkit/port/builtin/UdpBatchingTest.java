@@ -2,6 +2,7 @@ package dev.rootlessjkit.port.builtin;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,6 +132,39 @@ class UdpBatchingTest {
         }
         buf.position(p.getLength());
         return p.getSocketAddress();
+    }
+
+    /**
+     * The UDP forwarding threads run one step below the default priority, so that a flood yields the core to the
+     * receivers it feeds (UDP has no back-pressure); the process's other threads keep theirs.
+     */
+    @Test
+    void udpForwardingThreadsRunAtALowerPriority() throws Exception {
+        try (DriverPair pair = new DriverPair(state, Duration.ofSeconds(30), null, new Log("test", false));
+                DatagramSocket inside = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            final InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    pair.publish("udp", "127.0.0.1", inside.getLocalPort()));
+            inside.setSoTimeout(5000);
+            relay(client, to, inside);
+            final long mine = niceOf(Path.of("/proc/thread-self/stat"));
+            final List<Long> udpThreads = new ArrayList<>();
+            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    if (Files.readString(task.resolve("comm")).startsWith("builtin-port-ud")) {
+                        udpThreads.add(niceOf(task.resolve("stat")));
+                    }
+                }
+            }
+            assertFalse(udpThreads.isEmpty(), "no UDP forwarding thread");
+            udpThreads.forEach(nice -> assertEquals(mine + UdpLoop.NICE, nice, "a UDP forwarding thread's nice"));
+        }
+    }
+
+    /** Field 19 of a /proc stat file: the nice value. */
+    private static long niceOf(Path stat) throws Exception {
+        final String s = Files.readString(stat);
+        return Long.parseLong(s.substring(s.lastIndexOf(')') + 2).split(" ")[16]);
     }
 
     /**
