@@ -40,7 +40,7 @@ public final class IdleExpiry<F extends IdleExpiry.Watched> {
             if (!current.test(flow)) {
                 return;
             }
-            long idle = timers.nanoTime() - flow.lastActive();
+            final long idle = timers.nanoTime() - flow.lastActive();
             if (idle >= idleNanos) {
                 end.accept(flow);
             } else {
