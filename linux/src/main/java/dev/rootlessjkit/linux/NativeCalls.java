@@ -168,6 +168,11 @@ final class NativeCalls {
         return LastError.getInstance().get();
     }
 
+    /** Sets this thread's errno to 0: for the calls whose every return value is also a valid result. */
+    void clearErrno() {
+        LastError.getInstance().set(0);
+    }
+
     /**
      * Native memory for the arguments of one or a few calls, freed together at {@link #close()}: C strings,
      * NULL-terminated string arrays, zeroed structs. The addresses are kept in a plain array, not a list of boxed

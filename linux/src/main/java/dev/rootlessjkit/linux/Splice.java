@@ -40,6 +40,7 @@ public final class Splice {
     private static final int PRIO_PROCESS = 0;
 
     private static final Function SPLICE = Function.ofLong("splice", INT, POINTER, INT, POINTER, LONG, INT);
+    private static final Function GETPRIORITY = Function.ofInt("getpriority", INT, INT);
     private static final Function SETPRIORITY = Function.ofInt("setpriority", INT, INT, INT);
 
     final NativeCalls c;
@@ -159,12 +160,19 @@ public final class Splice {
     }
 
     /**
-     * Raises the calling thread's nice value to {@code nice} (setpriority(PRIO_PROCESS, 0): on Linux the calling
-     * thread, not its process): 0 or -errno. One way only: a thread without CAP_SYS_NICE cannot lower it again
-     * (RLIMIT_NICE is 0 by default).
+     * Raises the calling thread's nice value by {@code increment}, up to 19 (getpriority and setpriority with
+     * PRIO_PROCESS and 0: on Linux the calling thread, not its process): 0 or -errno. Relative, so that the thread
+     * stays that far below the rest of a process started with nice(1). One way only: a thread without CAP_SYS_NICE
+     * cannot lower its nice value again (RLIMIT_NICE is 0 by default).
      */
-    public int niceThisThread(int nice) {
-        return c.callInt(SETPRIORITY, PRIO_PROCESS, 0, nice) == 0 ? 0 : -c.errno();
+    public int niceThisThread(int increment) {
+        // getpriority returns the nice value, -1 included: only errno tells a failure apart.
+        c.clearErrno();
+        final int nice = c.callInt(GETPRIORITY, PRIO_PROCESS, 0);
+        if (nice == -1 && c.errno() != 0) {
+            return -c.errno();
+        }
+        return c.callInt(SETPRIORITY, PRIO_PROCESS, 0, Math.min(19, nice + increment)) == 0 ? 0 : -c.errno();
     }
 
     /** The failure of {@code call} as an exception, for callers that report a negative result. */

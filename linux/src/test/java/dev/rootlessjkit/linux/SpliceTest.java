@@ -105,14 +105,14 @@ class SpliceTest {
         }
     }
 
-    /** The nice value is the calling thread's: the others of the process keep theirs. */
+    /** The nice value is raised from the calling thread's own, and only its: the others of the process keep theirs. */
     @Test
     void niceThisThreadLowersOnlyTheCallingThreadsPriority() throws Exception {
         final long before = niceOf(Path.of("/proc/thread-self/stat"));
         final long[] inThread = new long[2];
         final Thread t = new Thread(() -> {
             try {
-                inThread[0] = splice.niceThisThread((int) before + 3);
+                inThread[0] = splice.niceThisThread(3);
                 inThread[1] = niceOf(Path.of("/proc/thread-self/stat"));
             } catch (Exception e) {
                 inThread[0] = Long.MIN_VALUE;

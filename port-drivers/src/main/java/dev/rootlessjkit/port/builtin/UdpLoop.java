@@ -28,18 +28,19 @@ final class UdpLoop extends EpollLoop {
     }
 
     /**
-     * The nice value the UDP forwarding threads run at. UDP has no back-pressure: a datagram forwarded into the
-     * namespace faster than its receiver reads is dropped at the receiver's full socket buffer, after all the
-     * forwarding's work was done, and nothing tells the forwarder. Under iperf3's flood on 2 cores, 61% of the
-     * datagrams forwarded were dropped inside (hack/benchmark-port.sh's "UDP lost" row): the forwarding thread spent
-     * the core its receiver needed. One step below the receiver's priority, the receiver (every process of the host,
-     * in fact) runs first and the forwarder moves datagrams while it waits, which is the pacing UDP lacks: the flood's
-     * received rate rose from 6.7 to 9.4 Gbit/s (three alternations within one instance; 10.2 at nice 10). The
-     * price is latency while the host's cores are all busy: a UDP ping-pong beside two busy loops kept a p99 of
-     * 5-6 ms at nice 5 (5.9-8.1 ms at nice 0), where nice 10 tripled its p90. A thread cannot take the step back
-     * (RLIMIT_NICE), so it is fixed for the thread's life. TCP's relays keep the default: TCP's window paces them.
+     * How far the UDP forwarding threads' nice value is raised above the process's (to nice 5, normally). UDP has no
+     * back-pressure: a datagram forwarded into the namespace faster than its receiver reads is dropped at the
+     * receiver's full socket buffer, after all the forwarding's work was done, and nothing tells the forwarder. Under
+     * iperf3's flood on 2 cores, 61% of the datagrams forwarded were dropped inside (hack/benchmark-port.sh's "UDP
+     * lost" row): the forwarding thread spent the core its receiver needed. One step below the receiver's priority, the
+     * receiver (every process of the host, in fact) runs first and the forwarder moves datagrams while it waits, which
+     * is the pacing UDP lacks: the flood's received rate rose from 6.7 to 9.4 Gbit/s (three alternations within one
+     * instance; 10.2 at nice 10). The price is latency while the host's cores are all busy: a UDP ping-pong beside two
+     * busy loops kept a p99 of 5-6 ms at nice 5 (5.9-8.1 ms at nice 0), where nice 10 tripled its p90. A thread cannot
+     * take the step back (RLIMIT_NICE), so it is fixed for the thread's life. TCP's relays keep the default: TCP's
+     * window paces them.
      */
-    static final int NICE = 5;
+    static final int NICE_INCREMENT = 5;
 
     private final Splice calls;
     private final DatagramBatch batch;
@@ -63,7 +64,7 @@ final class UdpLoop extends EpollLoop {
 
     @Override
     void onThread() {
-        final int errno = -calls.niceThisThread(NICE);
+        final int errno = -calls.niceThisThread(NICE_INCREMENT);
         if (errno != 0) {
             // Forwarding works as well; only a flood takes more of the core its receiver needs.
             log.debug("builtin port driver: udp: setpriority: " + batch.describe(errno));
